@@ -1,0 +1,18 @@
+import { SeededRandom } from '../random.js';
+
+/** What a forward or backward pass needs besides tensors. */
+export interface CallContext {
+  /** Training mode: dropout active, batch norm uses (and updates from) batch statistics. */
+  training: boolean;
+  /** Seeded source of dropout masks, so runs with the same seed are identical. */
+  random: SeededRandom;
+  /**
+   * Sums values element-wise across data-parallel replicas (for synchronized batch norm).
+   * Absent on a single thread, where the local values are the whole batch.
+   */
+  allReduceSum?: (key: string, values: Float32Array) => Float32Array;
+}
+
+export function inferenceContext(): CallContext {
+  return { training: false, random: new SeededRandom(0) };
+}

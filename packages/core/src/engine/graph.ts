@@ -1,0 +1,140 @@
+import { tf, type Tensor } from '../tf.js';
+import { ValueError } from '../errors.js';
+import type { Layer } from '../layers/layer.js';
+import type { LayerWeight } from '../layers/layer-weight.js';
+import type { Node } from './node.js';
+import type { SymbolicTensor } from './symbolic-tensor.js';
+import type { CallContext } from './context.js';
+
+/** What the forward pass keeps for the backward pass: one entry per executed node. */
+export interface Tape {
+  entries: { node: Node; saved: unknown }[];
+}
+
+/**
+ * The directed acyclic graph of layer calls between a model's inputs and outputs. Nodes are
+ * ordered as Keras 2 orders them (by depth from the outputs, ties broken by discovery order),
+ * which fixes both the execution order and the `model.layers` order shown by `summary()`.
+ */
+export class Graph {
+  /** Nodes in execution order (inputs first). */
+  readonly nodes: Node[];
+  /** Layers in Keras order. */
+  readonly layers: Layer[];
+  /** Depth of each node from the outputs (outputs are 0). */
+  readonly nodeDepths: Map<Node, number>;
+
+  constructor(
+    readonly inputs: SymbolicTensor[],
+    readonly outputs: SymbolicTensor[],
+    owner: string,
+  ) {
+    for (const t of inputs) {
+      if (t.sourceLayer.className !== 'InputLayer') {
+        throw new ValueError(`${owner}: inputs must come from input() or an InputLayer, but ${t.name} comes from layer ${t.sourceLayer.name} (${t.sourceLayer.className}).`);
+      }
+    }
+    const nodesInDecreasingDepth: Node[] = [];
+    const layerIndices = new Map<Layer, number>();
+    const finished = new Set<Node>();
+    const inProgress = new Set<Node>();
+    const visit = (tensor: SymbolicTensor): void => {
+      const node = nodeOf(tensor);
+      if (inProgress.has(node)) throw new ValueError(`${owner}: the graph has a cycle at layer ${node.outboundLayer.name}.`);
+      if (finished.has(node)) return;
+      if (!layerIndices.has(node.outboundLayer)) layerIndices.set(node.outboundLayer, layerIndices.size);
+      inProgress.add(node);
+      for (const t of node.inputTensors) visit(t);
+      finished.add(node);
+      inProgress.delete(node);
+      nodesInDecreasingDepth.push(node);
+    };
+    for (const t of outputs) visit(t);
+
+    const nodeDepths = new Map<Node, number>();
+    const layerDepths = new Map<Layer, number>();
+    for (const node of [...nodesInDecreasingDepth].reverse()) {
+      const depth = Math.max(nodeDepths.get(node) ?? 0, layerDepths.get(node.outboundLayer) ?? 0);
+      layerDepths.set(node.outboundLayer, depth);
+      nodeDepths.set(node, depth);
+      for (const t of node.inputTensors) {
+        const inbound = nodeOf(t);
+        nodeDepths.set(inbound, Math.max(depth + 1, nodeDepths.get(inbound) ?? 0));
+      }
+    }
+    this.nodeDepths = nodeDepths;
+    const byDepthThenIndex = (a: [number, number], b: [number, number]) => b[0] - a[0] || a[1] - b[1];
+    this.nodes = [...nodeDepths.keys()].sort((a, b) =>
+      byDepthThenIndex([nodeDepths.get(a)!, layerIndices.get(a.outboundLayer)!], [nodeDepths.get(b)!, layerIndices.get(b.outboundLayer)!]),
+    );
+    this.layers = [...layerDepths.keys()].sort((a, b) =>
+      byDepthThenIndex([layerDepths.get(a)!, layerIndices.get(a)!], [layerDepths.get(b)!, layerIndices.get(b)!]),
+    );
+
+    // Every source of the graph must be one of the declared inputs.
+    const declared = new Set(inputs.map((t) => t.id));
+    const computable = new Set<number>(declared);
+    const reached: string[] = [];
+    for (const node of this.nodes) {
+      if (node.inputTensors.length === 0) {
+        if (!declared.has(node.outputTensor.id)) {
+          throw new ValueError(
+            `${owner}: graph disconnected: the outputs need input ${node.outboundLayer.name}, which is not among the model's inputs [${inputs.map((t) => t.sourceLayer.name).join(', ')}]. Layers reached without issue: [${reached.join(', ')}].`,
+          );
+        }
+        continue;
+      }
+      reached.push(node.outboundLayer.name);
+      for (const t of node.inputTensors) if (!computable.has(t.id)) throw new ValueError(`${owner}: graph disconnected at ${t.name}.`);
+      computable.add(node.outputTensor.id);
+    }
+    for (const t of inputs) {
+      if (!nodeDepths.has(nodeOf(t))) {
+        throw new ValueError(`${owner}: input ${t.sourceLayer.name} is not connected to any of the outputs [${outputs.map((o) => o.name).join(', ')}].`);
+      }
+    }
+  }
+
+  /** Runs the graph; with a tape, keeps what `backward` needs. Call inside `tf.tidy`. */
+  forward(inputs: Tensor[], context: CallContext, tape?: Tape): Tensor[] {
+    const values = new Map<number, Tensor>();
+    this.inputs.forEach((t, i) => values.set(t.id, inputs[i]!));
+    for (const node of this.nodes) {
+      if (node.inputTensors.length === 0) continue;
+      const args = node.inputTensors.map((t) => values.get(t.id)!);
+      const { output, saved } = node.outboundLayer.call(args, context);
+      values.set(node.outputTensor.id, output);
+      tape?.entries.push({ node, saved });
+    }
+    return this.outputs.map((t) => values.get(t.id)!);
+  }
+
+  /**
+   * Propagates output gradients back through the taped calls; returns the gradient of every
+   * trainable weight (summed over the calls of shared layers). Call inside `tf.tidy`.
+   */
+  backward(tape: Tape, outputGradients: Tensor[], context: CallContext): Map<LayerWeight, Tensor> {
+    const grads = new Map<number, Tensor>();
+    const accumulate = <K>(map: Map<K, Tensor>, key: K, value: Tensor) => {
+      const prev = map.get(key);
+      map.set(key, prev ? tf.add(prev, value) : value);
+    };
+    this.outputs.forEach((t, i) => accumulate(grads, t.id, outputGradients[i]!));
+    const weightGrads = new Map<LayerWeight, Tensor>();
+    for (let i = tape.entries.length - 1; i >= 0; i--) {
+      const { node, saved } = tape.entries[i]!;
+      const dy = grads.get(node.outputTensor.id);
+      if (dy === undefined) continue;
+      const layer = node.outboundLayer;
+      const needsInputGradients = node.inputTensors.some((t) => t.sourceLayer.className !== 'InputLayer');
+      const g = layer.backward(dy, saved, context, needsInputGradients);
+      if (needsInputGradients) node.inputTensors.forEach((t, k) => accumulate(grads, t.id, g.inputs[k]!));
+      if (layer.trainable) layer.ownTrainableWeights.forEach((w, k) => accumulate(weightGrads, w, g.weights[k]!));
+    }
+    return weightGrads;
+  }
+}
+
+function nodeOf(tensor: SymbolicTensor): Node {
+  return tensor.sourceLayer.inboundNodes[tensor.nodeIndex]!;
+}

@@ -1,0 +1,21 @@
+// The public surface of @fnn/core.
+export { tf } from './tf.js';
+export type { Tensor, Variable } from './tf.js';
+export { setBackend, getBackend, ensureBackend, type BackendName } from './backend.js';
+export { ValueError, RuntimeError } from './errors.js';
+export { formatShape, type Shape } from './shape.js';
+export { resetNames } from './naming.js';
+export { SeededRandom, mixSeeds } from './random.js';
+export { initializers, getInitializer, Initializer } from './initializers/index.js';
+export { getActivation, ACTIVATION_NAMES, type ActivationName } from './activations.js';
+export { SymbolicTensor } from './engine/symbolic-tensor.js';
+export type { CallContext } from './engine/context.js';
+export type { Tape } from './engine/graph.js';
+export { Layer, type LayerArgs } from './layers/layer.js';
+export { LayerWeight } from './layers/layer-weight.js';
+export { layers } from './layers/index.js';
+export { Dense, type DenseArgs } from './layers/dense.js';
+export { InputLayer, input, type InputArgs } from './layers/input-layer.js';
+export { LayersModel, model, type ModelArgs } from './models/model.js';
+export { Sequential, sequential, type SequentialArgs } from './models/sequential.js';
+export type { History } from './training/history.js';
