@@ -11,6 +11,11 @@ export interface CallContext {
    * Absent on a single thread, where the local values are the whole batch.
    */
   allReduceSum?: (key: string, values: Float32Array) => Float32Array;
+  /**
+   * Batch normalization computes its statistics over the global batch (all replicas) through
+   * `allReduceSum`, instead of over each replica's shard. Ignored without `allReduceSum`.
+   */
+  syncBatchNorm?: boolean;
 }
 
 export function inferenceContext(): CallContext {

@@ -1,0 +1,102 @@
+import { tf, type Tensor } from '../tf.js';
+import { ValueError, describeValue } from '../errors.js';
+import type { Shape } from '../shape.js';
+import { SeededRandom } from '../random.js';
+import type { CallContext } from '../engine/context.js';
+import { Layer, type CallResult, type LayerArgs, type LayerGradients } from './layer.js';
+
+export interface DropoutArgs extends LayerArgs {
+  /** Fraction of the inputs to drop, in [0, 1). */
+  rate: number;
+  /**
+   * Seeds this layer's own mask generator. Without it masks come from the training context's
+   * generator (itself seeded by `fit`), which is what makes runs reproducible.
+   */
+  seed?: number;
+  /**
+   * Shape of the mask, broadcast over the input; `null` entries take the input's size
+   * (e.g. `[null, 1, 1, null]` drops whole feature maps).
+   */
+  noiseShape?: (number | null)[];
+}
+
+/**
+ * Inverted dropout: in training, zeroes each input with probability `rate` and scales the rest by
+ * 1 / (1 - rate), so inference is the identity.
+ */
+export class Dropout extends Layer {
+  static override className = 'Dropout';
+  readonly rate: number;
+  readonly seed: number | undefined;
+  readonly noiseShape: (number | null)[] | undefined;
+  private ownRandom: SeededRandom | undefined;
+  /** Reused mask buffer on wasm, which copies tensor data into its heap (cpu keeps a reference). */
+  private maskBuffer: Float32Array | undefined;
+
+  constructor(args: DropoutArgs) {
+    super(args);
+    const rate = args?.rate;
+    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
+      throw new ValueError(`Dropout ${this.name}: expected rate in [0, 1), but got ${describeValue(rate)}.`);
+    }
+    this.rate = rate;
+    if (args.seed !== undefined && args.seed !== null && !Number.isInteger(args.seed)) {
+      throw new ValueError(`Dropout ${this.name}: expected seed to be an integer, but got ${describeValue(args.seed)}.`);
+    }
+    this.seed = args.seed ?? undefined;
+    if (this.seed !== undefined) this.ownRandom = new SeededRandom(this.seed);
+    if (args.noiseShape !== undefined && args.noiseShape !== null) {
+      if (!Array.isArray(args.noiseShape) || !args.noiseShape.every((d) => d === null || (Number.isInteger(d) && d > 0))) {
+        throw new ValueError(`Dropout ${this.name}: expected noiseShape to be a list of positive integers or nulls, but got ${describeValue(args.noiseShape)}.`);
+      }
+      this.noiseShape = [...args.noiseShape];
+    }
+  }
+
+  computeOutputShape(inputShapes: Shape[]): Shape {
+    const shape = inputShapes[0]!;
+    if (this.noiseShape !== undefined && this.noiseShape.length !== shape.length) {
+      throw new ValueError(`Dropout ${this.name}: expected noiseShape of rank ${shape.length} to match the input, but got ${describeValue(this.noiseShape)}.`);
+    }
+    return shape;
+  }
+
+  call(inputs: Tensor[], context: CallContext): CallResult {
+    const x = inputs[0]!;
+    if (!context.training || this.rate === 0) return { output: x, saved: null };
+    const mask = this.drawMask(this.maskShape(x.shape), this.ownRandom ?? context.random);
+    return { output: tf.mul(x, mask), saved: mask };
+  }
+
+  backward(dy: Tensor, saved: unknown): LayerGradients {
+    const mask = saved as Tensor | null;
+    return { inputs: [mask === null ? dy : tf.mul(dy, mask)], weights: [] };
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), rate: this.rate, noiseShape: this.noiseShape ?? null, seed: this.seed ?? null };
+  }
+
+  private maskShape(inputShape: number[]): number[] {
+    return this.noiseShape === undefined ? inputShape : this.noiseShape.map((d, i) => d ?? inputShape[i]!);
+  }
+
+  /** Kept entries hold 1 / (1 - rate), dropped ones 0: one uint32 draw per entry against a threshold. */
+  private drawMask(shape: number[], random: SeededRandom): Tensor {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const reuse = tf.getBackend() === 'wasm';
+    let values = reuse ? this.maskBuffer : undefined;
+    if (values === undefined || values.length !== size) {
+      values = new Float32Array(size);
+      if (reuse) this.maskBuffer = values;
+    }
+    const threshold = Math.floor(this.rate * 4294967296);
+    const scale = 1 / (1 - this.rate);
+    for (let i = 0; i < size; i++) values[i] = random.nextUint32() >= threshold ? scale : 0;
+    return tf.tensor(values, shape, 'float32');
+  }
+}
+
+export function dropout(args: DropoutArgs): Dropout {
+  return new Dropout(args);
+}
