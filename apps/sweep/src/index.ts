@@ -1,1 +1,32 @@
-export {};
+// @fnn/sweep: the whole public surface (the CLI is dist/cli.js).
+export { ConfigError, InterruptedError } from './errors.js';
+export {
+  defaultRuns,
+  validateRunConfig,
+  describeArchitecture,
+  DEFAULT_RUN_IDS,
+  DEFAULT_SEED,
+  HIDDEN_ACTIVATIONS,
+  OPTIMIZERS,
+  type RunConfig,
+  type HiddenActivation,
+  type OptimizerName,
+  type ModelApi,
+} from './run-config.js';
+export { expandGrid, loadGrid, MAX_GRID_RUNS, type GridSpec } from './grid.js';
+export { countParams, estimateCost, longestFirst, planSlots, type SlotPlan, type SlotRequest } from './schedule.js';
+export type { RunExecutor, RunContext, RunResult, RunProgress, RunStatus, EpochHistory, FinalMetrics } from './executor.js';
+export { LocalExecutor, type LocalExecutorOptions } from './local-executor.js';
+export { InProcessEngine, TrainerEngine } from './engines.js';
+export { runTask, evaluate, type FitEngine, type FitHooks, type FitRequest, type EpochLogs } from './run-task.js';
+export { buildModel, buildCompiledModel, MNIST_SHAPE, type ModelShape } from './build-model.js';
+export { loadSweepData, type SweepData, type SweepDataOptions } from './sweep-data.js';
+export { runSweep, placeholder, type SweepRequest, type SweepOutcome } from './sweep.js';
+export { ResultsStore, type SweepPlan, type SweepMeta, type ResultsFile } from './results-store.js';
+export { writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
+export { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+export { compare, findWinner, winnerLine, formatTable, stat, type ComparisonRow, type Winner, type Stat } from './comparison.js';
+export { resultsToCsv, CSV_HEADER } from './csv.js';
+export { renderReport, renderCurveSvg, CURVE_METRICS } from './report.js';
+export { PlainProgress, TerminalProgress, type ProgressDisplay } from './progress.js';
+export { parseSettings, createProgram, withRepeats, type SweepSettings } from './options.js';

@@ -1,0 +1,94 @@
+import type { RunConfig } from './run-config.js';
+
+/** Per-epoch metrics with Keras's key names. */
+export interface EpochHistory {
+  loss: number[];
+  accuracy: number[];
+  val_loss: number[];
+  val_accuracy: number[];
+  /** Seconds spent on each epoch (training + validation). */
+  seconds: number[];
+}
+
+export type RunStatus = 'finished' | 'failed' | 'interrupted';
+
+export interface FinalMetrics {
+  loss: number;
+  accuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+}
+
+/** Everything recorded about one run: what `runs/<id>.json` holds. */
+export interface RunResult {
+  id: string;
+  configId: string;
+  config: RunConfig;
+  status: RunStatus;
+  /** Why the run failed or was interrupted. */
+  error?: string;
+  architecture: string;
+  params: number;
+  trainableParams: number;
+  nonTrainableParams: number;
+  /** The model's Keras `summary()` text. */
+  summary: string;
+  history: EpochHistory;
+  /** Metrics after the last epoch; null unless the run finished. */
+  final: FinalMetrics | null;
+  timing: {
+    startedAt: string;
+    finishedAt: string;
+    /** Wall time of this attempt (a resumed run counts only the epochs it trained). */
+    wallSeconds: number;
+    /** Training samples per second over the epochs this attempt trained. */
+    samplesPerSecond: number;
+  };
+  backend: string;
+  workers: number;
+  /** Epochs restored from a checkpoint instead of being trained again (0 for a fresh run). */
+  resumedFromEpoch: number;
+  trainSize: number;
+}
+
+/** What an executor reports while a run trains; the progress display draws from it. */
+export interface RunProgress {
+  id: string;
+  /** 1-based epoch being trained. */
+  epoch: number;
+  epochs: number;
+  /** Batches done in this epoch, of `batches`. */
+  batch: number;
+  batches: number;
+  loss?: number;
+  accuracy?: number;
+  /** Set when an epoch has just ended. */
+  epochEnd?: { loss: number; accuracy: number; val_loss: number; val_accuracy: number; seconds: number };
+  /** A one-line note (e.g. "resumed from epoch 3"). */
+  note?: string;
+}
+
+export interface RunContext {
+  /** Where the run may write checkpoints and models: `<out>/checkpoints/<id>`, `<out>/models/<id>`. */
+  checkpointDir: string;
+  modelDir?: string;
+  onProgress: (progress: RunProgress) => void;
+  /** Aborted on SIGINT: the run stops after its current step and resolves as interrupted. */
+  signal: AbortSignal;
+}
+
+/**
+ * Runs one configuration to completion and describes what happened. It never throws for a
+ * failed run (NaN loss, a crashed worker): it resolves with status 'failed' and the error, so
+ * the sweep goes on. The local implementation trains in worker threads on this machine; a
+ * queue-backed implementation could ship the same RunConfig (plain JSON) to other machines.
+ */
+export interface RunExecutor {
+  /** Short description for logs, e.g. "local, 2 runs × 1 worker, wasm". */
+  readonly description: string;
+  run(config: RunConfig, context: RunContext): Promise<RunResult>;
+  /** Releases threads, pools or connections. */
+  close(): Promise<void>;
+}

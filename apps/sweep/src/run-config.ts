@@ -1,0 +1,155 @@
+import { ConfigError, describe } from './errors.js';
+
+/** Hidden-layer activations a run may use (the output is always softmax). */
+export const HIDDEN_ACTIVATIONS = ['relu', 'elu', 'selu', 'tanh', 'sigmoid', 'softplus', 'linear'] as const;
+export type HiddenActivation = (typeof HIDDEN_ACTIVATIONS)[number];
+
+export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adagrad'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+export const APIS = ['sequential', 'functional'] as const;
+export type ModelApi = (typeof APIS)[number];
+
+/**
+ * One training run as plain JSON: everything needed to build, compile and fit a model, so a
+ * run can be written to disk, resumed, or sent to another process or machine.
+ */
+export interface RunConfig {
+  /** Unique within a sweep; names the files under `runs/` and `checkpoints/`. */
+  id: string;
+  /** The configuration this run repeats (equal to `id` unless `--repeats` > 1). */
+  configId: string;
+  /** Units of each hidden Dense layer, input side first. */
+  hidden: number[];
+  /** Dropout rate after each hidden block; 0 means no Dropout layer. */
+  dropout: number;
+  /** Dense → BatchNormalization → Activation in every block, and before the output softmax. */
+  batchNorm: boolean;
+  activation: HiddenActivation;
+  optimizer: OptimizerName;
+  learningRate: number;
+  batchSize: number;
+  epochs: number;
+  /** Seeds the initial weights, the shuffling and the dropout masks. */
+  seed: number;
+  /** Build with `sequential([...])` or with `input()` + `layer.apply()` + `model({inputs, outputs})`. */
+  api: ModelApi;
+}
+
+/** Keras's default learning rates, used when a grid or default run does not give one. */
+export const DEFAULT_LEARNING_RATE: Record<OptimizerName, number> = {
+  adam: 0.001,
+  sgd: 0.01,
+  rmsprop: 0.001,
+  adagrad: 0.001,
+};
+
+export const DEFAULT_SEED = 1;
+
+type LessonRun = Pick<RunConfig, 'id' | 'hidden' | 'dropout' | 'batchNorm' | 'epochs' | 'api'>;
+
+/** The lesson's MNIST experiments (../shared/lesson.md, part 1 and part 2.1). */
+const LESSON_RUNS: LessonRun[] = [
+  { id: 'wide', hidden: [250], dropout: 0, batchNorm: false, epochs: 5, api: 'sequential' },
+  { id: 'deep', hidden: [50, 50, 50, 50, 50], dropout: 0, batchNorm: false, epochs: 5, api: 'sequential' },
+  { id: 'deep-dropout', hidden: [50, 50, 50, 50, 50], dropout: 0.2, batchNorm: false, epochs: 5, api: 'sequential' },
+  { id: 'deep-dropout-50', hidden: [50, 50, 50, 50, 50], dropout: 0.2, batchNorm: false, epochs: 50, api: 'sequential' },
+  { id: 'wide-deep', hidden: [500, 250, 250, 250, 250], dropout: 0.2, batchNorm: false, epochs: 25, api: 'sequential' },
+  { id: 'wide-deep-bn', hidden: [500, 250, 250, 250, 250], dropout: 0.2, batchNorm: true, epochs: 25, api: 'sequential' },
+  { id: 'functional-wide', hidden: [250], dropout: 0, batchNorm: false, epochs: 5, api: 'functional' },
+];
+
+export const DEFAULT_RUN_IDS: readonly string[] = LESSON_RUNS.map((r) => r.id);
+
+/** The default sweep: every run of the lesson with batch 128, Adam at Keras's defaults. */
+export function defaultRuns(seed = DEFAULT_SEED): RunConfig[] {
+  return LESSON_RUNS.map((r) => ({
+    ...r,
+    hidden: [...r.hidden],
+    configId: r.id,
+    activation: 'relu',
+    optimizer: 'adam',
+    learningRate: DEFAULT_LEARNING_RATE.adam,
+    batchSize: 128,
+    seed,
+  }));
+}
+
+/** A short human description: `784-500-250×4-10 dropout 0.2 bn`. */
+export function describeArchitecture(config: Pick<RunConfig, 'hidden' | 'dropout' | 'batchNorm' | 'activation' | 'api'>, inputSize = 784, classes = 10): string {
+  const parts: string[] = [];
+  for (const units of config.hidden) {
+    const last = parts[parts.length - 1];
+    const match = last?.match(/^(\d+)(?:×(\d+))?$/);
+    if (match && Number(match[1]) === units) parts[parts.length - 1] = `${units}×${Number(match[2] ?? 1) + 1}`;
+    else parts.push(String(units));
+  }
+  let text = [inputSize, ...parts, classes].join('-');
+  if (config.activation !== 'relu') text += ` ${config.activation}`;
+  if (config.dropout > 0) text += ` drop ${config.dropout}`;
+  if (config.batchNorm) text += ' bn';
+  if (config.api === 'functional') text += ' (functional)';
+  return text;
+}
+
+/** Checks one run configuration, naming the field and value at fault. */
+export function validateRunConfig(config: unknown, where = 'run'): RunConfig {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new ConfigError(`${where}: expected a run configuration object, but got ${describe(config)}.`);
+  }
+  const c = config as Record<string, unknown>;
+  const field = (name: string) => `${where}.${name}`;
+  if (typeof c.id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(c.id)) {
+    throw new ConfigError(`${field('id')}: expected a name of letters, digits, '.', '_' or '-', but got ${describe(c.id)}.`);
+  }
+  if (typeof c.configId !== 'string' || c.configId === '') {
+    throw new ConfigError(`${field('configId')}: expected a non-empty string, but got ${describe(c.configId)}.`);
+  }
+  checkHidden(c.hidden, field('hidden'));
+  checkDropout(c.dropout, field('dropout'));
+  checkOneOf(c.batchNorm, [true, false], field('batchNorm'));
+  checkOneOf(c.activation, HIDDEN_ACTIVATIONS, field('activation'));
+  checkOneOf(c.optimizer, OPTIMIZERS, field('optimizer'));
+  checkPositiveNumber(c.learningRate, field('learningRate'));
+  checkPositiveInteger(c.batchSize, field('batchSize'));
+  checkPositiveInteger(c.epochs, field('epochs'));
+  checkSeed(c.seed, field('seed'));
+  checkOneOf(c.api, APIS, field('api'));
+  return c as unknown as RunConfig;
+}
+
+export function checkHidden(value: unknown, field: string): asserts value is number[] {
+  if (!Array.isArray(value) || value.length === 0 || value.some((u) => !Number.isInteger(u) || (u as number) < 1)) {
+    throw new ConfigError(`${field}: expected a non-empty list of positive integer layer sizes, but got ${describe(value)}.`);
+  }
+}
+
+export function checkDropout(value: unknown, field: string): asserts value is number {
+  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+    throw new ConfigError(`${field}: expected a dropout rate in [0, 1), but got ${describe(value)}.`);
+  }
+}
+
+export function checkPositiveNumber(value: unknown, field: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(`${field}: expected a positive finite number, but got ${describe(value)}.`);
+  }
+}
+
+export function checkPositiveInteger(value: unknown, field: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`${field}: expected a positive integer, but got ${describe(value)}.`);
+  }
+}
+
+export function checkSeed(value: unknown, field: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new ConfigError(`${field}: expected an integer seed in [0, 4294967295], but got ${describe(value)}.`);
+  }
+}
+
+export function checkOneOf<T>(value: unknown, allowed: readonly T[], field: string): asserts value is T {
+  if (!allowed.includes(value as T)) {
+    throw new ConfigError(`${field}: expected one of ${allowed.map((a) => describe(a)).join(', ')}, but got ${describe(value)}.`);
+  }
+}

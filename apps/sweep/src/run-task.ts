@@ -1,0 +1,182 @@
+import { tf, type LayersModel, type OptimizerState, type Tensor } from '@fnn/core';
+import type { Dataset } from '@fnn/data';
+import { buildCompiledModel } from './build-model.js';
+import { readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { InterruptedError, errorMessage } from './errors.js';
+import type { EpochHistory, RunContext, RunResult } from './executor.js';
+import { describeArchitecture, type RunConfig } from './run-config.js';
+import type { SweepData } from './sweep-data.js';
+
+export interface EpochLogs {
+  loss: number;
+  accuracy: number;
+  val_loss: number;
+  val_accuracy: number;
+}
+
+/** What a training engine calls back while it fits. Throwing from a hook stops the fit. */
+export interface FitHooks {
+  /** `batch` is 0-based within the epoch; logs are the epoch's running means. */
+  onBatchEnd(epoch: number, batch: number, logs: Partial<EpochLogs>): void;
+  /** `epoch` is 0-based; the model (and optimizer) hold the state at the end of that epoch. */
+  onEpochEnd(epoch: number, logs: EpochLogs): void;
+}
+
+export interface FitRequest {
+  model: LayersModel;
+  train: Dataset;
+  validation: Dataset;
+  /** Train epochs `initialEpoch` (0-based) up to `epochs` (exclusive), as Keras's fit. */
+  epochs: number;
+  initialEpoch: number;
+  batchSize: number;
+  seed: number;
+}
+
+/** One way of training a compiled model on this machine: single-thread `model.fit` or data-parallel. */
+export interface FitEngine {
+  readonly workers: number;
+  readonly backend: string;
+  fit(request: FitRequest, hooks: FitHooks): Promise<void>;
+  /** Weights and optimizer state of the model being fitted, for a checkpoint at an epoch end. */
+  snapshot(model: LayersModel): { weights: Checkpoint['weights']; optimizer: OptimizerState };
+  /** Puts a checkpoint's weights and optimizer state into a freshly built model. */
+  restore(model: LayersModel, checkpoint: Checkpoint): void;
+  close(): Promise<void>;
+}
+
+export interface RunTaskOptions {
+  saveModels: boolean;
+  data: SweepData;
+}
+
+function emptyHistory(): EpochHistory {
+  return { loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [] };
+}
+
+/**
+ * Trains one run from its config: builds the model, continues from the run's checkpoint when
+ * there is one, checkpoints every epoch, evaluates on the test set, saves the model if asked.
+ * Never throws: failures and interruptions come back as the result's status.
+ */
+export async function runTask(config: RunConfig, context: RunContext, engine: FitEngine, options: RunTaskOptions): Promise<RunResult> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const { data } = options;
+  let model: LayersModel | undefined;
+  let history = emptyHistory();
+  let resumedFromEpoch = 0;
+  let summary = '';
+  let params = 0;
+  let trainableParams = 0;
+  const result = (status: RunResult['status'], extra: Partial<RunResult> = {}): RunResult => {
+    const wallSeconds = (performance.now() - started) / 1000;
+    const trained = history.loss.length - resumedFromEpoch;
+    return {
+      id: config.id,
+      configId: config.configId,
+      config,
+      status,
+      architecture: describeArchitecture(config, data.inputSize, data.classes),
+      params,
+      trainableParams,
+      nonTrainableParams: params - trainableParams,
+      summary,
+      history,
+      final: null,
+      timing: {
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        wallSeconds,
+        samplesPerSecond: wallSeconds > 0 ? (trained * data.train.size) / wallSeconds : 0,
+      },
+      backend: engine.backend,
+      workers: engine.workers,
+      resumedFromEpoch,
+      trainSize: data.train.size,
+      ...extra,
+    };
+  };
+
+  try {
+    if (context.signal.aborted) throw new InterruptedError('interrupted before it started');
+    model = buildCompiledModel(config, { inputSize: data.inputSize, classes: data.classes });
+    summary = model.summary(undefined, undefined, () => {});
+    params = model.countParams();
+    trainableParams = model.trainableWeights.reduce((n, w) => n + w.size, 0);
+
+    const checkpoint = readCheckpoint(context.checkpointDir);
+    if (checkpoint && checkpoint.epoch <= config.epochs) {
+      engine.restore(model, checkpoint);
+      history = checkpoint.history;
+      resumedFromEpoch = checkpoint.epoch;
+      context.onProgress({ id: config.id, epoch: checkpoint.epoch, epochs: config.epochs, batch: 0, batches: 0, note: `resumed from the checkpoint after epoch ${checkpoint.epoch}` });
+    }
+
+    const batches = Math.ceil(data.train.size / config.batchSize);
+    let epochStart = performance.now();
+    const trainedModel = model;
+    const hooks: FitHooks = {
+      onBatchEnd: (epoch, batch, logs) => {
+        if (context.signal.aborted) throw new InterruptedError(`interrupted during epoch ${epoch + 1}`);
+        context.onProgress({ id: config.id, epoch: epoch + 1, epochs: config.epochs, batch: batch + 1, batches, loss: logs.loss, accuracy: logs.accuracy });
+      },
+      onEpochEnd: (epoch, logs) => {
+        const seconds = (performance.now() - epochStart) / 1000;
+        epochStart = performance.now();
+        for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const) {
+          if (!Number.isFinite(logs[key])) throw new Error(`${key} is ${logs[key]} after epoch ${epoch + 1}`);
+          history[key].push(logs[key]);
+        }
+        history.seconds.push(seconds);
+        if (epoch + 1 < config.epochs) {
+          writeCheckpoint(context.checkpointDir, { epoch: epoch + 1, history, ...engine.snapshot(trainedModel) });
+        }
+        context.onProgress({ id: config.id, epoch: epoch + 1, epochs: config.epochs, batch: batches, batches, loss: logs.loss, accuracy: logs.accuracy, epochEnd: { ...logs, seconds } });
+      },
+    };
+    if (resumedFromEpoch < config.epochs) {
+      await engine.fit(
+        { model, train: data.train, validation: data.validation, epochs: config.epochs, initialEpoch: resumedFromEpoch, batchSize: config.batchSize, seed: config.seed },
+        hooks,
+      );
+    }
+    if (context.signal.aborted) throw new InterruptedError(`interrupted after epoch ${history.loss.length}`);
+    if (history.loss.length < config.epochs) throw new Error(`training stopped after ${history.loss.length} of ${config.epochs} epochs`);
+
+    const test = evaluate(model, data.test);
+    if (!Number.isFinite(test.loss)) throw new Error(`the test loss is ${test.loss}`);
+    if (options.saveModels && context.modelDir) await model.save(`file://${context.modelDir}`);
+    removeCheckpoint(context.checkpointDir);
+    const last = history.loss.length - 1;
+    return result('finished', {
+      final: {
+        loss: history.loss[last]!,
+        accuracy: history.accuracy[last]!,
+        valLoss: history.val_loss[last]!,
+        valAccuracy: history.val_accuracy[last]!,
+        testLoss: test.loss,
+        testAccuracy: test.accuracy,
+      },
+    });
+  } catch (error) {
+    const interrupted = error instanceof InterruptedError || context.signal.aborted;
+    return result(interrupted ? 'interrupted' : 'failed', { error: errorMessage(error) });
+  } finally {
+    model?.dispose();
+  }
+}
+
+/** Test-set loss and accuracy with the model in inference mode. */
+export function evaluate(model: LayersModel, dataset: Dataset): { loss: number; accuracy: number } {
+  const { x, y } = dataset.toTensors(tf);
+  try {
+    const out = model.evaluate(x, y, { batchSize: 1000 }) as Tensor[];
+    const [loss, accuracy] = out.map((t) => t.dataSync()[0]!);
+    out.forEach((t) => t.dispose());
+    return { loss: loss!, accuracy: accuracy! };
+  } finally {
+    x.dispose();
+    y.dispose();
+  }
+}

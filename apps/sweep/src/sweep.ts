@@ -1,0 +1,144 @@
+import { errorMessage } from './errors.js';
+import type { RunExecutor, RunResult } from './executor.js';
+import type { ProgressDisplay } from './progress.js';
+import { renderReport } from './report.js';
+import { ResultsStore, type ResultsFile, type SweepMeta } from './results-store.js';
+import { describeArchitecture, type RunConfig } from './run-config.js';
+import { countParams, estimateCost, longestFirst } from './schedule.js';
+
+export interface SweepRequest {
+  runs: RunConfig[];
+  store: ResultsStore;
+  executor: RunExecutor;
+  /** Runs trained at the same time. */
+  concurrency: number;
+  display: ProgressDisplay;
+  /** Abort (e.g. on SIGINT) to stop: running runs end as interrupted, the rest are not started. */
+  signal: AbortSignal;
+  /** Keep runs that already finished in the store (from `--resume`) instead of training them again. */
+  resume: boolean;
+  saveModels: boolean;
+  trainSize: number;
+  meta: Pick<SweepMeta, 'backend' | 'cores' | 'workersPerRun'>;
+}
+
+export interface SweepOutcome {
+  results: ResultsFile;
+  /** Runs in plan order, with their final status. */
+  runs: RunResult[];
+  interrupted: boolean;
+}
+
+/**
+ * Trains the runs `concurrency` at a time, longest first, writing each run's result the moment
+ * it ends and re-aggregating results.json, results.csv and report.html after each.
+ */
+export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
+  const { store, executor, display, signal } = request;
+  const startedAt = new Date();
+  const started = performance.now();
+  const done = new Map<string, RunResult>();
+  if (request.resume) {
+    for (const [id, run] of store.readRuns()) if (run.status === 'finished') done.set(id, run);
+  }
+  const todo = longestFirst(
+    request.runs.filter((r) => !done.has(r.id)).map((config) => ({ config, cost: estimateCost(config, request.trainSize) })),
+  );
+  for (const id of done.keys()) display.log(`[${id}] already finished in ${store.dir}, skipped`);
+
+  let samplesTrained = 0;
+  const meta = (status: SweepMeta['status']): SweepMeta => {
+    const wallSeconds = (performance.now() - started) / 1000;
+    return {
+      status,
+      startedAt: startedAt.toISOString(),
+      finishedAt: status === 'running' ? null : new Date().toISOString(),
+      wallSeconds,
+      ...request.meta,
+      concurrency: request.concurrency,
+      samplesPerSecond: wallSeconds > 0 ? samplesTrained / wallSeconds : 0,
+    };
+  };
+  const inPlanOrder = () => request.runs.map((c) => done.get(c.id)).filter((r): r is RunResult => r !== undefined);
+
+  // Aggregation is serialized: runs ending together must not write the same files at once.
+  let aggregation: Promise<ResultsFile | undefined> = Promise.resolve(undefined);
+  const aggregate = (status: SweepMeta['status']) => {
+    aggregation = aggregation.then(async () => {
+      const results = store.writeResults(meta(status), inPlanOrder());
+      try {
+        store.writeReport(await renderReport(results));
+      } catch (error) {
+        display.log(`report.html could not be written: ${errorMessage(error)}`);
+      }
+      return results;
+    });
+    return aggregation;
+  };
+
+  const queue = [...todo];
+  const slot = async () => {
+    for (let next = queue.shift(); next && !signal.aborted; next = queue.shift()) {
+      const { config, cost } = next;
+      display.runStarted(config.id, cost);
+      let result: RunResult;
+      try {
+        result = await executor.run(config, {
+          checkpointDir: store.checkpointDir(config.id),
+          modelDir: request.saveModels ? store.modelDir(config.id) : undefined,
+          onProgress: (p) => display.update(p),
+          signal,
+        });
+      } catch (error) {
+        // Executors report failures as results; this is a bug or a lost connection.
+        result = placeholder(config, 'failed', `executor error: ${errorMessage(error)}`);
+      }
+      samplesTrained += (result.history.loss.length - result.resumedFromEpoch) * result.trainSize;
+      store.writeRun(result);
+      done.set(config.id, result);
+      display.runEnded(result);
+      await aggregate('running');
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(request.concurrency, todo.length)) }, slot));
+
+  const interrupted = signal.aborted && request.runs.some((c) => done.get(c.id)?.status !== 'finished');
+  if (interrupted) {
+    const previous = store.readRuns();
+    for (const config of request.runs) {
+      if (done.has(config.id)) continue;
+      const before = previous.get(config.id);
+      const run = before && before.status !== 'finished' ? { ...before, status: 'interrupted' as const } : placeholder(config, 'interrupted', 'not started: the sweep was interrupted');
+      store.writeRun(run);
+      done.set(config.id, run);
+    }
+  }
+  const results = (await aggregate(interrupted ? 'interrupted' : 'finished'))!;
+  return { results, runs: inPlanOrder(), interrupted };
+}
+
+/** A result for a run that never trained. */
+export function placeholder(config: RunConfig, status: RunResult['status'], error: string): RunResult {
+  const now = new Date().toISOString();
+  // BatchNormalization's moving mean and variance: 2 per unit, output included.
+  const nonTrainable = config.batchNorm ? 2 * (config.hidden.reduce((a, b) => a + b, 0) + 10) : 0;
+  return {
+    id: config.id,
+    configId: config.configId,
+    config,
+    status,
+    error,
+    architecture: describeArchitecture(config),
+    params: countParams(config),
+    trainableParams: countParams(config) - nonTrainable,
+    nonTrainableParams: nonTrainable,
+    summary: '',
+    history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [] },
+    final: null,
+    timing: { startedAt: now, finishedAt: now, wallSeconds: 0, samplesPerSecond: 0 },
+    backend: '',
+    workers: 0,
+    resumedFromEpoch: 0,
+    trainSize: 0,
+  };
+}
