@@ -1,6 +1,34 @@
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { LayersModel } from '../models/model.js';
+import { filePathOf } from './file-url.js';
+import { WEIGHTS_FILE, modelArtifacts } from './model-artifacts.js';
 
-// Placeholder until the save/load work lands.
+/**
+ * `model.save('file://dir')`: writes `dir/model.json` and `dir/weights.bin` in tfjs-layers'
+ * format (a path ending in `.json` names the model file itself). Each file is written to a
+ * temporary name and renamed, so a reader never sees a half-written file.
+ */
 export async function saveModel(model: LayersModel, url: string): Promise<{ modelJsonPath: string; weightsPath: string }> {
-  throw new Error(`save(${url}) is not implemented yet (model ${model.name})`);
+  const path = filePathOf(url, `Model ${model.name}: save`);
+  const modelJsonPath = path.endsWith('.json') ? path : join(path, 'model.json');
+  const dir = dirname(modelJsonPath);
+  const weightsPath = join(dir, WEIGHTS_FILE);
+  const { modelJson, weightData } = modelArtifacts(model);
+  await mkdir(dir, { recursive: true });
+  // Weights first: a model.json never points at weights older than itself.
+  await writeAtomically(weightsPath, weightData);
+  await writeAtomically(modelJsonPath, JSON.stringify(modelJson));
+  return { modelJsonPath, weightsPath };
+}
+
+async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    await writeFile(temporary, data);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
