@@ -1,9 +1,9 @@
 import { tf, type Tensor } from '../tf.js';
-import { ValueError } from '../errors.js';
+import { ValueError, describeValue } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
 import type { LayerWeight } from '../layers/layer-weight.js';
 import type { Node } from './node.js';
-import type { SymbolicTensor } from './symbolic-tensor.js';
+import { SymbolicTensor } from './symbolic-tensor.js';
 import type { CallContext } from './context.js';
 
 /** What the forward pass keeps for the backward pass: one entry per executed node. */
@@ -29,10 +29,15 @@ export class Graph {
     readonly outputs: SymbolicTensor[],
     owner: string,
   ) {
+    assertSymbolic(inputs, 'inputs', owner);
+    assertSymbolic(outputs, 'outputs', owner);
+    const seen = new Set<SymbolicTensor>();
     for (const t of inputs) {
       if (t.sourceLayer.className !== 'InputLayer') {
         throw new ValueError(`${owner}: inputs must come from input() or an InputLayer, but ${t.name} comes from layer ${t.sourceLayer.name} (${t.sourceLayer.className}).`);
       }
+      if (seen.has(t)) throw new ValueError(`${owner}: input ${t.sourceLayer.name} is listed twice in inputs; each input must appear once.`);
+      seen.add(t);
     }
     const nodesInDecreasingDepth: Node[] = [];
     const layerIndices = new Map<Layer, number>();
@@ -71,20 +76,26 @@ export class Graph {
       byDepthThenIndex([layerDepths.get(a)!, layerIndices.get(a)!], [layerDepths.get(b)!, layerIndices.get(b)!]),
     );
 
+    // Saved weights and serialized connections refer to layers by name.
+    const byName = new Map<string, number>();
+    for (const layer of this.layers) byName.set(layer.name, (byName.get(layer.name) ?? 0) + 1);
+    for (const [name, count] of byName) {
+      if (count > 1) throw new ValueError(`${owner}: the layer name ${JSON.stringify(name)} is used by ${count} layers; layer names must be unique within a model.`);
+    }
+
     // Every source of the graph must be one of the declared inputs.
     const declared = new Set(inputs.map((t) => t.id));
     const computable = new Set<number>(declared);
-    const reached: string[] = [];
     for (const node of this.nodes) {
       if (node.inputTensors.length === 0) {
         if (!declared.has(node.outputTensor.id)) {
+          const users = this.nodes.filter((n) => n.inputTensors.some((t) => t.id === node.outputTensor.id)).map((n) => n.outboundLayer.name);
           throw new ValueError(
-            `${owner}: graph disconnected: the outputs need input ${node.outboundLayer.name}, which is not among the model's inputs [${inputs.map((t) => t.sourceLayer.name).join(', ')}]. Layers reached without issue: [${reached.join(', ')}].`,
+            `${owner}: graph disconnected: the outputs need input ${node.outboundLayer.name} (used by ${users.join(', ')}), which is not among the model's inputs [${inputs.map((t) => t.sourceLayer.name).join(', ')}]; add it to inputs.`,
           );
         }
         continue;
       }
-      reached.push(node.outboundLayer.name);
       for (const t of node.inputTensors) if (!computable.has(t.id)) throw new ValueError(`${owner}: graph disconnected at ${t.name}.`);
       computable.add(node.outputTensor.id);
     }
@@ -133,6 +144,18 @@ export class Graph {
     }
     return weightGrads;
   }
+}
+
+/** Catches concrete tensors and layers passed where the model needs `input()` / `layer.apply()` results. */
+function assertSymbolic(tensors: unknown[], argument: string, owner: string): void {
+  tensors.forEach((t, i) => {
+    if (t instanceof SymbolicTensor) return;
+    const received =
+      t instanceof tf.Tensor ? `a concrete tensor of shape [${t.shape.join(', ')}]`
+      : typeof t === 'object' && t !== null && 'inboundNodes' in t ? `the layer ${String((t as unknown as { name: unknown }).name)} itself (pass the result of its apply())`
+      : describeValue(t);
+    throw new ValueError(`${owner}: ${argument}[${i}] must be a symbolic tensor from input() or layer.apply(), but got ${received}.`);
+  });
 }
 
 function nodeOf(tensor: SymbolicTensor): Node {
