@@ -6,6 +6,8 @@ import { ResultsStore, type ResultsFile, type SweepMeta } from './results-store.
 import { describeArchitecture, type RunConfig } from './run-config.js';
 import { countParams, estimateCost, longestFirst } from './schedule.js';
 
+const REPORT_INTERVAL_MS = 15_000;
+
 export interface SweepRequest {
   runs: RunConfig[];
   store: ResultsStore;
@@ -19,6 +21,8 @@ export interface SweepRequest {
   resume: boolean;
   saveModels: boolean;
   trainSize: number;
+  /** Draw report.html (default true); tests of scheduling turn it off to stay fast. */
+  writeReport?: boolean;
   meta: Pick<SweepMeta, 'backend' | 'cores' | 'workersPerRun'>;
 }
 
@@ -62,14 +66,20 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   const inPlanOrder = () => request.runs.map((c) => done.get(c.id)).filter((r): r is RunResult => r !== undefined);
 
   // Aggregation is serialized: runs ending together must not write the same files at once.
+  // Drawing the report's charts takes a fraction of a second of this (coordinating) thread, so
+  // mid-sweep it is redrawn at most every REPORT_INTERVAL_MS; the last aggregation always draws.
   let aggregation: Promise<ResultsFile | undefined> = Promise.resolve(undefined);
+  let lastReport = -Infinity;
   const aggregate = (status: SweepMeta['status']) => {
     aggregation = aggregation.then(async () => {
       const results = store.writeResults(meta(status), inPlanOrder());
-      try {
-        store.writeReport(await renderReport(results));
-      } catch (error) {
-        display.log(`report.html could not be written: ${errorMessage(error)}`);
+      if (request.writeReport !== false && (status !== 'running' || performance.now() - lastReport >= REPORT_INTERVAL_MS)) {
+        lastReport = performance.now();
+        try {
+          store.writeReport(await renderReport(results));
+        } catch (error) {
+          display.log(`report.html could not be written: ${errorMessage(error)}`);
+        }
       }
       return results;
     });

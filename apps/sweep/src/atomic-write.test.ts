@@ -1,0 +1,66 @@
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
+import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+
+describe('writeFileAtomic', () => {
+  it('replaces the file whole and leaves no temporary file behind', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnn-atomic-'));
+    const path = join(dir, 'nested', 'run.json');
+    writeJsonAtomic(path, { a: 1 });
+    writeJsonAtomic(path, { a: 2, b: 'x'.repeat(100_000) });
+    expect(JSON.parse(readFileSync(path, 'utf8')).a).toBe(2);
+    expect(readdirSync(join(dir, 'nested'))).toEqual(['run.json']);
+  });
+
+  it('keeps the old content when the write fails', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnn-atomic-'));
+    const path = join(dir, 'results.json');
+    writeFileSync(path, 'old');
+    // A directory where the file should go makes the rename fail after the temp file was written.
+    const blocked = join(dir, 'blocked');
+    writeFileAtomic(join(blocked, 'x'), 'x');
+    expect(() => writeFileAtomic(blocked, 'new')).toThrow();
+    expect(readFileSync(path, 'utf8')).toBe('old');
+    expect(readdirSync(dir).sort()).toEqual(['blocked', 'results.json']);
+  });
+});
+
+describe('checkpoints', () => {
+  const checkpoint = (epoch: number): Checkpoint => ({
+    epoch,
+    history: { loss: [0.5, 0.3].slice(0, epoch), accuracy: [0.8, 0.9].slice(0, epoch), val_loss: [0.4, 0.35].slice(0, epoch), val_accuracy: [0.85, 0.9].slice(0, epoch), seconds: [1, 1].slice(0, epoch) },
+    weights: [
+      { name: 'dense_1/kernel', shape: [2, 3], values: Float32Array.from([1, 2, 3, 4, 5, 6].map((v) => v * epoch)) },
+      { name: 'dense_1/bias', shape: [3], values: Float32Array.from([0.5, -0.25, epoch]) },
+    ],
+    optimizer: {
+      className: 'Adam',
+      iterations: 43 * epoch,
+      slots: { 'dense_1/kernel': { m: new Float32Array(6).fill(0.1 * epoch), v: new Float32Array(6).fill(0.01) }, 'dense_1/bias': { m: new Float32Array(3), v: new Float32Array(3).fill(epoch) } },
+    },
+  });
+
+  it('round-trips weights, optimizer slots and history bit for bit, keeping only the latest epoch', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnn-ckpt-'));
+    expect(readCheckpoint(dir)).toBeNull();
+    writeCheckpoint(dir, checkpoint(1));
+    writeCheckpoint(dir, checkpoint(2));
+    expect(readCheckpoint(dir)).toEqual(checkpoint(2));
+    expect(readdirSync(dir).sort()).toEqual(['epoch-2', 'latest.json']);
+  });
+
+  it('ignores an epoch folder whose write was cut short, and a corrupt manifest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnn-ckpt-'));
+    writeCheckpoint(dir, checkpoint(1));
+    // A crash halfway through epoch 2's checkpoint: its folder exists, latest.json still says 1.
+    mkdirSync(join(dir, 'epoch-2'));
+    writeFileSync(join(dir, 'epoch-2', 'weights.bin'), new Uint8Array(5));
+    expect(readCheckpoint(dir)).toEqual(checkpoint(1));
+    // A manifest that cannot be read means "no checkpoint": the run starts over rather than crash.
+    writeFileSync(join(dir, 'latest.json'), '{"version": 1, "epoch": 2, "folder": "epoch-2"');
+    expect(readCheckpoint(dir)).toBeNull();
+  });
+});

@@ -1,0 +1,203 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compare, findWinner, formatTable, winnerLine } from './comparison.js';
+import { CSV_HEADER } from './csv.js';
+import type { RunContext, RunExecutor, RunResult } from './executor.js';
+import type { ProgressDisplay } from './progress.js';
+import { ResultsStore, type ResultsFile } from './results-store.js';
+import { defaultRuns, type RunConfig } from './run-config.js';
+import { placeholder, runSweep } from './sweep.js';
+import { withRepeats } from './options.js';
+
+/** A finished run whose metrics are simple functions of the config, so tests know them exactly. */
+function fakeResult(config: RunConfig, status: RunResult['status'] = 'finished'): RunResult {
+  const base = placeholder(config, status, status === 'finished' ? '' : `${status} on purpose`);
+  const epochs = status === 'finished' ? config.epochs : 1;
+  const acc = (e: number) => 0.9 + 0.01 * e + config.hidden.length / 1000 + config.seed / 10_000;
+  const history = {
+    loss: Array.from({ length: epochs }, (_, e) => 1 / (e + 2)),
+    accuracy: Array.from({ length: epochs }, (_, e) => acc(e)),
+    val_loss: Array.from({ length: epochs }, (_, e) => 1 / (e + 3)),
+    val_accuracy: Array.from({ length: epochs }, (_, e) => acc(e) - 0.005),
+    seconds: Array.from({ length: epochs }, () => 0.5),
+  };
+  const last = epochs - 1;
+  return {
+    ...base,
+    ...(status === 'finished' ? { error: undefined } : {}),
+    history,
+    summary: `summary of ${config.id}`,
+    backend: 'fake',
+    workers: 1,
+    trainSize: 1000,
+    timing: { ...base.timing, wallSeconds: epochs * 0.5, samplesPerSecond: 2000 },
+    final:
+      status === 'finished'
+        ? { loss: history.loss[last]!, accuracy: history.accuracy[last]!, valLoss: history.val_loss[last]!, valAccuracy: history.val_accuracy[last]!, testLoss: 0.2, testAccuracy: 0.97 }
+        : null,
+  };
+}
+
+class FakeExecutor implements RunExecutor {
+  readonly description = 'fake';
+  readonly started: string[] = [];
+  running = 0;
+  maxRunning = 0;
+  constructor(private readonly behaviour: (config: RunConfig, context: RunContext) => Promise<RunResult> | RunResult = (c) => fakeResult(c)) {}
+  async run(config: RunConfig, context: RunContext): Promise<RunResult> {
+    this.started.push(config.id);
+    this.running++;
+    this.maxRunning = Math.max(this.maxRunning, this.running);
+    try {
+      await new Promise((r) => setTimeout(r, 5));
+      return await this.behaviour(config, context);
+    } finally {
+      this.running--;
+    }
+  }
+  async close(): Promise<void> {}
+}
+
+const silent: ProgressDisplay = { runStarted() {}, update() {}, runEnded() {}, log() {}, stop() {} };
+
+function sweep(runs: RunConfig[], executor: RunExecutor, extra: { dir?: string; concurrency?: number; signal?: AbortSignal; resume?: boolean; report?: boolean } = {}) {
+  const store = new ResultsStore(extra.dir ?? mkdtempSync(join(tmpdir(), 'fnn-sweep-')));
+  return runSweep({
+    runs,
+    store,
+    executor,
+    concurrency: extra.concurrency ?? 2,
+    display: silent,
+    signal: extra.signal ?? new AbortController().signal,
+    resume: extra.resume ?? false,
+    saveModels: false,
+    trainSize: 55_000,
+    writeReport: extra.report ?? false,
+    meta: { backend: 'fake', cores: 2, workersPerRun: 1 },
+  }).then((outcome) => ({ ...outcome, store }));
+}
+
+function readResults(store: ResultsStore): ResultsFile {
+  return JSON.parse(readFileSync(join(store.dir, 'results.json'), 'utf8')) as ResultsFile;
+}
+
+describe('runSweep', () => {
+  it('starts the longest runs first and never runs more than `concurrency` at once', async () => {
+    const executor = new FakeExecutor();
+    const { runs, interrupted } = await sweep(defaultRuns(), executor, { concurrency: 2 });
+    expect(interrupted).toBe(false);
+    expect(executor.started).toEqual(['wide-deep-bn', 'wide-deep', 'deep-dropout-50', 'functional-wide', 'wide', 'deep', 'deep-dropout']);
+    expect(executor.maxRunning).toBe(2);
+    // Results come back in plan order, whatever the order of training.
+    expect(runs.map((r) => r.id)).toEqual(defaultRuns().map((r) => r.id));
+  });
+
+  it('records a failed run with its error and finishes the others', async () => {
+    const executor = new FakeExecutor(async (config) => {
+      if (config.id === 'deep') return fakeResult(config, 'failed');
+      if (config.id === 'wide') throw new Error('worker 1 exited with code 1');
+      return fakeResult(config);
+    });
+    const { store, runs } = await sweep(defaultRuns(), executor, { report: true });
+    const byId = Object.fromEntries(runs.map((r) => [r.id, r]));
+    expect(byId.deep).toMatchObject({ status: 'failed', error: 'failed on purpose' });
+    expect(byId.wide).toMatchObject({ status: 'failed', error: 'executor error: worker 1 exited with code 1' });
+    expect(runs.filter((r) => r.status === 'finished')).toHaveLength(5);
+    const results = readResults(store);
+    expect(results.sweep.status).toBe('finished');
+    expect(results.runs.map((r) => r.status)).toEqual(runs.map((r) => r.status));
+    // Each run also has its own file, written when it ended.
+    for (const run of runs) expect(JSON.parse(readFileSync(store.runPath(run.id), 'utf8')).status).toBe(run.status);
+    // The report shows every run, the failed ones with their error.
+    const html = readFileSync(join(store.dir, 'report.html'), 'utf8');
+    for (const run of runs) expect(html).toContain(`id="run-${run.id}"`);
+    expect(html).toContain('executor error: worker 1 exited with code 1');
+  });
+
+  it('on resume, skips finished runs and trains the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnn-sweep-'));
+    const first = new FakeExecutor(async (config) => fakeResult(config, config.id === 'wide' || config.id === 'deep' ? 'failed' : 'finished'));
+    await sweep(defaultRuns(), first, { dir });
+    const second = new FakeExecutor();
+    const { runs } = await sweep(defaultRuns(), second, { dir, resume: true });
+    expect(second.started.sort()).toEqual(['deep', 'wide']);
+    expect(runs.every((r) => r.status === 'finished')).toBe(true);
+    expect(readResults(new ResultsStore(dir)).runs.every((r) => r.status === 'finished')).toBe(true);
+  });
+
+  it('when aborted, ends the running runs as interrupted, does not start the rest, and says so', async () => {
+    const controller = new AbortController();
+    const executor = new FakeExecutor(async (config, context) => {
+      if (config.id === 'wide-deep') {
+        controller.abort();
+        return fakeResult(config, 'interrupted');
+      }
+      await new Promise((r) => setTimeout(r, 20));
+      return fakeResult(config, context.signal.aborted ? 'interrupted' : 'finished');
+    });
+    const { store, interrupted, runs } = await sweep(defaultRuns(), executor, { concurrency: 2, signal: controller.signal });
+    expect(interrupted).toBe(true);
+    expect(executor.started).toEqual(['wide-deep-bn', 'wide-deep']);
+    const results = readResults(store);
+    expect(results.sweep.status).toBe('interrupted');
+    expect(results.runs).toHaveLength(7);
+    expect(runs.find((r) => r.id === 'wide')).toMatchObject({ status: 'interrupted', error: 'not started: the sweep was interrupted' });
+    expect(runs.every((r) => r.status === 'interrupted')).toBe(true);
+    expect(existsSync(store.runPath('deep'))).toBe(true);
+  });
+});
+
+describe('results files', () => {
+  it('writes one CSV row per run with config, params, metrics, timing and per-epoch history', async () => {
+    const runs = defaultRuns().filter((r) => r.id === 'wide' || r.id === 'deep').map((r) => ({ ...r, epochs: 3 }));
+    const { store } = await sweep(runs, new FakeExecutor());
+    const lines = readFileSync(join(store.dir, 'results.csv'), 'utf8').trimEnd().split('\n');
+    expect(lines[0]!.split(',')).toEqual(CSV_HEADER);
+    expect(lines).toHaveLength(3);
+    const row = Object.fromEntries(CSV_HEADER.map((h, i) => [h, lines[1]!.split(',')[i]]));
+    const expected = fakeResult(runs[0]!);
+    expect(row).toMatchObject({
+      id: 'wide',
+      status: 'finished',
+      architecture: '784-250-10',
+      hidden: '250',
+      optimizer: 'adam',
+      learning_rate: '0.001',
+      batch_size: '128',
+      epochs: '3',
+      params: '198760',
+      epochs_done: '3',
+      backend: 'fake',
+      workers: '1',
+    });
+    expect(Number(row.val_accuracy)).toBe(expected.final!.valAccuracy);
+    expect(row.history_val_accuracy!.split(';').map(Number)).toEqual(expected.history.val_accuracy);
+    expect(lines[2]!.startsWith('deep,deep,finished,784-50×5-10,50 50 50 50 50,0,false,relu,adam,0.001,128,3,1,sequential,49960,')).toBe(true);
+  });
+
+  it('summarises repeats as mean ± sample std and names the winner by validation accuracy', async () => {
+    const runs = withRepeats(defaultRuns().filter((r) => r.id === 'wide' || r.id === 'deep'), 3);
+    expect(runs.map((r) => r.id)).toEqual(['wide-s1', 'wide-s2', 'wide-s3', 'deep-s1', 'deep-s2', 'deep-s3']);
+    const { store } = await sweep(runs, new FakeExecutor());
+    const results = readResults(store);
+    const [wide, deep] = results.comparison;
+    // val accuracy = 0.9 + 0.01·(epochs−1) + layers/1000 + seed/10000 − 0.005, seeds 1, 2, 3.
+    expect(wide!.valAccuracy!.mean).toBeCloseTo(0.9 + 0.04 + 0.001 + 0.0002 - 0.005, 12);
+    expect(wide!.valAccuracy!.std).toBeCloseTo(0.0001, 12);
+    expect(deep!.valAccuracy!.mean).toBeCloseTo(0.9 + 0.04 + 0.005 + 0.0002 - 0.005, 12);
+    expect(results.winner).toMatchObject({ configId: 'deep', runnerUp: { configId: 'wide' } });
+    expect(winnerLine(results.winner)).toBe('Winner: deep with 94.02 % validation accuracy, 0.40 points ahead of wide (93.62 %); its test accuracy is 97.00 %.');
+    const table = formatTable(results.comparison);
+    expect(table).toContain('wide (3/3)');
+    expect(table).toContain('93.62 ± 0.01');
+  });
+
+  it('notes configurations that did not finish under the table', () => {
+    const [wide, deep] = defaultRuns();
+    const rows = compare([fakeResult(wide!), fakeResult(deep!, 'failed')]);
+    expect(findWinner(rows)!.runnerUp).toBeNull();
+    expect(formatTable(rows).split('\n').at(-1)).toBe('deep: 0/1 finished (failed: failed on purpose)');
+  });
+});
