@@ -1,0 +1,66 @@
+// The kernel table every instruction-set build fills in (kernels_impl.h, compiled once per ISA
+// with its own flags) and addon.cc picks from at load time with __builtin_cpu_supports.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace fnn {
+
+enum BinaryOp : int { kAdd = 0, kSub, kMul, kDiv, kMax, kMin, kSquaredDiff, kBinaryOpCount };
+enum CompareOp : int { kGreater = 0, kGreaterEqual, kLess, kLessEqual, kEqual, kNotEqual, kCompareOpCount };
+enum UnaryOp : int {
+  kRelu = 0, kStep, kExp, kLog, kNeg, kSqrt, kSquare, kSigmoid, kTanh, kRsqrt, kAbs, kReciprocal, kRelu6, kUnaryOpCount
+};
+// How the second operand of a binary op is laid out relative to the output [outer, inner]:
+// same shape, a scalar, a row vector repeated over outer (bias), or a column (one per row).
+enum Broadcast : int { kSame = 0, kScalarB, kScalarA, kRowB, kRowA, kColB, kColA };
+enum Activation : int { kLinear = 0, kActRelu = 1 };
+
+struct KernelTable {
+  const char* isa;
+  // C[M,N] = A·B (+ bias[N]) (then relu). A(i,k) = a[i*a_rs + k*a_cs], B(k,j) = b[k*b_rs + j*b_cs];
+  // C is dense row-major with row stride ldc.
+  void (*gemm)(int64_t M, int64_t N, int64_t K, const float* a, int64_t a_rs, int64_t a_cs, const float* b,
+               int64_t b_rs, int64_t b_cs, float* c, int64_t ldc, const float* bias, int activation);
+  // out[o, i] = a ∘ b for o < outer, i < inner, with `mode` telling which operand broadcasts.
+  void (*binary)(int op, int mode, const float* a, const float* b, float* out, int64_t outer, int64_t inner);
+  void (*compare)(int op, int mode, const float* a, const float* b, uint8_t* out, int64_t outer, int64_t inner);
+  void (*unary)(int op, const float* x, float* out, int64_t n, float alpha);
+  void (*select)(const uint8_t* cond, const float* a, const float* b, float* out, int64_t n);
+  void (*softmax)(const float* x, float* out, int64_t rows, int64_t cols);
+  // Reductions of a [rows, cols] matrix: over rows (one value per column) or over cols.
+  void (*sum_rows)(const float* x, float* out, int64_t rows, int64_t cols);
+  void (*reduce_cols)(int op, const float* x, float* out, int64_t rows, int64_t cols);  // op: 0 sum, 1 max, 2 min, 3 mean
+  void (*argmax_cols)(const float* x, int32_t* out, int64_t rows, int64_t cols);
+  void (*transpose)(const float* x, float* out, int64_t batch, int64_t rows, int64_t cols);
+  void (*adam)(float* p, const float* g, float* m, float* v, int64_t n, float lr_t, float beta1, float beta2,
+               float epsilon);
+  void (*sgd)(float* p, const float* g, float* velocity, int64_t n, float lr, float momentum, int nesterov);
+  void (*rmsprop)(float* p, const float* g, float* ms, float* mom, int64_t n, float lr, float rho, float momentum,
+                  float epsilon);
+  // y = (x - mean) * scale / sqrt(var + eps) + offset over the last axis (C channels).
+  void (*batchnorm)(const float* x, const float* mean, const float* var, const float* offset, const float* scale,
+                    float eps, float* out, int64_t rows, int64_t channels);
+  // Training-mode batch norm: per-channel mean/variance of x, normalised output, saves mean and 1/std.
+  void (*batchnorm_train)(const float* x, const float* gamma, const float* beta, float eps, float* out,
+                          float* mean, float* var, float* inv_std, int64_t rows, int64_t channels);
+  // Its backward: dx, dgamma, dbeta from dy, x and the saved mean and 1/std.
+  void (*batchnorm_backward)(const float* dy, const float* x, const float* mean, const float* inv_std,
+                             const float* gamma, float* dx, float* dgamma, float* dbeta, int64_t rows,
+                             int64_t channels);
+  void (*max_pool)(const float* x, float* out, int64_t batch, int64_t h, int64_t w, int64_t c, int64_t oh,
+                   int64_t ow, int64_t fh, int64_t fw, int64_t sh, int64_t sw, int64_t pad_top, int64_t pad_left);
+  void (*max_pool_grad)(const float* dy, const float* x, float* dx, int64_t batch, int64_t h, int64_t w, int64_t c,
+                        int64_t oh, int64_t ow, int64_t fh, int64_t fw, int64_t sh, int64_t sw, int64_t pad_top,
+                        int64_t pad_left);
+};
+
+extern const KernelTable kTableAvx512;
+extern const KernelTable kTableAvx2;
+extern const KernelTable kTablePortable;
+
+}  // namespace fnn
+
+// Scratch memory owned by the calling thread (defined in addon.cc, compiled without ISA flags so
+// no standard-library code built for a wider ISA leaks into the portable path).
+extern "C" float* fnn_scratch(int slot, size_t floats);

@@ -1,0 +1,16 @@
+// The public surface of @fnn/kernels.
+export { NativeBackend, registerNativeBackend, nativeKernelNames } from './backend.js';
+export { nativeUnavailableReason } from './addon.js';
+export { tensorValues, variableValues } from './tensor-data.js';
+export {
+  nativeAdamUpdate, nativeSgdUpdate, nativeRmspropUpdate, type AdamOptions, type SgdOptions, type RmspropOptions,
+} from './optimizers.js';
+export { nativeBatchNormForward, nativeBatchNormBackward, type BatchNormForward } from './batch-norm.js';
+export { nativeDropoutMask } from './dropout.js';
+
+import { loadAddon } from './addon.js';
+
+/** The instruction set the kernels were dispatched to on this CPU: 'avx512', 'avx2' or 'portable'. */
+export function nativeIsa(): string {
+  return loadAddon().isa();
+}
