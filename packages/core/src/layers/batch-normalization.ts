@@ -117,7 +117,11 @@ export class BatchNormalization extends Layer {
       const mean = param(this.movingMean)!;
       const variance = param(this.movingVariance)!;
       const saved: InferenceSaved = { x, mean, variance, training: false };
-      return { output: tf.batchNorm(x, mean, variance, beta, gamma, this.epsilon), saved };
+      // tf.batchNorm's kernels (cpu, wasm) broadcast the statistics along the last axis only.
+      if (paramShape === null) return { output: tf.batchNorm(x, mean, variance, beta, gamma, this.epsilon), saved };
+      const scaled = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
+      const output = gamma ? tf.mul(scaled, gamma) : scaled;
+      return { output: beta ? tf.add(output, beta) : output, saved };
     }
     const sync = context.syncBatchNorm === true && context.allReduceSum !== undefined;
     const stats = sync ? this.globalMoments(x, reductionAxes, paramShape, context) : this.localMoments(x, reductionAxes);

@@ -33,6 +33,11 @@ export interface LayerTestArgs {
   expectedTrainableWeights?: number;
   /** Context of each forward pass; called anew each time so seeded masks repeat. Default training, seed 1. */
   context?: () => CallContext;
+  /**
+   * Trainable weights are overwritten with seeded N(0, 0.5²) values after building, so the test
+   * does not depend on unseeded initializers; true keeps the initializers' values.
+   */
+  keepInitialWeights?: boolean;
   /** Input values; default seeded standard normal. */
   makeInputs?: (shapes: number[][]) => Tensor[];
   /** Finite-difference check of `backward` for inputs and trainable weights; false skips it. */
@@ -77,6 +82,13 @@ export function runLayerTest(args: LayerTestArgs): LayerTestReport {
   }
 
   // Weights.
+  if (!args.keepInitialWeights) {
+    layer.trainableWeights.forEach((w, i) => {
+      const value = randomNormalTensor(w.shape, seed * 104729 + i, 0.5);
+      w.write(value);
+      value.dispose();
+    });
+  }
   if (args.expectedWeightShapes) {
     const shapes = layer.weights.map((w) => w.shape);
     if (JSON.stringify(shapes) !== JSON.stringify(args.expectedWeightShapes)) {

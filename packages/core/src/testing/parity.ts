@@ -30,8 +30,12 @@ export function compareWithReference(
   { training = false, tolerance = 1e-5, context }: { training?: boolean; tolerance?: number; context?: CallContext } = {},
 ): ParityResult {
   const single = inputs.length === 1 ? inputs[0]! : inputs;
-  tf.dispose(ours.apply(single as Tensor) as Tensor);
-  tf.dispose(reference.apply(single) as Tensor);
+  // Identity layers (linear, inference dropout) return their input: keep it.
+  const disposeOutput = (t: unknown) => {
+    if (!inputs.includes(t as Tensor)) tf.dispose(t as Tensor);
+  };
+  disposeOutput(ours.apply(single as Tensor));
+  disposeOutput(reference.apply(single));
   const ourWeights = ours.getWeights();
   reference.setWeights(ourWeights);
   tf.dispose(ourWeights);
@@ -41,7 +45,9 @@ export function compareWithReference(
   const a = ours.getWeights();
   const b = reference.getWeights();
   result.weightDifferences = a.map((w, i) => maxAbsDifference(w, b[i]!));
-  tf.dispose([actual, expected, ...a]);
+  disposeOutput(actual);
+  disposeOutput(expected);
+  tf.dispose(a);
   const what = `${ours.className} ${ours.name} vs reference (${training ? 'training' : 'inference'})`;
   if (!(result.outputDifference <= tolerance)) throw new Error(`${what}: outputs differ by ${result.outputDifference} > ${tolerance}.`);
   result.weightDifferences.forEach((d, i) => {
