@@ -32,7 +32,8 @@ export class Sequential extends LayersModel {
       if (layer instanceof InputLayer) {
         this.input = this.output = layer.output;
       } else if (layer.batchInputShape !== undefined && this.pending.length === 0) {
-        this.input = input({ batchShape: layer.batchInputShape });
+        // Keras names the implicit input after the first layer, without using an input_N name.
+        this.input = input({ batchShape: layer.batchInputShape, name: `${layer.name}_input` });
         this.output = layer.apply(this.input);
       } else {
         this.pending.push(layer);
@@ -52,7 +53,7 @@ export class Sequential extends LayersModel {
     if (this.input !== undefined) return;
     const layers = this.pending;
     this.pending = [];
-    this.input = this.output = input({ batchShape: batchInputShape });
+    this.input = this.output = input({ batchShape: batchInputShape, ...(layers[0] ? { name: `${layers[0].name}_input` } : {}) });
     for (const layer of layers) this.add(layer);
   }
 
