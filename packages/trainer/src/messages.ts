@@ -1,0 +1,77 @@
+import { Packr } from 'msgpackr';
+import type { DatasetTransferable } from '@fnn/data';
+import type { BackendName } from '@fnn/core';
+import type { SharedBuffers } from './shared-memory.js';
+import type { WeightLayout } from './weight-layout.js';
+
+/**
+ * Structured messages between the main thread and the workers are msgpackr-encoded; typed arrays
+ * (moreTypes) come back as typed arrays. Bulk data never travels this way: it sits in shared memory.
+ */
+const packr = new Packr({ moreTypes: true, useRecords: false });
+
+export function encode(value: unknown): Uint8Array {
+  return packr.pack(value);
+}
+
+export function decode<T>(bytes: Uint8Array): T {
+  return packr.unpack(bytes) as T;
+}
+
+/** Test-only: make a worker fail on purpose. */
+export interface FaultInjection {
+  worker: number;
+  /** Optimizer step (counted from 0 over the whole fit) before which the worker fails. */
+  atStep: number;
+  kind: 'throw' | 'exit' | 'oom';
+}
+
+/** Everything a worker needs to build its replica and run, apart from the shared buffers. */
+export interface ReplicaSpec {
+  workers: number;
+  backend: BackendName;
+  /** `model.toJSON()`. */
+  topology: unknown;
+  /** `serializeCompileArgs(model.compiled)`. */
+  compileArgs: unknown;
+  layout: WeightLayout;
+  /** Log keys of the compiled model: `loss`, then the metrics; also the order of the stats columns. */
+  logKeys: string[];
+  batchSize: number;
+  shuffle: boolean;
+  seed: number;
+  syncBatchNorm: boolean;
+  /** Milliseconds a thread waits for the others before giving up. */
+  syncTimeoutMs: number;
+  faultInjection?: FaultInjection;
+  /** Test-only: return each replica's weights at the end. */
+  returnReplicaWeights?: boolean;
+}
+
+/** The piscina task: the encoded spec, shared memory and data sets (SharedArrayBuffers stay shared). */
+export interface ReplicaTask {
+  workerIndex: number;
+  spec: Uint8Array;
+  shared: SharedBuffers;
+  train: DatasetTransferable;
+  validation: DatasetTransferable | null;
+}
+
+/** What a worker's task resolves with (encoded). */
+export interface ReplicaReport {
+  workerIndex: number;
+  backend: string;
+  steps: number;
+  /** Worker 0 only: the optimizer state, so the user's model continues from it. */
+  optimizerState?: unknown;
+  /** Test-only: all weights, trainable then non-trainable, in layout order. */
+  weights?: Float32Array;
+}
+
+/** What a failing worker writes into shared memory before it rethrows, so the cause reaches the main thread first. */
+export interface FailureRecord {
+  workerIndex: number;
+  name: string;
+  message: string;
+  stack: string;
+}

@@ -1,0 +1,253 @@
+import {
+  computeGradients, computeLossAndMetrics, mixSeeds, modelFromJSON, readLogs, SeededRandom, stepSeed, tf,
+  type CallContext, type LayersModel, type LayerWeight, type SerializedCompileArgs,
+} from '@fnn/core';
+import { Dataset, permutation, shardRanges } from '@fnn/data';
+import { AllReduce } from './all-reduce.js';
+import { Barrier, waitWhileEqual } from './barrier.js';
+import type { ReplicaReport, ReplicaSpec, ReplicaTask } from './messages.js';
+import { Command, Ctrl, type SharedViews } from './shared-memory.js';
+import { assertLayoutMatches, copyWeightsIn, copyWeightsOut, tensorValues } from './weight-layout.js';
+
+/**
+ * One worker's copy of the model and its part of every step: gradients of its shard, its slice
+ * of the reduction, then the same optimizer update as every other replica.
+ */
+export class Replica {
+  private readonly k: number;
+  private readonly w: number;
+  private readonly model: LayersModel;
+  private readonly train: Dataset;
+  private readonly validation: Dataset | null;
+  private readonly barrier: Barrier;
+  private readonly allReduce: AllReduce | null;
+  private readonly trainable: LayerWeight[];
+  private readonly nonTrainable: LayerWeight[];
+  /** Views of the combined gradient, one per trainable weight (what the optimizer reads). */
+  private readonly gradientViews: Float32Array[];
+  private readonly x: Float32Array;
+  private readonly y: Float32Array;
+  private stepsRun = 0;
+  private identity: Uint32Array | undefined;
+
+  constructor(
+    task: ReplicaTask,
+    private readonly spec: ReplicaSpec,
+    private readonly shared: SharedViews,
+    private readonly backend: string,
+  ) {
+    this.k = task.workerIndex;
+    this.w = spec.workers;
+    const owner = `worker ${this.k}`;
+    this.model = modelFromJSON(spec.topology as Parameters<typeof modelFromJSON>[0], owner);
+    assertLayoutMatches(this.model, spec.layout, owner);
+    this.trainable = this.model.trainableWeights;
+    this.nonTrainable = this.model.nonTrainableWeights;
+    copyWeightsIn(this.trainable, spec.layout.trainable, shared.params);
+    copyWeightsIn(this.nonTrainable, spec.layout.nonTrainable, shared.params, spec.layout.trainableSize);
+    this.model.compile(spec.compileArgs as SerializedCompileArgs);
+    this.train = Dataset.fromTransferable(task.train);
+    this.validation = task.validation === null ? null : Dataset.fromTransferable(task.validation);
+    this.barrier = new Barrier(shared.control, Ctrl.barrierCount, Ctrl.barrierGeneration, spec.syncTimeoutMs, `${owner}: step barrier`);
+    this.allReduce = spec.syncBatchNorm && this.w > 1 ? new AllReduce(shared, this.k, spec.syncTimeoutMs) : null;
+    this.gradientViews = spec.layout.trainable.map((s) => shared.gradientSum.subarray(s.offset, s.offset + s.size));
+    // Room for the largest shard of a batch (and of a validation batch).
+    const rows = Math.ceil(spec.batchSize / this.w);
+    this.x = new Float32Array(rows * this.train.featureSize);
+    this.y = new Float32Array(rows * this.train.labelSize);
+  }
+
+  /** Signals readiness, then runs the main thread's commands until `finish`. */
+  run(): ReplicaReport {
+    const c = this.shared.control;
+    Atomics.add(c, Ctrl.ready, 1);
+    Atomics.add(c, Ctrl.events, 1);
+    Atomics.notify(c, Ctrl.events);
+    let seq = 0;
+    for (;;) {
+      // The main thread may run long callbacks between commands: no timeout here.
+      waitWhileEqual(c, Ctrl.commandSeq, seq, Infinity, `worker ${this.k}: waiting for a command`);
+      seq = Atomics.load(c, Ctrl.commandSeq);
+      const command = Atomics.load(c, Ctrl.command);
+      if (command === Command.finish) break;
+      if (command === Command.runEpoch) this.runEpoch(Atomics.load(c, Ctrl.commandArg));
+      else if (command === Command.validate) this.validate();
+      else throw new Error(`worker ${this.k}: unknown command ${command}`);
+      this.barrier.wait(this.w, () => {
+        Atomics.store(c, Ctrl.commandDone, seq);
+        Atomics.add(c, Ctrl.events, 1);
+        Atomics.notify(c, Ctrl.events);
+      });
+    }
+    const report: ReplicaReport = { workerIndex: this.k, backend: this.backend, steps: this.stepsRun };
+    if (this.k === 0) report.optimizerState = this.model.compiled?.optimizer.getState();
+    if (this.spec.returnReplicaWeights) {
+      const { layout } = this.spec;
+      const weights = new Float32Array(layout.trainableSize + layout.nonTrainableSize);
+      copyWeightsOut(this.trainable, layout.trainable, weights);
+      copyWeightsOut(this.nonTrainable, layout.nonTrainable, weights, layout.trainableSize);
+      report.weights = weights;
+    }
+    return report;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+
+  private runEpoch(epoch: number): void {
+    const c = this.shared.control;
+    const n = this.train.size;
+    const order = this.spec.shuffle ? permutation(n, this.spec.seed, epoch) : (this.identity ??= Uint32Array.from({ length: n }, (_, i) => i));
+    const b = this.spec.batchSize;
+    const steps = Math.ceil(n / b);
+    let done = 0;
+    for (let s = 0; s < steps; s++) {
+      // The main thread grants steps: all of an epoch at once, or one at a time when callbacks
+      // act on batches (so that stopTraining takes effect exactly where model.fit's would).
+      while (Atomics.load(c, Ctrl.stepGrant) <= this.stepsRun) {
+        waitWhileEqual(c, Ctrl.stepGrant, Atomics.load(c, Ctrl.stepGrant), Infinity, `worker ${this.k}: waiting for the next step`);
+      }
+      this.maybeFail();
+      const stop = this.step(order.subarray(s * b, Math.min((s + 1) * b, n)), epoch, s);
+      done++;
+      this.stepsRun++;
+      if (stop) break;
+    }
+    if (this.k === 0) {
+      // Every replica holds the same weights: worker 0 publishes them for the main thread.
+      const { layout } = this.spec;
+      copyWeightsOut(this.trainable, layout.trainable, this.shared.params);
+      copyWeightsOut(this.nonTrainable, layout.nonTrainable, this.shared.params, layout.trainableSize);
+      Atomics.store(c, Ctrl.epochSteps, done);
+    }
+  }
+
+  /**
+   * One synchronous step on `batch` (the `s`-th of the epoch); returns whether to stop after it
+   * (a stop request, or a non-finite loss, in which case no replica applies the update).
+   */
+  private step(batch: Uint32Array, epoch: number, s: number): boolean {
+    const { shared, k, w } = this;
+    const { layout } = this.spec;
+    const c = shared.control;
+    const ranges = shardRanges(batch.length, w);
+    const mine = ranges[k]!;
+    const rows = mine.end - mine.start;
+    const compiled = this.model.compiled!;
+    const at = shared.statsOffset(s, k);
+    this.allReduce?.beginStep(Math.min(w, batch.length));
+    if (rows > 0) {
+      this.train.gatherInto(batch.subarray(mine.start, mine.end), this.x, this.y);
+      const seed = stepSeed(this.spec.seed, epoch, s);
+      // One worker draws dropout masks exactly as model.fit does; several draw distinct streams.
+      const context: CallContext = { training: true, random: new SeededRandom(w === 1 ? seed : mixSeeds(seed, k)) };
+      if (this.allReduce) Object.assign(context, { allReduceSum: this.allReduce.sum, syncBatchNorm: true });
+      tf.tidy(() => {
+        const x = tf.tensor(this.x.subarray(0, rows * this.train.featureSize), [rows, ...this.train.featureShape], 'float32');
+        const y = tf.tensor(this.y.subarray(0, rows * this.train.labelSize), [rows, ...this.train.labelShape], 'float32');
+        const { loss, metrics, gradients } = computeGradients(this.model, [x], [y], context);
+        const logs = readLogs(compiled, { loss, ...metrics });
+        this.spec.logKeys.forEach((key, i) => (shared.stats[at + i] = logs[key]!));
+        if (w === 1) {
+          if (Number.isFinite(logs.loss)) compiled.optimizer.applyGradients(this.trainable, gradients);
+          return;
+        }
+        const base = k * layout.trainableSize;
+        gradients.forEach((g, i) => shared.gradients.set(tensorValues(g), base + layout.trainable[i]!.offset));
+        if (layout.nonTrainableSize > 0) copyWeightsOut(this.nonTrainable, layout.nonTrainable, shared.nonTrainable, k * layout.nonTrainableSize);
+      });
+    }
+    if (w === 1) {
+      this.signalStep();
+      return Atomics.load(c, Ctrl.stopRequest) === 1 || !Number.isFinite(shared.stats[at]!);
+    }
+    const counts = ranges.map((r) => r.end - r.start);
+    this.barrier.wait(w);
+    // Every worker reads the same shard losses: they agree on skipping a non-finite step.
+    let loss = 0;
+    counts.forEach((count, j) => (loss += count > 0 ? count * shared.stats[shared.statsOffset(s, j)]! : 0));
+    const finite = Number.isFinite(loss);
+    if (finite) {
+      this.reduceSlice(shared.gradients, shared.gradientSum, layout.trainableSize, counts, batch.length);
+      this.reduceSlice(shared.nonTrainable, shared.nonTrainableAverage, layout.nonTrainableSize, counts, batch.length);
+    }
+    this.barrier.wait(w, () => {
+      Atomics.store(c, Ctrl.stopDecided, Atomics.load(c, Ctrl.stopRequest));
+      this.signalStep();
+    });
+    if (!finite) return true;
+    compiled.optimizer.applyGradientArrays(this.trainable, this.gradientViews);
+    if (layout.nonTrainableSize > 0) copyWeightsIn(this.nonTrainable, layout.nonTrainable, shared.nonTrainableAverage);
+    return Atomics.load(c, Ctrl.stopDecided) === 1;
+  }
+
+  /** Tells the main thread that one more step's statistics are complete. */
+  private signalStep(): void {
+    const c = this.shared.control;
+    Atomics.add(c, Ctrl.stepsDone, 1);
+    Atomics.add(c, Ctrl.events, 1);
+    Atomics.notify(c, Ctrl.events);
+  }
+
+  /**
+   * out[i] = Σ_j counts[j] · slots[j][i] / total over this worker's slice of [0, size): the
+   * shard means weighted by shard size, added in worker order (the same every run), in float64
+   * (so equal slots, e.g. frozen weights, average to exactly themselves); empty shards skipped.
+   */
+  private reduceSlice(slots: Float32Array, out: Float32Array, size: number, counts: number[], total: number): void {
+    if (size === 0) return;
+    const lo = Math.floor((this.k * size) / this.w);
+    const hi = Math.floor(((this.k + 1) * size) / this.w);
+    const used = counts.flatMap((count, j) => (count > 0 ? [{ count, base: j * size }] : []));
+    if (used.length === 2) {
+      const [a, b] = used as [{ count: number; base: number }, { count: number; base: number }];
+      for (let i = lo; i < hi; i++) out[i] = (a.count * slots[a.base + i]! + b.count * slots[b.base + i]!) / total;
+      return;
+    }
+    for (let i = lo; i < hi; i++) {
+      let sum = 0;
+      for (const { count, base } of used) sum += count * slots[base + i]!;
+      out[i] = sum / total;
+    }
+  }
+
+  /** Sums of loss and metrics over this worker's contiguous part of the validation set. */
+  private validate(): void {
+    const data = this.validation!;
+    const { start, end } = shardRanges(data.size, this.w)[this.k]!;
+    const keys = this.spec.logKeys;
+    const sums = new Float64Array(keys.length);
+    const rows = Math.ceil(this.spec.batchSize / this.w);
+    const context: CallContext = { training: false, random: new SeededRandom(0) };
+    const x = new Float32Array(rows * data.featureSize);
+    const y = new Float32Array(rows * data.labelSize);
+    const indices = Uint32Array.from({ length: end - start }, (_, i) => start + i);
+    const compiled = this.model.compiled!;
+    for (let at = 0; at < indices.length; at += rows) {
+      const part = indices.subarray(at, Math.min(at + rows, indices.length));
+      const n = part.length;
+      data.gatherInto(part, x, y);
+      const logs = tf.tidy(() => {
+        const xs = tf.tensor(x.subarray(0, n * data.featureSize), [n, ...data.featureShape], 'float32');
+        const ys = tf.tensor(y.subarray(0, n * data.labelSize), [n, ...data.labelShape], 'float32');
+        return readLogs(compiled, computeLossAndMetrics(this.model, [xs], [ys], context));
+      });
+      keys.forEach((key, i) => (sums[i]! += n * logs[key]!));
+    }
+    const at = this.k * (keys.length + 1);
+    this.shared.validationStats.set(sums, at);
+    this.shared.validationStats[at + keys.length] = indices.length;
+  }
+
+  private maybeFail(): void {
+    const fault = this.spec.faultInjection;
+    if (fault === undefined || fault.worker !== this.k || fault.atStep !== this.stepsRun) return;
+    if (fault.kind === 'exit') process.exit(3);
+    if (fault.kind === 'oom') {
+      const hog: unknown[][] = [];
+      for (;;) hog.push(Array.from({ length: 1 << 16 }, (_, i) => ({ i })));
+    }
+    throw new Error(`injected fault at step ${this.stepsRun}`);
+  }
+}

@@ -1,0 +1,232 @@
+import { availableParallelism } from 'node:os';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import {
+  LayersModel, RuntimeError, ValueError, defaultVerbose, requireCompiled, runTrainingLoop, serializeCompileArgs,
+  type BackendName, type CallbackLike, type History, type ProgressOutput, type Tensor,
+} from '@fnn/core';
+import type { Dataset } from '@fnn/data';
+import { describeValue } from './errors.js';
+import { FitRun } from './fit-run.js';
+import type { FaultInjection, ReplicaSpec } from './messages.js';
+import { toSharedDataset } from './training-data.js';
+import { weightLayout } from './weight-layout.js';
+
+export interface DataParallelTrainerOptions {
+  /** Worker threads, each holding one replica of the model. Default: the number of cores. */
+  workers?: number;
+  /** Backend each worker loads: 'auto' (tfjs-node where it loads, else wasm, else cpu), 'wasm', 'cpu' or 'tensorflow'. Default 'auto'. */
+  backend?: BackendName;
+  /** Batch normalization computes its statistics over the whole batch (all workers) instead of each worker's shard. Default false. */
+  syncBatchNorm?: boolean;
+  /** Milliseconds a worker waits for the others at a step before failing. Default 600000. */
+  syncTimeout?: number;
+  /** Node's `resourceLimits` for every worker thread (e.g. `{maxOldGenerationSizeMb: 512}`). */
+  resourceLimits?: ResourceLimits;
+}
+
+export interface DataParallelFitArgs {
+  /** Train until this epoch. Default 1. */
+  epochs?: number;
+  /** Samples per step (the global batch, split across the workers). Default 32. */
+  batchSize?: number;
+  /** `[x, y]` tensors or a Dataset, evaluated after each epoch (`val_loss`, `val_accuracy`, ...). */
+  validationData?: [Tensor, Tensor] | Dataset;
+  /** Shuffle the samples before each epoch (the permutation model.fit uses for the same seed). Default true. */
+  shuffle?: boolean;
+  /** 32-bit seed of the shuffling and dropout masks. Random by default. */
+  seed?: number;
+  /** 0 silent, 1 progress bar, 2 one line per epoch. Default as model.fit. */
+  verbose?: 0 | 1 | 2;
+  /** Callbacks, as for model.fit. */
+  callbacks?: CallbackLike | CallbackLike[];
+  /** Epoch to start from (0-based). Default 0. */
+  initialEpoch?: number;
+  /** Where progress is written; default stdout. */
+  progress?: ProgressOutput;
+  /** Test-only: make a worker throw, exit or run out of memory before a given step. */
+  faultInjection?: FaultInjection;
+  /** Test-only: keep every replica's final weights in `trainer.replicaWeights`. */
+  collectReplicaWeights?: boolean;
+}
+
+const BACKENDS: readonly BackendName[] = ['auto', 'wasm', 'cpu', 'tensorflow'];
+
+/**
+ * Synchronous data-parallel training of an @fnn/core model on worker threads: every global
+ * batch is split into one contiguous shard per worker, the shard gradients are averaged in
+ * shared memory (weighted by shard size, in worker order) and every replica applies the same
+ * update. The model stays a plain model: after `fit` it holds the trained weights.
+ */
+export class DataParallelTrainer {
+  readonly workers: number;
+  readonly backend: BackendName;
+  readonly syncBatchNorm: boolean;
+  private readonly syncTimeout: number;
+  private readonly resourceLimits: ResourceLimits | undefined;
+  private pool: Piscina | undefined;
+  private readonly threadsSeen = new Set<Worker>();
+  private running = false;
+  private closed = false;
+  /** Test-only: each replica's weights (trainable then non-trainable) after the last fit with `collectReplicaWeights`. */
+  replicaWeights: Float32Array[] | undefined;
+
+  constructor(options: DataParallelTrainerOptions = {}) {
+    const owner = 'DataParallelTrainer';
+    if (typeof options !== 'object' || options === null) throw new ValueError(`${owner}: expected an options object, but got ${describeValue(options)}.`);
+    this.workers = options.workers ?? availableParallelism();
+    if (!Number.isInteger(this.workers) || this.workers < 1) {
+      throw new ValueError(`${owner}: expected workers to be an integer >= 1, but got ${describeValue(options.workers)}.`);
+    }
+    this.backend = options.backend ?? 'auto';
+    if (!BACKENDS.includes(this.backend)) throw new ValueError(`${owner}: expected backend to be one of ${BACKENDS.join(', ')}, but got ${describeValue(options.backend)}.`);
+    this.syncBatchNorm = options.syncBatchNorm ?? false;
+    if (typeof this.syncBatchNorm !== 'boolean') throw new ValueError(`${owner}: expected syncBatchNorm to be a boolean, but got ${describeValue(options.syncBatchNorm)}.`);
+    this.syncTimeout = options.syncTimeout ?? 600_000;
+    if (typeof this.syncTimeout !== 'number' || !(this.syncTimeout > 0)) {
+      throw new ValueError(`${owner}: expected syncTimeout to be a positive number of milliseconds, but got ${describeValue(options.syncTimeout)}.`);
+    }
+    this.resourceLimits = options.resourceLimits;
+  }
+
+  /** Worker threads currently alive (0 before the first fit, after close and after a worker failure). */
+  get liveThreads(): number {
+    return [...this.threadsSeen].filter((t) => t.threadId !== -1).length;
+  }
+
+  /**
+   * Trains `model` on `x`/`y` (tensors, converted once to shared memory) or on a Dataset `x`,
+   * as `model.fit` does, and returns the same History. Rejects with WorkerFailedError when a
+   * worker fails (all threads are then shut down) and with TrainingInterruptedError on SIGINT.
+   */
+  async fit(model: LayersModel, x: Tensor | Dataset, y?: Tensor, args: DataParallelFitArgs = {}): Promise<History> {
+    const owner = 'DataParallelTrainer.fit';
+    if (this.closed) throw new RuntimeError(`${owner}: the trainer is closed; create a new DataParallelTrainer.`);
+    if (this.running) throw new RuntimeError(`${owner}: another fit is still running on this trainer; await it first.`);
+    if (!(model instanceof LayersModel)) throw new ValueError(`${owner}: expected an @fnn/core model, but got ${describeValue(model)}.`);
+    const compiled = requireCompiled(model, owner);
+    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+      throw new ValueError(`${owner}: only models with one input and one output can be trained data-parallel, but model ${model.name} has ${model.inputs.length} input(s) and ${model.outputs.length} output(s).`);
+    }
+    const epochs = positiveInteger(args.epochs ?? 1, 'epochs', owner);
+    const batchSize = positiveInteger(args.batchSize ?? 32, 'batchSize', owner);
+    const initialEpoch = args.initialEpoch ?? 0;
+    if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new ValueError(`${owner}: expected initialEpoch to be an integer >= 0, but got ${describeValue(initialEpoch)}.`);
+    const verbose = args.verbose ?? defaultVerbose();
+    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`${owner}: expected verbose to be 0, 1 or 2, but got ${describeValue(verbose)}.`);
+    const seed = args.seed ?? Math.floor(Math.random() * 2 ** 32);
+    if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new ValueError(`${owner}: expected seed to be an integer in [0, 2^32), but got ${describeValue(seed)}.`);
+    const shuffle = args.shuffle ?? true;
+    if (typeof shuffle !== 'boolean') throw new ValueError(`${owner}: expected shuffle to be a boolean, but got ${describeValue(shuffle)}.`);
+    const fault = args.faultInjection;
+    if (fault !== undefined && !(Number.isInteger(fault.worker) && fault.worker >= 0 && fault.worker < this.workers)) {
+      throw new ValueError(`${owner}: expected faultInjection.worker in [0, ${this.workers - 1}], but got ${describeValue(fault.worker)}.`);
+    }
+    const train = toSharedDataset(model, compiled, x, y, 'x', owner);
+    let validation: Dataset | null = null;
+    if (args.validationData !== undefined) {
+      const v = args.validationData;
+      validation = Array.isArray(v) ? toSharedDataset(model, compiled, v[0], v[1], 'validationData', owner) : toSharedDataset(model, compiled, v, undefined, 'validationData', owner);
+    }
+    const callbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
+    const spec: ReplicaSpec = {
+      workers: this.workers,
+      backend: this.backend,
+      topology: model.toJSON(),
+      compileArgs: serializeCompileArgs(compiled),
+      layout: weightLayout(model),
+      logKeys: compiled.logKeys,
+      batchSize,
+      shuffle,
+      seed,
+      syncBatchNorm: this.syncBatchNorm,
+      syncTimeoutMs: this.syncTimeout,
+      ...(fault !== undefined ? { faultInjection: fault } : {}),
+      ...(args.collectReplicaWeights ? { returnReplicaWeights: true } : {}),
+    };
+    // Batch callbacks may set stopTraining: then steps are handed out one at a time, so training
+    // stops exactly where model.fit would; otherwise the workers run each epoch without waiting.
+    const stepByStep = callbacks.some((c) => typeof c.onBatchBegin === 'function' || typeof c.onBatchEnd === 'function');
+
+    this.running = true;
+    const run = new FitRun(this.ensurePool(), model, spec, train, validation, stepByStep);
+    const onSigint = () => run.interrupt();
+    process.on('SIGINT', onSigint);
+    try {
+      await run.start();
+      const history = await runTrainingLoop(model, {
+        epochs,
+        initialEpoch,
+        numSamples: train.size,
+        batchSize,
+        shuffle,
+        seed,
+        verbose,
+        progress: args.progress,
+        logKeys: compiled.logKeys,
+        // First, so that the weights are in the model before any user callback sees the epoch end.
+        callbacks: [{ onEpochBegin: (epoch: number) => run.beginEpoch(epoch), onEpochEnd: () => run.endEpoch() }, ...callbacks],
+        trainBatch: (batch) => run.batchLogs(batch),
+        validate: validation === null ? undefined : () => run.validate(),
+      });
+      const reports = await run.finish();
+      const state = reports[0]?.optimizerState;
+      if (state !== undefined) compiled.optimizer.setState(state as Parameters<typeof compiled.optimizer.setState>[0]);
+      this.replicaWeights = args.collectReplicaWeights ? reports.map((r) => r.weights!) : undefined;
+      return history;
+    } catch (error) {
+      const failure = run.workerFailure;
+      if (failure !== undefined || !(await run.stopAfterError())) await this.destroyPool();
+      throw failure ?? error;
+    } finally {
+      process.off('SIGINT', onSigint);
+      this.running = false;
+    }
+  }
+
+  /** Shuts every worker thread down. Idempotent; the trainer cannot fit afterwards. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.destroyPool();
+  }
+
+  private ensurePool(): Piscina {
+    if (this.pool === undefined) {
+      const pool = new Piscina({
+        filename: workerUrl(),
+        minThreads: this.workers,
+        maxThreads: this.workers,
+        // One long task per thread for a whole fit: a second task on a busy thread would deadlock.
+        concurrentTasksPerWorker: 1,
+        idleTimeout: Infinity,
+        ...(this.resourceLimits ? { resourceLimits: this.resourceLimits } : {}),
+      });
+      // Failures reach fit through the tasks; an 'error' event without a listener would throw.
+      pool.on('error', () => undefined);
+      pool.on('workerCreate', () => {
+        for (const thread of pool.threads) this.threadsSeen.add(thread);
+      });
+      this.pool = pool;
+    }
+    return this.pool;
+  }
+
+  private async destroyPool(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    if (pool !== undefined) await pool.destroy();
+  }
+}
+
+/** dist/worker.js next to this file; from the TypeScript sources (tests), the built one. */
+function workerUrl(): string {
+  const here = new URL(import.meta.url);
+  return here.pathname.endsWith('.ts') ? new URL('../dist/worker.js', here).href : new URL('./worker.js', here).href;
+}
+
+function positiveInteger(value: unknown, argument: string, owner: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ValueError(`${owner}: expected ${argument} to be an integer >= 1, but got ${describeValue(value)}.`);
+  }
+  return value;
+}

@@ -1,0 +1,83 @@
+import { tf, type LayersModel, type LayerWeight, type Tensor } from '@fnn/core';
+
+/** Where one weight lives in a flat parameter vector. */
+export interface WeightSlot {
+  name: string;
+  shape: number[];
+  offset: number;
+  size: number;
+}
+
+/**
+ * The flat order of a model's weights in shared memory: trainable weights in
+ * `model.trainableWeights` order (the order of gradients), then the non-trainable ones
+ * (batch norm's moving statistics) in `model.nonTrainableWeights` order.
+ */
+export interface WeightLayout {
+  trainable: WeightSlot[];
+  nonTrainable: WeightSlot[];
+  /** Number of trainable parameters (the gradient length). */
+  trainableSize: number;
+  nonTrainableSize: number;
+}
+
+export function weightLayout(model: LayersModel): WeightLayout {
+  const slots = (weights: LayerWeight[]) => {
+    let offset = 0;
+    const list = weights.map((w) => {
+      const slot = { name: w.name, shape: [...w.shape], offset, size: w.size };
+      offset += w.size;
+      return slot;
+    });
+    return { list, size: offset };
+  };
+  const trainable = slots(model.trainableWeights);
+  const nonTrainable = slots(model.nonTrainableWeights);
+  return { trainable: trainable.list, nonTrainable: nonTrainable.list, trainableSize: trainable.size, nonTrainableSize: nonTrainable.size };
+}
+
+/** Throws unless the model's weights have exactly the names and shapes of the layout. */
+export function assertLayoutMatches(model: LayersModel, layout: WeightLayout, owner: string): void {
+  const actual = weightLayout(model);
+  const describe = (l: WeightLayout) => [...l.trainable, ...l.nonTrainable].map((s) => `${s.name}[${s.shape.join(',')}]`).join(' ');
+  if (describe(actual) !== describe(layout)) {
+    throw new Error(`${owner}: the rebuilt replica's weights (${describe(actual)}) do not match the model's (${describe(layout)}).`);
+  }
+}
+
+/**
+ * A view of a tensor's values without copying when the backend allows it (wasm keeps tensors in
+ * its heap; the view is valid until the next tf operation), else a copy from dataSync.
+ */
+export function tensorValues(t: Tensor): Float32Array {
+  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: Tensor) => Float32Array };
+  if (typeof backend.typedArrayFromHeap === 'function' && t.dtype === 'float32') return backend.typedArrayFromHeap(t);
+  return t.dataSync() as Float32Array;
+}
+
+/**
+ * A tensor holding `values`. The wasm backend copies them into its heap; the others may keep
+ * the array itself, so shared memory is copied first (it changes under the tensor otherwise).
+ */
+export function tensorFromShared(values: Float32Array, shape: number[]): Tensor {
+  const owned = tf.getBackend() === 'wasm' ? values : values.slice();
+  return tf.tensor(owned, shape, 'float32');
+}
+
+/** Copies the weights' values into `out` at their slots (`out` offset by `base`). */
+export function copyWeightsOut(weights: LayerWeight[], slots: WeightSlot[], out: Float32Array, base = 0): void {
+  weights.forEach((w, i) => {
+    const slot = slots[i]!;
+    out.set(tensorValues(w.read()), base + slot.offset);
+  });
+}
+
+/** Writes the values at the slots of `source` (offset by `base`) into the weights. */
+export function copyWeightsIn(weights: LayerWeight[], slots: WeightSlot[], source: Float32Array, base = 0): void {
+  weights.forEach((w, i) => {
+    const slot = slots[i]!;
+    const t = tensorFromShared(source.subarray(base + slot.offset, base + slot.offset + slot.size), slot.shape);
+    w.write(t);
+    t.dispose();
+  });
+}
