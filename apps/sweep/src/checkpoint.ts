@@ -11,7 +11,8 @@ export interface Checkpoint {
   history: EpochHistory;
   /** Every weight of the model (trainable and not), by name. */
   weights: { name: string; shape: number[]; values: Float32Array }[];
-  optimizer: OptimizerState;
+  /** The optimizer's step count and slots (Adam's m and v), when the engine can read them mid-fit. */
+  optimizer: OptimizerState | null;
 }
 
 interface Manifest {
@@ -20,7 +21,7 @@ interface Manifest {
   folder: string;
   history: EpochHistory;
   weights: { name: string; shape: number[]; offset: number; length: number }[];
-  optimizer: { className: string; iterations: number; slots: { weight: string; slot: string; offset: number; length: number }[] };
+  optimizer: { className: string; iterations: number; slots: { weight: string; slot: string; offset: number; length: number }[] } | null;
 }
 
 const MANIFEST = 'latest.json';
@@ -40,10 +41,10 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
     offset += w.values.length;
   }
   writeFileSync(join(dir, folder, 'weights.bin'), concat(checkpoint.weights.map((w) => w.values), offset));
-  const slots: Manifest['optimizer']['slots'] = [];
+  const slots: NonNullable<Manifest['optimizer']>['slots'] = [];
   const slotArrays: Float32Array[] = [];
   offset = 0;
-  for (const [weight, bySlot] of Object.entries(checkpoint.optimizer.slots)) {
+  for (const [weight, bySlot] of Object.entries(checkpoint.optimizer?.slots ?? {})) {
     for (const [slot, values] of Object.entries(bySlot)) {
       slots.push({ weight, slot, offset, length: values.length });
       slotArrays.push(values);
@@ -57,7 +58,7 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
     folder,
     history: checkpoint.history,
     weights,
-    optimizer: { className: checkpoint.optimizer.className, iterations: checkpoint.optimizer.iterations, slots },
+    optimizer: checkpoint.optimizer && { className: checkpoint.optimizer.className, iterations: checkpoint.optimizer.iterations, slots },
   };
   writeJsonAtomic(join(dir, MANIFEST), manifest);
   for (const name of readdirSync(dir)) {
@@ -75,14 +76,14 @@ export function readCheckpoint(dir: string): Checkpoint | null {
     const weightData = readFloats(join(dir, m.folder, 'weights.bin'));
     const slotData = readFloats(join(dir, m.folder, 'optimizer.bin'));
     const slots: OptimizerState['slots'] = {};
-    for (const s of m.optimizer.slots) {
+    for (const s of m.optimizer?.slots ?? []) {
       (slots[s.weight] ??= {})[s.slot] = slotData.slice(s.offset, s.offset + s.length);
     }
     return {
       epoch: m.epoch,
       history: m.history,
       weights: m.weights.map((w) => ({ name: w.name, shape: w.shape, values: weightData.slice(w.offset, w.offset + w.length) })),
-      optimizer: { className: m.optimizer.className, iterations: m.optimizer.iterations, slots },
+      optimizer: m.optimizer && { className: m.optimizer.className, iterations: m.optimizer.iterations, slots },
     };
   } catch {
     return null;

@@ -19,12 +19,8 @@ function callbacksFor(hooks: FitHooks) {
   };
 }
 
-function snapshotOf(model: LayersModel): { weights: Checkpoint['weights']; optimizer: OptimizerState } {
-  const optimizer = model.compiled!.optimizer;
-  return {
-    weights: model.weights.map((w) => ({ name: w.name, shape: [...w.shape], values: w.read().dataSync() as Float32Array })),
-    optimizer: optimizer.getState(),
-  };
+function weightsOf(model: LayersModel): Checkpoint['weights'] {
+  return model.weights.map((w) => ({ name: w.name, shape: [...w.shape], values: w.read().dataSync() as Float32Array }));
 }
 
 function restoreInto(model: LayersModel, checkpoint: Checkpoint): void {
@@ -39,7 +35,7 @@ function restoreInto(model: LayersModel, checkpoint: Checkpoint): void {
   });
   model.setWeights(values);
   values.forEach((t) => t.dispose());
-  model.compiled!.optimizer.setState(checkpoint.optimizer);
+  if (checkpoint.optimizer) model.compiled!.optimizer.setState(checkpoint.optimizer);
 }
 
 /** Single-thread `model.fit` in this process: the baseline the parallel sweep is measured against. */
@@ -70,7 +66,10 @@ export class InProcessEngine implements FitEngine {
     }
   }
 
-  snapshot = snapshotOf;
+  snapshot(model: LayersModel): { weights: Checkpoint['weights']; optimizer: OptimizerState } {
+    return { weights: weightsOf(model), optimizer: model.compiled!.optimizer.getState() };
+  }
+
   restore = restoreInto;
 
   async close(): Promise<void> {}
@@ -102,7 +101,15 @@ export class TrainerEngine implements FitEngine {
     });
   }
 
-  snapshot = snapshotOf;
+  /**
+   * The trainer copies the weights into the model before each epoch's end callbacks, but the
+   * optimizer state (Adam's moments) lives in the workers until fit returns, so a checkpoint
+   * taken mid-fit has the weights and no optimizer state.
+   */
+  snapshot(model: LayersModel): { weights: Checkpoint['weights']; optimizer: null } {
+    return { weights: weightsOf(model), optimizer: null };
+  }
+
   restore = restoreInto;
 
   async close(): Promise<void> {

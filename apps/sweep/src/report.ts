@@ -24,8 +24,8 @@ export async function renderCurveSvg(runs: RunResult[], metric: CurveKey, title:
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
-    width: 420,
-    height: 260,
+    width: 380,
+    height: 240,
     background: 'white',
     data: { values },
     mark: { type: 'line', point: { size: 16 }, strokeWidth: 1.5 },

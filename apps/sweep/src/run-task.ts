@@ -39,7 +39,7 @@ export interface FitEngine {
   readonly backend: string;
   fit(request: FitRequest, hooks: FitHooks): Promise<void>;
   /** Weights and optimizer state of the model being fitted, for a checkpoint at an epoch end. */
-  snapshot(model: LayersModel): { weights: Checkpoint['weights']; optimizer: OptimizerState };
+  snapshot(model: LayersModel): { weights: Checkpoint['weights']; optimizer: OptimizerState | null };
   /** Puts a checkpoint's weights and optimizer state into a freshly built model. */
   restore(model: LayersModel, checkpoint: Checkpoint): void;
   close(): Promise<void>;

@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+/** Debian's chromium package (installed by .ci/run); the report check skips, saying why, without it. */
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+
+export interface PageCheck {
+  /** Console errors and uncaught exceptions. */
+  errors: string[];
+  /** Every URL the page asked for other than the file itself (a self-contained page asks for none). */
+  requests: string[];
+  /** Line paths (one per curve) in each chart, by its data-metric. */
+  curves: Record<string, number>;
+  /** Rows of the comparison table's body. */
+  tableRows: number;
+  /** Text of the page, as a reader sees it. */
+  text: string;
+}
+
+/** Opens a local HTML file in headless Chromium with the network cut off and reports what it shows. */
+export async function openInChromium(path: string, screenshot?: string): Promise<PageCheck> {
+  // Playwright gives the browser a fresh temporary profile (its --user-data-dir) itself.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+    const errors: string[] = [];
+    const requests: string[] = [];
+    const url = pathToFileURL(path).href;
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.route('**/*', (route) => {
+      if (route.request().url() !== url) {
+        requests.push(route.request().url());
+        return route.abort();
+      }
+      return route.continue();
+    });
+    await page.goto(url, { waitUntil: 'load' });
+    const curves = await page.$$eval('figure.chart', (figures) =>
+      Object.fromEntries(figures.map((f) => [f.getAttribute('data-metric') ?? '?', f.querySelectorAll('g.mark-line path').length])),
+    );
+    const tableRows = await page.$$eval('table.comparison tbody tr', (rows) => rows.length);
+    const text = await page.innerText('body');
+    if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+    return { errors, requests, curves, tableRows, text };
+  } finally {
+    await browser.close();
+  }
+}
