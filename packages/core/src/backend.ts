@@ -1,14 +1,54 @@
 import { createRequire } from 'node:module';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { tf } from './tf.js';
+import { tf, type Tensor, type Variable } from './tf.js';
 import { ValueError, describeValue } from './errors.js';
 
-export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export type BackendName = 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
+const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'];
 
 /** Backends tried by `auto`, best first. */
-const AUTO_ORDER: readonly Exclude<BackendName, 'auto'>[] = ['tensorflow', 'wasm', 'cpu'];
+const AUTO_ORDER: readonly Exclude<BackendName, 'auto'>[] = ['tensorflow', 'native', 'wasm', 'cpu'];
+
+/**
+ * The parts of @fnn/kernels (an optional dependency, loaded on demand) that core calls: the
+ * backend registration and fused updates over the tensors' own Float32Arrays.
+ */
+export interface NativeKernels {
+  registerNativeBackend(): void;
+  /** A float32 tensor's memory on the native backend (no copy), valid until it is disposed. */
+  tensorValues(tensor: Tensor): Float32Array | null;
+  /** A variable's memory, made exclusive to it, for in-place updates. */
+  variableValues(variable: Variable): Float32Array | null;
+  nativeAdamUpdate(params: Float32Array[], grads: Float32Array[], m: Float32Array[], v: Float32Array[],
+    options: { lr: number; beta1: number; beta2: number; epsilon: number; step: number; epsilonForm?: 'keras' | 'pytorch' }): void;
+  nativeSgdUpdate(params: Float32Array[], grads: Float32Array[], velocities: Float32Array[] | null,
+    options: { lr: number; momentum?: number; nesterov?: boolean }): void;
+  nativeRmspropUpdate(params: Float32Array[], grads: Float32Array[], meanSquares: Float32Array[], moments: Float32Array[] | null,
+    options: { lr: number; rho: number; momentum?: number; epsilon: number }): void;
+  nativeDropoutMask(out: Float32Array, rate: number, state: number): number;
+}
+
+let nativeModule: NativeKernels | undefined;
+
+/** @fnn/kernels once the 'native' backend has loaded, else undefined (use it only while that backend is active). */
+export function nativeKernels(): NativeKernels | undefined {
+  return nativeModule;
+}
+
+async function loadNativeKernels(): Promise<void> {
+  if (nativeModule) return;
+  // A variable specifier: @fnn/kernels is optional, and core builds without it.
+  const specifier = '@fnn/kernels';
+  let loaded: NativeKernels;
+  try {
+    loaded = (await import(specifier)) as NativeKernels;
+  } catch (error) {
+    throw new Error(`@fnn/kernels is not installed (${firstLine(error)})`);
+  }
+  loaded.registerNativeBackend(); // throws "native addon not built: ..." without the addon
+  nativeModule = loaded;
+}
 
 const require = createRequire(import.meta.url);
 let announced = false;
@@ -20,6 +60,13 @@ async function tryBackend(name: Exclude<BackendName, 'auto'>): Promise<string | 
     try {
       // tfjs-node registers the 'tensorflow' backend when its native addon loads.
       require('@tensorflow/tfjs-node');
+    } catch (error) {
+      return firstLine(error);
+    }
+  }
+  if (name === 'native') {
+    try {
+      await loadNativeKernels();
     } catch (error) {
       return firstLine(error);
     }
@@ -40,7 +87,7 @@ function firstLine(error: unknown): string {
 
 /**
  * Selects the TensorFlow.js backend and returns the one in use. `auto` (the default, or the
- * `FNN_BACKEND` environment variable) tries tfjs-node, then wasm, then cpu, and reports once,
+ * `FNN_BACKEND` environment variable) tries tfjs-node, then native (@fnn/kernels), then wasm, then cpu, and reports once,
  * one line per backend, why the better ones were skipped. An explicit name that cannot load is
  * an error.
  */

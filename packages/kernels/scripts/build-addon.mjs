@@ -3,7 +3,8 @@
 // reason in build/unavailable.txt (which @fnn/kernels reports when asked to load), and exits 0.
 // Node's headers must already be on disk: node-gyp would otherwise try to download them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,11 +13,15 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, 'build');
 const reasonFile = join(buildDir, 'unavailable.txt');
+const stampFile = join(buildDir, 'stamp.txt');
+const addonFile = join(buildDir, 'Release', 'fnn_kernels.node');
 const verbose = process.argv.includes('--verbose');
+const force = process.argv.includes('--force');
 const require = createRequire(import.meta.url);
 
 function giveUp(reason) {
   mkdirSync(buildDir, { recursive: true });
+  rmSync(addonFile, { force: true }); // never leave an addon built from other sources
   writeFileSync(reasonFile, `${reason}\n`);
   console.log(`[@fnn/kernels] native addon not built: ${reason} (the 'native' backend will be skipped)`);
   process.exit(0);
@@ -38,6 +43,18 @@ function findNodeDir() {
 }
 
 if (process.env.FNN_NATIVE === '0') giveUp('FNN_NATIVE=0');
+
+// Every `pnpm install` runs this script: skip the build (and the minute without an addon that a
+// rebuild means) when the sources, Node and the CPU architecture are those of the last build.
+const sources = ['binding.gyp', ...readdirSync(join(root, 'native')).sort().map((f) => join('native', f))];
+const stamp = createHash('sha256')
+  .update([process.version, process.arch, process.platform, process.env.CXX ?? ''].join('|'))
+  .update(sources.map((f) => readFileSync(join(root, f))).join('\0'))
+  .digest('hex');
+if (!force && existsSync(addonFile) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) {
+  console.log('[@fnn/kernels] native addon is up to date');
+  process.exit(0);
+}
 
 let nodeGyp;
 try {
@@ -71,8 +88,9 @@ if (result.error || result.status !== 0) {
 }
 
 try {
-  const addon = require(join(buildDir, 'Release', 'fnn_kernels.node'));
+  const addon = require(addonFile);
   rmSync(reasonFile, { force: true });
+  writeFileSync(stampFile, `${stamp}\n`);
   console.log(`[@fnn/kernels] native addon built in ${((Date.now() - started) / 1000).toFixed(0)} s (kernels: ${addon.isa()})`);
 } catch (error) {
   giveUp(`built, but it does not load: ${String(error?.message ?? error).split('\n')[0]}`);

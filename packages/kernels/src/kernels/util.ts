@@ -45,8 +45,8 @@ export function override(kernelName: string, kernel: NativeKernel): KernelConfig
   const cpu = getKernel(kernelName, 'cpu');
   if (!cpu) throw new Error(`@fnn/kernels: tfjs-cpu has no kernel ${kernelName} to fall back to`);
   const fallback = guardAliases(cpu.kernelFunc as unknown as AnyKernelFunc);
-  const addon = loadAddon();
-  const kernelFunc = (args: KernelArgs) => kernel(args, addon) ?? fallback(args);
+  let addon: NativeAddon | undefined;
+  const kernelFunc = (args: KernelArgs) => kernel(args, (addon ??= loadAddon())) ?? fallback(args);
   return { kernelName, backendName: BACKEND_NAME, kernelFunc: kernelFunc as unknown as KernelFunc };
 }
 
