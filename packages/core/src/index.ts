@@ -1,7 +1,7 @@
 // The public surface of @fnn/core.
 export { tf } from './tf.js';
 export type { Tensor, Variable } from './tf.js';
-export { setBackend, getBackend, ensureBackend, type BackendName } from './backend.js';
+export { setBackend, getBackend, ensureBackend, nativeKernels, type BackendName, type NativeKernels } from './backend.js';
 export { ValueError, RuntimeError } from './errors.js';
 export { formatShape, type Shape } from './shape.js';
 export { resetNames } from './naming.js';
