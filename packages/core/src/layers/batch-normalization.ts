@@ -159,9 +159,7 @@ export class BatchNormalization extends Layer {
     let meanDyXhat: Tensor;
     if (sync) {
       const c = features[0]!;
-      const local = new Float32Array(2 * c);
-      local.set(sumDy.dataSync() as Float32Array, 0);
-      local.set(sumDyXhat.dataSync() as Float32Array, c);
+      const local = tf.concat([tf.reshape(sumDy, [c]), tf.reshape(sumDyXhat, [c])]).dataSync() as Float32Array;
       const global = context.allReduceSum!(`${this.name}/grad_stats`, local);
       const shape = sumDy.shape;
       meanDy = tf.tensor(global.subarray(0, c).map((v) => v / count), shape, 'float32');
@@ -228,8 +226,7 @@ export class BatchNormalization extends Layer {
     const d = tf.sub(x, shift);
     const local = new Float32Array(1 + 2 * c);
     local[0] = axes.reduce((n, i) => n * x.shape[i]!, 1);
-    local.set(tf.sum(d, axes).dataSync() as Float32Array, 1);
-    local.set(tf.sum(tf.square(d), axes).dataSync() as Float32Array, 1 + c);
+    local.set(tf.concat([tf.sum(d, axes), tf.sum(tf.square(d), axes)]).dataSync() as Float32Array, 1);
     const global = context.allReduceSum!(`${this.name}/stats`, local);
     const count = global[0]!;
     const shiftData = shiftValue.dataSync();

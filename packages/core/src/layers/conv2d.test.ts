@@ -136,6 +136,30 @@ describe('Conv2D + MaxPooling2D on wasm', () => {
     await setBackend('cpu');
   });
 
+  it.each([
+    { padding: 'same', strides: 2, activation: 'tanh', x: [2, 9, 8, 3] },
+    { padding: 'same', strides: 1, activation: 'relu', x: [2, 8, 8, 3] },
+    { padding: 'valid', strides: 2, activation: 'linear', x: [2, 9, 9, 5] },
+  ] as const)('single Conv2D backward on wasm matches cpu: $padding, strides $strides, $activation', async ({ padding, strides, activation, x: shape }) => {
+    const data = [randomNormalTensor([...shape], 11), randomNormalTensor([3, 3, shape[3], 4], 12, 0.3), randomNormalTensor([4], 13, 0.1)].map((t) => ({ data: t.dataSync().slice(), shape: t.shape }));
+    const run = () => {
+      const [x, kernel, bias] = data.map((v) => tf.tensor(v.data, v.shape));
+      const layer = conv2d({ filters: 4, kernelSize: 3, padding, strides, activation });
+      layer.apply(x!);
+      layer.setWeights([kernel!, bias!]);
+      const { output, saved } = layer.call([x!], training());
+      const g = layer.backward(tf.sin(output), saved, training(), true);
+      return [output, ...g.inputs, ...g.weights].map((t) => t.dataSync().slice());
+    };
+    const onCpu = run();
+    await setBackend('wasm');
+    try {
+      run().forEach((values, i) => expect(maxAbsDifference(values, onCpu[i]!)).toBeLessThan(1e-4));
+    } finally {
+      await setBackend('cpu');
+    }
+  });
+
   it("makes tfjs's own conv2d gradient work on wasm (registered Conv2DBackpropFilter kernel)", async () => {
     const f = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.sum(tf.conv2d(x, w, 2, 'same'));
     const data = [randomNormalTensor([2, 6, 6, 3], 9), randomNormalTensor([3, 3, 3, 2], 10)].map((t) => ({ data: t.dataSync().slice(), shape: t.shape }));
