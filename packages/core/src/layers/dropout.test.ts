@@ -3,9 +3,9 @@ import * as tfjs from '@tensorflow/tfjs';
 import { tf } from '../tf.js';
 import { setBackend } from '../backend.js';
 import { SeededRandom } from '../random.js';
-import { dropout } from './dropout.js';
+import { dropout, fillDropoutMask } from './dropout.js';
 import { runLayerTest } from '../testing/layer-test.js';
-import { compareWithReference, } from '../testing/parity.js';
+import { compareWithReference } from '../testing/parity.js';
 import { maxAbsDifference, randomNormalTensor } from '../testing/compare.js';
 
 beforeAll(async () => {
@@ -57,6 +57,15 @@ describe('Dropout', () => {
     const d = dropout({ rate: 0.5, seed: 5 }).call([x], training(1)).output;
     const e = dropout({ rate: 0.5, seed: 5 }).call([x], training(2)).output;
     expect(maxAbsDifference(d, e)).toBe(0);
+  });
+
+  it('fills masks from the SeededRandom (mulberry32) stream of the seed, one uint32 per entry', () => {
+    const values = new Float32Array(1000);
+    fillDropoutMask(values, 0.3, 77);
+    const random = new SeededRandom(77);
+    const threshold = Math.floor(0.3 * 4294967296);
+    const expected = Float32Array.from(values, () => (random.nextUint32() >= threshold ? 1 / 0.7 : 0));
+    expect(maxAbsDifference(values, expected)).toBe(0);
   });
 
   it('multiplies the gradient by the forward mask', () => {
