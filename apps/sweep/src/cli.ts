@@ -93,7 +93,8 @@ export async function main(argv: string[]): Promise<number> {
     data,
     saveModels: settings.saveModels,
     description: mode,
-    createEngine: settings.inProcess ? () => InProcessEngine.create(backend) : () => TrainerEngine.create(slots.workersPerRun, backend),
+    // Workers resolve the backend themselves from what was asked ('auto' picks the best one that loads in a thread).
+    createEngine: settings.inProcess ? () => InProcessEngine.create(backend) : () => TrainerEngine.create(slots.workersPerRun, settings.backend, backend),
   });
 
   const controller = new AbortController();

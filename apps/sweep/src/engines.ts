@@ -1,22 +1,43 @@
-import { setBackend, tf, type LayersModel, type OptimizerState } from '@fnn/core';
-import { DataParallelTrainer } from '@fnn/trainer';
+import { setBackend, tf, type CallbackLike, type LayersModel, type OptimizerState, type ProgressOutput } from '@fnn/core';
+import { DataParallelTrainer, type FaultInjection } from '@fnn/trainer';
 import type { Checkpoint } from './checkpoint.js';
 import type { EpochLogs, FitEngine, FitHooks, FitRequest } from './run-task.js';
 
-/** Keras-style callbacks translating fit's logs into the run task's hooks. */
-function callbacksFor(hooks: FitHooks) {
+/**
+ * fit's callbacks and progress output, translated into the run task's hooks. Batch progress is
+ * read from the Keras progress bar that fit draws (`212/430 [====>...] - ETA: 4s - loss: 0.1234
+ * - accuracy: 0.9612`, redrawn at most every 50 ms) rather than from an onBatchEnd callback: a
+ * batch callback makes the data-parallel trainer hand out steps one at a time, which costs ~20 %
+ * of its throughput (measured on `wide` and `deep`), while the bar costs nothing.
+ */
+function fitHooks(hooks: FitHooks): { callbacks: CallbackLike[]; progress: ProgressOutput; verbose: 1 } {
   let currentEpoch = 0;
   return {
-    onEpochBegin: (epoch: number) => {
-      currentEpoch = epoch;
-    },
-    onBatchEnd: (batch: number, logs?: Record<string, number>) => {
-      hooks.onBatchEnd(currentEpoch, batch, { loss: logs?.loss, accuracy: logs?.accuracy });
-    },
-    onEpochEnd: (epoch: number, logs?: Record<string, number>) => {
-      hooks.onEpochEnd(epoch, logs as unknown as EpochLogs);
+    verbose: 1,
+    callbacks: [
+      {
+        onEpochBegin: (epoch: number) => {
+          currentEpoch = epoch;
+        },
+        onEpochEnd: (epoch: number, logs?: Record<string, number>) => {
+          hooks.onEpochEnd(epoch, logs as unknown as EpochLogs);
+        },
+      },
+    ],
+    progress: {
+      isTTY: true,
+      write: (text: string) => {
+        const bar = /(\d+)\/(\d+) \[/.exec(text);
+        if (!bar) return;
+        hooks.onBatchEnd(currentEpoch, Number(bar[1]) - 1, { loss: logValue(text, 'loss'), accuracy: logValue(text, 'accuracy') });
+      },
     },
   };
+}
+
+function logValue(text: string, key: string): number | undefined {
+  const match = new RegExp(` - ${key}: (\\S+)`).exec(text);
+  return match ? Number(match[1]) : undefined;
 }
 
 function weightsOf(model: LayersModel): Checkpoint['weights'] {
@@ -58,8 +79,7 @@ export class InProcessEngine implements FitEngine {
         validationData: [validation.x, validation.y],
         shuffle: true,
         seed: request.seed,
-        verbose: 0,
-        callbacks: [callbacksFor(hooks)],
+        ...fitHooks(hooks),
       });
     } finally {
       for (const t of [train.x, train.y, validation.x, validation.y]) t.dispose();
@@ -83,9 +103,10 @@ export class TrainerEngine implements FitEngine {
     readonly backend: string,
   ) {}
 
-  static async create(workers: number, backend: string): Promise<TrainerEngine> {
-    const trainer = new DataParallelTrainer({ workers, backend: backend as never });
-    return new TrainerEngine(trainer, workers, backend);
+  /** `requested` is what the workers load ('auto' included); `resolved` is what this process chose, for the record. */
+  static async create(workers: number, requested: string, resolved: string): Promise<TrainerEngine> {
+    const trainer = new DataParallelTrainer({ workers, backend: requested as never });
+    return new TrainerEngine(trainer, workers, resolved);
   }
 
   async fit(request: FitRequest, hooks: FitHooks): Promise<void> {
@@ -96,8 +117,8 @@ export class TrainerEngine implements FitEngine {
       validationData: request.validation,
       shuffle: true,
       seed: request.seed,
-      verbose: 0,
-      callbacks: [callbacksFor(hooks)],
+      ...fitHooks(hooks),
+      ...faultInjectionFor(request.runId),
     });
   }
 
@@ -115,4 +136,16 @@ export class TrainerEngine implements FitEngine {
   async close(): Promise<void> {
     await this.trainer.close();
   }
+}
+
+/**
+ * Test-only: FNN_SWEEP_FAULT='{"run": "<id>", "kind": "throw" | "exit" | "oom", "atStep": n}' makes
+ * worker 0 of that run fail before step n (the trainer's own fault injection), to check that a
+ * crashed worker fails its run and the sweep goes on.
+ */
+function faultInjectionFor(runId: string): { faultInjection?: FaultInjection } {
+  const spec = process.env.FNN_SWEEP_FAULT;
+  if (!spec) return {};
+  const fault = JSON.parse(spec) as { run: string; kind: FaultInjection['kind']; atStep?: number };
+  return fault.run === runId ? { faultInjection: { worker: 0, kind: fault.kind, atStep: fault.atStep ?? 0 } } : {};
 }

@@ -32,7 +32,7 @@ describe('parseSettings', () => {
     [['--epochs', '0'], "option '--epochs <n>' argument '0' is invalid. expected --epochs to be an integer ≥ 1, but got \"0\"."],
     [['--epochs', '2.5'], 'expected --epochs to be an integer ≥ 1, but got "2.5".'],
     [['--concurrency', 'two'], 'expected --concurrency to be an integer ≥ 1, but got "two".'],
-    [['--backend', 'gpu'], "option '--backend <name>' argument 'gpu' is invalid. Allowed choices are auto, wasm, cpu, tensorflow."],
+    [['--backend', 'gpu'], "option '--backend <name>' argument 'gpu' is invalid. Allowed choices are auto, tensorflow, native, wasm, cpu."],
     [['--quick', '--epochs', '3'], '--quick (1 epoch) and --epochs 3 contradict each other; pass one.'],
     [['--resume', 'runs/a', '--only', 'wide'], '--resume runs/a reuses that sweep’s runs and data; it cannot be combined with --only.'.replace('’', "'")],
     [['--in-process', '--concurrency', '2'], '--in-process trains one run at a time on one thread'],

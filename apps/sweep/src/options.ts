@@ -4,7 +4,7 @@ import { ConfigError, describe } from './errors.js';
 import { loadGrid } from './grid.js';
 import { DEFAULT_RUN_IDS, DEFAULT_SEED, defaultRuns, type RunConfig } from './run-config.js';
 
-export const BACKENDS = ['auto', 'wasm', 'cpu', 'tensorflow'] as const;
+export const BACKENDS = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 /** Everything the command line asked for, checked. */

@@ -23,6 +23,7 @@ export interface FitHooks {
 }
 
 export interface FitRequest {
+  runId: string;
   model: LayersModel;
   train: Dataset;
   validation: Dataset;
@@ -137,7 +138,7 @@ export async function runTask(config: RunConfig, context: RunContext, engine: Fi
     };
     if (resumedFromEpoch < config.epochs) {
       await engine.fit(
-        { model, train: data.train, validation: data.validation, epochs: config.epochs, initialEpoch: resumedFromEpoch, batchSize: config.batchSize, seed: config.seed },
+        { runId: config.id, model, train: data.train, validation: data.validation, epochs: config.epochs, initialEpoch: resumedFromEpoch, batchSize: config.batchSize, seed: config.seed },
         hooks,
       );
     }

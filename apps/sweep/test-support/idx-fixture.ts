@@ -16,7 +16,7 @@ function idx(dims: number[], payload: Uint8Array): Uint8Array {
  * separates it after a few dozen steps, which lets the tests check accuracies, not just "it ran".
  */
 export function writeSyntheticMnist(dir: string, options: { train?: number; test?: number; seed?: number } = {}): string {
-  const train = options.train ?? 5600; // the first 5,000 become the validation split
+  const train = options.train ?? 7000; // the first 5,000 become the validation split
   const test = options.test ?? 200;
   let state = (options.seed ?? 7) >>> 0;
   const rand = () => {

@@ -1,0 +1,124 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ResultsFile } from './results-store.js';
+import { CSV_HEADER } from './csv.js';
+import { runCli } from '../test-support/cli.js';
+import { writeSyntheticMnist } from '../test-support/idx-fixture.js';
+
+const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+const readResults = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ResultsFile;
+
+describe('fnn-sweep on a synthetic MNIST-format folder', () => {
+  let data: string;
+  beforeAll(() => {
+    data = writeSyntheticMnist(join(tmp('fnn-idx-'), 'data'));
+  });
+
+  function grid(spec: object): string {
+    const path = join(tmp('fnn-grid-'), 'grid.json');
+    writeFileSync(path, JSON.stringify(spec));
+    return path;
+  }
+
+  it('trains a grid, prints the comparison and writes every result file', async () => {
+    const out = join(tmp('fnn-out-'), 'sweep');
+    const run = await runCli(['--grid', grid({ hidden: [[32], [32, 32]], dropout: [0, 0.2] }), '--epochs', '3', '--data-dir', data, '--limit-eval', '200', '--out', out, '--backend', 'wasm']);
+    expect(run.stderr).not.toContain('failed');
+    expect(run.code).toBe(0);
+    const results = readResults(out);
+    expect(results.sweep).toMatchObject({ status: 'finished', concurrency: 2, workersPerRun: 1 });
+    expect(results.runs.map((r) => r.id)).toEqual(['h32_do0', 'h32_do0.2', 'h32x2_do0', 'h32x2_do0.2']);
+    for (const r of results.runs) {
+      expect(r).toMatchObject({ status: 'finished', trainSize: 2000, workers: 1, resumedFromEpoch: 0 });
+      expect(r.history.val_accuracy).toHaveLength(3);
+      // The classes are bright squares at fixed places: three epochs separate them.
+      expect(r.final!.valAccuracy).toBeGreaterThanOrEqual(0.95);
+      expect(r.final!.testAccuracy).toBeGreaterThanOrEqual(0.95);
+      expect(existsSync(join(out, 'checkpoints', r.id))).toBe(false);
+    }
+    // Parameters as Keras counts them: 784·32+32 + 32·10+10 = 25,450; one more 32×32 block: +1,056.
+    expect(results.runs.map((r) => r.params)).toEqual([25_450, 25_450, 26_506, 26_506]);
+    const csv = readFileSync(join(out, 'results.csv'), 'utf8').trimEnd().split('\n');
+    expect(csv[0]).toBe(CSV_HEADER.join(','));
+    expect(csv).toHaveLength(5);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+    // The table on stdout has a line per run and names the winner of results.json.
+    for (const r of results.runs) expect(run.stdout).toMatch(new RegExp(`^${r.id.replace('.', '\\.')}\\s`, 'm'));
+    expect(run.stdout).toContain(`Winner: ${results.winner!.configId} with ${(results.winner!.valAccuracy * 100).toFixed(2)} % validation accuracy`);
+    // Plain logs (not a terminal): one line per epoch per run.
+    expect(run.stderr.match(/\] epoch \d\/3 - /g)).toHaveLength(12);
+  });
+
+  it('records a run whose worker crashes as failed and finishes the others', async () => {
+    const out = join(tmp('fnn-out-'), 'sweep');
+    const run = await runCli(['--grid', grid({ hidden: [[16]], epochs: [2, 3, 4] }), '--data-dir', data, '--limit-train', '600', '--limit-eval', '200', '--out', out, '--backend', 'wasm'], {
+      env: { FNN_SWEEP_FAULT: JSON.stringify({ run: 'e3', kind: 'exit', atStep: 2 }) },
+    });
+    expect(run.code).toBe(1);
+    const results = readResults(out);
+    const byId = Object.fromEntries(results.runs.map((r) => [r.id, r]));
+    expect(byId.e3!.status).toBe('failed');
+    expect(byId.e3!.error).toMatch(/worker 0/);
+    expect(byId.e2!.status).toBe('finished');
+    expect(byId.e4!.status).toBe('finished');
+    expect(run.stdout).toContain('e3: 0/1 finished (failed: ');
+  });
+
+  it('trains the same weights with the data-parallel trainer (1 worker) as with single-thread model.fit', async () => {
+    const spec = grid({ hidden: [[16]], epochs: [2] });
+    const common = ['--grid', spec, '--data-dir', data, '--limit-train', '600', '--limit-eval', '200', '--backend', 'wasm', '--seed', '3'];
+    const a = join(tmp('fnn-out-'), 'trainer');
+    const b = join(tmp('fnn-out-'), 'in-process');
+    expect((await runCli([...common, '--out', a, '--workers-per-run', '1'])).code).toBe(0);
+    expect((await runCli([...common, '--out', b, '--in-process'])).code).toBe(0);
+    const [ra] = readResults(a).runs;
+    const [rb] = readResults(b).runs;
+    for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const) {
+      ra!.history[key].forEach((v, i) => expect(v).toBeCloseTo(rb!.history[key][i]!, 5));
+    }
+    expect(ra!.final!.testLoss).toBeCloseTo(rb!.final!.testLoss, 5);
+  });
+
+  it('on Ctrl-C writes what finished, marks the rest interrupted, exits non-zero; --resume continues from the checkpoint', async () => {
+    const out = join(tmp('fnn-out-'), 'sweep');
+    // Longest first: e100 trains on one core while e1 and e2 finish on the other.
+    const args = ['--grid', grid({ hidden: [[16]], epochs: [100, 1, 2] }), '--data-dir', data, '--limit-train', '600', '--limit-eval', '200', '--out', out, '--backend', 'wasm'];
+    let sent = false;
+    const first = await runCli(args, {
+      onStderr: (text, child) => {
+        if (!sent && /\[e1\] finished/.test(text) && /\[e2\] finished/.test(text) && /\[e100\] epoch 5\//.test(text)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(sent).toBe(true);
+    expect(first.code).toBe(130);
+    expect(first.stdout).toContain(`fnn-sweep --resume ${out}`);
+    const interrupted = readResults(out);
+    expect(interrupted.sweep.status).toBe('interrupted');
+    const byId = Object.fromEntries(interrupted.runs.map((r) => [r.id, r]));
+    expect(byId.e1!.status).toBe('finished');
+    expect(byId.e2!.status).toBe('finished');
+    expect(byId.e100!.status).toBe('interrupted');
+    const epochsBefore = byId.e100!.history.loss.length;
+    expect(epochsBefore).toBeGreaterThanOrEqual(5);
+    expect(existsSync(join(out, 'checkpoints', 'e100', 'latest.json'))).toBe(true);
+
+    const resumed = await runCli(['--resume', out]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain('[e1] already finished');
+    expect(resumed.stderr).toMatch(/\[e100\] resumed from the checkpoint after epoch \d+/);
+    const final = readResults(out);
+    const e100 = final.runs.find((r) => r.id === 'e100')!;
+    expect(e100.status).toBe('finished');
+    expect(e100.resumedFromEpoch).toBeGreaterThanOrEqual(epochsBefore);
+    expect(e100.history.loss).toHaveLength(100);
+    // The epochs before the interruption are kept as they were, not retrained.
+    expect(e100.history.loss.slice(0, epochsBefore)).toEqual(byId.e100!.history.loss);
+    // Finished runs are not trained again.
+    expect(final.runs.find((r) => r.id === 'e1')!.timing).toEqual(byId.e1!.timing);
+  });
+});
