@@ -6,7 +6,7 @@ import { markEscaped, releaseFloat32 } from './buffer-pool.js';
 import { batchNormKernels } from './kernels/batchnorm.js';
 import { convKernels } from './kernels/conv.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
-import { layoutKernels } from './kernels/layout.js';
+import { gatherKernels, layoutKernels } from './kernels/layout.js';
 import { matMulKernels } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { BACKEND_NAME, guardAliases, type AnyKernelFunc } from './kernels/util.js';
@@ -48,7 +48,7 @@ export function nativeKernelNames(): string[] {
 let cachedOverrides: KernelConfig[] | undefined;
 function overrides(): KernelConfig[] {
   cachedOverrides ??= [
-    ...matMulKernels, ...elementwiseKernels, ...reduceKernels, ...layoutKernels, ...batchNormKernels, ...convKernels,
+    ...matMulKernels, ...elementwiseKernels, ...reduceKernels, ...layoutKernels, ...gatherKernels, ...batchNormKernels, ...convKernels,
   ];
   return cachedOverrides;
 }

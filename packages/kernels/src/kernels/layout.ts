@@ -46,3 +46,26 @@ function softmaxKernel({ inputs, backend, attrs }: KernelArgs, addon: NativeAddo
 }
 
 export const layoutKernels = [override('Transpose', transposeKernel), override('Softmax', softmaxKernel)];
+
+/** Gathering whole rows (axis 0), as a batch is taken from a shuffled dataset: one copy per row. */
+function gatherRowsKernel({ inputs, backend, attrs }: KernelArgs): TensorInfo | null {
+  const { x, indices } = inputs;
+  if (!x || !indices || x.shape.length === 0 || Number(attrs?.batchDims ?? 0) !== 0) return null;
+  const axis = Number(attrs?.axis ?? 0);
+  if (axis !== 0 && axis !== -x.shape.length) return null;
+  const source = backend.data.get(x.dataId).values;
+  const index = backend.data.get(indices.dataId).values;
+  if (!(index instanceof Int32Array) || !(source instanceof Float32Array || source instanceof Int32Array || source instanceof Uint8Array)) return null;
+  const rows = x.shape[0]!;
+  const rowSize = rows === 0 ? 0 : source.length / rows;
+  for (const i of index) if (!(i >= 0 && i < rows)) return null; // tfjs-cpu reports the bad index
+  const size = index.length * rowSize;
+  const out = source instanceof Float32Array ? takeFloat32(size) : new (source.constructor as new (n: number) => Int32Array | Uint8Array)(size);
+  for (let r = 0; r < index.length; r++) {
+    const from = index[r]! * rowSize;
+    out.set(source.subarray(from, from + rowSize), r * rowSize);
+  }
+  return output(backend, [...indices.shape, ...x.shape.slice(1)], out, x.dtype as 'float32' | 'int32' | 'bool');
+}
+
+export const gatherKernels = [override('GatherV2', (args) => gatherRowsKernel(args))];

@@ -1,0 +1,181 @@
+// @fnn/kernels ('native' backend) against its targets, ratios measured in one run:
+//  1. matmul GFLOP/s, single thread, on the lesson's shapes in all four transpose combinations (target ≥ 45);
+//  2. single-thread model.fit samples/s on 'native' vs PyTorch (one thread) on `wide` and
+//     `wide-deep` (target ≥ 1.0x); without torch, the figures recorded in shared/NOTES.md;
+//  3. where a training step's time goes on 'native' (per-kernel profile vs the step's wall time).
+// Usage: node bench/kernels.bench.mjs [--steps N] [--rounds N] [--models wide,wide-deep] [--no-profile]
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+
+const { values: options } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '150' },
+    warmup: { type: 'string', default: '15' },
+    rounds: { type: 'string', default: '3' },
+    models: { type: 'string', default: 'wide,wide-deep' },
+    'no-profile': { type: 'boolean', default: false },
+  },
+});
+const STEPS = Number(options.steps);
+const WARMUP = Number(options.warmup);
+const ROUNDS = Number(options.rounds);
+const BATCH = 128;
+const MODEL_NAMES = options.models.split(',');
+const NOTES_TORCH = { wide: 36700, 'wide-deep': 12200 };
+
+const fnn = await import('../packages/core/dist/index.js');
+const kernels = await import('../packages/kernels/dist/index.js');
+const { tf } = fnn;
+try {
+  await fnn.setBackend('native', { quiet: true });
+} catch (error) {
+  console.log(`kernels bench: skipped, ${error.message}`);
+  process.exit(0);
+}
+console.log(`kernels bench: backend ${tf.getBackend()}, kernels ${kernels.nativeIsa()}, batch ${BATCH}, one thread`);
+
+// ---------------------------------------------------------------------------------------------
+// 1. Matmul through tf.matMul on the native backend (tfjs dispatch and output allocation included).
+const MATMULS = [
+  { what: 'x·W        128x784 · 784x250', a: [128, 784], b: [784, 250], ta: false, tb: false },
+  { what: 'xᵀ·dz      (128x784)ᵀ · 128x250', a: [128, 784], b: [128, 250], ta: true, tb: false },
+  { what: 'dz·Wᵀ      128x250 · (784x250)ᵀ', a: [128, 250], b: [784, 250], ta: false, tb: true },
+  { what: 'aᵀ·bᵀ      (784x128)ᵀ · (250x784)ᵀ', a: [784, 128], b: [250, 784], ta: true, tb: true },
+  { what: 'x·W        128x500 · 500x250', a: [128, 500], b: [500, 250], ta: false, tb: false },
+  { what: 'x·W        128x250 · 250x250', a: [128, 250], b: [250, 250], ta: false, tb: false },
+];
+
+function gflops({ a, b, ta, tb }) {
+  const x = tf.randomUniform(a, -1, 1, 'float32', 1);
+  const y = tf.randomUniform(b, -1, 1, 'float32', 2);
+  const k = ta ? a[0] : a[1];
+  let best = 0;
+  for (let round = 0; round < ROUNDS + 2; round++) {
+    let n = 0;
+    const start = performance.now();
+    while (performance.now() - start < 150) {
+      tf.matMul(x, y, ta, tb).dispose();
+      n++;
+    }
+    const ms = (performance.now() - start) / n;
+    const out = tf.matMul(x, y, ta, tb);
+    best = Math.max(best, (2 * out.size * k) / ms / 1e6);
+    out.dispose();
+  }
+  tf.dispose([x, y]);
+  return best;
+}
+
+console.log('\nmatmul, single thread (target ≥ 45 GFLOP/s)');
+console.log('| product | GFLOP/s | target |');
+console.log('|---|---:|---|');
+for (const m of MATMULS) {
+  const g = gflops(m);
+  console.log(`| ${m.what} | ${g.toFixed(1)} | ${g >= 45 ? 'met' : 'MISSED'} |`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. model.fit samples/s on native vs PyTorch.
+const MODELS = {
+  wide: [[250, 0]],
+  'wide-deep': [[500, 0.2], [250, 0.2], [250, 0.2], [250, 0.2], [250, 0.2]],
+};
+
+function fnnModel(hidden) {
+  const layers = [];
+  hidden.forEach(([units, rate], i) => {
+    layers.push(fnn.layers.dense({ units, activation: 'relu', ...(i === 0 ? { inputShape: [784] } : {}) }));
+    if (rate > 0) layers.push(fnn.layers.dropout({ rate }));
+  });
+  layers.push(fnn.layers.dense({ units: 10, activation: 'softmax' }));
+  const model = fnn.sequential(layers);
+  model.compile({ optimizer: fnn.optimizers.adam({ learningRate: 0.001 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return model;
+}
+
+function syntheticData(samples) {
+  return tf.tidy(() => {
+    const x = tf.randomUniform([samples, 784], 0, 1, 'float32', 7);
+    const labels = tf.argMax(tf.matMul(x, tf.randomNormal([784, 10], 0, 1, 'float32', 8)), 1);
+    return { x, y: tf.cast(tf.oneHot(labels, 10), 'float32') };
+  });
+}
+
+async function fitSamplesPerSecond(name, data) {
+  const model = fnnModel(MODELS[name]);
+  const warm = [tf.slice(data.x, 0, WARMUP * BATCH), tf.slice(data.y, 0, WARMUP * BATCH)];
+  await model.fit(warm[0], warm[1], { epochs: 1, batchSize: BATCH, verbose: 0, seed: 1 });
+  tf.dispose(warm);
+  let best = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const start = performance.now();
+    await model.fit(data.x, data.y, { epochs: 1, batchSize: BATCH, shuffle: true, verbose: 0, seed: round });
+    best = Math.max(best, (STEPS * BATCH) / ((performance.now() - start) / 1000));
+  }
+  return { best, model };
+}
+
+function pytorchFigures() {
+  const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+  if (!python) return null;
+  const script = new URL('./pytorch_reference.py', import.meta.url).pathname;
+  const run = spawnSync(python, [script, '--steps', String(STEPS), '--warmup', String(WARMUP), '--rounds', String(ROUNDS), '--models', MODEL_NAMES.join(',')], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+  });
+  if (run.status !== 0) {
+    console.log(`pytorch reference failed: ${(run.stderr || '').trim().split('\n').pop()}`);
+    return null;
+  }
+  return JSON.parse(run.stdout.trim().split('\n').pop());
+}
+
+const data = syntheticData(STEPS * BATCH);
+const torch = pytorchFigures();
+console.log(`\nmodel.fit, one thread, ${STEPS} steps of ${BATCH}, best of ${ROUNDS} (target ≥ 1.0x PyTorch)`);
+if (!torch) console.log(`torch not available: PyTorch figures are the ones recorded in shared/NOTES.md`);
+console.log(`| model | native samples/s | PyTorch ${torch ? torch.torch : '(NOTES.md)'} samples/s | ratio |`);
+console.log('|---|---:|---:|---:|');
+const fitted = {};
+for (const name of MODEL_NAMES) {
+  const { best, model } = await fitSamplesPerSecond(name, data);
+  fitted[name] = model;
+  const reference = torch ? torch[name] : NOTES_TORCH[name];
+  console.log(`| ${name} | ${best.toFixed(0)} | ${reference.toFixed(0)} | ${(best / reference).toFixed(2)}x |`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Where one training step's time goes (tf.profile times each kernel; the rest is JavaScript:
+// layers, tape, tidy, optimizer, readback).
+if (!options['no-profile']) {
+  const name = MODEL_NAMES.includes('wide-deep') ? 'wide-deep' : MODEL_NAMES[0];
+  const model = fitted[name];
+  const x = tf.slice(data.x, 0, BATCH);
+  const y = tf.slice(data.y, 0, BATCH);
+  const context = { training: true, random: new fnn.SeededRandom(1) };
+  const step = () => fnn.trainStep(model, [x], [y], context);
+  for (let i = 0; i < 5; i++) step();
+  let wall = Infinity;
+  for (let i = 0; i < 10; i++) {
+    const start = performance.now();
+    step();
+    wall = Math.min(wall, performance.now() - start);
+  }
+  const profile = await tf.profile(step);
+  const byKernel = new Map();
+  for (const k of profile.kernels) {
+    const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    entry.ms += k.kernelTimeMs;
+    entry.calls++;
+    byKernel.set(k.name, entry);
+  }
+  const kernelMs = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
+  console.log(`\none ${name} training step on native: ${wall.toFixed(2)} ms wall (best of 10), ${profile.kernels.length} kernels`);
+  console.log(`kernels ${kernelMs.toFixed(2)} ms (under tf.profile); outside kernels ≈ ${Math.max(0, wall - kernelMs).toFixed(2)} ms`);
+  console.log('| kernel | calls | ms | share of step |');
+  console.log('|---|---:|---:|---:|');
+  for (const [kernel, e] of [...byKernel].sort((p, q) => q[1].ms - p[1].ms).slice(0, 12)) {
+    console.log(`| ${kernel} | ${e.calls} | ${e.ms.toFixed(3)} | ${((100 * e.ms) / wall).toFixed(1)} % |`);
+  }
+  tf.dispose([x, y]);
+}
