@@ -1,16 +1,87 @@
+import { ValueError, RuntimeError, describeValue } from '../errors.js';
 import type { LayersModel } from '../models/model.js';
+import { getLoss, type Loss, type LossIdentifier } from './losses.js';
+import { resolveMetric, type MetricIdentifier, type ResolvedMetric } from './metrics.js';
+import { getOptimizer, serializeOptimizer, type Optimizer, type OptimizerConfig, type OptimizerIdentifier } from './optimizers/index.js';
 
 export interface CompileArgs {
-  optimizer: unknown;
-  loss: unknown;
-  metrics?: unknown;
+  /** `'adam'`, `'sgd'`, `'rmsprop'`, `'adagrad'` (Keras defaults), `{className, config}` or an instance. */
+  optimizer: OptimizerIdentifier;
+  /** One loss for every output, or one per output (names or `Loss` objects). */
+  loss: LossIdentifier | LossIdentifier[];
+  /** Metrics computed for every output: `'accuracy'` (resolved from the loss), `'categoricalAccuracy'`, ... */
+  metrics?: MetricIdentifier | MetricIdentifier[];
 }
 
+/** One model output as training sees it. */
+export interface CompiledOutput {
+  /** The output layer's name; prefixes the log keys when the model has several outputs. */
+  name: string;
+  loss: Loss;
+  metrics: ResolvedMetric[];
+}
+
+/** What `compile` leaves on `model.compiled`. */
 export interface CompiledState {
+  optimizer: Optimizer;
+  outputs: CompiledOutput[];
+  /** Log keys of one batch in order: `loss`, per-output losses when several, then the metrics. */
+  logKeys: string[];
+  /** The arguments as given (for serialization). */
   args: CompileArgs;
 }
 
-// Placeholder until the training work lands.
-export function compileModel(model: LayersModel, args: CompileArgs): void {
-  model.compiled = { args };
+/** The compile arguments as plain JSON, re-creatable in a worker with `compileModel(model, json)`. */
+export interface SerializedCompileArgs {
+  optimizer: OptimizerConfig;
+  loss: string | string[];
+  metrics: string[];
+}
+
+/** Configures the model for training, as Keras's `model.compile`. */
+export function compileModel(model: LayersModel, args: CompileArgs | SerializedCompileArgs): void {
+  const owner = `compile (model ${model.name})`;
+  if (typeof args !== 'object' || args === null) throw new ValueError(`${owner}: expected {optimizer, loss, metrics?}, but got ${describeValue(args)}.`);
+  if (args.loss === undefined) throw new ValueError(`${owner}: a loss is required, e.g. loss: 'categoricalCrossentropy'.`);
+  const optimizer = getOptimizer(args.optimizer as OptimizerIdentifier, owner);
+  const outputLayers = model.outputs.map((t) => t.sourceLayer.name);
+  const lossList = Array.isArray(args.loss) ? args.loss : outputLayers.map(() => args.loss as LossIdentifier);
+  if (lossList.length !== outputLayers.length) {
+    throw new ValueError(`${owner}: expected one loss per output (${outputLayers.length}: ${outputLayers.join(', ')}), but got ${lossList.length}.`);
+  }
+  const metricList = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
+  const outputs = model.outputs.map((t, i): CompiledOutput => {
+    const loss = getLoss(lossList[i]!, owner);
+    const units = t.shape[t.shape.length - 1] ?? null;
+    return { name: t.sourceLayer.name, loss, metrics: metricList.map((m) => resolveMetric(m, loss, units, owner)) };
+  });
+  model.compiled = { optimizer, outputs, logKeys: logKeysOf(outputs), args: args as CompileArgs };
+}
+
+/** Keras's log names: `loss`, then `<output>_loss` and `<output>_<metric>` when there are several outputs. */
+function logKeysOf(outputs: CompiledOutput[]): string[] {
+  if (outputs.length === 1) return ['loss', ...outputs[0]!.metrics.map((m) => m.key)];
+  return ['loss', ...outputs.map((o) => `${o.name}_loss`), ...outputs.flatMap((o) => o.metrics.map((m) => `${o.name}_${m.key}`))];
+}
+
+/** The model's compiled state, or an error saying `compile` must come first. */
+export function requireCompiled(model: LayersModel, caller: string): CompiledState {
+  if (model.compiled === undefined) {
+    throw new RuntimeError(`${caller}: model ${model.name} must be compiled first: call model.compile({optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy']}).`);
+  }
+  return model.compiled;
+}
+
+/** The compiled configuration as plain JSON (names only; custom Loss or Metric objects cannot be sent). */
+export function serializeCompileArgs(compiled: CompiledState): SerializedCompileArgs {
+  const name = (value: unknown, what: string): string => {
+    if (typeof value === 'string') return value;
+    throw new ValueError(`serializeCompileArgs: only named ${what}s can be serialized, but got a ${what} object ${describeValue((value as { name?: unknown }).name)}.`);
+  };
+  const { loss, metrics } = compiled.args;
+  return {
+    optimizer: serializeOptimizer(compiled.optimizer),
+    loss: Array.isArray(loss) ? loss.map((l) => name(l, 'loss')) : name(loss, 'loss'),
+    metrics: (metrics === undefined ? [] : Array.isArray(metrics) ? metrics : [metrics]).map((m) => name(m, 'metric')),
+  };
 }

@@ -1,0 +1,15 @@
+import { tf } from '../../tf.js';
+import type { LayersModel } from '../../models/model.js';
+
+/** Copies of all weight values, in `model.weights` order, held in JavaScript (no tensors to leak). */
+export function snapshotWeights(model: LayersModel): Float32Array[] {
+  return model.weights.map((w) => Float32Array.from(w.read().dataSync() as ArrayLike<number>));
+}
+
+export function restoreWeights(model: LayersModel, snapshot: Float32Array[]): void {
+  model.weights.forEach((w, i) => {
+    const value = tf.tensor(snapshot[i]!, w.shape, 'float32');
+    w.write(value);
+    value.dispose();
+  });
+}

@@ -1,0 +1,283 @@
+import type { Tensor } from '../../tf.js';
+import { ValueError, describeValue } from '../../errors.js';
+import type { LayerWeight } from '../../layers/layer-weight.js';
+import { tf } from '../../tf.js';
+import { nativeKernels, type NativeKernels } from '../../backend.js';
+import { readFloat32, updateVariable, wasmHeap, type WasmHeap } from '../tensor-memory.js';
+import { heapKernels, type HeapKernels } from './heap-kernels.js';
+
+/** What `getState` returns: the step count and every slot (Adam's m and v, ...) by weight name. */
+export interface OptimizerState {
+  className: string;
+  iterations: number;
+  slots: Record<string, Record<string, Float32Array>>;
+}
+
+/** An optimizer in serialized form: `{className: 'Adam', config: {learningRate: 0.001, ...}}`. */
+export interface OptimizerConfig {
+  className: string;
+  config: Record<string, number | boolean>;
+}
+
+/** Byte offsets, on the wasm heap, of one weight's new values, current values, gradient and slots. */
+export interface HeapPointers {
+  out: number;
+  param: number;
+  grad: number;
+  slots: number[];
+}
+
+/** One weight's slots: JavaScript arrays, or memory on the wasm heap (freed with the optimizer). */
+class Slots {
+  constructor(
+    readonly size: number,
+    private readonly arrays: Float32Array[] | undefined,
+    readonly heap: { heap: WasmHeap; pointers: number[] } | undefined,
+  ) {}
+
+  /** The slot values; views of the heap are taken fresh, since allocations may move it. */
+  views(): Float32Array[] {
+    return this.arrays ?? this.heap!.pointers.map((p) => this.heap!.heap.floats(p, this.size));
+  }
+
+  free(): void {
+    if (this.heap) for (const p of this.heap.pointers) this.heap.heap.free(p);
+  }
+}
+
+const heapSlots = new FinalizationRegistry<Slots>((slots) => slots.free());
+
+/**
+ * Base class of the optimizers. A subclass names its slots and updates one weight's values in a
+ * single fused loop (`updateValues`, and optionally a SIMD `updateOnHeap` for wasm); the base
+ * class keeps the slots per weight, counts steps and reaches the tensors' memory. The same
+ * gradients from the same state give bit-identical updates.
+ */
+export abstract class Optimizer {
+  static className: string;
+  /** Number of `applyGradients` calls so far (Keras's `optimizer.iterations`). */
+  iterations = 0;
+  /** Per-weight state, in `slotNames` order. */
+  private readonly slots = new Map<LayerWeight, Slots>();
+  /** Slots restored by `setState`, claimed by weight name on first use. */
+  private readonly restored = new Map<string, Record<string, Float32Array>>();
+  /** Scratch heap memory for gradients given as arrays (`applyGradientArrays` on wasm). */
+  private scratch: { heap: WasmHeap; pointer: number; size: number } | undefined;
+
+  get className(): string {
+    return (this.constructor as typeof Optimizer).className;
+  }
+
+  /** Names of the per-weight state arrays (`['m', 'v']` for Adam). */
+  protected abstract get slotNames(): readonly string[];
+
+  /** Value a slot starts from (Adagrad's accumulator starts at 0.1). */
+  protected initialSlotValue(_slot: string): number {
+    return 0;
+  }
+
+  /** Scalars shared by all weights in step `iteration` (1-based), e.g. Adam's bias correction. */
+  protected abstract coefficients(iteration: number): Record<string, number>;
+
+  /** Updates `param[from..]` in place from `grad`, reading and writing `slots`. */
+  protected abstract updateValues(param: Float32Array, grad: Float32Array, slots: Float32Array[], c: Record<string, number>, from: number): void;
+
+  /**
+   * The same update for the first `count` values (a multiple of 4) on the wasm heap, with SIMD
+   * kernels, bit for bit. Optimizers without one run `updateValues` on every backend.
+   */
+  protected updateOnHeap?(kernels: HeapKernels, pointers: HeapPointers, count: number, c: Record<string, number>): void;
+
+  /**
+   * The update of all weights in one call to @fnn/kernels on the 'native' backend, in place
+   * (`params` are the variables' own memory there); absent where it has no such kernel.
+   */
+  protected updateNative?(native: NativeKernels, params: Float32Array[], grads: Float32Array[], slots: Float32Array[][], iteration: number): void;
+
+  abstract getConfig(): Record<string, number | boolean>;
+
+  /** Applies one step to `weights` (variables updated in place); `gradients` align with them. */
+  applyGradients(weights: LayerWeight[], gradients: Tensor[]): void {
+    this.checkLengths(weights, gradients.length);
+    gradients.forEach((g, i) => this.checkSize(weights[i]!, g.size));
+    this.applyStep(weights, {
+      native: (native) => gradients.map((g) => (g.dtype === 'float32' ? native.tensorValues(g) : null)),
+      heap: (heap, i) => (gradients[i]!.dtype === 'float32' ? heap.offsetOf(gradients[i]!) : undefined),
+      values: (i) => readFloat32(gradients[i]!),
+    });
+  }
+
+  /**
+   * As `applyGradients`, with gradients as plain arrays (e.g. averaged by a data-parallel
+   * trainer in shared memory): no tensor is created for them.
+   */
+  applyGradientArrays(weights: LayerWeight[], gradients: Float32Array[]): void {
+    this.checkLengths(weights, gradients.length);
+    gradients.forEach((g, i) => this.checkSize(weights[i]!, g.length));
+    this.applyStep(weights, {
+      native: () => gradients,
+      heap: (heap, i) => {
+        const gradient = gradients[i]!;
+        const pointer = this.scratchPointer(heap, gradient.length);
+        heap.floats(pointer, gradient.length).set(gradient);
+        return pointer;
+      },
+      values: (i) => gradients[i]!,
+    });
+  }
+
+  /**
+   * One step through the fastest path available: @fnn/kernels on 'native', the SIMD heap
+   * kernels on wasm, else the JavaScript loops. Gradients are read through `source`.
+   */
+  private applyStep(
+    weights: LayerWeight[],
+    source: {
+      native(native: NativeKernels): (Float32Array | null)[];
+      heap(heap: WasmHeap, index: number): number | undefined;
+      values(index: number): Float32Array;
+    },
+  ): void {
+    const iteration = this.iterations + 1;
+    const c = this.coefficients(iteration);
+    const native = this.updateNative !== undefined && tf.getBackend() === 'native' ? nativeKernels() : undefined;
+    if (native) {
+      const params = weights.map((w) => native.variableValues(w.variable));
+      const grads = source.native(native);
+      if (params.every((p) => p !== null) && grads.every((g) => g !== null)) {
+        const slots = weights.map((w) => this.slotsOf(w, undefined).views());
+        this.updateNative!(native, params as Float32Array[], grads as Float32Array[], slots, iteration);
+        this.iterations++;
+        return;
+      }
+    }
+    const heap = this.updateOnHeap !== undefined ? wasmHeap() : undefined;
+    const kernels = heap && heapKernels(heap.memory);
+    weights.forEach((weight, i) => {
+      const slots = this.slotsOf(weight, kernels ? heap : undefined);
+      const gradPointer = kernels && slots.heap ? source.heap(heap!, i) : undefined;
+      if (gradPointer !== undefined) {
+        heap!.rewrite(weight.variable, (from, to) => {
+          const size = weight.size;
+          const count = size - (size % 4);
+          this.updateOnHeap!(kernels!, { out: to, param: from, grad: gradPointer, slots: slots.heap!.pointers }, count, c);
+          if (count < size) {
+            const out = heap!.floats(to, size);
+            out.set(heap!.floats(from + count * 4, size - count), count);
+            this.updateValues(out, heap!.floats(gradPointer, size), slots.views(), c, count);
+          }
+        });
+      } else {
+        // Views are taken inside the callback: allocations before it may move the wasm heap.
+        updateVariable(weight.variable, (param) => this.updateValues(param, source.values(i), slots.views(), c, 0));
+      }
+    });
+    this.iterations++;
+  }
+
+  private scratchPointer(heap: WasmHeap, size: number): number {
+    if (this.scratch === undefined || this.scratch.heap.memory !== heap.memory || this.scratch.size < size) {
+      if (this.scratch) this.scratch.heap.free(this.scratch.pointer);
+      this.scratch = { heap, pointer: heap.malloc(size * 4), size };
+    }
+    return this.scratch.pointer;
+  }
+
+  /** A copy of the optimizer's state (slots keyed by weight name), e.g. to checkpoint or to send to a worker. */
+  getState(): OptimizerState {
+    const slots: OptimizerState['slots'] = {};
+    for (const [name, restored] of this.restored) slots[name] = copySlots(restored);
+    for (const [weight, values] of this.slots) {
+      const views = values.views();
+      slots[weight.name] = Object.fromEntries(this.slotNames.map((s, k) => [s, views[k]!.slice()]));
+    }
+    return { className: this.className, iterations: this.iterations, slots };
+  }
+
+  /** Restores a state from `getState`; slots are matched to weights by name when next used. */
+  setState(state: OptimizerState): void {
+    if (state.className !== this.className) {
+      throw new ValueError(`${this.className}.setState: expected a state of ${this.className}, but got one of ${describeValue(state.className)}.`);
+    }
+    this.reset();
+    this.iterations = state.iterations;
+    for (const [name, slots] of Object.entries(state.slots)) this.restored.set(name, copySlots(slots));
+  }
+
+  /** Forgets all state (as a freshly created optimizer) and frees the heap memory it held. */
+  reset(): void {
+    this.iterations = 0;
+    for (const slots of this.slots.values()) {
+      heapSlots.unregister(slots);
+      slots.free();
+    }
+    this.slots.clear();
+    this.restored.clear();
+    if (this.scratch) this.scratch.heap.free(this.scratch.pointer);
+    this.scratch = undefined;
+  }
+
+  /** Releases the optimizer's memory; same as `reset`. */
+  dispose(): void {
+    this.reset();
+  }
+
+  /** The weight's slots, created (on `heap` when given) from a restored state or initial values. */
+  private slotsOf(weight: LayerWeight, heap: WasmHeap | undefined): Slots {
+    let slots = this.slots.get(weight);
+    if (slots !== undefined) return slots;
+    const restored = this.restored.get(weight.name);
+    this.restored.delete(weight.name);
+    const initial = this.slotNames.map((name) => {
+      const saved = restored?.[name];
+      if (saved === undefined) return new Float32Array(weight.size).fill(this.initialSlotValue(name));
+      if (saved.length !== weight.size) {
+        throw new ValueError(`${this.className}: restored slot ${name} of ${weight.name} has ${saved.length} values, but the weight has ${weight.size}.`);
+      }
+      return saved;
+    });
+    if (heap && initial.length > 0) {
+      const pointers = initial.map((values) => {
+        const pointer = heap.malloc(values.length * 4);
+        heap.floats(pointer, values.length).set(values);
+        return pointer;
+      });
+      slots = new Slots(weight.size, undefined, { heap, pointers });
+      heapSlots.register(this, slots, slots);
+    } else {
+      slots = new Slots(weight.size, initial, undefined);
+    }
+    this.slots.set(weight, slots);
+    return slots;
+  }
+
+  private checkLengths(weights: LayerWeight[], gradients: number): void {
+    if (weights.length !== gradients) {
+      throw new ValueError(`${this.className}.applyGradients: expected one gradient per weight (${weights.length}), but got ${gradients}.`);
+    }
+  }
+
+  private checkSize(weight: LayerWeight, size: number): void {
+    if (size !== weight.size) {
+      throw new ValueError(`${this.className}.applyGradients: the gradient of ${weight.name} has ${size} values, but the weight has ${weight.size} (shape ${describeValue(weight.shape)}).`);
+    }
+  }
+}
+
+function copySlots(slots: Record<string, Float32Array>): Record<string, Float32Array> {
+  return Object.fromEntries(Object.entries(slots).map(([k, v]) => [k, Float32Array.from(v)]));
+}
+
+/** Throws unless `value` is a finite number within [min, max] (bounds inclusive unless stated). */
+export function checkNumber(value: unknown, argument: string, owner: string, min: number, max = Infinity, minExclusive = false, maxExclusive = false): number {
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (minExclusive ? value > min : value >= min) &&
+    (maxExclusive ? value < max : value <= max);
+  if (!ok) {
+    const range = `${minExclusive ? '(' : '['}${min}, ${max === Infinity ? 'inf' : max}${maxExclusive || max === Infinity ? ')' : ']'}`;
+    throw new ValueError(`${owner}: expected ${argument} to be a number in ${range}, but got ${describeValue(value)}.`);
+  }
+  return value;
+}
