@@ -36,12 +36,13 @@ export class Barrier {
 }
 
 /**
- * Blocks (worker threads only) while `control[slot] === value`; throws ReplicaAbortedError when
- * the run is aborted and a timeout error after `timeoutMs`.
+ * Blocks (worker threads only) while `control[slot] === value` and `stop()` is false (checked
+ * whenever the slot is notified); throws ReplicaAbortedError when the run is aborted and a
+ * timeout error after `timeoutMs`.
  */
-export function waitWhileEqual(control: Int32Array, slot: number, value: number, timeoutMs: number, what: string): void {
+export function waitWhileEqual(control: Int32Array, slot: number, value: number, timeoutMs: number, what: string, stop?: () => boolean): void {
   const deadline = performance.now() + timeoutMs;
-  while (Atomics.load(control, slot) === value) {
+  while (Atomics.load(control, slot) === value && !stop?.()) {
     if (Atomics.load(control, Ctrl.abort) === 1) throw new ReplicaAbortedError(`${what}: aborted`);
     const remaining = deadline - performance.now();
     if (remaining <= 0) throw new Error(`${what}: no progress from the other threads within ${Math.round(timeoutMs / 1000)} s (syncTimeout).`);

@@ -105,9 +105,7 @@ export class Replica {
     for (let s = 0; s < steps; s++) {
       // The main thread grants steps: all of an epoch at once, or one at a time when callbacks
       // act on batches (so that stopTraining takes effect exactly where model.fit's would).
-      while (Atomics.load(c, Ctrl.stepGrant) <= this.stepsRun) {
-        waitWhileEqual(c, Ctrl.stepGrant, Atomics.load(c, Ctrl.stepGrant), Infinity, `worker ${this.k}: waiting for the next step`);
-      }
+      if (!this.awaitGrant()) break;
       this.maybeFail();
       const stop = this.step(order.subarray(s * b, Math.min((s + 1) * b, n)), epoch, s);
       done++;
@@ -120,6 +118,22 @@ export class Replica {
       copyWeightsOut(this.trainable, layout.trainable, this.shared.params);
       copyWeightsOut(this.nonTrainable, layout.nonTrainable, this.shared.params, layout.trainableSize);
       Atomics.store(c, Ctrl.epochSteps, done);
+    }
+  }
+
+  /**
+   * Waits until the main thread grants the next step (true) or asks to stop (false). Grants are
+   * checked first and never withdrawn, and the main thread grants nothing after a stop request,
+   * so every worker reaches the same answer.
+   */
+  private awaitGrant(): boolean {
+    const c = this.shared.control;
+    const stopRequested = () => Atomics.load(c, Ctrl.stopRequest) === 1;
+    for (;;) {
+      const grant = Atomics.load(c, Ctrl.stepGrant);
+      if (grant > this.stepsRun) return true;
+      if (stopRequested()) return false;
+      waitWhileEqual(c, Ctrl.stepGrant, grant, Infinity, `worker ${this.k}: waiting for the next step`, stopRequested);
     }
   }
 

@@ -1,0 +1,157 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { layers, resetNames, setBackend, tf, type History, type LayersModel, type Tensor } from '@fnn/core';
+import { Dataset } from '@fnn/data';
+import { classificationData, compiledModel, denseModel, flatWeights, relativeDifference } from '../test-support/fixtures.js';
+import { DataParallelTrainer } from './index.js';
+
+// Workers 1, 2 and 3 against single-thread model.fit: same initial weights, same shuffled order.
+const TOLERANCE = 1e-5;
+
+process.env.FNN_QUIET = '1';
+await setBackend('wasm');
+
+async function referenceFit(build: () => LayersModel, x: Tensor, y: Tensor, args: Parameters<LayersModel['fit']>[2]): Promise<{ model: LayersModel; history: History }> {
+  const model = build();
+  const history = await model.fit(x, y, { verbose: 0, ...args });
+  return { model, history };
+}
+
+function expectHistoriesClose(actual: History, expected: History): void {
+  expect(actual.epoch).toEqual(expected.epoch);
+  expect(Object.keys(actual.history).sort()).toEqual(Object.keys(expected.history).sort());
+  for (const [key, values] of Object.entries(expected.history)) {
+    actual.history[key]!.forEach((v, i) => expect(Math.abs(v - values[i]!)).toBeLessThanOrEqual(TOLERANCE * Math.max(1, Math.abs(values[i]!))));
+  }
+}
+
+describe.each([1, 2, 3])('DataParallelTrainer with %i worker(s) on a Dense model', (workers) => {
+  const data = classificationData(100);
+  const validation = classificationData(30, 8, 3, 12);
+  const trainer = new DataParallelTrainer({ workers, backend: 'wasm' });
+  afterAll(() => trainer.close());
+
+  it('reaches the weights and logs of single-thread model.fit (uneven last batch, shuffled, validation)', async () => {
+    // 100 samples in batches of 32: the last batch has 4 samples, split 2/1/1 across 3 workers.
+    const args = { epochs: 3, batchSize: 32, seed: 7, validationData: [validation.x, validation.y] as [Tensor, Tensor] };
+    const expected = await referenceFit(denseModel, data.x, data.y, args);
+    const model = denseModel();
+    const before = tf.memory().numTensors;
+    const history = await trainer.fit(model, data.x, data.y, { ...args, verbose: 0, collectReplicaWeights: true });
+    expect(tf.memory().numTensors).toBe(before);
+
+    expect(relativeDifference(expected.model.getWeights(), model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
+    expectHistoriesClose(history, expected.history);
+    expect(history.history.val_loss).toHaveLength(3);
+    // Every replica holds exactly the weights the model received.
+    const replicas = trainer.replicaWeights!;
+    expect(replicas).toHaveLength(workers);
+    const own = flatWeights(model);
+    for (const replica of replicas) expect(Buffer.from(replica.buffer).equals(Buffer.from(own.buffer))).toBe(true);
+    // The model continues from the optimizer state the workers reached.
+    expect(model.compiled!.optimizer.iterations).toBe(3 * 4);
+  });
+
+  it('trains with batches smaller than the worker count as model.fit does', async () => {
+    const small = classificationData(7, 8, 3, 13);
+    const args = { epochs: 2, batchSize: 2, seed: 3 };
+    const expected = await referenceFit(denseModel, small.x, small.y, args);
+    const model = denseModel();
+    const history = await trainer.fit(model, small.x, small.y, { ...args, verbose: 0 });
+    expect(relativeDifference(expected.model.getWeights(), model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
+    expectHistoriesClose(history, expected.history);
+  });
+});
+
+describe('DataParallelTrainer and the model it trains', () => {
+  const data = classificationData(64);
+  const trainer = new DataParallelTrainer({ workers: 2, backend: 'wasm' });
+  afterAll(() => trainer.close());
+
+  it('leaves a model that evaluates, predicts and trains on as one trained by model.fit', async () => {
+    const args = { epochs: 2, batchSize: 16, seed: 21 };
+    const expected = await referenceFit(denseModel, data.x, data.y, args);
+    const model = denseModel();
+    await trainer.fit(model, data.x, data.y, { ...args, verbose: 0 });
+    const [lossA, accA] = expected.model.evaluate(data.x, data.y) as Tensor[];
+    const [lossB, accB] = model.evaluate(data.x, data.y) as Tensor[];
+    expect(Math.abs(lossB!.dataSync()[0]! - lossA!.dataSync()[0]!)).toBeLessThan(1e-5);
+    expect(accB!.dataSync()[0]).toBe(accA!.dataSync()[0]);
+    // A later single-thread fit continues from the same optimizer state (Adam's moments, step count).
+    await expected.model.fit(data.x, data.y, { epochs: 1, batchSize: 16, seed: 22, verbose: 0 });
+    await model.fit(data.x, data.y, { epochs: 1, batchSize: 16, seed: 22, verbose: 0 });
+    expect(relativeDifference(expected.model.getWeights(), model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it('trains on a Dataset as on the same tensors', async () => {
+    const dataset = Dataset.fromArrays({ x: data.x.dataSync() as Float32Array, y: data.y.dataSync() as Float32Array, featureShape: [8], labelShape: [3] });
+    const fromTensors = denseModel();
+    const fromDataset = denseModel();
+    await trainer.fit(fromTensors, data.x, data.y, { epochs: 1, batchSize: 16, seed: 4, verbose: 0 });
+    await trainer.fit(fromDataset, dataset, undefined, { epochs: 1, batchSize: 16, seed: 4, verbose: 0 });
+    expect(relativeDifference(fromTensors.getWeights(), fromDataset.getWeights())).toBe(0);
+  });
+
+  it('reports progress and calls callbacks as model.fit does, with the epoch weights in the model', async () => {
+    const events: string[] = [];
+    const epochWeights: number[] = [];
+    let model: LayersModel | undefined;
+    const callbacks = {
+      onEpochBegin: (epoch: number) => void events.push(`epochBegin ${epoch}`),
+      onBatchEnd: (batch: number) => void events.push(`batchEnd ${batch}`),
+      onEpochEnd: (epoch: number, logs?: Record<string, number>) => {
+        events.push(`epochEnd ${epoch} ${Object.keys(logs ?? {}).join(',')}`);
+        epochWeights.push(model!.trainableWeights[0]!.read().dataSync()[0]!);
+      },
+    };
+    const output: string[] = [];
+    model = denseModel();
+    const history = await trainer.fit(model, data.x, data.y, {
+      epochs: 2, batchSize: 32, seed: 1, verbose: 2, callbacks, validationData: [data.x, data.y],
+      progress: { write: (text) => void output.push(text), isTTY: false },
+    });
+    expect(events).toEqual(['epochBegin 0', 'batchEnd 0', 'batchEnd 1', 'epochEnd 0 loss,accuracy,val_loss,val_accuracy', 'epochBegin 1', 'batchEnd 0', 'batchEnd 1', 'epochEnd 1 loss,accuracy,val_loss,val_accuracy']);
+    // At the last epoch end the model already held the final weights.
+    expect(epochWeights[1]).toBe(model.trainableWeights[0]!.read().dataSync()[0]);
+    expect(epochWeights[0]).not.toBe(epochWeights[1]);
+    const text = output.join('');
+    expect(text).toMatch(/Epoch 1\/2\n2\/2 - .* - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4}/);
+    expect(history.history.loss).toHaveLength(2);
+  });
+
+  it('stops where model.fit stops when a callback sets stopTraining after a batch', async () => {
+    const stopAt = (model: () => LayersModel) => {
+      const m = model();
+      return { model: m, callbacks: [{ onBatchEnd: (batch: number) => void (batch === 1 && (m.stopTraining = true)) }] };
+    };
+    const a = stopAt(denseModel);
+    await a.model.fit(data.x, data.y, { epochs: 3, batchSize: 8, seed: 9, verbose: 0, callbacks: a.callbacks });
+    const b = stopAt(denseModel);
+    const history = await trainer.fit(b.model, data.x, data.y, { epochs: 3, batchSize: 8, seed: 9, verbose: 0, callbacks: b.callbacks });
+    expect(history.epoch).toEqual([0]);
+    expect(b.model.compiled!.optimizer.iterations).toBe(2);
+    expect(relativeDifference(a.model.getWeights(), b.model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it('draws distinct dropout masks per worker, keeps replicas identical, and with one worker matches model.fit', async () => {
+    const build = () => {
+      resetNames();
+      return compiledModel([layers.dense({ units: 16, activation: 'relu', kernelInitializer: { className: 'GlorotUniform', config: { seed: 5 } } }), layers.dropout({ rate: 0.5 })]);
+    };
+    const args = { epochs: 1, batchSize: 16, seed: 30 };
+    const expected = await referenceFit(build, data.x, data.y, args);
+    const single = new DataParallelTrainer({ workers: 1, backend: 'wasm' });
+    try {
+      const one = build();
+      await single.fit(one, data.x, data.y, { ...args, verbose: 0 });
+      expect(relativeDifference(expected.model.getWeights(), one.getWeights())).toBe(0);
+    } finally {
+      await single.close();
+    }
+    const two = build();
+    await trainer.fit(two, data.x, data.y, { ...args, verbose: 0, collectReplicaWeights: true });
+    const [r0, r1] = trainer.replicaWeights!;
+    expect(Buffer.from(r0!.buffer).equals(Buffer.from(r1!.buffer))).toBe(true);
+    // Two workers with the same masks as one would reproduce model.fit; distinct streams do not.
+    expect(relativeDifference(expected.model.getWeights(), two.getWeights())).toBeGreaterThan(1e-4);
+  });
+});
