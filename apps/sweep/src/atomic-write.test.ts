@@ -52,6 +52,12 @@ describe('checkpoints', () => {
     expect(readdirSync(dir).sort()).toEqual(['epoch-2', 'latest.json']);
   });
 
+  it('stores a checkpoint without optimizer state (the data-parallel trainer keeps it in its workers)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnn-ckpt-'));
+    writeCheckpoint(dir, { ...checkpoint(1), optimizer: null });
+    expect(readCheckpoint(dir)).toEqual({ ...checkpoint(1), optimizer: null });
+  });
+
   it('ignores an epoch folder whose write was cut short, and a corrupt manifest', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fnn-ckpt-'));
     writeCheckpoint(dir, checkpoint(1));

@@ -66,6 +66,19 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
     expect(run.stdout).toContain('e3: 0/1 finished (failed: ');
   });
 
+  it('records a run whose loss becomes NaN as failed, with the epoch and batch', async () => {
+    const out = join(tmp('fnn-out-'), 'sweep');
+    // Linear units and a learning rate of 1e30 overflow the weights on the first step (the cpu
+    // backend lets the overflow through as NaN; wasm's clipped softmax stays finite).
+    const spec = grid({ hidden: [[16]], activation: 'linear', optimizer: 'sgd', learningRate: [0.1, 1e30] });
+    const run = await runCli(['--grid', spec, '--epochs', '2', '--data-dir', data, '--limit-train', '600', '--limit-eval', '200', '--out', out, '--backend', 'cpu']);
+    expect(run.code).toBe(1);
+    const [ok, nan] = readResults(out).runs;
+    expect(ok).toMatchObject({ id: 'lr0.1', status: 'finished' });
+    expect(nan).toMatchObject({ id: 'lr1e+30', status: 'failed', final: null });
+    expect(nan!.error).toMatch(/the loss became NaN at epoch 1\/2, batch 2\/5/);
+  });
+
   it('trains the same weights with the data-parallel trainer (1 worker) as with single-thread model.fit', async () => {
     const spec = grid({ hidden: [[16]], epochs: [2] });
     const common = ['--grid', spec, '--data-dir', data, '--limit-train', '600', '--limit-eval', '200', '--backend', 'wasm', '--seed', '3'];

@@ -90,9 +90,12 @@ export function findWinner(rows: ComparisonRow[]): Winner | null {
 export function winnerLine(winner: Winner | null): string {
   if (!winner) return 'No run finished, so there is no winner.';
   const head = `Winner: ${winner.configId} with ${pct(winner.valAccuracy)} validation accuracy`;
-  const margin = winner.runnerUp
-    ? `, ${((winner.valAccuracy - winner.runnerUp.valAccuracy) * 100).toFixed(2)} points ahead of ${winner.runnerUp.configId} (${pct(winner.runnerUp.valAccuracy)})`
-    : ' (the only configuration that finished)';
+  const points = winner.runnerUp ? (winner.valAccuracy - winner.runnerUp.valAccuracy) * 100 : 0;
+  const margin = !winner.runnerUp
+    ? ' (the only configuration that finished)'
+    : points < 0.005
+      ? `, tied with ${winner.runnerUp.configId}`
+      : `, ${points.toFixed(2)} points ahead of ${winner.runnerUp.configId} (${pct(winner.runnerUp.valAccuracy)})`;
   return `${head}${margin}; its test accuracy is ${pct(winner.testAccuracy)}.`;
 }
 

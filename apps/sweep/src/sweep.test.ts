@@ -150,6 +150,8 @@ describe('results files', () => {
     const [wide, deep] = defaultRuns();
     const rows = compare([fakeResult(wide!), fakeResult(deep!, 'failed')]);
     expect(findWinner(rows)!.runnerUp).toBeNull();
+    const tie = compare([fakeResult(wide!), fakeResult({ ...wide!, id: 'functional-wide', configId: 'functional-wide' })]);
+    expect(winnerLine(findWinner(tie))).toBe('Winner: wide with 93.61 % validation accuracy, tied with functional-wide; its test accuracy is 97.00 %.');
     expect(formatTable(rows).split('\n').at(-1)).toBe('deep: 0/1 finished (failed: failed on purpose)');
   });
 });
