@@ -81,6 +81,7 @@ export async function fitModel(model: LayersModel, x: Tensor | Tensor[], y: Tens
       callbacks: args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks],
       logKeys: compiled.logKeys,
       progress: args.progress,
+      caller: owner,
       trainBatch: (spec) =>
         tf.tidy(() => {
           const context = { training: true, random: new SeededRandom(spec.seed) };
@@ -88,7 +89,7 @@ export async function fitModel(model: LayersModel, x: Tensor | Tensor[], y: Tens
           const batchTargets = gatherRows(train.targets, spec.indices);
           return trainStep(model, batchInputs, batchTargets, context, (logs) => {
             // Checked before the update, so the weights keep their last finite values.
-            if (!Number.isFinite(logs.loss)) throw nonFiniteLossError(logs.loss!, spec, epochs, steps);
+            if (!Number.isFinite(logs.loss)) throw nonFiniteLossError(logs.loss!, spec, epochs, steps, owner);
           }, weights);
         }),
       validate: validation ? () => evaluateLogs(model, validation, batchSize) : undefined,

@@ -23,11 +23,19 @@ export interface Loss {
   checkTargets(yTrue: Tensor, outputShape: (number | null)[], owner: string): void;
 }
 
+/**
+ * Clips to [EPSILON, 1 - EPSILON] keeping NaN (tfjs-wasm's ClipByValue turns NaN into the lower
+ * bound, which would hide a diverged model behind a finite loss).
+ */
+function clipProbabilities(p: Tensor): Tensor {
+  return tf.minimum(tf.maximum(p, EPSILON), 1 - EPSILON);
+}
+
 /** Keras's categorical cross-entropy on probabilities: rows normalised to sum 1, then clipped. */
 function crossentropyParts(yTrue: Tensor, yPred: Tensor) {
   const sum = tf.sum(yPred, -1, true);
   const q = tf.div(yPred, sum);
-  const clipped = tf.clipByValue(q, EPSILON, 1 - EPSILON);
+  const clipped = clipProbabilities(q);
   return { sum, q, clipped };
 }
 
@@ -48,7 +56,7 @@ const categoricalCrossentropy: Loss = {
     return { value, gradient };
   },
   checkTargets(yTrue, outputShape, owner) {
-    checkSameShape(yTrue, outputShape, owner, this.name, 'one-hot labels; for class indices use sparse_categorical_crossentropy');
+    checkSameShape(yTrue, outputShape, owner, this.name, 'one-hot labels', '; for class indices use sparse_categorical_crossentropy');
     const values = yTrue.dataSync();
     const classes = yTrue.shape[yTrue.rank - 1]!;
     for (let row = 0; row < values.length / classes; row++) {
@@ -94,12 +102,12 @@ const sparseCategoricalCrossentropy: Loss = {
 const binaryCrossentropy: Loss = {
   name: 'binary_crossentropy',
   value(yTrue, yPred) {
-    const p = tf.clipByValue(yPred, EPSILON, 1 - EPSILON);
+    const p = clipProbabilities(yPred);
     const perElement = tf.add(tf.mul(yTrue, tf.log(p)), tf.mul(tf.sub(1, yTrue), tf.log(tf.sub(1, p))));
     return tf.mul(tf.sum(perElement), -1 / yPred.size);
   },
   valueAndGradient(yTrue, yPred) {
-    const p = tf.clipByValue(yPred, EPSILON, 1 - EPSILON);
+    const p = clipProbabilities(yPred);
     const oneMinusP = tf.sub(1, p);
     const perElement = tf.add(tf.mul(yTrue, tf.log(p)), tf.mul(tf.sub(1, yTrue), tf.log(oneMinusP)));
     const value = tf.mul(tf.sum(perElement), -1 / yPred.size);
@@ -137,14 +145,15 @@ function batchOf(t: Tensor): number {
 function oneHotOf(yTrue: Tensor, yPred: Tensor): Tensor {
   const classes = yPred.shape[yPred.rank - 1]!;
   const indices = yTrue.dtype === 'int32' ? yTrue : tf.cast(yTrue, 'int32');
-  return tf.oneHot(tf.reshape(indices, [-1]), classes, 1, 0, 'float32');
+  // int32 then cast: tfjs-wasm's OneHot writes integer bits when asked for float32 directly.
+  return tf.cast(tf.oneHot(tf.reshape(indices, [-1]), classes), 'float32');
 }
 
-function checkSameShape(yTrue: Tensor, outputShape: (number | null)[], owner: string, loss: string, what: string): void {
+function checkSameShape(yTrue: Tensor, outputShape: (number | null)[], owner: string, loss: string, what: string, hint = ''): void {
   const expected = [yTrue.shape[0]!, ...outputShape.slice(1)];
   const matches = yTrue.rank === expected.length && expected.every((d, i) => d === null || d === yTrue.shape[i]);
   if (!matches) {
-    throw new ValueError(`${owner}: ${loss} expects ${what} of shape ${formatShape(expected)} (the model's output), but got targets of shape ${formatShape(yTrue.shape)}.`);
+    throw new ValueError(`${owner}: ${loss} expects ${what} of shape ${formatShape(expected)} (the model's output), but got targets of shape ${formatShape(yTrue.shape)}${hint}.`);
   }
 }
 

@@ -41,6 +41,8 @@ export interface TrainingLoopArgs {
   validate?(): Logs | Promise<Logs>;
   /** Where progress goes (tests). */
   progress?: ProgressOutput;
+  /** Names the caller in errors, e.g. `fit (model m)`. Default `fit`. */
+  caller?: string;
 }
 
 /** The seed of one training step, derived from the run's seed, the epoch and the batch. */
@@ -95,7 +97,7 @@ export async function runTrainingLoop(model: LayersModel, args: TrainingLoopArgs
         const spec: BatchSpec = { epoch, batch, indices, seed: stepSeed(args.seed, epoch, batch) };
         const logs = await args.trainBatch(spec);
         const loss = logs.loss;
-        if (loss === undefined || !Number.isFinite(loss)) throw nonFiniteLossError(loss ?? NaN, spec, args.epochs, steps);
+        if (loss === undefined || !Number.isFinite(loss)) throw nonFiniteLossError(loss ?? NaN, spec, args.epochs, steps, args.caller);
         seen += indices.length;
         running = {};
         keys.forEach((key, k) => {
