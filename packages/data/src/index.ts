@@ -1,0 +1,21 @@
+// @fnn/data: the whole public surface.
+export { DataError } from './errors.js';
+export { readIdx, type IdxArray, type IdxData, type IdxDtype } from './idx.js';
+export { loadMnist, defaultMnistDir, MNIST_FILES, type LoadMnistOptions, type Mnist } from './mnist.js';
+export {
+  Dataset,
+  type DatasetTransferable,
+  type FeatureStorage,
+  type FromArraysArgs,
+  type Tensor2DFactory,
+} from './dataset.js';
+export { permutation, mulberry32, mixSeed } from './shuffle.js';
+export { shard, shardRanges, type ShardRange, type Subarrayable } from './shard.js';
+export { oneHot } from './one-hot.js';
+export {
+  churnDataset,
+  ChurnData,
+  PROGRAMME_CATEGORIES,
+  DEMOGRAPHIC_FEATURES,
+  type ChurnOptions,
+} from './churn.js';
