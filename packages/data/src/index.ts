@@ -1,6 +1,6 @@
 // @fnn/data: the whole public surface.
 export { DataError } from './errors.js';
-export { readIdx, type IdxArray, type IdxData, type IdxDtype } from './idx.js';
+export { readIdx, type IdxArray, type IdxData, type IdxDtype, type ReadIdxOptions } from './idx.js';
 export { loadMnist, defaultMnistDir, MNIST_FILES, type LoadMnistOptions, type Mnist } from './mnist.js';
 export {
   Dataset,
