@@ -256,22 +256,21 @@ Napi::Value Col2im(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// dropoutMask(out, rate, state) -> next state. The same mulberry32 stream as @fnn/core's
-// SeededRandom: out[i] = next() < rate ? 0 : 1 / (1 - rate), with next() = u32 / 2^32.
+// dropoutMask(out, threshold, scale, seed): @fnn/core's fillDropoutMask in one native pass, bit
+// for bit: a mulberry32 stream from `seed`, out[i] = u32 >= threshold ? scale : 0.
 Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
   auto out = info[0].As<Napi::Float32Array>();
-  const double rate = info[1].As<Napi::Number>().DoubleValue();
-  uint32_t state = info[2].As<Napi::Number>().Uint32Value();
-  const float keep = static_cast<float>(1.0 / (1.0 - rate));
+  const uint32_t threshold = info[1].As<Napi::Number>().Uint32Value();
+  const float scale = info[2].As<Napi::Number>().FloatValue();
+  uint32_t state = info[3].As<Napi::Number>().Uint32Value();
   float* o = out.Data();
   const size_t n = out.ElementLength();
   for (size_t i = 0; i < n; ++i) {
     state += 0x6d2b79f5u;
-    uint32_t t = state;
-    t = (t ^ (t >> 15)) * (t | 1u);
+    uint32_t t = (state ^ (state >> 15)) * (state | 1u);
     t ^= t + (t ^ (t >> 7)) * (t | 61u);
     t ^= t >> 14;
-    o[i] = static_cast<double>(t) / 4294967296.0 < rate ? 0.0f : keep;
+    o[i] = t >= threshold ? scale : 0.0f;
   }
   return Napi::Number::New(info.Env(), state);
 }

@@ -4,7 +4,7 @@
 // Node's headers must already be on disk: node-gyp would otherwise try to download them.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,8 +51,29 @@ const stamp = createHash('sha256')
   .update([process.version, process.arch, process.platform, process.env.CXX ?? ''].join('|'))
   .update(sources.map((f) => readFileSync(join(root, f))).join('\0'))
   .digest('hex');
-if (!force && existsSync(addonFile) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) {
+const upToDate = () => existsSync(addonFile) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp;
+if (!force && upToDate()) {
   console.log('[@fnn/kernels] native addon is up to date');
+  process.exit(0);
+}
+
+// Two installs at once (several workspaces, parallel CI steps) must not build in build/ together.
+const lockDir = join(root, '.build-lock');
+const lockedAt = Date.now();
+for (;;) {
+  try {
+    mkdirSync(lockDir);
+    break;
+  } catch {
+    const age = Date.now() - (statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > 600000) rmSync(lockDir, { recursive: true, force: true }); // left by a killed build
+    else if (Date.now() - lockedAt > 600000) giveUp('another build of the addon did not finish within 10 minutes');
+    else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+  }
+}
+process.on('exit', () => rmSync(lockDir, { recursive: true, force: true }));
+if (!force && upToDate()) {
+  console.log('[@fnn/kernels] native addon is up to date (built by a concurrent install)');
   process.exit(0);
 }
 
@@ -79,10 +100,11 @@ const result = spawnSync(process.execPath, [nodeGyp, 'rebuild', '--jobs=2', `--n
   env: { ...process.env, npm_config_nodedir: nodeDir },
 });
 if (result.error || result.status !== 0) {
-  const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`;
+  const lines = `${result.stdout ?? ''}\n${result.stderr ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
   const line =
-    output.split('\n').find((l) => /error/i.test(l) && !/gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(l)) ??
+    lines.find((l) => /\berror\b/i.test(l) && !/^gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(l)) ??
     result.error?.message ??
+    lines.at(-1) ??
     `node-gyp exited with status ${result.status}`;
   giveUp(`build failed: ${line.trim().slice(0, 200)}`);
 }

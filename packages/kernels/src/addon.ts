@@ -35,7 +35,7 @@ export interface NativeAddon {
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, dims: number[]): void;
   im2col(x: Float32Array, cols: Float32Array, dims: number[]): void;
   col2im(cols: Float32Array, dx: Float32Array, dims: number[]): void;
-  dropoutMask(out: Float32Array, rate: number, state: number): number;
+  dropoutMask(out: Float32Array, threshold: number, scale: number, seed: number): number;
 }
 
 // Op codes shared with native/kernels.h.

@@ -1,9 +1,13 @@
 // The fused whole-model functions (optimizer updates, dropout masks, batch norm) against
-// straightforward double-precision JavaScript written from the Keras formulas.
+// straightforward double-precision JavaScript written from the Keras formulas, and @fnn/core's
+// own dropout mask.
 import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '../../core/src/random.js';
+import { fillDropoutMask } from '../../core/src/layers/dropout.js';
 import {
-  nativeAdamUpdate, nativeBatchNormBackward, nativeBatchNormForward, nativeDropoutMask, nativeRmspropUpdate, nativeSgdUpdate,
+  nativeAdamUpdate, nativeBatchNormBackward, nativeBatchNormForward, nativeDropoutMask, nativeDropoutMaskTensor, nativeRmspropUpdate,
+  nativeSgdUpdate, registerNativeBackend,
 } from './index.js';
 
 const rng = new SeededRandom(7);
@@ -104,16 +108,23 @@ describe('fused optimizer updates', () => {
 });
 
 describe('nativeDropoutMask', () => {
-  it("draws the same mask as a JavaScript loop over @fnn/core's SeededRandom, and returns its next state", () => {
-    for (const [n, rate] of [[1000, 0.2], [17, 0.5], [0, 0.3], [64, 0]] as const) {
+  it("writes exactly @fnn/core's fillDropoutMask, as an array and as a pooled tensor", async () => {
+    for (const [n, rate] of [[1000, 0.2], [17, 0.5], [0, 0.3], [64, 0], [4096, 0.9]] as const) {
       const seed = 12345 + n;
-      const js = new SeededRandom(seed);
-      const want = Float32Array.from({ length: n }, () => (js.next() < rate ? 0 : 1 / (1 - rate)));
+      const want = new Float32Array(n);
+      fillDropoutMask(want, rate, seed);
       const got = new Float32Array(n);
-      const state = nativeDropoutMask(got, rate, seed);
+      nativeDropoutMask(got, rate, seed);
       expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
-      expect(new SeededRandom(state).nextUint32()).toBe(js.nextUint32());
     }
+    registerNativeBackend();
+    await tf.setBackend('native');
+    const mask = nativeDropoutMaskTensor([32, 50], 0.2, 99);
+    const want = new Float32Array(1600);
+    fillDropoutMask(want, 0.2, 99);
+    expect(mask.shape).toEqual([32, 50]);
+    expect(Buffer.from((mask.dataSync() as Float32Array).buffer).equals(Buffer.from(want.buffer))).toBe(true);
+    mask.dispose();
     const kept = new Float32Array(100000);
     nativeDropoutMask(kept, 0.2, 1);
     expect(kept.filter((x) => x === 0).length / kept.length).toBeCloseTo(0.2, 2);

@@ -6,7 +6,7 @@ export {
   nativeAdamUpdate, nativeSgdUpdate, nativeRmspropUpdate, type AdamOptions, type SgdOptions, type RmspropOptions,
 } from './optimizers.js';
 export { nativeBatchNormForward, nativeBatchNormBackward, type BatchNormForward } from './batch-norm.js';
-export { nativeDropoutMask } from './dropout.js';
+export { nativeDropoutMask, nativeDropoutMaskTensor } from './dropout.js';
 
 import { loadAddon } from './addon.js';
 
