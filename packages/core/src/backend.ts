@@ -26,7 +26,10 @@ export interface NativeKernels {
     options: { lr: number; momentum?: number; nesterov?: boolean }): void;
   nativeRmspropUpdate(params: Float32Array[], grads: Float32Array[], meanSquares: Float32Array[], moments: Float32Array[] | null,
     options: { lr: number; rho: number; momentum?: number; epsilon: number }): void;
-  nativeDropoutMask(out: Float32Array, rate: number, state: number): number;
+  /** `fillDropoutMask(out, rate, seed)` in one native pass (the same bits). */
+  nativeDropoutMask(out: Float32Array, rate: number, seed: number): void;
+  /** The same mask as a tensor whose memory comes from the native backend's buffer pool. */
+  nativeDropoutMaskTensor(shape: number[], rate: number, seed: number): Tensor;
 }
 
 let nativeModule: NativeKernels | undefined;
