@@ -76,7 +76,7 @@ export function requireCompiled(model: LayersModel, caller: string): CompiledSta
 export function serializeCompileArgs(compiled: CompiledState): SerializedCompileArgs {
   const name = (value: unknown, what: string): string => {
     if (typeof value === 'string') return value;
-    throw new ValueError(`serializeCompileArgs: only named ${what}s can be serialized, but got a ${what} object ${describeValue((value as { name?: unknown }).name)}.`);
+    throw new ValueError(`serializeCompileArgs: the ${what} ${describeValue((value as { name?: unknown }).name)} was given as an object, which cannot be sent to a worker; give it by name.`);
   };
   const { loss, metrics } = compiled.args;
   return {

@@ -23,11 +23,18 @@ export function formatLogValue(value: number): string {
   return `${mantissa}e${sign}${exponent.replace(/^[+-]/, '').padStart(2, '0')}`;
 }
 
+/** Python's `'%.0f' % x`: halves round to even (JavaScript's toFixed rounds them up). */
+function wholeNumber(x: number): string {
+  const floor = Math.floor(x);
+  const rounded = x - floor === 0.5 ? (floor % 2 === 0 ? floor : floor + 1) : Math.round(x);
+  return String(rounded);
+}
+
 /** Keras's `_format_time`: ` 9ms/step`, ` 4s/epoch`, ` 850us/step`. */
 export function formatTime(seconds: number, unit: string): string {
-  if (seconds >= 1 || seconds === 0) return ` ${seconds.toFixed(0)}s/${unit}`;
-  if (seconds >= 1e-3) return ` ${(seconds * 1e3).toFixed(0)}ms/${unit}`;
-  return ` ${(seconds * 1e6).toFixed(0)}us/${unit}`;
+  if (seconds >= 1 || seconds === 0) return ` ${wholeNumber(seconds)}s/${unit}`;
+  if (seconds >= 1e-3) return ` ${wholeNumber(seconds * 1e3)}ms/${unit}`;
+  return ` ${wholeNumber(seconds * 1e6)}us/${unit}`;
 }
 
 function formatEta(eta: number): string {
@@ -81,7 +88,7 @@ export class ProgressBar {
     const perStep = current > 0 ? elapsed / current : 0;
     if (this.verbose === 2) {
       if (!finalize) return;
-      this.write(`${count} - ${elapsed.toFixed(0)}s${formatLogs(logs)} -${formatTime(elapsed, 'epoch')} -${formatTime(elapsed / Math.max(1, this.target), 'step')}\n`);
+      this.write(`${count} - ${wholeNumber(elapsed)}s${formatLogs(logs)} -${formatTime(elapsed, 'epoch')} -${formatTime(elapsed / Math.max(1, this.target), 'step')}\n`);
       return;
     }
     if (!finalize && (!this.isTTY || now - this.lastUpdate < this.interval)) return;
@@ -90,7 +97,7 @@ export class ProgressBar {
     let bar = `${count} [`;
     if (progWidth > 0) bar += '='.repeat(progWidth - 1) + (current < this.target ? '>' : '=');
     bar += `${'.'.repeat(this.width - progWidth)}]`;
-    const info = (finalize ? ` - ${elapsed.toFixed(0)}s${formatTime(perStep, 'step')}` : ` - ETA: ${formatEta(perStep * (this.target - current))}`) + formatLogs(logs);
+    const info = (finalize ? ` - ${wholeNumber(elapsed)}s${formatTime(perStep, 'step')}` : ` - ETA: ${formatEta(perStep * (this.target - current))}`) + formatLogs(logs);
     const line = bar + info;
     const padding = ' '.repeat(Math.max(0, this.totalWidth - line.length));
     this.totalWidth = line.length;
