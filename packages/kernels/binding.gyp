@@ -4,7 +4,7 @@
   # load time with __builtin_cpu_supports.
   "target_defaults": {
     "cflags": ["-O3", "-fPIC", "-fno-strict-aliasing"],
-    "cflags_cc": ["-O3", "-fPIC", "-std=c++17"],
+    "cflags_cc": ["-O3", "-fPIC", "-std=c++17", "-fno-math-errno"],
     "include_dirs": ["native"],
   },
   "targets": [
