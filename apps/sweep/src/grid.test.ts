@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
 import { expandGrid, loadGrid } from './grid.js';
@@ -74,6 +75,11 @@ describe('loadGrid', () => {
     writeFileSync(broken, '{"dropout": [0.5,');
     expect(() => loadGrid(broken, 1)).toThrow(`--grid ${broken}: not valid JSON`);
     expect(() => loadGrid(join(dir, 'missing.json'), 1)).toThrow('cannot read the file (ENOENT)');
+  });
+
+  it('expands the README’s example grid (examples/grid.json) to 8 runs', () => {
+    const runs = loadGrid(fileURLToPath(new URL('../examples/grid.json', import.meta.url)), 1);
+    expect(runs.map((r) => r.id)).toEqual(['h128_do0', 'h128_do0.2', 'h128x3_do0', 'h128x3_do0.2', 'h256_do0', 'h256_do0.2', 'h256x3_do0', 'h256x3_do0.2']);
   });
 
   it('reads a valid grid', () => {
