@@ -93,7 +93,7 @@ describe('DataParallelTrainer options', () => {
     [{ workers: 0 }, 'expected workers to be an integer >= 1, but got 0'],
     [{ workers: -2 }, 'expected workers to be an integer >= 1, but got -2'],
     [{ workers: 1.5 }, 'expected workers to be an integer >= 1, but got 1.5'],
-    [{ backend: 'gpu' }, 'expected backend to be one of auto, wasm, cpu, tensorflow, but got "gpu"'],
+    [{ backend: 'gpu' }, 'expected backend to be one of auto, wasm, cpu, tensorflow, native, but got "gpu"'],
     [{ syncBatchNorm: 'yes' }, 'expected syncBatchNorm to be a boolean, but got "yes"'],
   ])('rejects %j', (options, message) => {
     expect(() => new DataParallelTrainer(options as never)).toThrow(new ValueError(`DataParallelTrainer: ${message}.`));

@@ -57,11 +57,25 @@ export interface ReplicaTask {
   validation: DatasetTransferable | null;
 }
 
+/** Where one worker's training time went (milliseconds summed over its steps). */
+export interface ReplicaTimings {
+  steps: number;
+  /** Gathering the shard, forward and backward pass, reading the loss. */
+  computeMs: number;
+  /** Copying gradients into shared memory and reducing this worker's slice. */
+  exchangeMs: number;
+  /** Waiting at the two step barriers (for the slowest worker, and for the reduction). */
+  waitMs: number;
+  /** The optimizer update (and batch norm statistics). */
+  applyMs: number;
+}
+
 /** What a worker's task resolves with (encoded). */
 export interface ReplicaReport {
   workerIndex: number;
   backend: string;
   steps: number;
+  timings: ReplicaTimings;
   /** Worker 0 only: the optimizer state, so the user's model continues from it. */
   optimizerState?: unknown;
   /** Test-only: all weights, trainable then non-trainable, in layout order. */

@@ -5,7 +5,7 @@ import {
 import { Dataset, permutation, shardRanges } from '@fnn/data';
 import { AllReduce } from './all-reduce.js';
 import { Barrier, waitWhileEqual } from './barrier.js';
-import type { ReplicaReport, ReplicaSpec, ReplicaTask } from './messages.js';
+import type { ReplicaReport, ReplicaSpec, ReplicaTask, ReplicaTimings } from './messages.js';
 import { Command, Ctrl, type SharedViews } from './shared-memory.js';
 import { assertLayoutMatches, copyWeightsIn, copyWeightsOut, tensorValues } from './weight-layout.js';
 
@@ -29,6 +29,7 @@ export class Replica {
   private readonly y: Float32Array;
   private stepsRun = 0;
   private identity: Uint32Array | undefined;
+  private readonly timings: ReplicaTimings = { steps: 0, computeMs: 0, exchangeMs: 0, waitMs: 0, applyMs: 0 };
 
   constructor(
     task: ReplicaTask,
@@ -79,7 +80,7 @@ export class Replica {
         Atomics.notify(c, Ctrl.events);
       });
     }
-    const report: ReplicaReport = { workerIndex: this.k, backend: this.backend, steps: this.stepsRun };
+    const report: ReplicaReport = { workerIndex: this.k, backend: this.backend, steps: this.stepsRun, timings: this.timings };
     if (this.k === 0) report.optimizerState = this.model.compiled?.optimizer.getState();
     if (this.spec.returnReplicaWeights) {
       const { layout } = this.spec;
@@ -151,6 +152,14 @@ export class Replica {
     const compiled = this.model.compiled!;
     const at = shared.statsOffset(s, k);
     this.allReduce?.beginStep(Math.min(w, batch.length));
+    const t = this.timings;
+    t.steps++;
+    let clock = performance.now();
+    const lap = (phase: 'computeMs' | 'exchangeMs' | 'waitMs' | 'applyMs') => {
+      const now = performance.now();
+      t[phase] += now - clock;
+      clock = now;
+    };
     if (rows > 0) {
       this.train.gatherInto(batch.subarray(mine.start, mine.end), this.x, this.y);
       const seed = stepSeed(this.spec.seed, epoch, s);
@@ -163,8 +172,10 @@ export class Replica {
         const { loss, metrics, gradients } = computeGradients(this.model, [x], [y], context);
         const logs = readLogs(compiled, { loss, ...metrics });
         this.spec.logKeys.forEach((key, i) => (shared.stats[at + i] = logs[key]!));
+        lap('computeMs');
         if (w === 1) {
           if (Number.isFinite(logs.loss)) compiled.optimizer.applyGradients(this.trainable, gradients);
+          lap('applyMs');
           return;
         }
         const base = k * layout.trainableSize;
@@ -177,7 +188,9 @@ export class Replica {
       return Atomics.load(c, Ctrl.stopRequest) === 1 || !Number.isFinite(shared.stats[at]!);
     }
     const counts = ranges.map((r) => r.end - r.start);
+    lap('exchangeMs');
     this.barrier.wait(w);
+    lap('waitMs');
     // Every worker reads the same shard losses: they agree on skipping a non-finite step.
     let loss = 0;
     counts.forEach((count, j) => (loss += count > 0 ? count * shared.stats[shared.statsOffset(s, j)]! : 0));
@@ -186,13 +199,16 @@ export class Replica {
       this.reduceSlice(shared.gradients, shared.gradientSum, layout.trainableSize, counts, batch.length);
       this.reduceSlice(shared.nonTrainable, shared.nonTrainableAverage, layout.nonTrainableSize, counts, batch.length);
     }
+    lap('exchangeMs');
     this.barrier.wait(w, () => {
       Atomics.store(c, Ctrl.stopDecided, Atomics.load(c, Ctrl.stopRequest));
       this.signalStep();
     });
+    lap('waitMs');
     if (!finite) return true;
     compiled.optimizer.applyGradientArrays(this.trainable, this.gradientViews);
     if (layout.nonTrainableSize > 0) copyWeightsIn(this.nonTrainable, layout.nonTrainable, shared.nonTrainableAverage);
+    lap('applyMs');
     return Atomics.load(c, Ctrl.stopDecided) === 1;
   }
 

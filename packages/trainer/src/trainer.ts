@@ -8,14 +8,14 @@ import {
 import type { Dataset } from '@fnn/data';
 import { describeValue } from './errors.js';
 import { FitRun } from './fit-run.js';
-import type { FaultInjection, ReplicaSpec } from './messages.js';
+import type { FaultInjection, ReplicaSpec, ReplicaTimings } from './messages.js';
 import { toSharedDataset } from './training-data.js';
 import { weightLayout } from './weight-layout.js';
 
 export interface DataParallelTrainerOptions {
   /** Worker threads, each holding one replica of the model. Default: the number of cores. */
   workers?: number;
-  /** Backend each worker loads: 'auto' (tfjs-node where it loads, else wasm, else cpu), 'wasm', 'cpu' or 'tensorflow'. Default 'auto'. */
+  /** Backend each worker loads, as `setBackend`: 'auto' (the best one that loads in a worker thread, else wasm), 'wasm', 'cpu', 'tensorflow' or 'native'. Default 'auto'. */
   backend?: BackendName;
   /** Batch normalization computes its statistics over the whole batch (all workers) instead of each worker's shard. Default false. */
   syncBatchNorm?: boolean;
@@ -50,7 +50,7 @@ export interface DataParallelFitArgs {
   collectReplicaWeights?: boolean;
 }
 
-const BACKENDS: readonly BackendName[] = ['auto', 'wasm', 'cpu', 'tensorflow'];
+const BACKENDS: readonly BackendName[] = ['auto', 'wasm', 'cpu', 'tensorflow', 'native'];
 
 /**
  * Synchronous data-parallel training of an @fnn/core model on worker threads: every global
@@ -70,6 +70,8 @@ export class DataParallelTrainer {
   private closed = false;
   /** Test-only: each replica's weights (trainable then non-trainable) after the last fit with `collectReplicaWeights`. */
   replicaWeights: Float32Array[] | undefined;
+  /** Diagnostics: where each worker's time went during the last completed fit (worker order). */
+  lastFitTimings: ReplicaTimings[] | undefined;
 
   constructor(options: DataParallelTrainerOptions = {}) {
     const owner = 'DataParallelTrainer';
@@ -173,6 +175,7 @@ export class DataParallelTrainer {
       const state = reports[0]?.optimizerState;
       if (state !== undefined) compiled.optimizer.setState(state as Parameters<typeof compiled.optimizer.setState>[0]);
       this.replicaWeights = args.collectReplicaWeights ? reports.map((r) => r.weights!) : undefined;
+      this.lastFitTimings = reports.map((r) => r.timings);
       return history;
     } catch (error) {
       const failure = run.workerFailure;

@@ -1,0 +1,189 @@
+// Data-parallel training speed: @fnn/trainer's DataParallelTrainer with 1…N workers (N = cores)
+// against single-thread model.fit, on the lesson's `wide` and `wide-deep` models at batch 128,
+// with the per-step synchronisation cost and the resident memory for 1 and N workers.
+// Every configuration runs in its own child process (clean heap and RSS); configurations take
+// turns for --rounds rounds and each keeps its best epoch, so load elsewhere on this shared
+// machine does not decide the ratios.
+// Usage: node bench/trainer.bench.mjs [--steps 40] [--epochs 3] [--rounds 2] [--models wide,wide-deep] [--workers 1,2]
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values: options } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '40' },
+    epochs: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '2' },
+    models: { type: 'string', default: 'wide,wide-deep' },
+    workers: { type: 'string', default: '' },
+    child: { type: 'string' },
+  },
+});
+
+const BATCH = 128;
+/** MNIST-sized training set (55,000 × 784 float32 = 172 MB) in shared memory; each run trains on its first `steps` batches. */
+const SAMPLES = 55000;
+const MODELS = {
+  wide: [[250, 0]],
+  'wide-deep': [[500, 0.2], [250, 0.2], [250, 0.2], [250, 0.2], [250, 0.2]],
+};
+
+if (options.child !== undefined) {
+  await runChild(JSON.parse(options.child));
+} else {
+  runParent();
+}
+
+function runParent() {
+  const cores = os.availableParallelism();
+  const workerCounts = options.workers ? options.workers.split(',').map(Number) : Array.from({ length: cores }, (_, i) => i + 1);
+  const models = options.models.split(',');
+  const configs = models.flatMap((model) => [{ model, workers: 0 }, ...workerCounts.map((workers) => ({ model, workers }))]);
+  const best = new Map();
+  const ceiling = [];
+  for (let round = 0; round < Number(options.rounds); round++) {
+    ceiling.push(child({ ceiling: true }));
+    for (const config of configs) {
+      const result = child({ ...config, steps: Number(options.steps), epochs: Number(options.epochs) });
+      const key = `${config.model}/${config.workers}`;
+      const previous = best.get(key);
+      if (previous === undefined || result.samplesPerSecond > previous.samplesPerSecond) best.set(key, result);
+    }
+  }
+  const ceilingRatio = Math.max(...ceiling.map((c) => c.ratio));
+  console.log(`\nDataParallelTrainer, batch ${BATCH}, ${options.steps} steps per epoch, best of ${options.epochs} epochs × ${options.rounds} rounds, backend wasm, ${cores} cores (${os.cpus()[0]?.model ?? 'cpu'})`);
+  console.log(`Machine ceiling: ${cores} threads of independent wasm matMul run ${ceilingRatio.toFixed(2)}× one thread.\n`);
+  console.log('| model | trainer | samples/s | vs 1 worker | vs model.fit | compute ms/step | sync ms/step | apply ms/step | RSS MB |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const model of models) {
+    const fit = best.get(`${model}/0`);
+    const one = best.get(`${model}/1`);
+    for (const workers of [0, ...workerCounts]) {
+      const r = best.get(`${model}/${workers}`);
+      const name = workers === 0 ? 'model.fit (1 thread)' : `${workers} worker${workers > 1 ? 's' : ''}`;
+      const vsOne = workers === 0 || one === undefined ? '' : `${(r.samplesPerSecond / one.samplesPerSecond).toFixed(2)}×`;
+      const vsFit = workers === 0 ? '' : `${(r.samplesPerSecond / fit.samplesPerSecond).toFixed(2)}×`;
+      const t = r.timings;
+      const ms = (v) => (t === undefined ? '' : v.toFixed(2));
+      console.log(`| ${model} | ${name} | ${Math.round(r.samplesPerSecond)} | ${vsOne} | ${vsFit} | ${ms(t?.computeMs)} | ${ms(t === undefined ? 0 : t.exchangeMs + t.waitMs)} | ${ms(t?.applyMs)} | ${Math.round(r.rssMb)} |`);
+    }
+  }
+  console.log(`\nsync = copying gradients to shared memory, this worker's slice of the reduction, and waiting at the two step barriers (mean over workers).`);
+  console.log(`RSS: whole process after training, worker threads alive, with the ${SAMPLES}-sample float32 training set (${((SAMPLES * 784 * 4) / 2 ** 20).toFixed(0)} MB) loaded once in shared memory.`);
+}
+
+function child(config) {
+  const script = fileURLToPath(import.meta.url);
+  const result = spawnSync(process.execPath, [script, '--child', JSON.stringify(config)], { encoding: 'utf8', env: { ...process.env, FNN_QUIET: '1' }, maxBuffer: 1 << 24 });
+  if (result.status !== 0) {
+    process.stderr.write(result.stderr);
+    throw new Error(`trainer bench: child ${JSON.stringify(config)} failed with ${result.signal ?? `exit code ${result.status}`}`);
+  }
+  const line = result.stdout.trim().split('\n').pop();
+  return JSON.parse(line);
+}
+
+async function runChild(config) {
+  const fnn = await import('../packages/core/dist/index.js');
+  await fnn.setBackend('wasm', { quiet: true });
+  if (config.ceiling) return console.log(JSON.stringify(await matMulCeiling(fnn)));
+  const { Dataset } = await import('../packages/data/dist/index.js');
+  const { DataParallelTrainer } = await import('../packages/trainer/dist/index.js');
+  const { tf } = fnn;
+
+  const data = syntheticMnist(Dataset);
+  const train = data.slice(0, config.steps * BATCH);
+  const model = buildModel(fnn, MODELS[config.model]);
+  const epochTimes = [];
+  let started = 0;
+  const timer = { onEpochBegin: () => void (started = performance.now()), onEpochEnd: () => void epochTimes.push(performance.now() - started) };
+  // One extra epoch first: thread start-up, wasm compilation and JIT warm-up are not measured.
+  const args = { epochs: config.epochs + 1, batchSize: BATCH, seed: 1, verbose: 0, callbacks: [timer] };
+  let timings;
+  let rss;
+  if (config.workers === 0) {
+    const { x, y } = train.toTensors(tf);
+    await model.fit(x, y, args);
+    rss = process.memoryUsage().rss;
+  } else {
+    const trainer = new DataParallelTrainer({ workers: config.workers, backend: 'wasm' });
+    await trainer.fit(model, train, undefined, args);
+    rss = process.memoryUsage().rss;
+    timings = meanTimings(trainer.lastFitTimings);
+    await trainer.close();
+  }
+  const best = Math.min(...epochTimes.slice(1));
+  console.log(JSON.stringify({ ...config, samplesPerSecond: (config.steps * BATCH) / (best / 1000), rssMb: rss / 2 ** 20, timings }));
+}
+
+/** Per-step means over all workers. */
+function meanTimings(reports) {
+  const sum = { computeMs: 0, exchangeMs: 0, waitMs: 0, applyMs: 0 };
+  let steps = 0;
+  for (const r of reports) {
+    for (const key of Object.keys(sum)) sum[key] += r[key];
+    steps += r.steps;
+  }
+  return Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / steps]));
+}
+
+function buildModel(fnn, hidden) {
+  const layers = [];
+  hidden.forEach(([units, rate], i) => {
+    layers.push(fnn.layers.dense({ units, activation: 'relu', ...(i === 0 ? { inputShape: [784] } : {}) }));
+    if (rate > 0) layers.push(fnn.layers.dropout({ rate }));
+  });
+  layers.push(fnn.layers.dense({ units: 10, activation: 'softmax' }));
+  const model = fnn.sequential(layers);
+  model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return model;
+}
+
+/** MNIST-shaped float32 pixels in [0, 1) and one-hot labels of a fixed linear rule, in shared memory. */
+function syntheticMnist(Dataset) {
+  const x = new Float32Array(SAMPLES * 784);
+  const y = new Float32Array(SAMPLES * 10);
+  let state = 12345;
+  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  for (let i = 0; i < SAMPLES; i++) {
+    let score = 0;
+    for (let j = 0; j < 784; j++) {
+      const v = next();
+      x[i * 784 + j] = v;
+      if (j % 97 === 0) score += v;
+    }
+    y[i * 10 + (Math.floor(score * 10) % 10)] = 1;
+  }
+  return Dataset.fromArrays({ x, y, featureShape: [784], labelShape: [10] });
+}
+
+/** How much faster N threads run independent 64×784 by 784×500 wasm matMuls than one thread: the best data parallelism can do here. */
+async function matMulCeiling(fnn) {
+  const { Worker } = await import('node:worker_threads');
+  const cores = os.availableParallelism();
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    import(workerData.core).then(async (fnn) => {
+      await fnn.setBackend('wasm', { quiet: true });
+      const { tf } = fnn;
+      const a = tf.randomUniform([64, 784]);
+      const b = tf.randomUniform([784, 500]);
+      for (let i = 0; i < 20; i++) tf.tidy(() => tf.matMul(a, b).dataSync());
+      const start = performance.now();
+      let n = 0;
+      while (performance.now() - start < 1500) { tf.tidy(() => tf.matMul(a, b).dataSync()); n++; }
+      parentPort.postMessage(n / ((performance.now() - start) / 1000));
+    });`;
+  const core = new URL('../packages/core/dist/index.js', import.meta.url).href;
+  const run = (threads) =>
+    Promise.all(Array.from({ length: threads }, () => new Promise((resolve, reject) => {
+      const worker = new Worker(source, { eval: true, workerData: { core }, env: { ...process.env, FNN_QUIET: '1' } });
+      worker.once('message', (rate) => void worker.terminate().then(() => resolve(rate)));
+      worker.once('error', reject);
+    }))).then((rates) => rates.reduce((a, b) => a + b, 0));
+  const one = await run(1);
+  const all = await run(cores);
+  void fnn;
+  return { ratio: all / one };
+}
