@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { setBackend } from '@fnn/core';
-import { formatTable, winnerLine } from './comparison.js';
+import { formatTable, lessonCheck, winnerLine } from './comparison.js';
 import { InProcessEngine, TrainerEngine } from './engines.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { LocalExecutor } from './local-executor.js';
@@ -132,6 +132,8 @@ export async function main(argv: string[]): Promise<number> {
 
   const { results } = outcome;
   process.stdout.write(`\n${formatTable(results.comparison)}\n\n${winnerLine(results.winner)}\n`);
+  const check = lessonCheck(outcome.runs);
+  if (check.length > 0) process.stdout.write(`\nAgainst the lesson (Keras):\n${check.map((l) => `  ${l}`).join('\n')}\n`);
   process.stdout.write(
     `Sweep ${results.sweep.status} in ${formatDuration(results.sweep.wallSeconds)} (${Math.round(results.sweep.samplesPerSecond)} training samples/s). ` +
       `Results: ${store.dir}/results.json, results.csv, report.html\n`,

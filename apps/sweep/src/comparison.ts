@@ -1,4 +1,5 @@
 import type { RunResult } from './executor.js';
+import { LESSON_VAL_ACCURACY, defaultRuns } from './run-config.js';
 
 /** Mean and sample standard deviation over a configuration's finished repeats. */
 export interface Stat {
@@ -138,4 +139,24 @@ export function formatTable(rows: ComparisonRow[]): string {
   const line = (row: string[]) => row.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
   const notes = rows.filter((r) => r.finished < r.repeats).map((r) => `${r.configId}: ${r.finished}/${r.repeats} finished${r.finished === 0 ? ` (${r.status})` : ''}`);
   return [line(TABLE_HEADERS), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), ...notes].join('\n');
+}
+
+/**
+ * How each default run compares with the lesson's validation accuracy — only for runs trained
+ * as the lesson trains them (its epochs, batch, optimizer, on all 55,000 training images).
+ */
+export function lessonCheck(runs: RunResult[]): string[] {
+  const lesson = new Map(defaultRuns().map((r) => [r.id, r]));
+  const lines: string[] = [];
+  for (const run of runs) {
+    const reference = lesson.get(run.configId);
+    const range = LESSON_VAL_ACCURACY[run.configId];
+    if (!reference || !range || run.status !== 'finished' || !run.final || run.trainSize !== 55_000) continue;
+    const c = run.config;
+    if (c.epochs !== reference.epochs || c.batchSize !== reference.batchSize || c.optimizer !== reference.optimizer || c.learningRate !== reference.learningRate) continue;
+    const v = run.final.valAccuracy;
+    const where = v < range[0] ? `${((range[0] - v) * 100).toFixed(2)} points below` : v > range[1] ? `${((v - range[1]) * 100).toFixed(2)} points above` : 'within';
+    lines.push(`${run.id}: ${(v * 100).toFixed(2)} % validation accuracy, ${where} the lesson's ${(range[0] * 100).toFixed(1)}–${(range[1] * 100).toFixed(1)} %`);
+  }
+  return lines;
 }

@@ -1,6 +1,6 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { TABLE_HEADERS, tableCells, winnerLine } from './comparison.js';
+import { TABLE_HEADERS, lessonCheck, tableCells, winnerLine } from './comparison.js';
 import type { RunResult } from './executor.js';
 import type { ResultsFile } from './results-store.js';
 
@@ -61,6 +61,8 @@ export async function renderReport(results: ResultsFile): Promise<string> {
 ${cells.map((row) => `<tr>${row.map((c, i) => `<td${i >= 2 ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')}
 </tbody></table>`;
   const runSections = results.runs.map(runSection).join('\n');
+  const check = lessonCheck(results.runs);
+  const lesson = check.length === 0 ? '' : `<h2>Against the lesson</h2>\n<ul class="lesson">${check.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>\n`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -83,7 +85,7 @@ pre { background: #f6f6f6; padding: 0.75rem; overflow-x: auto; font-size: 12px; 
 <p class="winner"><strong>${escapeHtml(winnerLine(results.winner))}</strong></p>
 <h2>Comparison</h2>
 ${table}
-<h2>Learning curves</h2>
+${lesson}<h2>Learning curves</h2>
 <div class="charts">
 ${charts.join('\n')}
 </div>

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compare, findWinner, formatTable, winnerLine } from './comparison.js';
+import { compare, findWinner, formatTable, lessonCheck, winnerLine } from './comparison.js';
 import { CSV_HEADER } from './csv.js';
 import type { RunExecutor } from './executor.js';
 import type { ProgressDisplay } from './progress.js';
@@ -153,5 +153,20 @@ describe('results files', () => {
     const tie = compare([fakeResult(wide!), fakeResult({ ...wide!, id: 'functional-wide', configId: 'functional-wide' })]);
     expect(winnerLine(findWinner(tie))).toBe('Winner: wide with 93.61 % validation accuracy, tied with functional-wide; its test accuracy is 97.00 %.');
     expect(formatTable(rows).split('\n').at(-1)).toBe('deep: 0/1 finished (failed: failed on purpose)');
+  });
+
+  it('compares default runs trained as the lesson trains them with the lesson’s accuracy', () => {
+    const [wide, deep] = defaultRuns();
+    const asLesson = (r: ReturnType<typeof fakeResult>, valAccuracy: number) => ({ ...r, trainSize: 55_000, final: { ...r.final!, valAccuracy } });
+    const runs = [
+      asLesson(fakeResult(wide!), 0.9772),
+      asLesson(fakeResult(deep!), 0.96),
+      asLesson(fakeResult({ ...wide!, id: 'wide-quick', epochs: 1 }), 0.9), // not the lesson's 5 epochs
+      fakeResult({ ...wide!, id: 'wide-subset' }), // trained on a subset
+    ];
+    expect(lessonCheck(runs)).toEqual([
+      "wide: 97.72 % validation accuracy, within the lesson's 97.5–98.0 %",
+      "deep: 96.00 % validation accuracy, 0.50 points below the lesson's 96.5–97.0 %",
+    ]);
   });
 });
