@@ -256,3 +256,93 @@ describe('several inputs and outputs', () => {
     m.dispose();
   });
 });
+
+describe('convolutional models', () => {
+  it('train on wasm (Conv2D + MaxPooling2D, whose filter gradient wasm lacks): 2 SGD steps match tfjs-layers on cpu within 1e-4', async () => {
+    resetNames();
+    const ours = sequential([
+      layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [6, 6, 1], kernelInitializer: initializers.glorotUniform({ seed: 3 }) }),
+      layers.maxPooling2d({ poolSize: 2 }),
+      layers.flatten(),
+      layers.dense({ units: 2, activation: 'softmax', kernelInitializer: initializers.glorotUniform({ seed: 4 }) }),
+    ]);
+    ours.compile({ optimizer: optimizers.sgd({ learningRate: 0.5 }), loss: 'categoricalCrossentropy' });
+    const xValues = randomNormalTensor([8, 6, 6, 1], 15);
+    const yValues = tf.tensor2d([[1, 0], [0, 1], [1, 0], [1, 0], [0, 1], [0, 1], [1, 0], [0, 1]]);
+    const initial = ours.getWeights().map((w) => ({ values: w.dataSync().slice(), shape: w.shape }));
+    await ours.fit(xValues, yValues, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
+    const trained = ours.getWeights().map((w) => w.dataSync().slice());
+    ours.dispose();
+    const xData = { values: xValues.dataSync().slice(), shape: xValues.shape };
+    const yData = { values: yValues.dataSync().slice(), shape: yValues.shape };
+    tf.dispose([xValues, yValues]);
+
+    // The reference runs on cpu, where tfjs has every gradient kernel.
+    await setBackend('cpu');
+    try {
+      const theirs = tfjs.sequential({
+        layers: [
+          tfjs.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [6, 6, 1] }),
+          tfjs.layers.maxPooling2d({ poolSize: 2 }),
+          tfjs.layers.flatten(),
+          tfjs.layers.dense({ units: 2, activation: 'softmax' }),
+        ],
+      });
+      theirs.compile({ optimizer: tfjs.train.sgd(0.5), loss: 'categoricalCrossentropy' });
+      theirs.setWeights(initial.map((w) => tf.tensor(w.values, w.shape)));
+      const x = tf.tensor(xData.values, xData.shape);
+      const y = tf.tensor(yData.values, yData.shape);
+      await theirs.fit(x, y, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
+      const expected = theirs.getWeights();
+      expected.forEach((w, i) => expect(maxAbsDifference(trained[i]!, w.dataSync()), `weight ${i}`).toBeLessThan(1e-4));
+      expect(maxAbsDifference(trained[0]!, initial[0]!.values)).toBeGreaterThan(1e-3);
+      tf.dispose([x, y]);
+      theirs.dispose();
+    } finally {
+      await setBackend('wasm');
+    }
+  });
+});
+
+describe('batch normalization in fit', () => {
+  it('trains with batch statistics and updates the moving statistics as tfjs-layers does (2 SGD steps, 1e-5)', async () => {
+    resetNames();
+    const ours = sequential([
+      layers.dense({ units: 4, inputShape: [3], kernelInitializer: initializers.glorotUniform({ seed: 8 }) }),
+      layers.batchNormalization(),
+      layers.activation({ activation: 'relu' }),
+      layers.dense({ units: 2, activation: 'softmax', kernelInitializer: initializers.glorotUniform({ seed: 9 }) }),
+    ]);
+    ours.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: 'categoricalCrossentropy' });
+    const theirs = tfjs.sequential({
+      layers: [
+        tfjs.layers.dense({ units: 4, inputShape: [3] }),
+        tfjs.layers.batchNormalization(),
+        tfjs.layers.activation({ activation: 'relu' }),
+        tfjs.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
+    theirs.compile({ optimizer: tfjs.train.sgd(0.1), loss: 'categoricalCrossentropy' });
+    const initial = ours.getWeights();
+    // Ours (as Keras) lists weights layer by layer; tfjs-layers lists all trainable ones first.
+    const tfjsOrder = [0, 1, 2, 3, 6, 7, 4, 5];
+    theirs.setWeights(tfjsOrder.map((i) => initial[i]!));
+    const x = randomNormalTensor([6, 3], 16);
+    const y = tf.tensor2d([[1, 0], [0, 1], [1, 0], [0, 1], [0, 1], [1, 0]]);
+    await ours.fit(x, y, { epochs: 2, batchSize: 6, shuffle: false, verbose: 0 });
+    await theirs.fit(x, y, { epochs: 2, batchSize: 6, shuffle: false, verbose: 0 });
+    const a = ours.getWeights();
+    const b = theirs.getWeights();
+    // Keras order: kernel, bias, gamma, beta, moving mean, moving variance, kernel, bias.
+    expect(a.length).toBe(8);
+    tfjsOrder.forEach((i, k) => expect(maxAbsDifference(a[i]!, b[k]!), `weight ${ours.weights[i]!.name}`).toBeLessThan(1e-5));
+    expect(maxAbsDifference(a[4]!, initial[4]!)).toBeGreaterThan(1e-4); // the moving mean moved
+    const pa = ours.predict(x) as Tensor;
+    const pb = theirs.predict(x) as Tensor;
+    expect(maxAbsDifference(pa, pb)).toBeLessThan(1e-5); // inference uses the moving statistics
+    tf.dispose([x, y, pa, pb, ...a, ...initial]);
+    ours.dispose();
+    theirs.dispose();
+  });
+});
+
