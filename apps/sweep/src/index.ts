@@ -6,6 +6,7 @@ export {
   describeArchitecture,
   DEFAULT_RUN_IDS,
   DEFAULT_SEED,
+  LESSON_VAL_ACCURACY,
   HIDDEN_ACTIVATIONS,
   OPTIMIZERS,
   type RunConfig,
@@ -25,7 +26,7 @@ export { runSweep, placeholder, type SweepRequest, type SweepOutcome } from './s
 export { ResultsStore, type SweepPlan, type SweepMeta, type ResultsFile } from './results-store.js';
 export { writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
 export { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
-export { compare, findWinner, winnerLine, formatTable, stat, type ComparisonRow, type Winner, type Stat } from './comparison.js';
+export { compare, findWinner, winnerLine, formatTable, lessonCheck, stat, type ComparisonRow, type Winner, type Stat } from './comparison.js';
 export { resultsToCsv, CSV_HEADER } from './csv.js';
 export { renderReport, renderCurveSvg, CURVE_METRICS } from './report.js';
 export { PlainProgress, TerminalProgress, type ProgressDisplay } from './progress.js';
