@@ -1,21 +1,44 @@
 /*
- * One training step, and the API a data-parallel trainer builds on.
+ * One training step, and the API a data-parallel trainer builds on (all exported from
+ * @fnn/core's index):
  *
- * - `computeGradients(model, inputs, targets, context)` → `{loss, metrics, gradients}`: the
- *   forward pass (with a tape) in `context`'s mode, the compiled losses and their gradients
- *   w.r.t. the outputs, and `model.backward`. `loss` is the scalar mean loss over these samples
- *   (summed over outputs), `metrics` are scalar means keyed by Keras log names without `val_`
- *   (`accuracy`; with several outputs also `<output>_loss`, `<output>_<metric>`), `gradients`
- *   are d(mean loss)/d(w) in `model.trainableWeights` order. Call it inside `tf.tidy`.
- * - `model.compiled.optimizer.applyGradients(model.trainableWeights, gradients)` (or
- *   `applyGradientArrays` with Float32Arrays) updates the variables in place; the optimizer
- *   holds its state. A worker re-creates the same compile configuration from
- *   `serializeCompileArgs(model.compiled)` with `compileModel(model, json)`.
- * - `trainStep(model, inputs, targets, context, beforeUpdate?)` is computeGradients + the
- *   update, returning the batch's logs as numbers (one readback); `beforeUpdate` sees the logs
- *   before the weights change (fit uses it to stop on a NaN loss with the weights intact).
- * - `runTrainingLoop` (training-loop.ts) is `fit`'s epoch loop over a `trainBatch(spec)`
- *   function: shuffling, callbacks, progress, epoch logs, validation, early stopping.
+ * Gradients
+ * - `computeGradients(model, inputs: Tensor[], targets: Tensor[], context: CallContext)` →
+ *   `{loss, metrics, gradients}`: the forward pass with a tape in `context`'s mode, each
+ *   output's compiled loss with its gradient w.r.t. the output, then `model.backward`. `loss` is
+ *   the scalar mean loss over these samples (summed over outputs), `metrics` are scalar means
+ *   keyed by Keras log names without `val_` (`accuracy`; with several outputs also
+ *   `<output>_loss` and `<output>_<metric>`), `gradients` are d(mean loss)/d(w) in
+ *   `model.trainableWeights` order. Call it inside `tf.tidy`; it applies nothing.
+ * - `computeLossAndMetrics(model, inputs, targets, context)` → `{loss, ...metrics}` scalars, no
+ *   gradients (evaluation). `readLogs(model.compiled, scalars)` reads such scalars back in one
+ *   transfer as numbers, in `model.compiled.logKeys` order.
+ * - `trainStep(model, inputs, targets, context, beforeUpdate?, weights?)` = computeGradients +
+ *   readLogs + `beforeUpdate(logs)` (may throw to skip the update) + the optimizer; leaves no
+ *   tensors and returns the batch logs.
+ *
+ * Optimizer (`model.compiled.optimizer`, an `Optimizer`)
+ * - `applyGradients(weights: LayerWeight[], gradients: Tensor[])` and
+ *   `applyGradientArrays(weights, gradients: Float32Array[])` update the variables (each gets a
+ *   new value tensor); the state (Adam's m and v, `iterations`) lives in the optimizer; the same
+ *   gradients from the same state give bit-identical updates. `getState()`/`setState(state)`
+ *   copy the state (slots keyed by weight name), `getConfig()`, `className`, `reset()`.
+ * - `serializeCompileArgs(model.compiled)` → plain JSON `{optimizer: {className, config}, loss,
+ *   metrics}`; `compileModel(model, json)` (or `model.compile(json)`) re-creates it in a worker;
+ *   `getOptimizer(name | {className, config} | instance)`.
+ *
+ * The epoch loop (training-loop.ts)
+ * - `runTrainingLoop(model, {epochs, initialEpoch?, numSamples, batchSize, shuffle?, seed,
+ *   verbose, callbacks?, logKeys: model.compiled.logKeys, trainBatch(spec), validate?(),
+ *   caller?})` → `History`. It orders the samples per epoch (`epochOrder(n, shuffle, seed,
+ *   epoch)`, the same permutation as @fnn/data's `permutation`), calls `trainBatch({epoch,
+ *   batch, indices: Int32Array, seed: stepSeed(seed, epoch, batch)})` per batch (last one
+ *   partial) expecting the batch's mean logs, keeps sample-weighted running means (batch logs,
+ *   epoch logs), adds `val_*` from `validate()` (e.g. `evaluateLogs(model, data, batchSize)`),
+ *   prints Keras progress (`ProgressLogger`) and drives callbacks and `History` exactly as
+ *   `model.fit` does; stops after a callback sets `model.stopTraining`, and throws
+ *   `nonFiniteLossError` on a NaN/infinite batch loss. `model.fit` is this loop over
+ *   `trainStep` on gathered rows (`gatherRows`); data are checked with `checkData`.
  */
 import { tf, type Tensor } from '../tf.js';
 import type { CallContext } from '../engine/context.js';
