@@ -178,21 +178,22 @@ export class FitRun {
   /**
    * After an error on the main thread (a callback threw, an interruption, a non-finite loss):
    * lets the workers finish the step in flight, keeps the weights they reached, and ends their
-   * tasks. Returns false when they did not wind down in time (the caller destroys the pool).
+   * tasks. Resolves with their reports, and `settled: false` when they did not wind down in
+   * time (the caller then destroys the pool).
    */
-  async stopAfterError(): Promise<boolean> {
-    if (this.failed !== undefined) return false;
+  async stopAfterError(): Promise<{ reports?: ReplicaReport[]; settled: boolean }> {
+    if (this.failed !== undefined) return { settled: false };
     const deadline = new Promise<'timeout'>((resolve) => setTimeout(resolve, SETTLE_MS, 'timeout').unref());
     try {
-      const ended = await Promise.race([this.finish().then(() => 'ok' as const), deadline]);
-      if (ended === 'ok') return true;
+      const reports = await Promise.race([this.finish(), deadline]);
+      if (reports !== 'timeout') return { reports, settled: true };
     } catch {
       // A worker failed while winding down: abort below.
     }
     this.aborting = true;
     this.shared.abort();
     const settled = await Promise.race([Promise.allSettled(this.tasks).then(() => 'ok' as const), deadline]);
-    return settled === 'ok' && this.failed === undefined;
+    return { settled: settled === 'ok' && this.failed === undefined };
   }
 
   private interruption(): TrainingInterruptedError {

@@ -132,6 +132,27 @@ describe('DataParallelTrainer and the model it trains', () => {
     expect(relativeDifference(a.model.getWeights(), b.model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
   });
 
+  it('stops on a non-finite loss as model.fit does, keeping the last finite weights', async () => {
+    // SGD with an absurd learning rate: the first step is finite, the second loss overflows.
+    const build = () => {
+      resetNames();
+      const m = compiledModel([layers.dense({ units: 16, activation: 'relu', kernelInitializer: { className: 'GlorotUniform', config: { seed: 5 } } })], {
+        optimizer: { className: 'SGD', config: { learningRate: 1e30 } },
+      });
+      return m;
+    };
+    const reference = build();
+    const expected = await reference.fit(data.x, data.y, { epochs: 2, batchSize: 16, seed: 2, verbose: 0 }).catch((e: unknown) => e);
+    expect(expected).toBeInstanceOf(Error);
+    const model = build();
+    const error = await trainer.fit(model, data.x, data.y, { epochs: 2, batchSize: 16, seed: 2, verbose: 0 }).catch((e: unknown) => e);
+    const cause = (e: unknown) => (e as Error).message.replace(/^.*?: the loss/, 'the loss');
+    expect((error as Error).message).toMatch(/^DataParallelTrainer.fit: the loss became (NaN|Infinity) at epoch 1\/2, batch \d\/4/);
+    expect(cause(error)).toBe(cause(expected));
+    expect(model.compiled!.optimizer.iterations).toBe(reference.compiled!.optimizer.iterations);
+    expect(relativeDifference(reference.getWeights(), model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
+  });
+
   it('draws distinct dropout masks per worker, keeps replicas identical, and with one worker matches model.fit', async () => {
     const build = () => {
       resetNames();

@@ -2,13 +2,13 @@ import { availableParallelism } from 'node:os';
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import {
-  LayersModel, RuntimeError, ValueError, defaultVerbose, requireCompiled, runTrainingLoop, serializeCompileArgs,
-  type BackendName, type CallbackLike, type History, type ProgressOutput, type Tensor,
+  LayersModel, RuntimeError, ValueError, defaultVerbose, nonFiniteLossError, requireCompiled, runTrainingLoop, serializeCompileArgs,
+  type BackendName, type CallbackLike, type History, type OptimizerState, type ProgressOutput, type Tensor,
 } from '@fnn/core';
 import type { Dataset } from '@fnn/data';
 import { describeValue } from './errors.js';
 import { FitRun } from './fit-run.js';
-import type { FaultInjection, ReplicaSpec, ReplicaTimings } from './messages.js';
+import type { FaultInjection, ReplicaReport, ReplicaSpec, ReplicaTimings } from './messages.js';
 import { toSharedDataset } from './training-data.js';
 import { weightLayout } from './weight-layout.js';
 
@@ -168,23 +168,35 @@ export class DataParallelTrainer {
         logKeys: compiled.logKeys,
         // First, so that the weights are in the model before any user callback sees the epoch end.
         callbacks: [{ onEpochBegin: (epoch: number) => run.beginEpoch(epoch), onEpochEnd: () => run.endEpoch() }, ...callbacks],
-        trainBatch: (batch) => run.batchLogs(batch),
+        trainBatch: async (batch) => {
+          const logs = await run.batchLogs(batch);
+          // The workers did not apply this step: the model keeps its last finite weights, as with model.fit.
+          if (!Number.isFinite(logs.loss)) throw nonFiniteLossError(logs.loss ?? NaN, batch, epochs, Math.ceil(train.size / batchSize), owner);
+          return logs;
+        },
         validate: validation === null ? undefined : () => run.validate(),
       });
-      const reports = await run.finish();
-      const state = reports[0]?.optimizerState;
-      if (state !== undefined) compiled.optimizer.setState(state as Parameters<typeof compiled.optimizer.setState>[0]);
-      this.replicaWeights = args.collectReplicaWeights ? reports.map((r) => r.weights!) : undefined;
-      this.lastFitTimings = reports.map((r) => r.timings);
+      this.useReports(model, await run.finish(), args.collectReplicaWeights === true);
       return history;
     } catch (error) {
       const failure = run.workerFailure;
-      if (failure !== undefined || !(await run.stopAfterError())) await this.destroyPool();
-      throw failure ?? error;
+      const stopped = failure === undefined ? await run.stopAfterError() : { settled: false };
+      // Interrupted or stopped by an error on this thread: the model keeps the weights and optimizer state reached.
+      if (stopped.reports) this.useReports(model, stopped.reports, false);
+      if (!stopped.settled) await this.destroyPool();
+      throw run.workerFailure ?? error;
     } finally {
       process.off('SIGINT', onSigint);
       this.running = false;
     }
+  }
+
+  /** Continues the model's optimizer from worker 0's state; keeps the diagnostics. */
+  private useReports(model: LayersModel, reports: ReplicaReport[], keepWeights: boolean): void {
+    const state = reports[0]?.optimizerState;
+    if (state !== undefined) model.compiled!.optimizer.setState(state as OptimizerState);
+    this.replicaWeights = keepWeights ? reports.map((r) => r.weights!) : undefined;
+    this.lastFitTimings = reports.map((r) => r.timings);
   }
 
   /** Shuts every worker thread down. Idempotent; the trainer cannot fit afterwards. */

@@ -1,4 +1,4 @@
-import { layers, resetNames, sequential, SeededRandom, tf, type LayersModel, type Layer, type Tensor } from '@fnn/core';
+import { layers, resetNames, sequential, SeededRandom, tf, type CompileArgs, type LayersModel, type Layer, type Tensor } from '@fnn/core';
 
 /** A small classification problem: `n` samples of `features` normal values, one-hot labels over `classes` depending on them. */
 export function classificationData(n: number, features = 8, classes = 3, seed = 11): { x: Tensor; y: Tensor } {
@@ -19,7 +19,7 @@ export function classificationData(n: number, features = 8, classes = 3, seed = 
 }
 
 /** Compiles a fresh Sequential model with names restarted, so two calls give the same names (and, with the same seeds, the same weights). */
-export function compiledModel(hidden: Layer[], options: { features?: number; classes?: number; optimizer?: string } = {}): LayersModel {
+export function compiledModel(hidden: Layer[], options: { features?: number; classes?: number; optimizer?: CompileArgs['optimizer'] } = {}): LayersModel {
   const model = sequential([
     layers.inputLayer({ inputShape: [options.features ?? 8] }),
     ...hidden,
