@@ -17,7 +17,7 @@ export function toList(value: Tensor | Tensor[], what: string, owner: string): T
   const list = Array.isArray(value) ? value : [value];
   list.forEach((t, i) => {
     if (!(t instanceof tf.Tensor)) {
-      throw new ValueError(`${owner}: expected ${what} to be a tensor or an array of tensors, but got ${describeValue(Array.isArray(value) ? `${what}[${i}]: ${describeValue(t)}` : t)}.`);
+      throw new ValueError(`${owner}: expected ${what} to be a tensor or an array of tensors, but got ${Array.isArray(value) ? `${what}[${i}] = ${describeValue(t)}` : describeValue(t)}.`);
     }
   });
   return list;

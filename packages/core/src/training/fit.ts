@@ -54,6 +54,7 @@ export async function fitModel(model: LayersModel, x: Tensor | Tensor[], y: Tens
   const inputs = toList(x, 'x', owner);
   const targets = toList(y, 'y', owner);
   const numSamples = checkData(model, inputs, targets, owner, compiled);
+  if (numSamples === 0) throw new ValueError(`${owner}: expected at least one training sample, but x and y are empty.`);
   let train: TrainingData = { inputs, targets, numSamples };
   let validation: TrainingData | undefined;
   const owned: Tensor[] = [];
