@@ -48,7 +48,7 @@ describe('DataParallelTrainer faults', () => {
   });
 
   it('rejects when a worker runs out of memory', async () => {
-    const trainer = new DataParallelTrainer({ workers: 2, backend: 'wasm', resourceLimits: { maxOldGenerationSizeMb: 96 } });
+    const trainer = new DataParallelTrainer({ workers: 2, backend: 'wasm', resourceLimits: { maxOldGenerationSizeMb: 48 } });
     const { error } = await failingFit('oom', trainer);
     expect(error).toBeInstanceOf(WorkerFailedError);
     expect((error as WorkerFailedError).workerIndex).toBe(1);

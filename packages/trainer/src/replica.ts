@@ -275,8 +275,10 @@ export class Replica {
     if (fault === undefined || fault.worker !== this.k || fault.atStep !== this.stepsRun) return;
     if (fault.kind === 'exit') process.exit(3);
     if (fault.kind === 'oom') {
-      const hog: unknown[][] = [];
-      for (;;) hog.push(Array.from({ length: 1 << 16 }, (_, i) => ({ i })));
+      // Grows the JavaScript heap (which resourceLimits caps) in 512 KB steps: gradual growth
+      // lets Node end just this thread; one allocation larger than the whole limit aborts the process.
+      const hog: number[][] = [];
+      for (;;) hog.push(new Array<number>(1 << 16).fill(1.5));
     }
     throw new Error(`injected fault at step ${this.stepsRun}`);
   }
