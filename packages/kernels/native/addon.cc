@@ -119,11 +119,13 @@ float* Item(const Napi::Value& list, uint32_t i) {
 // adam(params, grads, m, v, lrT, beta1, beta2, epsilon)
 Napi::Value Adam(const Napi::CallbackInfo& info) {
   auto params = info[0].As<Napi::Array>();
-  const float lr_t = Flt(info[4]), b1 = Flt(info[5]), b2 = Flt(info[6]), eps = Flt(info[7]);
+  const double b1 = info[5].As<Napi::Number>().DoubleValue(), b2 = info[6].As<Napi::Number>().DoubleValue();
+  const float lr_t = Flt(info[4]), eps = Flt(info[7]);
   for (uint32_t i = 0; i < params.Length(); ++i) {
     auto p = params.Get(i).As<Napi::Float32Array>();
     K().adam(p.Data(), Item(info[1], i), Item(info[2], i), Item(info[3], i), static_cast<int64_t>(p.ElementLength()),
-             lr_t, b1, b2, eps);
+             lr_t, static_cast<float>(b1), static_cast<float>(b2), static_cast<float>(1.0 - b1),
+             static_cast<float>(1.0 - b2), eps);
   }
   return info.Env().Undefined();
 }
@@ -144,11 +146,13 @@ Napi::Value Sgd(const Napi::CallbackInfo& info) {
 // rmsprop(params, grads, meanSquares, moments | null, lr, rho, momentum, epsilon)
 Napi::Value Rmsprop(const Napi::CallbackInfo& info) {
   auto params = info[0].As<Napi::Array>();
-  const float lr = Flt(info[4]), rho = Flt(info[5]), momentum = Flt(info[6]), eps = Flt(info[7]);
+  const double rho = info[5].As<Napi::Number>().DoubleValue();
+  const float lr = Flt(info[4]), momentum = Flt(info[6]), eps = Flt(info[7]);
   for (uint32_t i = 0; i < params.Length(); ++i) {
     auto p = params.Get(i).As<Napi::Float32Array>();
     K().rmsprop(p.Data(), Item(info[1], i), Item(info[2], i), Item(info[3], i),
-                static_cast<int64_t>(p.ElementLength()), lr, rho, momentum, eps);
+                static_cast<int64_t>(p.ElementLength()), lr, static_cast<float>(rho), static_cast<float>(1.0 - rho),
+                momentum, eps);
   }
   return info.Env().Undefined();
 }

@@ -33,11 +33,12 @@ struct KernelTable {
   void (*reduce_cols)(int op, const float* x, float* out, int64_t rows, int64_t cols);  // op: 0 sum, 1 max, 2 min, 3 mean
   void (*argmax_cols)(const float* x, int32_t* out, int64_t rows, int64_t cols);
   void (*transpose)(const float* x, float* out, int64_t batch, int64_t rows, int64_t cols);
+  // one_minus_* are 1 - beta computed in double: 1 - 0.999f in float is off by 1e-5 relative.
   void (*adam)(float* p, const float* g, float* m, float* v, int64_t n, float lr_t, float beta1, float beta2,
-               float epsilon);
+               float one_minus_beta1, float one_minus_beta2, float epsilon);
   void (*sgd)(float* p, const float* g, float* velocity, int64_t n, float lr, float momentum, int nesterov);
-  void (*rmsprop)(float* p, const float* g, float* ms, float* mom, int64_t n, float lr, float rho, float momentum,
-                  float epsilon);
+  void (*rmsprop)(float* p, const float* g, float* ms, float* mom, int64_t n, float lr, float rho,
+                  float one_minus_rho, float momentum, float epsilon);
   // y = (x - mean) * scale / sqrt(var + eps) + offset over the last axis (C channels).
   void (*batchnorm)(const float* x, const float* mean, const float* var, const float* offset, const float* scale,
                     float eps, float* out, int64_t rows, int64_t channels);

@@ -155,10 +155,17 @@ void gemm_blocked(int64_t M, int64_t N, int64_t K, const float* a, int64_t a_rs,
   }
 }
 
-#if FNN_W >= 16
-// AVX-512: 32 registers. Wide outputs use 4 rows x 4 vectors (16 accumulators, see README).
-#define FNN_GEMM_WIDE 4, 4
+#if defined(FNN_GEMM_WIDE)
+// Set by the including file (the tile-size experiments in the README).
+#ifndef FNN_GEMM_MID
 #define FNN_GEMM_MID 8, 2
+#define FNN_GEMM_NARROW 8, 1
+#endif
+#elif FNN_W >= 16
+// AVX-512: 32 registers. 12 rows x 2 vectors (24 accumulators) measured best across the lesson's
+// shapes and transposes, ahead of 8x2, 6x4, 6x2, 8x3 and 4x4 (README).
+#define FNN_GEMM_WIDE 12, 2
+#define FNN_GEMM_MID 12, 2
 #define FNN_GEMM_NARROW 8, 1
 #elif FNN_W == 8
 // AVX2: 16 registers, the classic 6 x 16 (12 accumulators).
@@ -418,9 +425,8 @@ void transpose(const float* x, float* out, int64_t batch, int64_t rows, int64_t 
 // ---------------------------------------------------------------------------------------------
 // Optimizer updates (Keras formulas), one pass over each parameter.
 
-void adam(float* p, const float* g, float* m, float* v, int64_t n, float lr_t, float beta1, float beta2,
-          float epsilon) {
-  const float c1 = 1.0f - beta1, c2 = 1.0f - beta2;
+void adam(float* p, const float* g, float* m, float* v, int64_t n, float lr_t, float beta1, float beta2, float c1,
+          float c2, float epsilon) {
   for (int64_t i = 0; i < n; ++i) {
     const float gi = g[i];
     const float mi = beta1 * m[i] + c1 * gi;
@@ -443,9 +449,8 @@ void sgd(float* p, const float* g, float* velocity, int64_t n, float lr, float m
   }
 }
 
-void rmsprop(float* p, const float* g, float* ms, float* mom, int64_t n, float lr, float rho, float momentum,
+void rmsprop(float* p, const float* g, float* ms, float* mom, int64_t n, float lr, float rho, float c, float momentum,
              float epsilon) {
-  const float c = 1.0f - rho;
   for (int64_t i = 0; i < n; ++i) {
     const float gi = g[i];
     const float si = rho * ms[i] + c * gi * gi;
