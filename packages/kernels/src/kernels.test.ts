@@ -234,6 +234,10 @@ describe('batch norm, convolution, pooling', () => {
   for (const g of geometries) {
     it(`conv2d and its gradients, x ${g.x.join('x')}, filter ${g.f.join('x')}, stride ${g.strides}, ${g.pad}`, () => {
       expectClose((x, f) => tf.conv2d(x! as tf.Tensor4D, f! as tf.Tensor4D, g.strides, g.pad), [rand(g.x), rand(g.f)]);
+      for (const activation of ['relu', 'linear', 'sigmoid'] as const) {
+        expectClose((x, f, bias) => tf.fused.conv2d({ x: x! as tf.Tensor4D, filter: f! as tf.Tensor4D, strides: g.strides, pad: g.pad, bias: bias!, activation }),
+          [rand(g.x), rand(g.f), rand([g.f[3]!])]);
+      }
       const outShape = runOn('cpu', (x, f) => tf.conv2d(x! as tf.Tensor4D, f! as tf.Tensor4D, g.strides, g.pad), [rand(g.x), rand(g.f)]).shape;
       const attrs = { strides: g.strides, pad: g.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
       expectClose((dy, f) => tf.engine().runKernel('Conv2DBackpropInput', { dy: dy!, filter: f! }, { ...attrs, inputShape: g.x }) as tf.Tensor,

@@ -1,7 +1,9 @@
-import { backend_util, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, MaxPool, MaxPoolGrad, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  backend_util, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, MaxPool, MaxPoolGrad, type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { Activation, type NativeAddon } from '../addon.js';
 import { releaseFloat32, takeFloat32 } from '../buffer-pool.js';
-import { f32, output, override, type KernelArgs } from './util.js';
+import { f32, output, override, runNative, type KernelArgs } from './util.js';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
 
@@ -24,7 +26,9 @@ function im2col(addon: NativeAddon, x: Float32Array, info: Conv2DInfo): Float32A
   return cols;
 }
 
-function conv2DKernel({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon): TensorInfo | null {
+/** Conv2D (and FusedConv2D: a bias over channels and relu go into the matmul's store). */
+function conv2DKernel({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon, bias: Float32Array | null = null,
+  activation: number = Activation.linear): TensorInfo | null {
   const { x, filter } = inputs;
   const xv = f32(backend, x);
   const wv = f32(backend, filter);
@@ -37,9 +41,40 @@ function conv2DKernel({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon
   const taps = info.filterHeight * info.filterWidth * info.inChannels;
   const cols = im2col(addon, xv, info);
   const out = takeFloat32(pixels * info.outChannels);
-  addon.gemm(cols, wv, out, 1, pixels, info.outChannels, taps, false, false, 0, 0, null, Activation.linear);
+  addon.gemm(cols, wv, out, 1, pixels, info.outChannels, taps, false, false, 0, 0, bias, activation);
   releaseFloat32(cols);
   return output(backend, info.outShape, out);
+}
+
+const CONV_ACTIVATIONS: Record<string, string> = {
+  relu6: 'Relu6', sigmoid: 'Sigmoid', elu: 'Elu', leakyrelu: 'LeakyRelu', prelu: 'Prelu',
+};
+
+function fusedConv2DKernel(args: KernelArgs, addon: NativeAddon): TensorInfo | null {
+  const { inputs, backend, attrs } = args;
+  const { bias, preluActivationWeights } = inputs;
+  const activation = (attrs?.activation as string | undefined) ?? 'linear';
+  if (activation !== 'linear' && activation !== 'relu' && !(activation in CONV_ACTIVATIONS)) return null;
+  if (attrs?.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') return null;
+  const channels = inputs.filter?.shape[3];
+  let biasRow: Float32Array | null = null;
+  if (bias) {
+    const values = f32(backend, bias);
+    if (!values || channels === undefined) return null;
+    if (values.length === channels) biasRow = values;
+    else if (values.length === 1) biasRow = new Float32Array(channels).fill(values[0]!);
+    else return null;
+  }
+  let current = conv2DKernel(args, addon, biasRow, activation === 'relu' ? Activation.relu : Activation.linear);
+  if (!current || activation === 'linear' || activation === 'relu') return current;
+  const activated = runNative(CONV_ACTIVATIONS[activation]!, {
+    inputs: activation === 'prelu' ? { x: current, alpha: preluActivationWeights } : { x: current },
+    backend,
+    attrs: { alpha: attrs?.leakyreluAlpha },
+  });
+  backend.disposeIntermediateTensorInfo(current);
+  current = activated;
+  return current;
 }
 
 function conv2DBackpropInputKernel({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon): TensorInfo | null {
@@ -107,7 +142,8 @@ function maxPoolGradKernel({ inputs, backend, attrs }: KernelArgs, addon: Native
 }
 
 export const convKernels = [
-  override(Conv2D, conv2DKernel),
+  override(Conv2D, (args, addon) => conv2DKernel(args, addon)),
+  override(FusedConv2D, fusedConv2DKernel),
   override(Conv2DBackpropInput, conv2DBackpropInputKernel),
   override(Conv2DBackpropFilter, conv2DBackpropFilterKernel),
   override(MaxPool, maxPoolKernel),
