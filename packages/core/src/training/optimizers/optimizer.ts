@@ -96,7 +96,7 @@ export abstract class Optimizer {
 
   abstract getConfig(): Record<string, number | boolean>;
 
-  /** Applies one step to `weights` (variables updated in place); `gradients` align with them. */
+  /** Applies one step to `weights` (each variable gets its new value); `gradients` align with them. */
   applyGradients(weights: LayerWeight[], gradients: Tensor[]): void {
     this.checkLengths(weights, gradients.length);
     gradients.forEach((g, i) => this.checkSize(weights[i]!, g.size));
