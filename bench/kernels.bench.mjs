@@ -145,7 +145,13 @@ for (let round = 0; round < ROUNDS; round++) {
     torchVersion = torch.torch;
     for (const name of MODEL_NAMES) best.torch[name] = Math.max(best.torch[name] ?? 0, torch[name]);
   }
-  for (const name of MODEL_NAMES) best.native[name] = Math.max(best.native[name] ?? 0, await fitRound(fitted[name], data, round));
+  const figures = [];
+  for (const name of MODEL_NAMES) {
+    const samples = await fitRound(fitted[name], data, round);
+    best.native[name] = Math.max(best.native[name] ?? 0, samples);
+    figures.push(`${name} native ${samples.toFixed(0)}${torch ? `, torch ${torch[name].toFixed(0)}` : ''}`);
+  }
+  console.log(`round ${round + 1}: ${figures.join('; ')}`);
 }
 console.log(`\nmodel.fit, one thread, ${STEPS} steps of ${BATCH}, best of ${ROUNDS} alternating rounds (target ≥ 1.0x PyTorch)`);
 if (!torchVersion) console.log('torch not available: the PyTorch figures are those recorded in shared/NOTES.md');

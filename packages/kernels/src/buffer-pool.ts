@@ -50,3 +50,10 @@ export function clearPool(): void {
   free.clear();
   pooledBytes = 0;
 }
+
+/** What the pool holds now (diagnostics): arrays and bytes, per length. */
+export function poolStats(): { arrays: number; bytes: number; lengths: number } {
+  let arrays = 0;
+  for (const list of free.values()) arrays += list.length;
+  return { arrays, bytes: pooledBytes, lengths: free.size };
+}
