@@ -1,4 +1,5 @@
 // The public surface of @fnn/trainer.
-export { DataParallelTrainer, type DataParallelTrainerOptions, type DataParallelFitArgs } from './trainer.js';
+export { DataParallelTrainer, type DataParallelTrainerOptions } from './trainer.js';
+export type { DataParallelFitArgs } from './fit-args.js';
 export { WorkerFailedError, TrainingInterruptedError } from './errors.js';
 export type { FaultInjection, ReplicaTimings } from './messages.js';

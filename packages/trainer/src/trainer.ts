@@ -2,13 +2,14 @@ import { availableParallelism } from 'node:os';
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import {
-  LayersModel, RuntimeError, ValueError, defaultVerbose, nonFiniteLossError, requireCompiled, runTrainingLoop, serializeCompileArgs,
-  type BackendName, type CallbackLike, type History, type OptimizerState, type ProgressOutput, type Tensor,
+  LayersModel, RuntimeError, ValueError, nonFiniteLossError, requireCompiled, runTrainingLoop, serializeCompileArgs,
+  type BackendName, type History, type OptimizerState, type Tensor,
 } from '@fnn/core';
 import type { Dataset } from '@fnn/data';
 import { describeValue } from './errors.js';
+import { resolveFitArgs, type DataParallelFitArgs } from './fit-args.js';
 import { FitRun } from './fit-run.js';
-import type { FaultInjection, ReplicaReport, ReplicaSpec, ReplicaTimings } from './messages.js';
+import type { ReplicaReport, ReplicaSpec, ReplicaTimings } from './messages.js';
 import { toSharedDataset } from './training-data.js';
 import { weightLayout } from './weight-layout.js';
 
@@ -25,30 +26,6 @@ export interface DataParallelTrainerOptions {
   resourceLimits?: ResourceLimits;
 }
 
-export interface DataParallelFitArgs {
-  /** Train until this epoch. Default 1. */
-  epochs?: number;
-  /** Samples per step (the global batch, split across the workers). Default 32. */
-  batchSize?: number;
-  /** `[x, y]` tensors or a Dataset, evaluated after each epoch (`val_loss`, `val_accuracy`, ...). */
-  validationData?: [Tensor, Tensor] | Dataset;
-  /** Shuffle the samples before each epoch (the permutation model.fit uses for the same seed). Default true. */
-  shuffle?: boolean;
-  /** 32-bit seed of the shuffling and dropout masks. Random by default. */
-  seed?: number;
-  /** 0 silent, 1 progress bar, 2 one line per epoch. Default as model.fit. */
-  verbose?: 0 | 1 | 2;
-  /** Callbacks, as for model.fit. */
-  callbacks?: CallbackLike | CallbackLike[];
-  /** Epoch to start from (0-based). Default 0. */
-  initialEpoch?: number;
-  /** Where progress is written; default stdout. */
-  progress?: ProgressOutput;
-  /** Test-only: make a worker throw, exit or run out of memory before a given step. */
-  faultInjection?: FaultInjection;
-  /** Test-only: keep every replica's final weights in `trainer.replicaWeights`. */
-  collectReplicaWeights?: boolean;
-}
 
 const BACKENDS: readonly BackendName[] = ['auto', 'wasm', 'cpu', 'tensorflow', 'native'];
 
@@ -110,16 +87,7 @@ export class DataParallelTrainer {
     if (model.inputs.length !== 1 || model.outputs.length !== 1) {
       throw new ValueError(`${owner}: only models with one input and one output can be trained data-parallel, but model ${model.name} has ${model.inputs.length} input(s) and ${model.outputs.length} output(s).`);
     }
-    const epochs = positiveInteger(args.epochs ?? 1, 'epochs', owner);
-    const batchSize = positiveInteger(args.batchSize ?? 32, 'batchSize', owner);
-    const initialEpoch = args.initialEpoch ?? 0;
-    if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new ValueError(`${owner}: expected initialEpoch to be an integer >= 0, but got ${describeValue(initialEpoch)}.`);
-    const verbose = args.verbose ?? defaultVerbose();
-    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`${owner}: expected verbose to be 0, 1 or 2, but got ${describeValue(verbose)}.`);
-    const seed = args.seed ?? Math.floor(Math.random() * 2 ** 32);
-    if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new ValueError(`${owner}: expected seed to be an integer in [0, 2^32), but got ${describeValue(seed)}.`);
-    const shuffle = args.shuffle ?? true;
-    if (typeof shuffle !== 'boolean') throw new ValueError(`${owner}: expected shuffle to be a boolean, but got ${describeValue(shuffle)}.`);
+    const { epochs, batchSize, initialEpoch, verbose, seed, shuffle, callbacks } = resolveFitArgs(args, owner);
     const fault = args.faultInjection;
     if (fault !== undefined && !(Number.isInteger(fault.worker) && fault.worker >= 0 && fault.worker < this.workers)) {
       throw new ValueError(`${owner}: expected faultInjection.worker in [0, ${this.workers - 1}], but got ${describeValue(fault.worker)}.`);
@@ -130,7 +98,6 @@ export class DataParallelTrainer {
       const v = args.validationData;
       validation = Array.isArray(v) ? toSharedDataset(model, compiled, v[0], v[1], 'validationData', owner) : toSharedDataset(model, compiled, v, undefined, 'validationData', owner);
     }
-    const callbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
     const spec: ReplicaSpec = {
       workers: this.workers,
       backend: this.backend,
@@ -237,11 +204,4 @@ export class DataParallelTrainer {
 function workerUrl(): string {
   const here = new URL(import.meta.url);
   return here.pathname.endsWith('.ts') ? new URL('../dist/worker.js', here).href : new URL('./worker.js', here).href;
-}
-
-function positiveInteger(value: unknown, argument: string, owner: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new ValueError(`${owner}: expected ${argument} to be an integer >= 1, but got ${describeValue(value)}.`);
-  }
-  return value;
 }
