@@ -34,6 +34,8 @@ export interface ReplicaSpec {
   topology: unknown;
   /** `serializeCompileArgs(model.compiled)`. */
   compileArgs: unknown;
+  /** The model's optimizer state when it has taken steps before (`optimizer.getState()`); every replica starts from it. */
+  optimizerState?: unknown;
   layout: WeightLayout;
   /** Log keys of the compiled model: `loss`, then the metrics; also the order of the stats columns. */
   logKeys: string[];

@@ -1,6 +1,6 @@
 import {
   computeGradients, computeLossAndMetrics, mixSeeds, modelFromJSON, readLogs, SeededRandom, stepSeed, tf,
-  type CallContext, type LayersModel, type LayerWeight, type SerializedCompileArgs,
+  type CallContext, type LayersModel, type LayerWeight, type OptimizerState, type SerializedCompileArgs,
 } from '@fnn/core';
 import { Dataset, permutation, shardRanges } from '@fnn/data';
 import { AllReduce } from './all-reduce.js';
@@ -47,6 +47,7 @@ export class Replica {
     copyWeightsIn(this.trainable, spec.layout.trainable, shared.params);
     copyWeightsIn(this.nonTrainable, spec.layout.nonTrainable, shared.params, spec.layout.trainableSize);
     this.model.compile(spec.compileArgs as SerializedCompileArgs);
+    if (spec.optimizerState !== undefined) this.model.compiled!.optimizer.setState(spec.optimizerState as OptimizerState);
     this.train = Dataset.fromTransferable(task.train);
     this.validation = task.validation === null ? null : Dataset.fromTransferable(task.validation);
     this.barrier = new Barrier(shared.control, Ctrl.barrierCount, Ctrl.barrierGeneration, spec.syncTimeoutMs, `${owner}: step barrier`);

@@ -103,6 +103,8 @@ export class DataParallelTrainer {
       backend: this.backend,
       topology: model.toJSON(),
       compileArgs: serializeCompileArgs(compiled),
+      // A second fit (or a resumed run) continues the optimizer as model.fit does, not from fresh moments.
+      ...(compiled.optimizer.iterations > 0 ? { optimizerState: compiled.optimizer.getState() } : {}),
       layout: weightLayout(model),
       logKeys: compiled.logKeys,
       batchSize,
