@@ -30,6 +30,12 @@ export interface NativeKernels {
   nativeDropoutMask(out: Float32Array, rate: number, seed: number): void;
   /** The same mask as a tensor whose memory comes from the native backend's buffer pool. */
   nativeDropoutMaskTensor(shape: number[], rate: number, seed: number): Tensor;
+  /** Training-mode batch norm over all axes but the last: output, batch mean and (biased) variance, 1/std. */
+  nativeBatchNormTrain(x: Tensor, gamma: Tensor | null, beta: Tensor | null, epsilon: number):
+    { y: Tensor; mean: Tensor; variance: Tensor; invStd: Tensor };
+  /** Its gradients: dx, dgamma, dbeta. */
+  nativeBatchNormTrainGrad(dy: Tensor, x: Tensor, mean: Tensor, invStd: Tensor, gamma: Tensor | null):
+    { dx: Tensor | null; dgamma: Tensor; dbeta: Tensor };
 }
 
 let nativeModule: NativeKernels | undefined;

@@ -5,7 +5,9 @@ export { tensorValues, variableValues } from './tensor-data.js';
 export {
   nativeAdamUpdate, nativeSgdUpdate, nativeRmspropUpdate, type AdamOptions, type SgdOptions, type RmspropOptions,
 } from './optimizers.js';
-export { nativeBatchNormForward, nativeBatchNormBackward, type BatchNormForward } from './batch-norm.js';
+export {
+  nativeBatchNormForward, nativeBatchNormBackward, nativeBatchNormTrain, nativeBatchNormTrainGrad, type BatchNormForward,
+} from './batch-norm.js';
 export { nativeDropoutMask, nativeDropoutMaskTensor } from './dropout.js';
 
 import { loadAddon } from './addon.js';

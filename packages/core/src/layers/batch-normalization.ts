@@ -2,6 +2,7 @@ import { tf, type Tensor } from '../tf.js';
 import { ValueError, describeValue } from '../errors.js';
 import { formatShape, type Shape } from '../shape.js';
 import type { CallContext } from '../engine/context.js';
+import { nativeKernels } from '../backend.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { Layer, type CallResult, type LayerArgs, type LayerGradients } from './layer.js';
 import type { LayerWeight } from './layer-weight.js';
@@ -35,6 +36,15 @@ interface TrainingSaved {
   count: number;
   sync: boolean;
   training: boolean;
+}
+
+/** The fused path on 'native' (local statistics over all axes but the last). */
+interface NativeSaved {
+  x: Tensor;
+  mean: Tensor;
+  invStd: Tensor;
+  training: true;
+  native: true;
 }
 
 /** An inference call keeps its inputs only; backward through it is rare. */
@@ -124,6 +134,14 @@ export class BatchNormalization extends Layer {
       return { output: beta ? tf.add(output, beta) : output, saved };
     }
     const sync = context.syncBatchNorm === true && context.allReduceSum !== undefined;
+    // On 'native', the local-statistics case is two fused native passes instead of ~15 tfjs ops.
+    const native = !sync && paramShape === null && x.dtype === 'float32' && tf.getBackend() === 'native' ? nativeKernels() : undefined;
+    if (native) {
+      const { y, mean, variance, invStd } = native.nativeBatchNormTrain(x, gamma ?? null, beta ?? null, this.epsilon);
+      this.updateMovingAverage(this.movingMean!, mean);
+      this.updateMovingAverage(this.movingVariance!, variance);
+      return { output: y, saved: { x, mean, invStd, training: true, native: true } satisfies NativeSaved };
+    }
     const stats = sync ? this.globalMoments(x, reductionAxes, paramShape, context) : this.localMoments(x, reductionAxes);
     const invStd = tf.rsqrt(tf.add(stats.variance, this.epsilon));
     const xhat = tf.mul(stats.centered, invStd);
@@ -137,6 +155,12 @@ export class BatchNormalization extends Layer {
 
   backward(dy: Tensor, saved: unknown, context: CallContext): LayerGradients {
     const { reductionAxes, paramShape } = this.geometry(dy.shape);
+    if ((saved as NativeSaved).native === true) {
+      const { x, mean, invStd } = saved as NativeSaved;
+      const grads = nativeKernels()!.nativeBatchNormTrainGrad(dy, x, mean, invStd, this.gamma?.read() ?? null);
+      const weights = [...(this.scale ? [grads.dgamma] : []), ...(this.center ? [grads.dbeta] : [])];
+      return { inputs: [grads.dx!], weights };
+    }
     let training: TrainingSaved;
     if ((saved as TrainingSaved | InferenceSaved).training) training = saved as TrainingSaved;
     else {
