@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 
 const { values: options } = parseArgs({
   options: {
-    steps: { type: 'string', default: '150' },
+    steps: { type: 'string', default: '300' },
     warmup: { type: 'string', default: '15' },
     rounds: { type: 'string', default: '3' },
     models: { type: 'string', default: 'wide,wide-deep' },
