@@ -6,7 +6,7 @@
 // The full sweep trains 125 epochs of 55,000 images twice (minutes). Scale it down with
 //   FNN_BENCH_EPOCH_SCALE=0.2 node bench/sweep.bench.mjs   (each run: max(1, round(epochs × 0.2)))
 // FNN_BENCH_BACKEND picks the backend (default auto); FNN_BENCH_ONLY=wide,deep a subset of runs.
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,9 +28,11 @@ const cores = availableParallelism();
 const plan = sweep.planSlots({ cores, runs: runs.length });
 const silent = { runStarted() {}, update() {}, runEnded() {}, log() {}, stop() {} };
 
-async function measure(label, concurrency, workersPerRun, createEngine) {
+async function measure(label, concurrency, workersPerRun, createEngine, elastic) {
   const dir = mkdtempSync(join(tmpdir(), 'fnn-sweep-bench-'));
-  const executor = new sweep.LocalExecutor({ data, saveModels: false, createEngine, description: label });
+  const executor = new sweep.LocalExecutor({ data, saveModels: false, createEngine, workersPerRun, elastic, description: label });
+  const cpu = process.cpuUsage();
+  const load = loadavg()[0];
   try {
     const outcome = await sweep.runSweep({
       runs,
@@ -47,7 +49,10 @@ async function measure(label, concurrency, workersPerRun, createEngine) {
     });
     const failed = outcome.runs.filter((r) => r.status !== 'finished');
     if (failed.length > 0) throw new Error(`${label}: ${failed.map((r) => `${r.id} ${r.status}: ${r.error}`).join('; ')}`);
-    return outcome.results;
+    const used = process.cpuUsage(cpu);
+    // CPU time of this process (all its threads): with other processes on the machine the wall
+    // time grows but this does not, so it tells contention from overhead.
+    return { ...outcome.results, cpuSeconds: (used.user + used.system) / 1e6, loadBefore: load };
   } finally {
     await executor.close();
     rmSync(dir, { recursive: true, force: true });
@@ -61,24 +66,32 @@ const parallel = await measure(
   `parallel: ${plan.concurrency} runs × ${plan.workersPerRun} worker(s)`,
   plan.concurrency,
   plan.workersPerRun,
-  () => sweep.TrainerEngine.create(plan.workersPerRun, requested, backend),
+  (workers, config) => sweep.TrainerEngine.create(workers, requested, backend, config.batchNorm),
+  true,
 );
-const sequential = await measure('sequential: model.fit, one run at a time', 1, 1, () => sweep.InProcessEngine.create(backend));
+const sequential = await measure('sequential: model.fit, one run at a time', 1, 1, () => sweep.InProcessEngine.create(backend), false);
 
 const rows = [
   [`sweep default (${plan.concurrency} runs × ${plan.workersPerRun} worker)`, parallel.sweep],
   ['one after another, model.fit in-process', sequential.sweep],
 ];
-console.log('\nmode                                          wall s   samples/s');
-for (const [label, s] of rows) console.log(`${label.padEnd(44)} ${s.wallSeconds.toFixed(1).padStart(7)} ${Math.round(s.samplesPerSecond).toString().padStart(11)}`);
+const rows2 = [parallel, sequential];
+console.log('\nmode                                          wall s   samples/s   CPU s  cores busy  load before');
+rows.forEach(([label, s], i) => {
+  const r = rows2[i];
+  console.log(
+    `${label.padEnd(44)} ${s.wallSeconds.toFixed(1).padStart(7)} ${Math.round(s.samplesPerSecond).toString().padStart(11)} ${r.cpuSeconds.toFixed(1).padStart(7)} ${(r.cpuSeconds / s.wallSeconds).toFixed(2).padStart(11)} ${r.loadBefore.toFixed(2).padStart(12)}`,
+  );
+});
 const speedup = sequential.sweep.wallSeconds / parallel.sweep.wallSeconds;
 console.log(`speed-up: ${speedup.toFixed(2)}× (target ≥ 1.8× on 2 cores)`);
 
-console.log('\nrun               epochs  val acc % (parallel)  val acc % (sequential)  test acc % (parallel)');
+console.log('\nrun               epochs  workers   s (parallel)  s (sequential)  val acc % (parallel)  val acc % (sequential)  test acc % (parallel)');
 parallel.runs.forEach((r, i) => {
   const s = sequential.runs[i];
   console.log(
-    `${r.id.padEnd(17)} ${String(r.config.epochs).padStart(6)}  ${(r.final.valAccuracy * 100).toFixed(2).padStart(20)}  ${(s.final.valAccuracy * 100).toFixed(2).padStart(22)}  ${(r.final.testAccuracy * 100).toFixed(2).padStart(21)}`,
+    `${r.id.padEnd(17)} ${String(r.config.epochs).padStart(6)}  ${[...new Set(r.history.workers)].join('→').padStart(7)}  ${r.timing.wallSeconds.toFixed(1).padStart(13)}  ${s.timing.wallSeconds.toFixed(1).padStart(14)}  ` +
+      `${(r.final.valAccuracy * 100).toFixed(2).padStart(20)}  ${(s.final.valAccuracy * 100).toFixed(2).padStart(22)}  ${(r.final.testAccuracy * 100).toFixed(2).padStart(21)}`,
   );
 });
 console.log(`\n${sweep.winnerLine(parallel.winner)}`);

@@ -31,7 +31,7 @@ describe('writeFileAtomic', () => {
 describe('checkpoints', () => {
   const checkpoint = (epoch: number): Checkpoint => ({
     epoch,
-    history: { loss: [0.5, 0.3].slice(0, epoch), accuracy: [0.8, 0.9].slice(0, epoch), val_loss: [0.4, 0.35].slice(0, epoch), val_accuracy: [0.85, 0.9].slice(0, epoch), seconds: [1, 1].slice(0, epoch) },
+    history: { loss: [0.5, 0.3].slice(0, epoch), accuracy: [0.8, 0.9].slice(0, epoch), val_loss: [0.4, 0.35].slice(0, epoch), val_accuracy: [0.85, 0.9].slice(0, epoch), seconds: [1, 1].slice(0, epoch), workers: [1, 2].slice(0, epoch) },
     weights: [
       { name: 'dense_1/kernel', shape: [2, 3], values: Float32Array.from([1, 2, 3, 4, 5, 6].map((v) => v * epoch)) },
       { name: 'dense_1/bias', shape: [3], values: Float32Array.from([0.5, -0.25, epoch]) },

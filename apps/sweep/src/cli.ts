@@ -93,8 +93,15 @@ export async function main(argv: string[]): Promise<number> {
     data,
     saveModels: settings.saveModels,
     description: mode,
-    // Workers resolve the backend themselves from what was asked ('auto' picks the best one that loads in a thread).
-    createEngine: settings.inProcess ? () => InProcessEngine.create(backend) : () => TrainerEngine.create(slots.workersPerRun, settings.backend, backend),
+    workersPerRun: slots.workersPerRun,
+    elastic: !settings.inProcess && !settings.fixedWorkers,
+    // Test-only: grow runs however little training they have left.
+    ...(process.env.FNN_SWEEP_MIN_GROW_SECONDS ? { minSecondsToGrow: Number(process.env.FNN_SWEEP_MIN_GROW_SECONDS) } : {}),
+    // Workers resolve the backend themselves from what was asked ('auto' picks the best one that
+    // loads in a thread); batch-norm models on several workers keep whole-batch statistics.
+    createEngine: settings.inProcess
+      ? () => InProcessEngine.create(backend)
+      : (workers, config) => TrainerEngine.create(workers, settings.backend, backend, config.batchNorm),
   });
 
   const controller = new AbortController();

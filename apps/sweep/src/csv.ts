@@ -41,6 +41,7 @@ const COLUMNS: [string, (r: RunResult) => unknown][] = [
   ['history_val_loss', (r) => r.history.val_loss.join(';')],
   ['history_val_accuracy', (r) => r.history.val_accuracy.join(';')],
   ['history_seconds', (r) => r.history.seconds.map((s) => round(s, 3)).join(';')],
+  ['history_workers', (r) => (r.history.workers ?? []).join(';')],
 ];
 
 export const CSV_HEADER: readonly string[] = COLUMNS.map(([name]) => name);

@@ -10,7 +10,7 @@ import type { EpochLogs, FitEngine, FitHooks, FitRequest } from './run-task.js';
  * batch callback makes the data-parallel trainer hand out steps one at a time, which costs ~20 %
  * of its throughput (measured on `wide` and `deep`), while the bar costs nothing.
  */
-function fitHooks(hooks: FitHooks): { callbacks: CallbackLike[]; progress: ProgressOutput; verbose: 1 } {
+function fitHooks(hooks: FitHooks, model: LayersModel): { callbacks: CallbackLike[]; progress: ProgressOutput; verbose: 1 } {
   let currentEpoch = 0;
   return {
     verbose: 1,
@@ -20,7 +20,7 @@ function fitHooks(hooks: FitHooks): { callbacks: CallbackLike[]; progress: Progr
           currentEpoch = epoch;
         },
         onEpochEnd: (epoch: number, logs?: Record<string, number>) => {
-          hooks.onEpochEnd(epoch, logs as unknown as EpochLogs);
+          if (hooks.onEpochEnd(epoch, logs as unknown as EpochLogs)) model.stopTraining = true;
         },
       },
     ],
@@ -79,7 +79,7 @@ export class InProcessEngine implements FitEngine {
         validationData: [validation.x, validation.y],
         shuffle: true,
         seed: request.seed,
-        ...fitHooks(hooks),
+        ...fitHooks(hooks, request.model),
       });
     } finally {
       for (const t of [train.x, train.y, validation.x, validation.y]) t.dispose();
@@ -103,9 +103,13 @@ export class TrainerEngine implements FitEngine {
     readonly backend: string,
   ) {}
 
-  /** `requested` is what the workers load ('auto' included); `resolved` is what this process chose, for the record. */
-  static async create(workers: number, requested: string, resolved: string): Promise<TrainerEngine> {
-    const trainer = new DataParallelTrainer({ workers, backend: requested as never });
+  /**
+   * `requested` is what the workers load ('auto' included); `resolved` is what this process
+   * chose, for the record. `syncBatchNorm` computes batch-norm statistics over the whole batch
+   * (as one worker would) rather than per shard.
+   */
+  static async create(workers: number, requested: string, resolved: string, syncBatchNorm = false): Promise<TrainerEngine> {
+    const trainer = new DataParallelTrainer({ workers, backend: requested as never, syncBatchNorm: syncBatchNorm && workers > 1 });
     return new TrainerEngine(trainer, workers, resolved);
   }
 
@@ -117,7 +121,7 @@ export class TrainerEngine implements FitEngine {
       validationData: request.validation,
       shuffle: true,
       seed: request.seed,
-      ...fitHooks(hooks),
+      ...fitHooks(hooks, request.model),
       ...faultInjectionFor(request.runId),
     });
   }

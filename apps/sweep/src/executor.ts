@@ -8,6 +8,8 @@ export interface EpochHistory {
   val_accuracy: number[];
   /** Seconds spent on each epoch (training + validation). */
   seconds: number[];
+  /** Data-parallel workers that trained each epoch (a run can grow when cores free up). */
+  workers: number[];
 }
 
 export type RunStatus = 'finished' | 'failed' | 'interrupted';
@@ -89,6 +91,12 @@ export interface RunExecutor {
   /** Short description for logs, e.g. "local, 2 runs × 1 worker, wasm". */
   readonly description: string;
   run(config: RunConfig, context: RunContext): Promise<RunResult>;
+  /**
+   * Called when a sweep slot has no run left to start: the cores it used may go to runs that
+   * are still training (the local executor then lets the longest of them continue on more
+   * workers from its next epoch).
+   */
+  releaseSlot?(): void;
   /** Releases threads, pools or connections. */
   close(): Promise<void>;
 }

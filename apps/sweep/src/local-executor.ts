@@ -1,6 +1,6 @@
 import type { RunContext, RunExecutor, RunResult } from './executor.js';
 import type { RunConfig } from './run-config.js';
-import { runTask, type FitEngine } from './run-task.js';
+import { runTask, type FitEngine, type RunScaler } from './run-task.js';
 import type { SweepData } from './sweep-data.js';
 import { placeholder } from './sweep.js';
 import { errorMessage } from './errors.js';
@@ -8,20 +8,41 @@ import { errorMessage } from './errors.js';
 export interface LocalExecutorOptions {
   data: SweepData;
   saveModels: boolean;
-  /** Creates a training engine (e.g. a DataParallelTrainer with its worker threads). */
-  createEngine: () => Promise<FitEngine>;
+  /** Creates a training engine with `workers` threads (a DataParallelTrainer, or single-thread model.fit). */
+  createEngine: (workers: number, config: RunConfig) => Promise<FitEngine>;
+  /** Workers each run starts with. */
+  workersPerRun: number;
+  /**
+   * Give the cores of slots that ran out of runs to the longest run still training (from its
+   * next epoch). Off for single-thread engines and with --fixed-workers.
+   */
+  elastic: boolean;
+  /** Growing a run costs a fit restart (new worker threads): only worth it for a long remainder. Default 20 s. */
+  minSecondsToGrow?: number;
   description: string;
 }
 
+interface ActiveRun {
+  workers: number;
+  /** Seconds of training left, as estimated at its last epoch end, and when. */
+  remaining: number;
+  at: number;
+}
+
 /**
- * Trains runs on this machine. Engines (and their worker threads) are reused from run to run:
- * a run takes an idle engine or creates one, so `concurrency` runs keep `concurrency` engines.
- * An engine whose run failed is closed rather than reused (its workers may be gone).
+ * Trains runs on this machine. Engines (and their worker threads) are reused from run to run,
+ * pooled by kind; an engine whose run failed is closed rather than reused (its workers may be
+ * gone). When a sweep slot has no run left, its cores go to the run with the most training
+ * left, which continues on more workers from its next epoch (see RunScaler).
  */
-export class LocalExecutor implements RunExecutor {
+export class LocalExecutor implements RunExecutor, RunScaler {
   readonly description: string;
-  private readonly idle: FitEngine[] = [];
+  private readonly idle = new Map<string, FitEngine[]>();
   private readonly all = new Set<FitEngine>();
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly configs = new Map<string, RunConfig>();
+  /** Cores released by slots that ran out of runs, not yet given to a run. */
+  private spare = 0;
 
   constructor(private readonly options: LocalExecutorOptions) {
     this.description = options.description;
@@ -30,25 +51,84 @@ export class LocalExecutor implements RunExecutor {
   async run(config: RunConfig, context: RunContext): Promise<RunResult> {
     let engine: FitEngine;
     try {
-      engine = this.idle.pop() ?? (await this.options.createEngine());
+      engine = await this.lease(config, this.options.workersPerRun);
     } catch (error) {
       return placeholder(config, 'failed', `could not start training: ${errorMessage(error)}`);
     }
-    this.all.add(engine);
-    const result = await runTask(config, context, engine, { saveModels: this.options.saveModels, data: this.options.data });
-    if (result.status === 'finished') {
-      this.idle.push(engine);
-    } else {
-      this.all.delete(engine);
-      await engine.close().catch(() => {});
-    }
+    this.configs.set(config.id, config);
+    this.active.set(config.id, { workers: engine.workers, remaining: Infinity, at: performance.now() });
+    const { engine: last, ...result } = await runTask(config, context, engine, {
+      saveModels: this.options.saveModels,
+      data: this.options.data,
+      scaler: this.options.elastic ? this : undefined,
+    });
+    this.active.delete(config.id);
+    // Cores this run borrowed beyond its slot's go back to the spare pool.
+    this.spare += Math.max(0, last.workers - this.options.workersPerRun);
+    if (result.status === 'finished') this.giveBack(config, last);
+    else await this.discard(last);
     return result;
+  }
+
+  releaseSlot(): void {
+    this.spare += this.options.workersPerRun;
+  }
+
+  /** RunScaler: the spare cores go to this run if no other active run has more training left. */
+  propose(runId: string, workers: number, remainingSeconds: number): number | null {
+    const now = performance.now();
+    const me = this.active.get(runId);
+    if (me) Object.assign(me, { workers, remaining: remainingSeconds, at: now });
+    if (this.spare === 0 || remainingSeconds < (this.options.minSecondsToGrow ?? 20)) return null;
+    for (const [id, other] of this.active) {
+      if (id !== runId && other.remaining - (now - other.at) / 1000 > remainingSeconds) return null;
+    }
+    const target = workers + this.spare;
+    this.spare = 0;
+    return target;
+  }
+
+  /** RunScaler: a new engine first (should that fail, the run keeps its old one), then the old one back to the pool. */
+  async swap(runId: string, engine: FitEngine, workers: number): Promise<FitEngine> {
+    const config = this.configs.get(runId)!;
+    let bigger: FitEngine;
+    try {
+      bigger = await this.lease(config, workers);
+    } catch (error) {
+      this.spare += workers - engine.workers;
+      throw error;
+    }
+    this.giveBack(config, engine);
+    const me = this.active.get(runId);
+    if (me) me.workers = bigger.workers;
+    return bigger;
   }
 
   async close(): Promise<void> {
     const engines = [...this.all];
     this.all.clear();
-    this.idle.length = 0;
+    this.idle.clear();
     await Promise.all(engines.map((e) => e.close().catch(() => {})));
+  }
+
+  /** Engines differ by worker count and by batch-norm synchronisation (for BN models on several workers). */
+  private kind(config: RunConfig, workers: number): string {
+    return `${workers}:${config.batchNorm && workers > 1 ? 'sync-bn' : 'plain'}`;
+  }
+
+  private async lease(config: RunConfig, workers: number): Promise<FitEngine> {
+    const engine = this.idle.get(this.kind(config, workers))?.pop() ?? (await this.options.createEngine(workers, config));
+    this.all.add(engine);
+    return engine;
+  }
+
+  private giveBack(config: RunConfig, engine: FitEngine): void {
+    const key = this.kind(config, engine.workers);
+    this.idle.set(key, [...(this.idle.get(key) ?? []), engine]);
+  }
+
+  private async discard(engine: FitEngine): Promise<void> {
+    this.all.delete(engine);
+    await engine.close().catch(() => {});
   }
 }

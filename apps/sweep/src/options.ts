@@ -21,6 +21,8 @@ export interface SweepSettings {
   concurrency?: number;
   workersPerRun?: number;
   oversubscribe: boolean;
+  /** Keep each run on --workers-per-run workers even when other slots run out of runs. */
+  fixedWorkers: boolean;
   /** Train with single-thread `model.fit` in this process, one run at a time (the speed baseline). */
   inProcess: boolean;
   dryRun: boolean;
@@ -41,6 +43,7 @@ interface RawOptions {
   concurrency?: number;
   workersPerRun?: number;
   oversubscribe?: boolean;
+  fixedWorkers?: boolean;
   limitTrain?: number;
   limitEval?: number;
   inProcess?: boolean;
@@ -81,6 +84,7 @@ export function createProgram(): Command {
     .addOption(new Option('--concurrency <n>', 'runs trained at the same time (default: fill the cores)').argParser(integer('--concurrency', 1)))
     .addOption(new Option('--workers-per-run <n>', 'data-parallel worker threads per run (default: cores / concurrency)').argParser(integer('--workers-per-run', 1)))
     .option('--oversubscribe', 'allow concurrency × workers-per-run to exceed the number of cores')
+    .option('--fixed-workers', 'keep every run on --workers-per-run workers (by default, when slots run out of runs, the longest remaining run continues on their cores too)')
     .addOption(new Option('--limit-train <n>', 'train on the first n training images only (smoke tests)').argParser(integer('--limit-train', 1)))
     .addOption(new Option('--limit-eval <n>', 'validate and test on the first n images only (smoke tests)').argParser(integer('--limit-eval', 1)))
     .option('--in-process', 'train one run at a time with single-thread model.fit in this process (the speed baseline)')
@@ -116,6 +120,7 @@ function settingsFrom(o: RawOptions, now: Date): SweepSettings {
     concurrency: o.concurrency,
     workersPerRun: o.workersPerRun,
     oversubscribe: o.oversubscribe ?? false,
+    fixedWorkers: o.fixedWorkers ?? false,
     inProcess: o.inProcess ?? false,
     dryRun: o.dryRun ?? false,
   };

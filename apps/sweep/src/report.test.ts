@@ -14,7 +14,7 @@ function results(): ResultsFile {
   const runs = configs.map((c) => fakeResult(c, c.id === 'deep' ? 'failed' : 'finished'));
   // A failed run that still trained one epoch draws a (one-point) curve; one that never trained draws none.
   runs.push(fakeResult({ ...configs[0]!, id: 'never-started', configId: 'never-started' }, 'interrupted'));
-  runs[runs.length - 1]!.history = { loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [] };
+  runs[runs.length - 1]!.history = { loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [], workers: [] };
   const comparison = compare(runs);
   return {
     sweep: { status: 'finished', startedAt: '2026-08-20T10:00:00.000Z', finishedAt: '2026-08-20T10:05:00.000Z', wallSeconds: 300, backend: 'wasm', cores: 2, concurrency: 2, workersPerRun: 1, samplesPerSecond: 12345 },

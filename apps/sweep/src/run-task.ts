@@ -18,8 +18,11 @@ export interface EpochLogs {
 export interface FitHooks {
   /** `batch` is 0-based within the epoch; logs are the epoch's running means. */
   onBatchEnd(epoch: number, batch: number, logs: Partial<EpochLogs>): void;
-  /** `epoch` is 0-based; the model (and optimizer) hold the state at the end of that epoch. */
-  onEpochEnd(epoch: number, logs: EpochLogs): void;
+  /**
+   * `epoch` is 0-based; the model holds the weights at the end of that epoch. Returning true
+   * ends the fit after this epoch (the run then continues on another engine).
+   */
+  onEpochEnd(epoch: number, logs: EpochLogs): boolean;
 }
 
 export interface FitRequest {
@@ -46,13 +49,22 @@ export interface FitEngine {
   close(): Promise<void>;
 }
 
+/** Lets a run move to an engine with more workers between epochs, when cores free up. */
+export interface RunScaler {
+  /** At an epoch end: the number of workers to continue with, or null to keep the engine. */
+  propose(runId: string, workers: number, remainingSeconds: number): number | null;
+  /** Hands back `engine` and returns one with `workers` workers. */
+  swap(runId: string, engine: FitEngine, workers: number): Promise<FitEngine>;
+}
+
 export interface RunTaskOptions {
   saveModels: boolean;
   data: SweepData;
+  scaler?: RunScaler;
 }
 
 function emptyHistory(): EpochHistory {
-  return { loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [] };
+  return { loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [], workers: [] };
 }
 
 /**
@@ -60,7 +72,8 @@ function emptyHistory(): EpochHistory {
  * there is one, checkpoints every epoch, evaluates on the test set, saves the model if asked.
  * Never throws: failures and interruptions come back as the result's status.
  */
-export async function runTask(config: RunConfig, context: RunContext, engine: FitEngine, options: RunTaskOptions): Promise<RunResult> {
+export async function runTask(config: RunConfig, context: RunContext, initialEngine: FitEngine, options: RunTaskOptions): Promise<RunResult & { engine: FitEngine }> {
+  let engine = initialEngine;
   const startedAt = new Date();
   const started = performance.now();
   const { data } = options;
@@ -70,7 +83,7 @@ export async function runTask(config: RunConfig, context: RunContext, engine: Fi
   let summary = '';
   let params = 0;
   let trainableParams = 0;
-  const result = (status: RunResult['status'], extra: Partial<RunResult> = {}): RunResult => {
+  const result = (status: RunResult['status'], extra: Partial<RunResult> = {}): RunResult & { engine: FitEngine } => {
     const wallSeconds = (performance.now() - started) / 1000;
     const trained = history.loss.length - resumedFromEpoch;
     return {
@@ -96,6 +109,7 @@ export async function runTask(config: RunConfig, context: RunContext, engine: Fi
       resumedFromEpoch,
       trainSize: data.train.size,
       ...extra,
+      engine,
     };
   };
 
@@ -109,7 +123,7 @@ export async function runTask(config: RunConfig, context: RunContext, engine: Fi
     const checkpoint = readCheckpoint(context.checkpointDir);
     if (checkpoint && checkpoint.epoch <= config.epochs) {
       engine.restore(model, checkpoint);
-      history = checkpoint.history;
+      history = { ...checkpoint.history, workers: checkpoint.history.workers ?? checkpoint.history.loss.map(() => engine.workers) };
       resumedFromEpoch = checkpoint.epoch;
       context.onProgress({ id: config.id, epoch: checkpoint.epoch, epochs: config.epochs, batch: 0, batches: 0, note: `resumed from the checkpoint after epoch ${checkpoint.epoch}` });
     }
@@ -117,6 +131,7 @@ export async function runTask(config: RunConfig, context: RunContext, engine: Fi
     const batches = Math.ceil(data.train.size / config.batchSize);
     let epochStart = performance.now();
     const trainedModel = model;
+    let growTo: number | null = null;
     const hooks: FitHooks = {
       onBatchEnd: (epoch, batch, logs) => {
         if (context.signal.aborted) throw new InterruptedError(`interrupted during epoch ${epoch + 1}`);
@@ -130,17 +145,31 @@ export async function runTask(config: RunConfig, context: RunContext, engine: Fi
           history[key].push(logs[key]);
         }
         history.seconds.push(seconds);
+        history.workers.push(engine.workers);
         if (epoch + 1 < config.epochs) {
           writeCheckpoint(context.checkpointDir, { epoch: epoch + 1, history, ...engine.snapshot(trainedModel) });
         }
         context.onProgress({ id: config.id, epoch: epoch + 1, epochs: config.epochs, batch: batches, batches, loss: logs.loss, accuracy: logs.accuracy, epochEnd: { ...logs, seconds } });
+        const left = config.epochs - (epoch + 1);
+        const trained = history.seconds.slice(resumedFromEpoch);
+        const perEpoch = trained.reduce((a, b) => a + b, 0) / Math.max(1, trained.length);
+        growTo = left > 0 && !context.signal.aborted ? (options.scaler?.propose(config.id, engine.workers, left * perEpoch) ?? null) : null;
+        return growTo !== null;
       },
     };
-    if (resumedFromEpoch < config.epochs) {
+    while (history.loss.length < config.epochs) {
+      growTo = null;
       await engine.fit(
-        { runId: config.id, model, train: data.train, validation: data.validation, epochs: config.epochs, initialEpoch: resumedFromEpoch, batchSize: config.batchSize, seed: config.seed },
+        { runId: config.id, model, train: data.train, validation: data.validation, epochs: config.epochs, initialEpoch: history.loss.length, batchSize: config.batchSize, seed: config.seed },
         hooks,
       );
+      if (growTo === null || !options.scaler) break;
+      // The fit ended after this epoch with the weights and optimizer state in the model: the
+      // next fit continues from them on more workers, with the same data order (seed, epoch).
+      const from = engine.workers;
+      engine = await options.scaler.swap(config.id, engine, growTo);
+      context.onProgress({ id: config.id, epoch: history.loss.length, epochs: config.epochs, batch: 0, batches, note: `continues on ${engine.workers} workers (was ${from}) from epoch ${history.loss.length + 1}: cores freed up` });
+      epochStart = performance.now();
     }
     if (context.signal.aborted) throw new InterruptedError(`interrupted after epoch ${history.loss.length}`);
     if (history.loss.length < config.epochs) throw new Error(`training stopped after ${history.loss.length} of ${config.epochs} epochs`);

@@ -109,6 +109,7 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
       display.runEnded(result);
       await aggregate('running');
     }
+    if (!signal.aborted) executor.releaseSlot?.();
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(request.concurrency, todo.length)) }, slot));
 
@@ -143,7 +144,7 @@ export function placeholder(config: RunConfig, status: RunResult['status'], erro
     trainableParams: countParams(config) - nonTrainable,
     nonTrainableParams: nonTrainable,
     summary: '',
-    history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [] },
+    history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [], workers: [] },
     final: null,
     timing: { startedAt: now, finishedAt: now, wallSeconds: 0, samplesPerSecond: 0 },
     backend: '',
