@@ -104,8 +104,8 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
     expect((await runCli([...common, '--out', fixed, '--fixed-workers'])).code).toBe(0);
     const a = readResults(elastic).runs.find((r) => r.id === 'e8')!;
     const b = readResults(fixed).runs.find((r) => r.id === 'e8')!;
-    expect(grown.stderr).toMatch(/\[e8\] continues on 2 workers \(was 1\) from epoch \d/);
-    expect(a.history.workers.at(-1)).toBe(2);
+    expect(grown.stderr).toMatch(/\[e8\] continues on 2 worker\(s\) \(was 1\) from epoch \d/);
+    expect(a.history.workers).toContain(2);
     expect(b.history.workers).toEqual(Array(8).fill(1));
     // No dropout, no batch norm: 2 shards averaged give the batch's gradient, and Adam's state
     // carries over, so the grown run trains the same weights as the fixed one.

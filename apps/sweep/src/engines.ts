@@ -18,6 +18,7 @@ function fitHooks(hooks: FitHooks, model: LayersModel): { callbacks: CallbackLik
       {
         onEpochBegin: (epoch: number) => {
           currentEpoch = epoch;
+          hooks.onEpochBegin(epoch);
         },
         onEpochEnd: (epoch: number, logs?: Record<string, number>) => {
           if (hooks.onEpochEnd(epoch, logs as unknown as EpochLogs)) model.stopTraining = true;

@@ -10,17 +10,17 @@ import { defaultRuns, type RunConfig } from './run-config.js';
 import type { FitEngine, FitHooks, FitRequest } from './run-task.js';
 import type { SweepData } from './sweep-data.js';
 
-/** An engine whose epochs take EPOCH_MS and report fixed logs. */
-const EPOCH_MS = 5;
+/** An engine whose epochs take 10 ms on one worker and `scaling(workers)` times less on more; logs are fixed. */
 class FakeEngine implements FitEngine {
   readonly backend = 'fake';
   fits: { runId: string; initialEpoch: number }[] = [];
   closed = false;
-  constructor(readonly workers: number) {}
+  constructor(readonly workers: number, private readonly scaling: (workers: number) => number = (w) => w) {}
   async fit(request: FitRequest, hooks: FitHooks): Promise<void> {
     this.fits.push({ runId: request.runId, initialEpoch: request.initialEpoch });
     for (let epoch = request.initialEpoch; epoch < request.epochs; epoch++) {
-      await new Promise((r) => setTimeout(r, EPOCH_MS));
+      hooks.onEpochBegin(epoch);
+      await new Promise((r) => setTimeout(r, 10 / this.scaling(this.workers)));
       if (hooks.onEpochEnd(epoch, { loss: 0.1, accuracy: 0.9, val_loss: 0.1, val_accuracy: 0.9 })) return;
     }
   }
@@ -83,10 +83,10 @@ describe('LocalExecutor', () => {
     const result = await running;
     expect(result.error).toBeUndefined();
     expect(result.status).toBe('finished');
-    // Epoch 1 ends with 29 epochs (≥ 0.145 s) left: the run continues on 2 workers from epoch 2.
+    // Epoch 1 ends with 29 epochs (≥ 0.29 s) left: the run continues on 2 workers from epoch 2.
     expect(result.history.workers).toEqual([1, ...Array(29).fill(2)]);
     expect(result.workers).toBe(2);
-    expect(notes).toContain('continues on 2 workers (was 1) from epoch 2: cores freed up');
+    expect(notes).toContain('continues on 2 worker(s) (was 1) from epoch 2: cores freed up');
     expect(engines.map((e) => [e.workers, e.fits])).toEqual([
       [1, [{ runId: 'long', initialEpoch: 0 }]],
       [2, [{ runId: 'long', initialEpoch: 1 }]],
@@ -103,7 +103,7 @@ describe('LocalExecutor', () => {
       new LocalExecutor({ data, saveModels: false, workersPerRun: 1, elastic, minSecondsToGrow: 0.1, description: 'fake', createEngine: async (w) => new FakeEngine(w) });
     const [wide] = defaultRuns();
     const ctx = () => ({ checkpointDir: mkdtempSync(join(tmpdir(), 'fnn-elastic-')), signal: new AbortController().signal, onProgress: () => {} });
-    // 4 epochs (~0.02 s) left after the first: not worth new threads.
+    // 4 epochs (~0.04 s) left after the first: not worth new threads.
     const short = make(true);
     short.releaseSlot();
     expect((await short.run({ ...wide!, epochs: 5 }, ctx())).history.workers).toEqual([1, 1, 1, 1, 1]);
@@ -112,5 +112,23 @@ describe('LocalExecutor', () => {
     expect((await off.run({ ...wide!, epochs: 10 }, ctx())).history.workers).toEqual(Array(10).fill(1));
     const busy = make(true);
     expect((await busy.run({ ...wide!, epochs: 10 }, ctx())).history.workers).toEqual(Array(10).fill(1));
+  });
+
+  it('moves a grown run back to its slot’s workers when more workers were not faster', async () => {
+    const executor = new LocalExecutor({
+      data, saveModels: false, workersPerRun: 1, elastic: true, minSecondsToGrow: 0.1, description: 'fake',
+      createEngine: async (w) => new FakeEngine(w, () => 1),
+    });
+    const [wide] = defaultRuns();
+    const notes: string[] = [];
+    executor.releaseSlot();
+    const result = await executor.run({ ...wide!, epochs: 30 }, {
+      checkpointDir: mkdtempSync(join(tmpdir(), 'fnn-elastic-')),
+      signal: new AbortController().signal,
+      onProgress: (p) => p.note && notes.push(p.note),
+    });
+    expect(result.history.workers).toEqual([1, 2, ...Array(28).fill(1)]);
+    expect(notes).toContain('continues on 1 worker(s) (was 2) from epoch 3: 2 workers were not faster');
+    await executor.close();
   });
 });

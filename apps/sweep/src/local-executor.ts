@@ -27,6 +27,10 @@ interface ActiveRun {
   /** Seconds of training left, as estimated at its last epoch end, and when. */
   remaining: number;
   at: number;
+  /** The last epoch's duration by number of workers. */
+  epochSeconds: Map<number, number>;
+  /** Grown once and found no faster: stays on its slot's workers. */
+  reverted: boolean;
 }
 
 /**
@@ -56,7 +60,7 @@ export class LocalExecutor implements RunExecutor, RunScaler {
       return placeholder(config, 'failed', `could not start training: ${errorMessage(error)}`);
     }
     this.configs.set(config.id, config);
-    this.active.set(config.id, { workers: engine.workers, remaining: Infinity, at: performance.now() });
+    this.active.set(config.id, { workers: engine.workers, remaining: Infinity, at: performance.now(), epochSeconds: new Map(), reverted: false });
     const { engine: last, ...result } = await runTask(config, context, engine, {
       saveModels: this.options.saveModels,
       data: this.options.data,
@@ -74,12 +78,28 @@ export class LocalExecutor implements RunExecutor, RunScaler {
     this.spare += this.options.workersPerRun;
   }
 
-  /** RunScaler: the spare cores go to this run if no other active run has more training left. */
-  propose(runId: string, workers: number, remainingSeconds: number): number | null {
+  /**
+   * RunScaler: the spare cores go to this run if no other active run has more training left. A
+   * grown run whose first epoch on more workers was not at least 10 % faster than its last one
+   * on its slot's workers (synchronous data parallelism suffers when other processes share the
+   * cores) goes back to them and gives the cores back.
+   */
+  propose(runId: string, workers: number, epochSeconds: number, epochsLeft: number): number | null {
     const now = performance.now();
     const me = this.active.get(runId);
-    if (me) Object.assign(me, { workers, remaining: remainingSeconds, at: now });
-    if (this.spare === 0 || remainingSeconds < (this.options.minSecondsToGrow ?? 20)) return null;
+    if (!me) return null;
+    const base = this.options.workersPerRun;
+    me.epochSeconds.set(workers, epochSeconds);
+    Object.assign(me, { workers, remaining: epochsLeft * epochSeconds, at: now });
+    if (workers > base) {
+      const before = me.epochSeconds.get(base);
+      if (before === undefined || epochSeconds < 0.9 * before) return null;
+      me.reverted = true;
+      this.spare += workers - base;
+      return base;
+    }
+    const remainingSeconds = me.remaining;
+    if (me.reverted || this.spare === 0 || remainingSeconds < (this.options.minSecondsToGrow ?? 20)) return null;
     for (const [id, other] of this.active) {
       if (id !== runId && other.remaining - (now - other.at) / 1000 > remainingSeconds) return null;
     }

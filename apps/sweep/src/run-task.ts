@@ -16,6 +16,8 @@ export interface EpochLogs {
 
 /** What a training engine calls back while it fits. Throwing from a hook stops the fit. */
 export interface FitHooks {
+  /** `epoch` is 0-based; called when the epoch's training starts (after any engine start-up). */
+  onEpochBegin(epoch: number): void;
   /** `batch` is 0-based within the epoch; logs are the epoch's running means. */
   onBatchEnd(epoch: number, batch: number, logs: Partial<EpochLogs>): void;
   /**
@@ -51,8 +53,11 @@ export interface FitEngine {
 
 /** Lets a run move to an engine with more workers between epochs, when cores free up. */
 export interface RunScaler {
-  /** At an epoch end: the number of workers to continue with, or null to keep the engine. */
-  propose(runId: string, workers: number, remainingSeconds: number): number | null;
+  /**
+   * At an epoch end: the number of workers to continue with, or null to keep the engine.
+   * `epochSeconds` is how long the epoch just finished took on `workers` workers.
+   */
+  propose(runId: string, workers: number, epochSeconds: number, epochsLeft: number): number | null;
   /** Hands back `engine` and returns one with `workers` workers. */
   swap(runId: string, engine: FitEngine, workers: number): Promise<FitEngine>;
 }
@@ -133,6 +138,9 @@ export async function runTask(config: RunConfig, context: RunContext, initialEng
     const trainedModel = model;
     let growTo: number | null = null;
     const hooks: FitHooks = {
+      onEpochBegin: () => {
+        epochStart = performance.now();
+      },
       onBatchEnd: (epoch, batch, logs) => {
         if (context.signal.aborted) throw new InterruptedError(`interrupted during epoch ${epoch + 1}`);
         context.onProgress({ id: config.id, epoch: epoch + 1, epochs: config.epochs, batch: batch + 1, batches, loss: logs.loss, accuracy: logs.accuracy });
@@ -151,9 +159,7 @@ export async function runTask(config: RunConfig, context: RunContext, initialEng
         }
         context.onProgress({ id: config.id, epoch: epoch + 1, epochs: config.epochs, batch: batches, batches, loss: logs.loss, accuracy: logs.accuracy, epochEnd: { ...logs, seconds } });
         const left = config.epochs - (epoch + 1);
-        const trained = history.seconds.slice(resumedFromEpoch);
-        const perEpoch = trained.reduce((a, b) => a + b, 0) / Math.max(1, trained.length);
-        growTo = left > 0 && !context.signal.aborted ? (options.scaler?.propose(config.id, engine.workers, left * perEpoch) ?? null) : null;
+        growTo = left > 0 && !context.signal.aborted ? (options.scaler?.propose(config.id, engine.workers, seconds, left) ?? null) : null;
         return growTo !== null;
       },
     };
@@ -168,8 +174,8 @@ export async function runTask(config: RunConfig, context: RunContext, initialEng
       // next fit continues from them on more workers, with the same data order (seed, epoch).
       const from = engine.workers;
       engine = await options.scaler.swap(config.id, engine, growTo);
-      context.onProgress({ id: config.id, epoch: history.loss.length, epochs: config.epochs, batch: 0, batches, note: `continues on ${engine.workers} workers (was ${from}) from epoch ${history.loss.length + 1}: cores freed up` });
-      epochStart = performance.now();
+      const why = engine.workers > from ? 'cores freed up' : `${from} workers were not faster`;
+      context.onProgress({ id: config.id, epoch: history.loss.length, epochs: config.epochs, batch: 0, batches, note: `continues on ${engine.workers} worker(s) (was ${from}) from epoch ${history.loss.length + 1}: ${why}` });
     }
     if (context.signal.aborted) throw new InterruptedError(`interrupted after epoch ${history.loss.length}`);
     if (history.loss.length < config.epochs) throw new Error(`training stopped after ${history.loss.length} of ${config.epochs} epochs`);
