@@ -6,6 +6,10 @@
     "cflags": ["-O3", "-fPIC", "-fno-strict-aliasing"],
     "cflags_cc": ["-O3", "-fPIC", "-std=c++17", "-fno-math-errno"],
     "include_dirs": ["native"],
+    "xcode_settings": {
+      "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17", "-fno-math-errno"],
+      "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+    },
   },
   "targets": [
     {
@@ -37,12 +41,16 @@
           "type": "static_library",
           "sources": ["native/isa_avx2.cc"],
           "cflags_cc": ["-mavx2", "-mfma"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma"] },
         },
         {
           "target_name": "fnn_isa_avx512",
           "type": "static_library",
           "sources": ["native/isa_avx512.cc"],
           "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma"],
+          "xcode_settings": {
+            "OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma"],
+          },
         },
       ],
     }],
