@@ -239,7 +239,7 @@ describe('batch norm, convolution, pooling', () => {
           [rand(g.x), rand(g.f), rand([g.f[3]!])]);
       }
       const outShape = runOn('cpu', (x, f) => tf.conv2d(x! as tf.Tensor4D, f! as tf.Tensor4D, g.strides, g.pad), [rand(g.x), rand(g.f)]).shape;
-      const attrs = { strides: g.strides, pad: g.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+      const attrs = { strides: g.strides, pad: g.pad, dataFormat: 'NHWC' };
       expectClose((dy, f) => tf.engine().runKernel('Conv2DBackpropInput', { dy: dy!, filter: f! }, { ...attrs, inputShape: g.x }) as tf.Tensor,
         [rand(outShape), rand(g.f)]);
       expectClose((x, dy) => tf.engine().runKernel('Conv2DBackpropFilter', { x: x!, dy: dy! }, { ...attrs, filterShape: g.f }) as tf.Tensor,
@@ -252,7 +252,7 @@ describe('batch norm, convolution, pooling', () => {
       const input = rand([...shape]);
       expectClose((x) => tf.maxPool(x! as tf.Tensor4D, size, strides, pad), [input]);
       const y = runOn('cpu', (x) => tf.maxPool(x! as tf.Tensor4D, size, strides, pad), [input]);
-      const attrs = { filterSize: size, strides, pad, dimRoundingMode: undefined };
+      const attrs = { filterSize: size, strides, pad };
       expectClose((dy, x, out) => tf.engine().runKernel('MaxPoolGrad', { dy: dy!, input: x!, output: out! }, attrs) as tf.Tensor,
         [rand(y.shape), input, { shape: y.shape, values: y.values as Float32Array }]);
     }
