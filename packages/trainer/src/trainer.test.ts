@@ -82,6 +82,17 @@ describe('DataParallelTrainer and the model it trains', () => {
     expect(relativeDifference(expected.model.getWeights(), model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
   });
 
+  it('continues the optimizer state in a second fit, as model.fit does', async () => {
+    const expected = denseModel();
+    await expected.fit(data.x, data.y, { epochs: 1, batchSize: 16, seed: 5, verbose: 0 });
+    await expected.fit(data.x, data.y, { epochs: 1, batchSize: 16, seed: 6, verbose: 0 });
+    const model = denseModel();
+    await trainer.fit(model, data.x, data.y, { epochs: 1, batchSize: 16, seed: 5, verbose: 0 });
+    await trainer.fit(model, data.x, data.y, { epochs: 1, batchSize: 16, seed: 6, verbose: 0 });
+    expect(model.compiled!.optimizer.iterations).toBe(8);
+    expect(relativeDifference(expected.getWeights(), model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
+  });
+
   it('trains on a Dataset as on the same tensors', async () => {
     const dataset = Dataset.fromArrays({ x: data.x.dataSync() as Float32Array, y: data.y.dataSync() as Float32Array, featureShape: [8], labelShape: [3] });
     const fromTensors = denseModel();
