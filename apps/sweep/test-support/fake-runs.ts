@@ -13,6 +13,7 @@ export function fakeResult(config: RunConfig, status: RunResult['status'] = 'fin
     val_loss: Array.from({ length: epochs }, (_, e) => 1 / (e + 3)),
     val_accuracy: Array.from({ length: epochs }, (_, e) => acc(e) - 0.005),
     seconds: Array.from({ length: epochs }, () => 0.5),
+    workers: Array.from({ length: epochs }, () => 1),
   };
   const last = epochs - 1;
   return {
