@@ -66,6 +66,8 @@ export interface RunProgress {
   batches: number;
   loss?: number;
   accuracy?: number;
+  /** Data-parallel workers training the run now. */
+  workers?: number;
   /** Set when an epoch has just ended. */
   epochEnd?: { loss: number; accuracy: number; val_loss: number; val_accuracy: number; seconds: number };
   /** A one-line note (e.g. "resumed from epoch 3"). */

@@ -153,7 +153,8 @@ export class TerminalProgress implements ProgressDisplay {
       const elapsed = (Date.now() - run.startedAt) / 1000;
       const eta = f > 0 ? (elapsed * (1 - f)) / f : null;
       const epochs = String(p.epochs);
-      return `${id}  epoch ${String(p.epoch).padStart(epochs.length)}/${epochs} ${bar(p.batches > 0 ? p.batch / p.batches : 0, 20)} ` +
+      const workers = (p.workers ?? 1) > 1 ? ` ×${p.workers}` : '';
+      return `${id}${workers}  epoch ${String(p.epoch).padStart(epochs.length)}/${epochs} ${bar(p.batches > 0 ? p.batch / p.batches : 0, 20)} ` +
         `${String(p.batch).padStart(String(p.batches).length)}/${p.batches}  loss ${p.loss?.toFixed(4) ?? '  –   '}  acc ${pct(p.accuracy)}  ETA ${formatDuration(eta)}`;
     });
     const done = t.finished + t.failed + t.interrupted;

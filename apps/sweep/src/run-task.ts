@@ -143,7 +143,7 @@ export async function runTask(config: RunConfig, context: RunContext, initialEng
       },
       onBatchEnd: (epoch, batch, logs) => {
         if (context.signal.aborted) throw new InterruptedError(`interrupted during epoch ${epoch + 1}`);
-        context.onProgress({ id: config.id, epoch: epoch + 1, epochs: config.epochs, batch: batch + 1, batches, loss: logs.loss, accuracy: logs.accuracy });
+        context.onProgress({ id: config.id, epoch: epoch + 1, epochs: config.epochs, batch: batch + 1, batches, loss: logs.loss, accuracy: logs.accuracy, workers: engine.workers });
       },
       onEpochEnd: (epoch, logs) => {
         const seconds = (performance.now() - epochStart) / 1000;
