@@ -10,17 +10,17 @@ import { defaultRuns, type RunConfig } from './run-config.js';
 import type { FitEngine, FitHooks, FitRequest } from './run-task.js';
 import type { SweepData } from './sweep-data.js';
 
-/** An engine whose epochs take 10 ms on one worker and `scaling(workers)` times less on more; logs are fixed. */
+/** An engine whose epochs take 40 ms on one worker and `scaling(workers)` times less on more; logs are fixed. */
 class FakeEngine implements FitEngine {
   readonly backend = 'fake';
   fits: { runId: string; initialEpoch: number }[] = [];
   closed = false;
-  constructor(readonly workers: number, private readonly scaling: (workers: number) => number = (w) => w) {}
+  constructor(readonly workers: number, private readonly scaling: (workers: number) => number = (w) => w * w) {}
   async fit(request: FitRequest, hooks: FitHooks): Promise<void> {
     this.fits.push({ runId: request.runId, initialEpoch: request.initialEpoch });
     for (let epoch = request.initialEpoch; epoch < request.epochs; epoch++) {
       hooks.onEpochBegin(epoch);
-      await new Promise((r) => setTimeout(r, 10 / this.scaling(this.workers)));
+      await new Promise((r) => setTimeout(r, 40 / this.scaling(this.workers)));
       if (hooks.onEpochEnd(epoch, { loss: 0.1, accuracy: 0.9, val_loss: 0.1, val_accuracy: 0.9 })) return;
     }
   }
@@ -61,7 +61,7 @@ describe('LocalExecutor', () => {
       saveModels: false,
       workersPerRun: 1,
       elastic: true,
-      minSecondsToGrow: 0.1,
+      minSecondsToGrow: 0.5,
       description: 'fake',
       createEngine: async (workers) => {
         const engine = new FakeEngine(workers);
@@ -83,7 +83,7 @@ describe('LocalExecutor', () => {
     const result = await running;
     expect(result.error).toBeUndefined();
     expect(result.status).toBe('finished');
-    // Epoch 1 ends with 29 epochs (≥ 0.29 s) left: the run continues on 2 workers from epoch 2.
+    // Epoch 1 ends with 29 epochs (≥ 1.16 s) left: the run continues on 2 workers from epoch 2.
     expect(result.history.workers).toEqual([1, ...Array(29).fill(2)]);
     expect(result.workers).toBe(2);
     expect(notes).toContain('continues on 2 worker(s) (was 1) from epoch 2: cores freed up');
@@ -100,10 +100,10 @@ describe('LocalExecutor', () => {
 
   it('keeps the workers when the remainder is short, when elastic is off, or before any slot is free', async () => {
     const make = (elastic: boolean) =>
-      new LocalExecutor({ data, saveModels: false, workersPerRun: 1, elastic, minSecondsToGrow: 0.1, description: 'fake', createEngine: async (w) => new FakeEngine(w) });
+      new LocalExecutor({ data, saveModels: false, workersPerRun: 1, elastic, minSecondsToGrow: 0.5, description: 'fake', createEngine: async (w) => new FakeEngine(w) });
     const [wide] = defaultRuns();
     const ctx = () => ({ checkpointDir: mkdtempSync(join(tmpdir(), 'fnn-elastic-')), signal: new AbortController().signal, onProgress: () => {} });
-    // 4 epochs (~0.04 s) left after the first: not worth new threads.
+    // 4 epochs (~0.16 s) left after the first: not worth new threads.
     const short = make(true);
     short.releaseSlot();
     expect((await short.run({ ...wide!, epochs: 5 }, ctx())).history.workers).toEqual([1, 1, 1, 1, 1]);
@@ -116,8 +116,8 @@ describe('LocalExecutor', () => {
 
   it('moves a grown run back to its slot’s workers when more workers were not faster', async () => {
     const executor = new LocalExecutor({
-      data, saveModels: false, workersPerRun: 1, elastic: true, minSecondsToGrow: 0.1, description: 'fake',
-      createEngine: async (w) => new FakeEngine(w, () => 1),
+      data, saveModels: false, workersPerRun: 1, elastic: true, minSecondsToGrow: 0.5, description: 'fake',
+      createEngine: async (w) => new FakeEngine(w, (workers) => 1 / workers), // 2 workers: twice as slow
     });
     const [wide] = defaultRuns();
     const notes: string[] = [];

@@ -42,6 +42,8 @@ describe('runSweep', () => {
     expect(interrupted).toBe(false);
     expect(executor.started).toEqual(['wide-deep-bn', 'wide-deep', 'deep-dropout-50', 'functional-wide', 'wide', 'deep', 'deep-dropout']);
     expect(executor.maxRunning).toBe(2);
+    // Each slot says once that it has nothing left to start: first while the other still trains.
+    expect(executor.released).toEqual([1, 0]);
     // Results come back in plan order, whatever the order of training.
     expect(runs.map((r) => r.id)).toEqual(defaultRuns().map((r) => r.id));
   });

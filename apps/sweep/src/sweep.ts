@@ -88,6 +88,12 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
 
   const queue = [...todo];
   const slot = async () => {
+    // Once this slot has nothing left to start, its cores may go to the runs still training.
+    let released = false;
+    const release = () => {
+      if (!released && !signal.aborted) executor.releaseSlot?.();
+      released = true;
+    };
     for (let next = queue.shift(); next && !signal.aborted; next = queue.shift()) {
       const { config, cost } = next;
       display.runStarted(config.id, cost);
@@ -107,9 +113,10 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
       store.writeRun(result);
       done.set(config.id, result);
       display.runEnded(result);
+      if (queue.length === 0) release();
       await aggregate('running');
     }
-    if (!signal.aborted) executor.releaseSlot?.();
+    release();
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(request.concurrency, todo.length)) }, slot));
 

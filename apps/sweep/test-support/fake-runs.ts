@@ -37,6 +37,11 @@ export class FakeExecutor implements RunExecutor {
   readonly started: string[] = [];
   running = 0;
   maxRunning = 0;
+  /** `releaseSlot` calls, with the number of runs still running at each. */
+  released: number[] = [];
+  releaseSlot(): void {
+    this.released.push(this.running);
+  }
   constructor(private readonly behaviour: (config: RunConfig, context: RunContext) => Promise<RunResult> | RunResult = (c) => fakeResult(c)) {}
   async run(config: RunConfig, context: RunContext): Promise<RunResult> {
     this.started.push(config.id);
