@@ -129,7 +129,7 @@ export async function main(argv: string[]): Promise<number> {
       resume: settings.resume,
       saveModels: settings.saveModels,
       trainSize: data.train.size,
-      meta: { backend, cores, workersPerRun: slots.workersPerRun },
+      meta: { backend, cores, workersPerRun: slots.workersPerRun, data: `${data.source}: train ${data.train.size}, validation ${data.validation.size}, test ${data.test.size}` },
     });
   } finally {
     await executor.close();

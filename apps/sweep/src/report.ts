@@ -82,7 +82,7 @@ pre { background: #f6f6f6; padding: 0.75rem; overflow-x: auto; font-size: 12px; 
 <body>
 <h1>FNN sweep report</h1>
 <p>${escapeHtml(`${meta.status} · started ${meta.startedAt} · ${meta.wallSeconds.toFixed(1)} s · backend ${meta.backend} · ${meta.concurrency} run(s) at once × ${meta.workersPerRun} worker(s) on ${meta.cores} cores · ${Math.round(meta.samplesPerSecond)} samples/s`)}</p>
-<p class="winner"><strong>${escapeHtml(winnerLine(results.winner))}</strong></p>
+${meta.data ? `<p>${escapeHtml(`Data: ${meta.data}`)}</p>\n` : ''}<p class="winner"><strong>${escapeHtml(winnerLine(results.winner))}</strong></p>
 <h2>Comparison</h2>
 ${table}
 ${lesson}<h2>Learning curves</h2>

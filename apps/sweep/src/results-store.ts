@@ -29,6 +29,8 @@ export interface SweepMeta {
   workersPerRun: number;
   /** Training samples processed by all runs of this invocation, per second of sweep wall time. */
   samplesPerSecond: number;
+  /** Where the images came from and the split sizes. */
+  data?: string;
 }
 
 export interface ResultsFile {

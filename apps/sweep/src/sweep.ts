@@ -23,7 +23,7 @@ export interface SweepRequest {
   trainSize: number;
   /** Draw report.html (default true); tests of scheduling turn it off to stay fast. */
   writeReport?: boolean;
-  meta: Pick<SweepMeta, 'backend' | 'cores' | 'workersPerRun'>;
+  meta: Pick<SweepMeta, 'backend' | 'cores' | 'workersPerRun' | 'data'>;
 }
 
 export interface SweepOutcome {
