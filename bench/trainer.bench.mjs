@@ -4,7 +4,7 @@
 // Every configuration runs in its own child process (clean heap and RSS); configurations take
 // turns for --rounds rounds and each keeps its best epoch, so load elsewhere on this shared
 // machine does not decide the ratios.
-// Usage: node bench/trainer.bench.mjs [--steps 40] [--epochs 3] [--rounds 2] [--models wide,wide-deep] [--workers 1,2]
+// Usage: node bench/trainer.bench.mjs [--backend auto|native|wasm] [--steps 40] [--epochs 3] [--rounds 2] [--models wide,wide-deep] [--workers 1,2]
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ const { values: options } = parseArgs({
     rounds: { type: 'string', default: '2' },
     models: { type: 'string', default: 'wide,wide-deep' },
     workers: { type: 'string', default: '' },
+    backend: { type: 'string', default: 'auto' },
     child: { type: 'string' },
   },
 });
@@ -45,14 +46,15 @@ function runParent() {
   for (let round = 0; round < Number(options.rounds); round++) {
     ceiling.push(child({ ceiling: true }));
     for (const config of configs) {
-      const result = child({ ...config, steps: Number(options.steps), epochs: Number(options.epochs) });
+      const result = child({ ...config, steps: Number(options.steps), epochs: Number(options.epochs), backend: options.backend });
       const key = `${config.model}/${config.workers}`;
       const previous = best.get(key);
       if (previous === undefined || result.samplesPerSecond > previous.samplesPerSecond) best.set(key, result);
     }
   }
   const ceilingRatio = Math.max(...ceiling.map((c) => c.ratio));
-  console.log(`\nDataParallelTrainer, batch ${BATCH}, ${options.steps} steps per epoch, best of ${options.epochs} epochs × ${options.rounds} rounds, backend wasm, ${cores} cores (${os.cpus()[0]?.model ?? 'cpu'})`);
+  const backend = best.values().next().value?.backend;
+  console.log(`\nDataParallelTrainer, batch ${BATCH}, ${options.steps} steps per epoch, best of ${options.epochs} epochs × ${options.rounds} rounds, backend ${backend} (--backend ${options.backend}), ${cores} cores (${os.cpus()[0]?.model ?? 'cpu'})`);
   console.log(`Machine ceiling: ${cores} threads of independent wasm matMul run ${ceilingRatio.toFixed(2)}× one thread.\n`);
   console.log('| model | trainer | samples/s | vs 1 worker | vs model.fit | compute ms/step | sync ms/step | apply ms/step | RSS MB |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
@@ -86,7 +88,7 @@ function child(config) {
 
 async function runChild(config) {
   const fnn = await import('../packages/core/dist/index.js');
-  await fnn.setBackend('wasm', { quiet: true });
+  const backend = await fnn.setBackend(config.ceiling ? 'wasm' : config.backend, { quiet: true });
   if (config.ceiling) return console.log(JSON.stringify(await matMulCeiling(fnn)));
   const { Dataset } = await import('../packages/data/dist/index.js');
   const { DataParallelTrainer } = await import('../packages/trainer/dist/index.js');
@@ -111,7 +113,7 @@ async function runChild(config) {
     await model.fit(x, y, args);
     rss = process.memoryUsage().rss;
   } else {
-    const trainer = new DataParallelTrainer({ workers: config.workers, backend: 'wasm' });
+    const trainer = new DataParallelTrainer({ workers: config.workers, backend: config.backend });
     await trainer.fit(model, warmup, undefined, warm);
     await trainer.fit(model, train, undefined, args);
     rss = process.memoryUsage().rss;
@@ -119,7 +121,7 @@ async function runChild(config) {
     await trainer.close();
   }
   const best = Math.min(...epochTimes);
-  console.log(JSON.stringify({ ...config, samplesPerSecond: (config.steps * BATCH) / (best / 1000), rssMb: rss / 2 ** 20, timings }));
+  console.log(JSON.stringify({ ...config, backend, samplesPerSecond: (config.steps * BATCH) / (best / 1000), rssMb: rss / 2 ** 20, timings }));
 }
 
 /** Per-step means over all workers. */

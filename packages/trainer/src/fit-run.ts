@@ -117,6 +117,9 @@ export class FitRun {
     const c = this.shared.control;
     const target = this.epochStart + batch.batch + 1;
     if (this.stepByStep) this.grant(target);
+    // Free-running, this thread sleeps until the epoch's last step (waking every 250 ms to show
+    // progress) rather than at every step, when it would take a core from a worker.
+    Atomics.store(c, Ctrl.wakeAt, this.stepByStep ? target : this.epochStart + this.stepsPlanned);
     await waitForWorkers(c, () => Atomics.load(c, Ctrl.stepsDone) >= target || this.commandDone(), this.failure);
     if (Atomics.load(c, Ctrl.stepsDone) < target) {
       // The workers ended the epoch before this step: only an interruption does that.

@@ -155,12 +155,9 @@ export class Replica {
     this.allReduce?.beginStep(Math.min(w, batch.length));
     const t = this.timings;
     t.steps++;
-    let clock = performance.now();
-    const lap = (phase: 'computeMs' | 'exchangeMs' | 'waitMs' | 'applyMs') => {
-      const now = performance.now();
-      t[phase] += now - clock;
-      clock = now;
-    };
+    const started = performance.now();
+    let copyMs = 0;
+    let applyMs = 0;
     if (rows > 0) {
       this.train.gatherInto(batch.subarray(mine.start, mine.end), this.x, this.y);
       const seed = stepSeed(this.spec.seed, epoch, s);
@@ -173,23 +170,33 @@ export class Replica {
         const { loss, metrics, gradients } = computeGradients(this.model, [x], [y], context);
         const logs = readLogs(compiled, { loss, ...metrics });
         this.spec.logKeys.forEach((key, i) => (shared.stats[at + i] = logs[key]!));
-        lap('computeMs');
+        const before = performance.now();
         if (w === 1) {
           if (Number.isFinite(logs.loss)) compiled.optimizer.applyGradients(this.trainable, gradients);
-          lap('applyMs');
+          applyMs = performance.now() - before;
           return;
         }
         const base = k * layout.trainableSize;
         gradients.forEach((g, i) => shared.gradients.set(tensorValues(g), base + layout.trainable[i]!.offset));
         if (layout.nonTrainableSize > 0) copyWeightsOut(this.nonTrainable, layout.nonTrainable, shared.nonTrainable, k * layout.nonTrainableSize);
+        copyMs = performance.now() - before;
       });
     }
+    // Compute includes gathering the shard and freeing the step's tensors.
+    let clock = performance.now();
+    t.computeMs += clock - started - copyMs - applyMs;
+    t.exchangeMs += copyMs;
+    t.applyMs += applyMs;
+    const lap = (phase: 'exchangeMs' | 'waitMs' | 'applyMs') => {
+      const now = performance.now();
+      t[phase] += now - clock;
+      clock = now;
+    };
     if (w === 1) {
       this.signalStep();
       return Atomics.load(c, Ctrl.stopRequest) === 1 || !Number.isFinite(shared.stats[at]!);
     }
     const counts = ranges.map((r) => r.end - r.start);
-    lap('exchangeMs');
     this.barrier.wait(w);
     lap('waitMs');
     // Every worker reads the same shard losses: they agree on skipping a non-finite step.
@@ -213,10 +220,14 @@ export class Replica {
     return Atomics.load(c, Ctrl.stopDecided) === 1;
   }
 
-  /** Tells the main thread that one more step's statistics are complete. */
+  /**
+   * Counts one more completed step; wakes the main thread only when it waits for this one (it
+   * sleeps through free-running epochs rather than taking a core from a worker at every step).
+   */
   private signalStep(): void {
     const c = this.shared.control;
-    Atomics.add(c, Ctrl.stepsDone, 1);
+    const done = Atomics.add(c, Ctrl.stepsDone, 1) + 1;
+    if (done < Atomics.load(c, Ctrl.wakeAt)) return;
     Atomics.add(c, Ctrl.events, 1);
     Atomics.notify(c, Ctrl.events);
   }

@@ -35,9 +35,11 @@ export const Ctrl = {
   failureLength: 15,
   /** Main → workers: how many steps (counted over the whole fit) the workers may run. */
   stepGrant: 16,
-  /** Workers → main: bumped (and notified) whenever ready, stepsDone or commandDone changes; the main thread waits on it. */
+  /** Workers → main: bumped (and notified) on readiness, completed commands and awaited steps; the main thread waits on it. */
   events: 17,
-  size: 18,
+  /** Main → workers: the stepsDone count at which the main thread wants to be woken. */
+  wakeAt: 18,
+  size: 19,
 } as const;
 
 export const Command = { runEpoch: 1, validate: 2, finish: 3 } as const;
