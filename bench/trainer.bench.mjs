@@ -42,9 +42,15 @@ function runParent() {
   const models = options.models.split(',');
   const configs = models.flatMap((model) => [{ model, workers: 0 }, ...workerCounts.map((workers) => ({ model, workers }))]);
   const best = new Map();
-  const ceiling = [];
+  const ideal = new Map();
   for (let round = 0; round < Number(options.rounds); round++) {
-    ceiling.push(child({ ceiling: true }));
+    for (const model of models) {
+      for (const workers of workerCounts.filter((n) => n > 1)) {
+        const result = child({ ideal: true, model, workers, backend: options.backend });
+        const key = `${model}/${workers}`;
+        ideal.set(key, Math.max(ideal.get(key) ?? 0, result.ratio));
+      }
+    }
     for (const config of configs) {
       const result = child({ ...config, steps: Number(options.steps), epochs: Number(options.epochs), backend: options.backend });
       const key = `${config.model}/${config.workers}`;
@@ -52,12 +58,11 @@ function runParent() {
       if (previous === undefined || result.samplesPerSecond > previous.samplesPerSecond) best.set(key, result);
     }
   }
-  const ceilingRatio = Math.max(...ceiling.map((c) => c.ratio));
   const backend = best.values().next().value?.backend;
   console.log(`\nDataParallelTrainer, batch ${BATCH}, ${options.steps} steps per epoch, best of ${options.epochs} epochs × ${options.rounds} rounds, backend ${backend} (--backend ${options.backend}), ${cores} cores (${os.cpus()[0]?.model ?? 'cpu'})`);
-  console.log(`Machine ceiling: ${cores} threads of independent wasm matMul run ${ceilingRatio.toFixed(2)}× one thread.\n`);
-  console.log('| model | trainer | samples/s | vs 1 worker | vs model.fit | compute ms/step | sync ms/step | apply ms/step | RSS MB |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('');
+  console.log('| model | trainer | samples/s | vs 1 worker | ideal | vs model.fit | compute ms/step | sync ms/step | apply ms/step | RSS MB |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const model of models) {
     const fit = best.get(`${model}/0`);
     const one = best.get(`${model}/1`);
@@ -68,10 +73,12 @@ function runParent() {
       const vsFit = workers === 0 ? '' : `${(r.samplesPerSecond / fit.samplesPerSecond).toFixed(2)}×`;
       const t = r.timings;
       const ms = (v) => (t === undefined ? '' : v.toFixed(2));
-      console.log(`| ${model} | ${name} | ${Math.round(r.samplesPerSecond)} | ${vsOne} | ${vsFit} | ${ms(t?.computeMs)} | ${ms(t === undefined ? 0 : t.exchangeMs + t.waitMs)} | ${ms(t?.applyMs)} | ${Math.round(r.rssMb)} |`);
+      const idealRatio = workers > 1 ? `${ideal.get(`${model}/${workers}`).toFixed(2)}×` : '';
+      console.log(`| ${model} | ${name} | ${Math.round(r.samplesPerSecond)} | ${vsOne} | ${idealRatio} | ${vsFit} | ${ms(t?.computeMs)} | ${ms(t === undefined ? 0 : t.exchangeMs + t.waitMs)} | ${ms(t?.applyMs)} | ${Math.round(r.rssMb)} |`);
     }
   }
-  console.log(`\nsync = copying gradients to shared memory, this worker's slice of the reduction, and waiting at the two step barriers (mean over workers).`);
+  console.log(`\nideal = what synchronous data parallelism could reach here: ${'N'} independent replicas, each stepping on batch ${BATCH}/N with no synchronisation at all, against one replica on batch ${BATCH} (slowest replica counts).`);
+  console.log(`sync = copying gradients to shared memory, this worker's slice of the reduction, and waiting at the two step barriers (mean over workers).`);
   console.log(`RSS: whole process after training, worker threads alive, with the ${SAMPLES}-sample float32 training set (${((SAMPLES * 784 * 4) / 2 ** 20).toFixed(0)} MB) loaded once in shared memory.`);
 }
 
@@ -88,8 +95,8 @@ function child(config) {
 
 async function runChild(config) {
   const fnn = await import('../packages/core/dist/index.js');
-  const backend = await fnn.setBackend(config.ceiling ? 'wasm' : config.backend, { quiet: true });
-  if (config.ceiling) return console.log(JSON.stringify(await matMulCeiling(fnn)));
+  const backend = await fnn.setBackend(config.backend, { quiet: true });
+  if (config.ideal) return console.log(JSON.stringify(await idealScaling(config)));
   const { Dataset } = await import('../packages/data/dist/index.js');
   const { DataParallelTrainer } = await import('../packages/trainer/dist/index.js');
   const { tf } = fnn;
@@ -165,32 +172,42 @@ function syntheticMnist(Dataset) {
   return Dataset.fromArrays({ x, y, featureShape: [784], labelShape: [10] });
 }
 
-/** How much faster N threads run independent 64×784 by 784×500 wasm matMuls than one thread: the best data parallelism can do here. */
-async function matMulCeiling(fnn) {
+/**
+ * The best synchronous data parallelism could do: `workers` threads, each training its own
+ * replica on batch BATCH / workers with no communication, against one thread on batch BATCH.
+ */
+async function idealScaling(config) {
   const { Worker } = await import('node:worker_threads');
-  const cores = os.availableParallelism();
   const source = `
     const { parentPort, workerData } = require('node:worker_threads');
     import(workerData.core).then(async (fnn) => {
-      await fnn.setBackend('wasm', { quiet: true });
+      await fnn.setBackend(workerData.backend, { quiet: true });
       const { tf } = fnn;
-      const a = tf.randomUniform([64, 784]);
-      const b = tf.randomUniform([784, 500]);
-      for (let i = 0; i < 20; i++) tf.tidy(() => tf.matMul(a, b).dataSync());
+      const layers = [];
+      workerData.hidden.forEach(([units, rate], i) => {
+        layers.push(fnn.layers.dense({ units, activation: 'relu', ...(i === 0 ? { inputShape: [784] } : {}) }));
+        if (rate > 0) layers.push(fnn.layers.dropout({ rate }));
+      });
+      layers.push(fnn.layers.dense({ units: 10, activation: 'softmax' }));
+      const model = fnn.sequential(layers);
+      model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      const x = tf.randomUniform([workerData.batch, 784]);
+      const y = tf.cast(tf.oneHot(tf.randomUniform([workerData.batch], 0, 10, 'int32'), 10), 'float32');
+      const step = () => fnn.trainStep(model, [x], [y], { training: true, random: new fnn.SeededRandom(1) });
+      for (let i = 0; i < 20; i++) step();
       const start = performance.now();
       let n = 0;
-      while (performance.now() - start < 1500) { tf.tidy(() => tf.matMul(a, b).dataSync()); n++; }
+      while (performance.now() - start < 2000) { step(); n++; }
       parentPort.postMessage(n / ((performance.now() - start) / 1000));
     });`;
   const core = new URL('../packages/core/dist/index.js', import.meta.url).href;
-  const run = (threads) =>
+  const stepsPerSecond = (threads, batch) =>
     Promise.all(Array.from({ length: threads }, () => new Promise((resolve, reject) => {
-      const worker = new Worker(source, { eval: true, workerData: { core }, env: { ...process.env, FNN_QUIET: '1' } });
+      const worker = new Worker(source, { eval: true, workerData: { core, backend: config.backend, hidden: MODELS[config.model], batch }, env: { ...process.env, FNN_QUIET: '1' } });
       worker.once('message', (rate) => void worker.terminate().then(() => resolve(rate)));
       worker.once('error', reject);
-    }))).then((rates) => rates.reduce((a, b) => a + b, 0));
-  const one = await run(1);
-  const all = await run(cores);
-  void fnn;
-  return { ratio: all / one };
+    }))).then((rates) => Math.min(...rates));
+  const one = await stepsPerSecond(1, BATCH);
+  const many = await stepsPerSecond(config.workers, Math.ceil(BATCH / config.workers));
+  return { ratio: many / one };
 }
