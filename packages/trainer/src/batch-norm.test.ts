@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { layers, resetNames, setBackend, tf, type LayersModel } from '@fnn/core';
+import { initializers, layers, resetNames, setBackend, tf, type LayersModel } from '@fnn/core';
 import { classificationData, compiledModel, relativeDifference } from '../test-support/fixtures.js';
 import { DataParallelTrainer } from './index.js';
 
@@ -14,7 +14,7 @@ await setBackend('wasm');
 function batchNormModel(): LayersModel {
   resetNames();
   return compiledModel([
-    layers.dense({ units: 16, useBias: false, kernelInitializer: { className: 'GlorotUniform', config: { seed: 5 } } }),
+    layers.dense({ units: 16, useBias: false, kernelInitializer: initializers.glorotUniform({ seed: 5 }) }),
     layers.batchNormalization({}),
     layers.activation({ activation: 'relu' }),
   ]);

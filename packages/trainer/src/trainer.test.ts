@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { layers, resetNames, setBackend, tf, type History, type LayersModel, type Tensor } from '@fnn/core';
+import { initializers, layers, resetNames, setBackend, tf, type History, type LayersModel, type Tensor } from '@fnn/core';
 import { Dataset } from '@fnn/data';
 import { classificationData, compiledModel, denseModel, flatWeights, relativeDifference } from '../test-support/fixtures.js';
 import { DataParallelTrainer } from './index.js';
@@ -147,7 +147,7 @@ describe('DataParallelTrainer and the model it trains', () => {
     // SGD with an absurd learning rate: the first step is finite, the second loss overflows.
     const build = () => {
       resetNames();
-      const m = compiledModel([layers.dense({ units: 16, activation: 'relu', kernelInitializer: { className: 'GlorotUniform', config: { seed: 5 } } })], {
+      const m = compiledModel([layers.dense({ units: 16, activation: 'relu', kernelInitializer: initializers.glorotUniform({ seed: 5 }) })], {
         optimizer: { className: 'SGD', config: { learningRate: 1e30 } },
       });
       return m;
@@ -167,7 +167,7 @@ describe('DataParallelTrainer and the model it trains', () => {
   it('draws distinct dropout masks per worker, keeps replicas identical, and with one worker matches model.fit', async () => {
     const build = () => {
       resetNames();
-      return compiledModel([layers.dense({ units: 16, activation: 'relu', kernelInitializer: { className: 'GlorotUniform', config: { seed: 5 } } }), layers.dropout({ rate: 0.5 })]);
+      return compiledModel([layers.dense({ units: 16, activation: 'relu', kernelInitializer: initializers.glorotUniform({ seed: 5 }) }), layers.dropout({ rate: 0.5 })]);
     };
     const args = { epochs: 1, batchSize: 16, seed: 30 };
     const expected = await referenceFit(build, data.x, data.y, args);

@@ -1,4 +1,4 @@
-import { layers, resetNames, sequential, SeededRandom, tf, type CompileArgs, type LayersModel, type Layer, type Tensor } from '@fnn/core';
+import { initializers, layers, resetNames, sequential, SeededRandom, tf, type CompileArgs, type LayersModel, type Layer, type Tensor } from '@fnn/core';
 
 /** A small classification problem: `n` samples of `features` normal values, one-hot labels over `classes` depending on them. */
 export function classificationData(n: number, features = 8, classes = 3, seed = 11): { x: Tensor; y: Tensor } {
@@ -23,7 +23,7 @@ export function compiledModel(hidden: Layer[], options: { features?: number; cla
   const model = sequential([
     layers.inputLayer({ inputShape: [options.features ?? 8] }),
     ...hidden,
-    layers.dense({ units: options.classes ?? 3, activation: 'softmax', kernelInitializer: { className: 'GlorotUniform', config: { seed: 99 } } }),
+    layers.dense({ units: options.classes ?? 3, activation: 'softmax', kernelInitializer: initializers.glorotUniform({ seed: 99 }) }),
   ]);
   model.compile({ optimizer: options.optimizer ?? 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   return model;
@@ -32,7 +32,7 @@ export function compiledModel(hidden: Layer[], options: { features?: number; cla
 /** 8 → 16 relu → 3 softmax, seeded. */
 export function denseModel(): LayersModel {
   resetNames();
-  return compiledModel([layers.dense({ units: 16, activation: 'relu', kernelInitializer: { className: 'GlorotUniform', config: { seed: 5 } } })]);
+  return compiledModel([layers.dense({ units: 16, activation: 'relu', kernelInitializer: initializers.glorotUniform({ seed: 5 }) })]);
 }
 
 /** The largest over a model's weights of max|a - b| / max|a|: how far two sets of weights are apart, relative to their size. */
