@@ -45,6 +45,8 @@ export interface ReplicaSpec {
   syncBatchNorm: boolean;
   /** Milliseconds a thread waits for the others before giving up. */
   syncTimeoutMs: number;
+  /** Milliseconds a worker spins at a step barrier before blocking (0 when workers outnumber cores). */
+  spinMs: number;
   faultInjection?: FaultInjection;
   /** Test-only: return each replica's weights at the end. */
   returnReplicaWeights?: boolean;

@@ -50,7 +50,7 @@ export class Replica {
     if (spec.optimizerState !== undefined) this.model.compiled!.optimizer.setState(spec.optimizerState as OptimizerState);
     this.train = Dataset.fromTransferable(task.train);
     this.validation = task.validation === null ? null : Dataset.fromTransferable(task.validation);
-    this.barrier = new Barrier(shared.control, Ctrl.barrierCount, Ctrl.barrierGeneration, spec.syncTimeoutMs, `${owner}: step barrier`);
+    this.barrier = new Barrier(shared.control, Ctrl.barrierCount, Ctrl.barrierGeneration, spec.syncTimeoutMs, `${owner}: step barrier`, spec.spinMs);
     this.allReduce = spec.syncBatchNorm && this.w > 1 ? new AllReduce(shared, this.k, spec.syncTimeoutMs) : null;
     this.gradientViews = spec.layout.trainable.map((s) => shared.gradientSum.subarray(s.offset, s.offset + s.size));
     // Room for the largest shard of a batch (and of a validation batch).

@@ -27,6 +27,9 @@ export interface DataParallelTrainerOptions {
 }
 
 
+/** Longest spin at a step barrier, when every worker has a core (see Barrier). */
+const SPIN_MS = 2;
+
 const BACKENDS: readonly BackendName[] = ['auto', 'wasm', 'cpu', 'tensorflow', 'native'];
 
 /**
@@ -112,6 +115,7 @@ export class DataParallelTrainer {
       seed,
       syncBatchNorm: this.syncBatchNorm,
       syncTimeoutMs: this.syncTimeout,
+      spinMs: this.workers <= availableParallelism() ? SPIN_MS : 0,
       ...(fault !== undefined ? { faultInjection: fault } : {}),
       ...(args.collectReplicaWeights ? { returnReplicaWeights: true } : {}),
     };
