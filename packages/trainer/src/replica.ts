@@ -260,7 +260,8 @@ export class Replica {
     const { start, end } = shardRanges(data.size, this.w)[this.k]!;
     const keys = this.spec.logKeys;
     const sums = new Float64Array(keys.length);
-    const rows = Math.ceil(this.spec.batchSize / this.w);
+    // Inference only: whole batches per worker (fewer, larger matmuls).
+    const rows = this.spec.batchSize;
     const context: CallContext = { training: false, random: new SeededRandom(0) };
     const x = new Float32Array(rows * data.featureSize);
     const y = new Float32Array(rows * data.labelSize);
