@@ -53,7 +53,7 @@ export class Replica {
     this.barrier = new Barrier(shared.control, Ctrl.barrierCount, Ctrl.barrierGeneration, spec.syncTimeoutMs, `${owner}: step barrier`, spec.spinMs);
     this.allReduce = spec.syncBatchNorm && this.w > 1 ? new AllReduce(shared, this.k, spec.syncTimeoutMs) : null;
     this.gradientViews = spec.layout.trainable.map((s) => shared.gradientSum.subarray(s.offset, s.offset + s.size));
-    // Room for the largest shard of a batch (and of a validation batch).
+    // Room for the largest shard of a batch, reused at every step.
     const rows = Math.ceil(spec.batchSize / this.w);
     this.x = new Float32Array(rows * this.train.featureSize);
     this.y = new Float32Array(rows * this.train.labelSize);
