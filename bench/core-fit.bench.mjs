@@ -9,6 +9,7 @@ const require = createRequire(new URL('../packages/core/package.json', import.me
 const fnn = await import('../packages/core/dist/index.js');
 const tfjs = await import(require.resolve('@tensorflow/tfjs'));
 const { tf } = fnn;
+const { MODELS, fnnModel, syntheticData } = await import('./lesson-models.mjs');
 
 const { values: options } = parseArgs({
   options: {
@@ -25,24 +26,6 @@ const WARMUP = Number(options.warmup);
 const BATCH = Number(options.batch);
 await fnn.setBackend(options.backend, { quiet: true });
 
-/** The lesson's models as [units, dropout] hidden layers. */
-const MODELS = {
-  wide: [[250, 0]],
-  'wide-deep': [[500, 0.2], [250, 0.2], [250, 0.2], [250, 0.2], [250, 0.2]],
-};
-
-function fnnModel(hidden) {
-  const layers = [];
-  hidden.forEach(([units, rate], i) => {
-    layers.push(fnn.layers.dense({ units, activation: 'relu', ...(i === 0 ? { inputShape: [784] } : {}) }));
-    if (rate > 0) layers.push(fnn.layers.dropout({ rate }));
-  });
-  layers.push(fnn.layers.dense({ units: 10, activation: 'softmax' }));
-  const model = fnn.sequential(layers);
-  model.compile({ optimizer: fnn.optimizers.adam({ learningRate: 0.001 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  return model;
-}
-
 function tfjsModel(hidden) {
   const model = tfjs.sequential();
   hidden.forEach(([units, rate], i) => {
@@ -52,15 +35,6 @@ function tfjsModel(hidden) {
   model.add(tfjs.layers.dense({ units: 10, activation: 'softmax' }));
   model.compile({ optimizer: tfjs.train.adam(0.001, 0.9, 0.999, 1e-7), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   return model;
-}
-
-/** MNIST-shaped synthetic data: pixels in [0, 1), one-hot labels of a random linear rule. */
-function syntheticData(samples) {
-  return tf.tidy(() => {
-    const x = tf.randomUniform([samples, 784], 0, 1, 'float32', 7);
-    const labels = tf.argMax(tf.matMul(x, tf.randomNormal([784, 10], 0, 1, 'float32', 8)), 1);
-    return { x, y: tf.cast(tf.oneHot(labels, 10), 'float32') };
-  });
 }
 
 /** Fits `steps` batches (one epoch) and returns samples per second of wall time. */
@@ -81,8 +55,8 @@ const THEIR_STEPS = Math.max(10, Math.round(STEPS / 4));
 const rows = [];
 for (const name of options.models.split(',')) {
   const hidden = MODELS[name];
-  const data = syntheticData(Math.max(STEPS, WARMUP) * BATCH);
-  const ours = fnnModel(hidden);
+  const data = syntheticData(tf, Math.max(STEPS, WARMUP) * BATCH);
+  const ours = fnnModel(fnn, hidden);
   const theirs = tfjsModel(hidden);
   await timedFit(ours, data, WARMUP, { seed: 1 });
   await timedFit(theirs, data, Math.min(WARMUP, 10), {});

@@ -26,6 +26,7 @@ const NOTES_TORCH = { wide: 36700, 'wide-deep': 12200 };
 const fnn = await import('../packages/core/dist/index.js');
 const kernels = await import('../packages/kernels/dist/index.js');
 const { tf } = fnn;
+const { MODELS, fnnModel, syntheticData } = await import('./lesson-models.mjs');
 try {
   await fnn.setBackend('native', { quiet: true });
 } catch (error) {
@@ -76,31 +77,6 @@ for (const m of MATMULS) {
 
 // ---------------------------------------------------------------------------------------------
 // 2. model.fit samples/s on native vs PyTorch.
-const MODELS = {
-  wide: [[250, 0]],
-  'wide-deep': [[500, 0.2], [250, 0.2], [250, 0.2], [250, 0.2], [250, 0.2]],
-};
-
-function fnnModel(hidden) {
-  const layers = [];
-  hidden.forEach(([units, rate], i) => {
-    layers.push(fnn.layers.dense({ units, activation: 'relu', ...(i === 0 ? { inputShape: [784] } : {}) }));
-    if (rate > 0) layers.push(fnn.layers.dropout({ rate }));
-  });
-  layers.push(fnn.layers.dense({ units: 10, activation: 'softmax' }));
-  const model = fnn.sequential(layers);
-  model.compile({ optimizer: fnn.optimizers.adam({ learningRate: 0.001 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  return model;
-}
-
-function syntheticData(samples) {
-  return tf.tidy(() => {
-    const x = tf.randomUniform([samples, 784], 0, 1, 'float32', 7);
-    const labels = tf.argMax(tf.matMul(x, tf.randomNormal([784, 10], 0, 1, 'float32', 8)), 1);
-    return { x, y: tf.cast(tf.oneHot(labels, 10), 'float32') };
-  });
-}
-
 async function fitRound(model, data, round) {
   const start = performance.now();
   await model.fit(data.x, data.y, { epochs: 1, batchSize: BATCH, shuffle: true, verbose: 0, seed: round });
@@ -108,7 +84,7 @@ async function fitRound(model, data, round) {
 }
 
 async function warmModel(name, data) {
-  const model = fnnModel(MODELS[name]);
+  const model = fnnModel(fnn, MODELS[name]);
   const warm = [tf.slice(data.x, 0, WARMUP * BATCH), tf.slice(data.y, 0, WARMUP * BATCH)];
   await model.fit(warm[0], warm[1], { epochs: 1, batchSize: BATCH, verbose: 0, seed: 1 });
   tf.dispose(warm);
@@ -132,7 +108,7 @@ function pytorchRound() {
   return JSON.parse(run.stdout.trim().split('\n').pop());
 }
 
-const data = syntheticData(STEPS * BATCH);
+const data = syntheticData(tf, STEPS * BATCH);
 const fitted = {};
 for (const name of MODEL_NAMES) fitted[name] = await warmModel(name, data);
 // The machine is shared: PyTorch and native rounds alternate and each keeps its best round, so a

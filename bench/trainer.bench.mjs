@@ -25,10 +25,7 @@ const { values: options } = parseArgs({
 const BATCH = 128;
 /** MNIST-sized training set (55,000 × 784 float32 = 172 MB) in shared memory; each run trains on its first `steps` batches. */
 const SAMPLES = 55000;
-const MODELS = {
-  wide: [[250, 0]],
-  'wide-deep': [[500, 0.2], [250, 0.2], [250, 0.2], [250, 0.2], [250, 0.2]],
-};
+const { MODELS, fnnModel: buildModel } = await import('./lesson-models.mjs');
 
 if (options.child !== undefined) {
   await runChild(JSON.parse(options.child));
@@ -142,18 +139,6 @@ function meanTimings(reports) {
   return Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / steps]));
 }
 
-function buildModel(fnn, hidden) {
-  const layers = [];
-  hidden.forEach(([units, rate], i) => {
-    layers.push(fnn.layers.dense({ units, activation: 'relu', ...(i === 0 ? { inputShape: [784] } : {}) }));
-    if (rate > 0) layers.push(fnn.layers.dropout({ rate }));
-  });
-  layers.push(fnn.layers.dense({ units: 10, activation: 'softmax' }));
-  const model = fnn.sequential(layers);
-  model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  return model;
-}
-
 /** MNIST-shaped float32 pixels in [0, 1) and one-hot labels of a fixed linear rule, in shared memory. */
 function syntheticMnist(Dataset) {
   const x = new Float32Array(SAMPLES * 784);
@@ -180,17 +165,10 @@ async function idealScaling(config) {
   const { Worker } = await import('node:worker_threads');
   const source = `
     const { parentPort, workerData } = require('node:worker_threads');
-    import(workerData.core).then(async (fnn) => {
+    Promise.all([import(workerData.core), import(workerData.lessonModels)]).then(async ([fnn, lesson]) => {
       await fnn.setBackend(workerData.backend, { quiet: true });
       const { tf } = fnn;
-      const layers = [];
-      workerData.hidden.forEach(([units, rate], i) => {
-        layers.push(fnn.layers.dense({ units, activation: 'relu', ...(i === 0 ? { inputShape: [784] } : {}) }));
-        if (rate > 0) layers.push(fnn.layers.dropout({ rate }));
-      });
-      layers.push(fnn.layers.dense({ units: 10, activation: 'softmax' }));
-      const model = fnn.sequential(layers);
-      model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      const model = lesson.fnnModel(fnn, workerData.hidden);
       const x = tf.randomUniform([workerData.batch, 784]);
       const y = tf.cast(tf.oneHot(tf.randomUniform([workerData.batch], 0, 10, 'int32'), 10), 'float32');
       const step = () => fnn.trainStep(model, [x], [y], { training: true, random: new fnn.SeededRandom(1) });
@@ -201,9 +179,10 @@ async function idealScaling(config) {
       parentPort.postMessage(n / ((performance.now() - start) / 1000));
     });`;
   const core = new URL('../packages/core/dist/index.js', import.meta.url).href;
+  const lessonModels = new URL('./lesson-models.mjs', import.meta.url).href;
   const stepsPerSecond = (threads, batch) =>
     Promise.all(Array.from({ length: threads }, () => new Promise((resolve, reject) => {
-      const worker = new Worker(source, { eval: true, workerData: { core, backend: config.backend, hidden: MODELS[config.model], batch }, env: { ...process.env, FNN_QUIET: '1' } });
+      const worker = new Worker(source, { eval: true, workerData: { core, lessonModels, backend: config.backend, hidden: MODELS[config.model], batch }, env: { ...process.env, FNN_QUIET: '1' } });
       worker.once('message', (rate) => void worker.terminate().then(() => resolve(rate)));
       worker.once('error', reject);
     }))).then((rates) => Math.min(...rates));
