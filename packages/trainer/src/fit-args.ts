@@ -1,27 +1,12 @@
-import { ValueError, defaultVerbose, type CallbackLike, type ProgressOutput, type Tensor } from '@fnn/core';
+import { ValueError, defaultVerbose, type CallbackLike, type FitArgs, type Tensor } from '@fnn/core';
 import type { Dataset } from '@fnn/data';
 import { describeValue } from './errors.js';
 import type { FaultInjection } from './messages.js';
 
-export interface DataParallelFitArgs {
-  /** Train until this epoch. Default 1. */
-  epochs?: number;
-  /** Samples per step (the global batch, split across the workers). Default 32. */
-  batchSize?: number;
+/** model.fit's arguments (same meaning and defaults), with validation data that may be a Dataset. */
+export interface DataParallelFitArgs extends Omit<FitArgs, 'validationData' | 'validationSplit'> {
   /** `[x, y]` tensors or a Dataset, evaluated after each epoch (`val_loss`, `val_accuracy`, ...). */
   validationData?: [Tensor, Tensor] | Dataset;
-  /** Shuffle the samples before each epoch (the permutation model.fit uses for the same seed). Default true. */
-  shuffle?: boolean;
-  /** 32-bit seed of the shuffling and dropout masks. Random by default. */
-  seed?: number;
-  /** 0 silent, 1 progress bar, 2 one line per epoch. Default as model.fit. */
-  verbose?: 0 | 1 | 2;
-  /** Callbacks, as for model.fit. */
-  callbacks?: CallbackLike | CallbackLike[];
-  /** Epoch to start from (0-based). Default 0. */
-  initialEpoch?: number;
-  /** Where progress is written; default stdout. */
-  progress?: ProgressOutput;
   /** Test-only: make a worker throw, exit or run out of memory before a given step. */
   faultInjection?: FaultInjection;
   /** Test-only: keep every replica's final weights in `trainer.replicaWeights`. */
