@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
-import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 
 describe('writeFileAtomic', () => {
   it('replaces the file whole and leaves no temporary file behind', () => {
@@ -68,5 +68,15 @@ describe('checkpoints', () => {
     // A manifest that cannot be read means "no checkpoint": the run starts over rather than crash.
     writeFileSync(join(dir, 'latest.json'), '{"version": 1, "epoch": 2, "folder": "epoch-2"');
     expect(readCheckpoint(dir)).toBeNull();
+  });
+
+  it('removes a finished run\'s checkpoint, and the checkpoints folder with the last one', () => {
+    const root = join(mkdtempSync(join(tmpdir(), 'fnn-ckpt-')), 'checkpoints');
+    writeCheckpoint(join(root, 'a'), checkpoint(1));
+    writeCheckpoint(join(root, 'b'), checkpoint(1));
+    removeCheckpoint(join(root, 'a'));
+    expect(readdirSync(root)).toEqual(['b']);
+    removeCheckpoint(join(root, 'b'));
+    expect(existsSync(root)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { OptimizerState } from '@fnn/core';
 import { writeJsonAtomic } from './atomic-write.js';
 import type { EpochHistory } from './executor.js';
@@ -90,8 +90,14 @@ export function readCheckpoint(dir: string): Checkpoint | null {
   }
 }
 
+/** Removes a finished run's checkpoint, and the checkpoints folder once no run has one left. */
 export function removeCheckpoint(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+  try {
+    rmdirSync(dirname(dir)); // fails while other runs still hold checkpoints: that is fine
+  } catch {
+    // not empty, or already gone
+  }
 }
 
 function concat(arrays: Float32Array[], total: number): Uint8Array {
