@@ -3,10 +3,11 @@ import { ValueError, describeValue } from '../errors.js';
 import { assertPositiveInt, formatShape, type Shape } from '../shape.js';
 import { getActivation, type Activation, type ActivationName } from '../activations.js';
 import { conv2dFilterGradient } from '../engine/conv2d-backprop-filter.js';
-import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
+import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { Layer, assertOneOf, type CallResult, type LayerArgs, type LayerGradients } from './layer.js';
 import type { LayerWeight } from './layer-weight.js';
 import { convOutputLength, normalizePair, type PaddingMode } from './conv-geometry.js';
+import { kernelLayerConfig } from './kernel-layer-config.js';
 
 export interface Conv2DArgs extends LayerArgs {
   /** Number of output channels; a positive integer. */
@@ -134,15 +135,7 @@ export class Conv2D extends Layer {
       padding: this.padding,
       dataFormat: 'channelsLast',
       dilationRate: [1, 1],
-      activation: this.activation.name,
-      useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: null,
-      biasRegularizer: null,
-      activityRegularizer: null,
-      kernelConstraint: null,
-      biasConstraint: null,
+      ...kernelLayerConfig(this),
     };
   }
 }

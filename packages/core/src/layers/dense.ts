@@ -4,9 +4,10 @@ import { assertPositiveInt, formatShape, type Shape } from '../shape.js';
 import { getActivation, type Activation, type ActivationName } from '../activations.js';
 import { matMul } from '../engine/matmul.js';
 import type { CallContext } from '../engine/context.js';
-import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
+import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { Layer, type CallResult, type LayerArgs, type LayerGradients } from './layer.js';
 import type { LayerWeight } from './layer-weight.js';
+import { kernelLayerConfig } from './kernel-layer-config.js';
 
 export interface DenseArgs extends LayerArgs {
   /** Number of output units; a positive integer. */
@@ -97,15 +98,7 @@ export class Dense extends Layer {
     return {
       ...super.getConfig(),
       units: this.units,
-      activation: this.activation.name,
-      useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: null,
-      biasRegularizer: null,
-      activityRegularizer: null,
-      kernelConstraint: null,
-      biasConstraint: null,
+      ...kernelLayerConfig(this),
     };
   }
 }
