@@ -3,7 +3,8 @@ import {
 } from '@tensorflow/tfjs-core';
 import { Activation, type NativeAddon } from '../addon.js';
 import { releaseFloat32, takeFloat32 } from '../buffer-pool.js';
-import { f32, output, override, runNative, type KernelArgs } from './util.js';
+import { applyFusedActivation, isSupportedFusedActivation } from './fused-activation.js';
+import { f32, output, override, type KernelArgs } from './util.js';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
 
@@ -46,15 +47,11 @@ function conv2DKernel({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon
   return output(backend, info.outShape, out);
 }
 
-const CONV_ACTIVATIONS: Record<string, string> = {
-  relu6: 'Relu6', sigmoid: 'Sigmoid', elu: 'Elu', leakyrelu: 'LeakyRelu', prelu: 'Prelu',
-};
-
 function fusedConv2DKernel(args: KernelArgs, addon: NativeAddon): TensorInfo | null {
   const { inputs, backend, attrs } = args;
   const { bias, preluActivationWeights } = inputs;
   const activation = (attrs?.activation as string | undefined) ?? 'linear';
-  if (activation !== 'linear' && activation !== 'relu' && !(activation in CONV_ACTIVATIONS)) return null;
+  if (!isSupportedFusedActivation(activation)) return null;
   if (attrs?.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') return null;
   const channels = inputs.filter?.shape[3];
   let biasRow: Float32Array | null = null;
@@ -65,16 +62,9 @@ function fusedConv2DKernel(args: KernelArgs, addon: NativeAddon): TensorInfo | n
     else if (values.length === 1) biasRow = new Float32Array(channels).fill(values[0]!);
     else return null;
   }
-  let current = conv2DKernel(args, addon, biasRow, activation === 'relu' ? Activation.relu : Activation.linear);
-  if (!current || activation === 'linear' || activation === 'relu') return current;
-  const activated = runNative(CONV_ACTIVATIONS[activation]!, {
-    inputs: activation === 'prelu' ? { x: current, alpha: preluActivationWeights } : { x: current },
-    backend,
-    attrs: { alpha: attrs?.leakyreluAlpha },
-  });
-  backend.disposeIntermediateTensorInfo(current);
-  current = activated;
-  return current;
+  const current = conv2DKernel(args, addon, biasRow, activation === 'relu' ? Activation.relu : Activation.linear);
+  if (!current || activation === 'relu') return current;
+  return applyFusedActivation(backend, current, activation, preluActivationWeights, attrs?.leakyreluAlpha);
 }
 
 function conv2DBackpropInputKernel({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon): TensorInfo | null {

@@ -49,33 +49,36 @@ export function broadcastLayout(aShape: readonly number[], bShape: readonly numb
   return null;
 }
 
+/** The float32 operands of a two-input op and their broadcast layout, or null when tfjs-cpu must handle it. */
+function broadcastOperands({ inputs, backend }: KernelArgs) {
+  const { a, b } = inputs;
+  const av = f32(backend, a);
+  const bv = f32(backend, b);
+  if (!av || !bv) return null;
+  const outShape = backend_util.assertAndGetBroadcastShape(a!.shape, b!.shape);
+  const layout = broadcastLayout(a!.shape, b!.shape, outShape);
+  return layout && { av, bv, outShape, layout };
+}
+
 function binaryKernel(op: number) {
-  return ({ inputs, backend }: KernelArgs, addon: NativeAddon): TensorInfo | null => {
-    const { a, b } = inputs;
-    const av = f32(backend, a);
-    const bv = f32(backend, b);
-    if (!av || !bv) return null;
-    const outShape = backend_util.assertAndGetBroadcastShape(a!.shape, b!.shape);
-    const layout = broadcastLayout(a!.shape, b!.shape, outShape);
-    if (!layout) return null;
+  return (args: KernelArgs, addon: NativeAddon): TensorInfo | null => {
+    const operands = broadcastOperands(args);
+    if (!operands) return null;
+    const { av, bv, outShape, layout } = operands;
     const out = takeFloat32(sizeOf(outShape));
     addon.binary(op, layout.mode, av, bv, out, layout.outer, layout.inner);
-    return output(backend, outShape, out);
+    return output(args.backend, outShape, out);
   };
 }
 
 function compareKernel(op: number) {
-  return ({ inputs, backend }: KernelArgs, addon: NativeAddon): TensorInfo | null => {
-    const { a, b } = inputs;
-    const av = f32(backend, a);
-    const bv = f32(backend, b);
-    if (!av || !bv) return null;
-    const outShape = backend_util.assertAndGetBroadcastShape(a!.shape, b!.shape);
-    const layout = broadcastLayout(a!.shape, b!.shape, outShape);
-    if (!layout) return null;
+  return (args: KernelArgs, addon: NativeAddon): TensorInfo | null => {
+    const operands = broadcastOperands(args);
+    if (!operands) return null;
+    const { av, bv, outShape, layout } = operands;
     const out = new Uint8Array(sizeOf(outShape));
     addon.compare(op, layout.mode, av, bv, out, layout.outer, layout.inner);
-    return output(backend, outShape, out, 'bool');
+    return output(args.backend, outShape, out, 'bool');
   };
 }
 

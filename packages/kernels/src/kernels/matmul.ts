@@ -2,6 +2,7 @@ import { BatchMatMul, _FusedMatMul, type TensorInfo } from '@tensorflow/tfjs-cor
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { Activation, type NativeAddon } from '../addon.js';
 import { takeFloat32 } from '../buffer-pool.js';
+import { applyFusedActivation, isSupportedFusedActivation } from './fused-activation.js';
 import { f32, output, override, runNative, sizeOf, type KernelArgs } from './util.js';
 
 /**
@@ -45,10 +46,6 @@ function rowBias(backend: MathBackendCPU, bias: TensorInfo, n: number): Float32A
   return null;
 }
 
-const NATIVE_ACTIVATIONS: Record<string, string> = {
-  relu6: 'Relu6', sigmoid: 'Sigmoid', elu: 'Elu', leakyrelu: 'LeakyRelu', prelu: 'Prelu',
-};
-
 export const matMulKernels = [
   override(BatchMatMul, ({ inputs, backend, attrs }, addon) =>
     matMul(backend, addon, inputs.a!, inputs.b!, Boolean(attrs?.transposeA), Boolean(attrs?.transposeB), null,
@@ -60,7 +57,7 @@ export const matMulKernels = [
     const transposeA = Boolean(attrs?.transposeA);
     const transposeB = Boolean(attrs?.transposeB);
     const activation = (attrs?.activation as string | undefined) ?? 'linear';
-    if (activation !== 'linear' && activation !== 'relu' && !(activation in NATIVE_ACTIVATIONS)) return null;
+    if (!isSupportedFusedActivation(activation)) return null;
     const n = transposeB ? b!.shape[b!.shape.length - 2]! : b!.shape[b!.shape.length - 1]!;
     const biasRow = bias ? rowBias(backend, bias, n) : null;
     const fusedRelu = activation === 'relu' && (!bias || biasRow !== null);
@@ -72,16 +69,7 @@ export const matMulKernels = [
       backend.disposeIntermediateTensorInfo(current);
       current = sum;
     }
-    if (activation !== 'linear' && !fusedRelu) {
-      const name = activation === 'relu' ? 'Relu' : NATIVE_ACTIVATIONS[activation]!;
-      const activated = runNative(name, {
-        inputs: activation === 'prelu' ? { x: current, alpha: preluActivationWeights } : { x: current },
-        backend,
-        attrs: { alpha: attrs?.leakyreluAlpha },
-      });
-      backend.disposeIntermediateTensorInfo(current);
-      current = activated;
-    }
-    return current;
+    if (fusedRelu) return current;
+    return applyFusedActivation(backend, current, activation, preluActivationWeights, attrs?.leakyreluAlpha);
   }),
 ];
