@@ -4,6 +4,7 @@ import { permutation, shardRanges, type Dataset } from '@fnn/data';
 import { waitForWorkers } from './barrier.js';
 import { TrainingInterruptedError, WorkerFailedError } from './errors.js';
 import { decode, encode, type FailureRecord, type ReplicaReport, type ReplicaSpec, type ReplicaTask } from './messages.js';
+import { readOptimizerState, writeOptimizerState } from './optimizer-slots.js';
 import { allocateShared, Command, Ctrl, SharedViews, type SharedSizes } from './shared-memory.js';
 import { copyWeightsIn, copyWeightsOut } from './weight-layout.js';
 
@@ -48,6 +49,7 @@ export class FitRun {
       statsWidth: spec.logKeys.length,
       maxStepsPerEpoch: Math.ceil(train.size / spec.batchSize),
       reduceSlotSize: spec.syncBatchNorm ? 2 * maxSize(spec.layout.nonTrainable) + 64 : 0,
+      optimizerSlots: model.compiled!.optimizer.slotNames.length,
     };
     this.shared = new SharedViews(allocateShared(sizes));
     this.failure = new Promise<never>((_, reject) => (this.rejectFailure = reject));
@@ -64,6 +66,10 @@ export class FitRun {
     const { layout } = this.spec;
     copyWeightsOut(this.model.trainableWeights, layout.trainable, this.shared.params);
     copyWeightsOut(this.model.nonTrainableWeights, layout.nonTrainable, this.shared.params, layout.trainableSize);
+    // A second fit (or a resumed run) continues the optimizer as model.fit does, not from fresh moments.
+    const optimizer = this.model.compiled!.optimizer;
+    writeOptimizerState(optimizer, optimizer.getState(), layout, this.shared.optimizerSlots);
+    Atomics.store(this.shared.control, Ctrl.optimizerIterations, optimizer.iterations);
     const spec = encode(this.spec);
     for (let k = 0; k < this.spec.workers; k++) {
       const task: ReplicaTask = {
@@ -140,7 +146,8 @@ export class FitRun {
 
   /**
    * Waits for the workers to finish the epoch (stopping them after the step in flight when the
-   * training loop ended it early) and copies the weights they reached into the model.
+   * training loop ended it early) and copies the weights and optimizer state they reached into
+   * the model, so that epoch-end callbacks (checkpoints) see the model as model.fit leaves it.
    */
   async endEpoch(): Promise<void> {
     if (!this.epochRunning) return;
@@ -151,6 +158,9 @@ export class FitRun {
     const { layout } = this.spec;
     copyWeightsIn(this.model.trainableWeights, layout.trainable, this.shared.params);
     copyWeightsIn(this.model.nonTrainableWeights, layout.nonTrainable, this.shared.params, layout.trainableSize);
+    const optimizer = this.model.compiled!.optimizer;
+    const iterations = Atomics.load(c, Ctrl.optimizerIterations);
+    optimizer.setState(readOptimizerState(optimizer, iterations, layout, this.shared.optimizerSlots));
   }
 
   /** Loss and metrics over the validation set, each worker evaluating a contiguous part of it. */

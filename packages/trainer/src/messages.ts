@@ -34,8 +34,6 @@ export interface ReplicaSpec {
   topology: unknown;
   /** `serializeCompileArgs(model.compiled)`. */
   compileArgs: unknown;
-  /** The model's optimizer state when it has taken steps before (`optimizer.getState()`); every replica starts from it. */
-  optimizerState?: unknown;
   layout: WeightLayout;
   /** Log keys of the compiled model: `loss`, then the metrics; also the order of the stats columns. */
   logKeys: string[];
@@ -66,11 +64,11 @@ export interface ReplicaTimings {
   steps: number;
   /** Gathering the shard, forward and backward pass, reading the loss. */
   computeMs: number;
-  /** Copying gradients into shared memory and reducing this worker's slice. */
+  /** Copying gradients into shared memory and summing this worker's slice of them. */
   exchangeMs: number;
-  /** Waiting at the two step barriers (for the slowest worker, and for the reduction). */
+  /** Waiting at the two step barriers (for the slowest worker, and for every slice's update). */
   waitMs: number;
-  /** The optimizer update (and batch norm statistics). */
+  /** The optimizer update (of this worker's slice, with several), and loading the new weights where the replica keeps its own copy. */
   applyMs: number;
 }
 
@@ -80,8 +78,6 @@ export interface ReplicaReport {
   backend: string;
   steps: number;
   timings: ReplicaTimings;
-  /** Worker 0 only: the optimizer state, so the user's model continues from it. */
-  optimizerState?: unknown;
   /** Test-only: all weights, trainable then non-trainable, in layout order. */
   weights?: Float32Array;
 }

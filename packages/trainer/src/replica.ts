@@ -1,17 +1,23 @@
 import {
   computeGradients, computeLossAndMetrics, mixSeeds, modelFromJSON, readLogs, SeededRandom, stepSeed, tf,
-  type CallContext, type LayersModel, type LayerWeight, type OptimizerState, type SerializedCompileArgs,
+  type CallContext, type LayersModel, type LayerWeight, type Optimizer, type SerializedCompileArgs,
 } from '@fnn/core';
 import { Dataset, permutation, shardRanges } from '@fnn/data';
 import { AllReduce } from './all-reduce.js';
 import { Barrier, waitWhileEqual } from './barrier.js';
 import type { ReplicaReport, ReplicaSpec, ReplicaTask, ReplicaTimings } from './messages.js';
+import { readOptimizerState, slotViews, writeOptimizerState } from './optimizer-slots.js';
 import { Command, Ctrl, type SharedViews } from './shared-memory.js';
-import { assertLayoutMatches, copyWeightsIn, copyWeightsOut, tensorValues } from './weight-layout.js';
+import { aliasWeights, assertLayoutMatches, copyWeightsIn, copyWeightsOut, tensorValues } from './weight-layout.js';
+
+/** Slices of the parameter vector start on 64-byte boundaries, so no two workers write one cache line. */
+const SLICE_ALIGN = 16;
 
 /**
- * One worker's copy of the model and its part of every step: gradients of its shard, its slice
- * of the reduction, then the same optimizer update as every other replica.
+ * One worker's copy of the model and its part of every step: the gradient of its shard, then,
+ * for its slice of the parameters, the sum of all shards' gradients and the optimizer update
+ * (ZeRO stage 1: each worker updates 1/workers of the weights and keeps 1/workers of the
+ * optimizer state), after which every replica reads the same new weights from shared memory.
  */
 export class Replica {
   private readonly k: number;
@@ -23,8 +29,17 @@ export class Replica {
   private readonly allReduce: AllReduce | null;
   private readonly trainable: LayerWeight[];
   private readonly nonTrainable: LayerWeight[];
-  /** Views of the combined gradient, one per trainable weight (what the optimizer reads). */
-  private readonly gradientViews: Float32Array[];
+  private readonly optimizer: Optimizer;
+  /** Several workers: this worker's slice [lo, hi) of the trainable parameters. */
+  private readonly lo: number;
+  private readonly hi: number;
+  /** The combined gradient of this worker's slice, and its optimizer state (views of shared memory). */
+  private readonly sliceGradient: Float32Array;
+  private readonly sliceSlots: Float32Array[];
+  /** The replica computes with the shared parameters themselves (cpu-like backends): nothing to copy after an update. */
+  private readonly aliased: boolean;
+  /** Optimizer steps taken (Keras's `iterations`), counted alike by every worker. */
+  private iterations: number;
   private readonly x: Float32Array;
   private readonly y: Float32Array;
   private stepsRun = 0;
@@ -47,12 +62,25 @@ export class Replica {
     copyWeightsIn(this.trainable, spec.layout.trainable, shared.params);
     copyWeightsIn(this.nonTrainable, spec.layout.nonTrainable, shared.params, spec.layout.trainableSize);
     this.model.compile(spec.compileArgs as SerializedCompileArgs);
-    if (spec.optimizerState !== undefined) this.model.compiled!.optimizer.setState(spec.optimizerState as OptimizerState);
+    this.optimizer = this.model.compiled!.optimizer;
+    this.iterations = Atomics.load(shared.control, Ctrl.optimizerIterations);
     this.train = Dataset.fromTransferable(task.train);
     this.validation = task.validation === null ? null : Dataset.fromTransferable(task.validation);
     this.barrier = new Barrier(shared.control, Ctrl.barrierCount, Ctrl.barrierGeneration, spec.syncTimeoutMs, `${owner}: step barrier`, spec.spinMs);
     this.allReduce = spec.syncBatchNorm && this.w > 1 ? new AllReduce(shared, this.k, spec.syncTimeoutMs) : null;
-    this.gradientViews = spec.layout.trainable.map((s) => shared.gradientSum.subarray(s.offset, s.offset + s.size));
+    const size = spec.layout.trainableSize;
+    const bound = (k: number) => (k >= this.w ? size : Math.min(size, Math.round((k * size) / this.w / SLICE_ALIGN) * SLICE_ALIGN));
+    this.lo = bound(this.k);
+    this.hi = bound(this.k + 1);
+    this.sliceGradient = new Float32Array(this.w > 1 ? this.hi - this.lo : 0);
+    this.sliceSlots = slotViews(this.optimizer, spec.layout, shared.optimizerSlots, this.lo, this.hi);
+    if (this.w === 1) {
+      // One worker applies its gradients with the model's own optimizer (its fastest path).
+      this.optimizer.setState(readOptimizerState(this.optimizer, this.iterations, spec.layout, shared.optimizerSlots));
+      this.aliased = false;
+    } else {
+      this.aliased = aliasWeights(this.trainable, spec.layout.trainable, shared.params);
+    }
     // Room for the largest shard of a batch, reused at every step.
     const rows = Math.ceil(spec.batchSize / this.w);
     this.x = new Float32Array(rows * this.train.featureSize);
@@ -82,7 +110,6 @@ export class Replica {
       });
     }
     const report: ReplicaReport = { workerIndex: this.k, backend: this.backend, steps: this.stepsRun, timings: this.timings };
-    if (this.k === 0) report.optimizerState = this.model.compiled?.optimizer.getState();
     if (this.spec.returnReplicaWeights) {
       const { layout } = this.spec;
       const weights = new Float32Array(layout.trainableSize + layout.nonTrainableSize);
@@ -115,10 +142,15 @@ export class Replica {
       if (stop) break;
     }
     if (this.k === 0) {
-      // Every replica holds the same weights: worker 0 publishes them for the main thread.
+      // Every replica holds the same weights: worker 0 publishes what is not in shared memory yet.
       const { layout } = this.spec;
-      copyWeightsOut(this.trainable, layout.trainable, this.shared.params);
+      if (this.w === 1) {
+        copyWeightsOut(this.trainable, layout.trainable, this.shared.params);
+        writeOptimizerState(this.optimizer, this.optimizer.getState(), layout, this.shared.optimizerSlots);
+        this.iterations = this.optimizer.iterations;
+      }
       copyWeightsOut(this.nonTrainable, layout.nonTrainable, this.shared.params, layout.trainableSize);
+      Atomics.store(c, Ctrl.optimizerIterations, this.iterations);
       Atomics.store(c, Ctrl.epochSteps, done);
     }
   }
@@ -204,17 +236,21 @@ export class Replica {
     counts.forEach((count, j) => (loss += count > 0 ? count * shared.stats[shared.statsOffset(s, j)]! : 0));
     const finite = Number.isFinite(loss);
     if (finite) {
-      this.reduceSlice(shared.gradients, shared.gradientSum, layout.trainableSize, counts, batch.length);
-      this.reduceSlice(shared.nonTrainable, shared.nonTrainableAverage, layout.nonTrainableSize, counts, batch.length);
+      this.reduceSlice(shared.gradients, layout.trainableSize, this.lo, this.hi, counts, batch.length, this.sliceGradient, -this.lo);
+      const q = layout.nonTrainableSize;
+      this.reduceSlice(shared.nonTrainable, q, Math.floor((k * q) / w), Math.floor(((k + 1) * q) / w), counts, batch.length, shared.nonTrainableAverage, 0);
+      lap('exchangeMs');
+      this.iterations++;
+      if (this.hi > this.lo) this.optimizer.updateArrays(shared.params.subarray(this.lo, this.hi), this.sliceGradient, this.sliceSlots, this.iterations);
+      lap('applyMs');
     }
-    lap('exchangeMs');
     this.barrier.wait(w, () => {
       Atomics.store(c, Ctrl.stopDecided, Atomics.load(c, Ctrl.stopRequest));
       this.signalStep();
     });
     lap('waitMs');
     if (!finite) return true;
-    compiled.optimizer.applyGradientArrays(this.trainable, this.gradientViews);
+    if (!this.aliased) copyWeightsIn(this.trainable, layout.trainable, shared.params);
     if (layout.nonTrainableSize > 0) copyWeightsIn(this.nonTrainable, layout.nonTrainable, shared.nonTrainableAverage);
     lap('applyMs');
     return Atomics.load(c, Ctrl.stopDecided) === 1;
@@ -233,24 +269,21 @@ export class Replica {
   }
 
   /**
-   * out[i] = Σ_j counts[j] · slots[j][i] / total over this worker's slice of [0, size): the
-   * shard means weighted by shard size, added in worker order (the same every run), in float64
-   * (so equal slots, e.g. frozen weights, average to exactly themselves); empty shards skipped.
+   * out[outBase + i] = Σ_j counts[j] · slots[j·size + i] / total for i in [lo, hi): the shard
+   * means weighted by shard size, added in worker order (the same every run), in float64 (so
+   * equal slots, e.g. frozen weights, average to exactly themselves); empty shards skipped.
    */
-  private reduceSlice(slots: Float32Array, out: Float32Array, size: number, counts: number[], total: number): void {
-    if (size === 0) return;
-    const lo = Math.floor((this.k * size) / this.w);
-    const hi = Math.floor(((this.k + 1) * size) / this.w);
+  private reduceSlice(slots: Float32Array, size: number, lo: number, hi: number, counts: number[], total: number, out: Float32Array, outBase: number): void {
     const used = counts.flatMap((count, j) => (count > 0 ? [{ count, base: j * size }] : []));
     if (used.length === 2) {
       const [a, b] = used as [{ count: number; base: number }, { count: number; base: number }];
-      for (let i = lo; i < hi; i++) out[i] = (a.count * slots[a.base + i]! + b.count * slots[b.base + i]!) / total;
+      for (let i = lo; i < hi; i++) out[outBase + i] = (a.count * slots[a.base + i]! + b.count * slots[b.base + i]!) / total;
       return;
     }
     for (let i = lo; i < hi; i++) {
       let sum = 0;
       for (const { count, base } of used) sum += count * slots[base + i]!;
-      out[i] = sum / total;
+      out[outBase + i] = sum / total;
     }
   }
 

@@ -39,7 +39,9 @@ export const Ctrl = {
   events: 17,
   /** Main → workers: the stepsDone count at which the main thread wants to be woken. */
   wakeAt: 18,
-  size: 19,
+  /** The optimizer's step count (Keras's `iterations`) when the last command ended. */
+  optimizerIterations: 19,
+  size: 20,
 } as const;
 
 export const Command = { runEpoch: 1, validate: 2, finish: 3 } as const;
@@ -60,18 +62,24 @@ export interface SharedSizes {
   maxStepsPerEpoch: number;
   /** Floats per worker slot of allReduceSum (0 without synchronized batch norm). */
   reduceSlotSize: number;
+  /** State arrays the optimizer keeps per parameter (Adam: 2, plain SGD: 0). */
+  optimizerSlots: number;
 }
 
 /** What crosses to the workers: plain SharedArrayBuffers (no views, no classes). */
 export interface SharedBuffers {
   sizes: SharedSizes;
   control: SharedArrayBuffer;
-  /** All weights, trainable then non-trainable: initial weights in, trained weights out. */
+  /**
+   * All weights, trainable then non-trainable. With several workers the trainable part is the
+   * one live copy: each worker updates its slice, and replicas on the cpu-like backends compute
+   * with it directly.
+   */
   params: SharedArrayBuffer;
   /** One gradient slot per worker, [workers × trainableSize]. */
   gradients: SharedArrayBuffer;
-  /** The combined gradient, [trainableSize]. */
-  gradientSum: SharedArrayBuffer;
+  /** The optimizer's state, [optimizerSlots × trainableSize] (see optimizer-slots.ts). */
+  optimizerSlots: SharedArrayBuffer;
   /** One slot of non-trainable weights per worker and their average. */
   nonTrainable: SharedArrayBuffer;
   nonTrainableAverage: SharedArrayBuffer;
@@ -95,7 +103,7 @@ export function allocateShared(sizes: SharedSizes): SharedBuffers {
     params: f32(p + q),
     // A single worker applies its own gradients directly: no slots needed.
     gradients: f32(w > 1 ? w * p : 0),
-    gradientSum: f32(w > 1 ? p : 0),
+    optimizerSlots: f32(sizes.optimizerSlots * p),
     nonTrainable: f32(w > 1 ? w * q : 0),
     nonTrainableAverage: f32(w > 1 ? q : 0),
     stats: f64(sizes.maxStepsPerEpoch * w * sizes.statsWidth),
@@ -112,7 +120,7 @@ export class SharedViews {
   readonly control: Int32Array;
   readonly params: Float32Array;
   readonly gradients: Float32Array;
-  readonly gradientSum: Float32Array;
+  readonly optimizerSlots: Float32Array;
   readonly nonTrainable: Float32Array;
   readonly nonTrainableAverage: Float32Array;
   readonly stats: Float64Array;
@@ -127,7 +135,7 @@ export class SharedViews {
     this.control = new Int32Array(buffers.control);
     this.params = new Float32Array(buffers.params);
     this.gradients = new Float32Array(buffers.gradients);
-    this.gradientSum = new Float32Array(buffers.gradientSum);
+    this.optimizerSlots = new Float32Array(buffers.optimizerSlots);
     this.nonTrainable = new Float32Array(buffers.nonTrainable);
     this.nonTrainableAverage = new Float32Array(buffers.nonTrainableAverage);
     this.stats = new Float64Array(buffers.stats);

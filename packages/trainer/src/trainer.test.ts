@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { initializers, layers, resetNames, setBackend, tf, type History, type LayersModel, type Tensor } from '@fnn/core';
+import { initializers, layers, resetNames, setBackend, tf, type History, type LayersModel, type OptimizerState, type Tensor } from '@fnn/core';
 import { Dataset } from '@fnn/data';
 import { classificationData, compiledModel, denseModel, flatWeights, relativeDifference } from '../test-support/fixtures.js';
 import { DataParallelTrainer } from './index.js';
@@ -91,6 +91,28 @@ describe('DataParallelTrainer and the model it trains', () => {
     await trainer.fit(model, data.x, data.y, { epochs: 1, batchSize: 16, seed: 6, verbose: 0 });
     expect(model.compiled!.optimizer.iterations).toBe(8);
     expect(relativeDifference(expected.getWeights(), model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it.each([1, 2])('holds the optimizer state of model.fit at every epoch end (%i worker(s)), so a checkpoint there resumes exactly', async (workers) => {
+    const statesAt = (model: LayersModel, into: OptimizerState[]) => ({ onEpochEnd: () => void into.push(model.compiled!.optimizer.getState()) });
+    const expected = denseModel();
+    const expectedStates: OptimizerState[] = [];
+    await expected.fit(data.x, data.y, { epochs: 3, batchSize: 16, seed: 8, verbose: 0, callbacks: [statesAt(expected, expectedStates)] });
+    const model = denseModel();
+    const states: OptimizerState[] = [];
+    const run = workers === 2 ? trainer : new DataParallelTrainer({ workers, backend: 'wasm' });
+    await run.fit(model, data.x, data.y, { epochs: 3, batchSize: 16, seed: 8, verbose: 0, callbacks: [statesAt(model, states)] });
+    if (run !== trainer) await run.close();
+    expect(states.map((s) => s.iterations)).toEqual([4, 8, 12]);
+    states.forEach((state, epoch) => {
+      const reference = expectedStates[epoch]!;
+      expect(Object.keys(state.slots).sort()).toEqual(Object.keys(reference.slots).sort());
+      for (const [weight, slots] of Object.entries(reference.slots)) {
+        for (const [slot, values] of Object.entries(slots)) {
+          expect(relativeDifference([state.slots[weight]![slot]!], [values])).toBeLessThanOrEqual(TOLERANCE);
+        }
+      }
+    });
   });
 
   it('trains on a Dataset as on the same tensors', async () => {

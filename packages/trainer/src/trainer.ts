@@ -3,7 +3,7 @@ import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import {
   LayersModel, RuntimeError, ValueError, nonFiniteLossError, requireCompiled, runTrainingLoop, serializeCompileArgs,
-  type BackendName, type History, type OptimizerState, type Tensor,
+  type BackendName, type History, type Tensor,
 } from '@fnn/core';
 import type { Dataset } from '@fnn/data';
 import { describeValue } from './errors.js';
@@ -106,8 +106,6 @@ export class DataParallelTrainer {
       backend: this.backend,
       topology: model.toJSON(),
       compileArgs: serializeCompileArgs(compiled),
-      // A second fit (or a resumed run) continues the optimizer as model.fit does, not from fresh moments.
-      ...(compiled.optimizer.iterations > 0 ? { optimizerState: compiled.optimizer.getState() } : {}),
       layout: weightLayout(model),
       logKeys: compiled.logKeys,
       batchSize,
@@ -149,13 +147,13 @@ export class DataParallelTrainer {
         },
         validate: validation === null ? undefined : () => run.validate(),
       });
-      this.useReports(model, await run.finish(), args.collectReplicaWeights === true);
+      this.useReports(await run.finish(), args.collectReplicaWeights === true);
       return history;
     } catch (error) {
       const failure = run.workerFailure;
       const stopped = failure === undefined ? await run.stopAfterError() : { settled: false };
       // Interrupted or stopped by an error on this thread: the model keeps the weights and optimizer state reached.
-      if (stopped.reports) this.useReports(model, stopped.reports, false);
+      if (stopped.reports) this.useReports(stopped.reports, false);
       if (!stopped.settled) await this.destroyPool();
       throw run.workerFailure ?? error;
     } finally {
@@ -164,10 +162,8 @@ export class DataParallelTrainer {
     }
   }
 
-  /** Continues the model's optimizer from worker 0's state; keeps the diagnostics. */
-  private useReports(model: LayersModel, reports: ReplicaReport[], keepWeights: boolean): void {
-    const state = reports[0]?.optimizerState;
-    if (state !== undefined) model.compiled!.optimizer.setState(state as OptimizerState);
+  /** Keeps the diagnostics (the weights and optimizer state reached are in the model already). */
+  private useReports(reports: ReplicaReport[], keepWeights: boolean): void {
     this.replicaWeights = keepWeights ? reports.map((r) => r.weights!) : undefined;
     this.lastFitTimings = reports.map((r) => r.timings);
   }

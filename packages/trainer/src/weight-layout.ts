@@ -46,13 +46,43 @@ export function assertLayoutMatches(model: LayersModel, layout: WeightLayout, ow
 }
 
 /**
- * A view of a tensor's values without copying when the backend allows it (wasm keeps tensors in
- * its heap; the view is valid until the next tf operation), else a copy from dataSync.
+ * A tensor's float32 values without copying where the backend allows it: a view of the wasm heap
+ * (valid until the next tf operation), or the plain array that cpu and native keep (read in
+ * place, so the backend may still recycle it: dataSync would hand it out for good); otherwise
+ * a copy from dataSync.
  */
 export function tensorValues(t: Tensor): Float32Array {
-  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: Tensor) => Float32Array };
-  if (typeof backend.typedArrayFromHeap === 'function' && t.dtype === 'float32') return backend.typedArrayFromHeap(t);
+  const backend = tf.backend() as unknown as {
+    typedArrayFromHeap?: (t: Tensor) => Float32Array;
+    data?: { get(dataId: object): { values?: unknown } | undefined };
+  };
+  if (t.dtype === 'float32') {
+    if (typeof backend.typedArrayFromHeap === 'function') return backend.typedArrayFromHeap(t);
+    const values = backend.data?.get(t.dataId)?.values;
+    if (values instanceof Float32Array && values.length === t.size) return values;
+  }
   return t.dataSync() as Float32Array;
+}
+
+/**
+ * Makes the weights compute with their slots of `source` in place, where the backend keeps a
+ * tensor's array as given (cpu, native): then a write to shared memory is the replica's new
+ * weight, with no copy. Returns false, changing nothing, on backends that copy (wasm, tensorflow).
+ */
+export function aliasWeights(weights: LayerWeight[], slots: WeightSlot[], source: Float32Array): boolean {
+  const probe = source.subarray(0, 0);
+  const backend = tf.backend() as unknown as { data?: { get(dataId: object): { values?: unknown } | undefined } };
+  const t = tf.tensor(probe, [0], 'float32');
+  const keeps = backend.data?.get(t.dataId)?.values === probe;
+  t.dispose();
+  if (!keeps) return false;
+  weights.forEach((w, i) => {
+    const slot = slots[i]!;
+    const t = tf.tensor(source.subarray(slot.offset, slot.offset + slot.size), slot.shape, 'float32');
+    w.write(t);
+    t.dispose();
+  });
+  return true;
 }
 
 /**

@@ -23,11 +23,11 @@ export class Adagrad extends Optimizer {
     this.epsilon = checkNumber(args.epsilon ?? 1e-7, 'epsilon', 'Adagrad', 0);
   }
 
-  protected get slotNames(): readonly string[] {
+  get slotNames(): readonly string[] {
     return ['accumulator'];
   }
 
-  protected override initialSlotValue(): number {
+  override initialSlotValue(): number {
     return this.initialAccumulatorValue;
   }
 

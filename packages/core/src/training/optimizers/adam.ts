@@ -36,7 +36,7 @@ export class Adam extends Optimizer {
     this.epsilon = checkNumber(args.epsilon ?? 1e-7, 'epsilon', 'Adam', 0);
   }
 
-  protected get slotNames(): readonly string[] {
+  get slotNames(): readonly string[] {
     return ['m', 'v'];
   }
 

@@ -68,11 +68,11 @@ export abstract class Optimizer {
     return (this.constructor as typeof Optimizer).className;
   }
 
-  /** Names of the per-weight state arrays (`['m', 'v']` for Adam). */
-  protected abstract get slotNames(): readonly string[];
+  /** Names of the per-weight state arrays (`['m', 'v']` for Adam), the order of every `slots` list. */
+  abstract get slotNames(): readonly string[];
 
   /** Value a slot starts from (Adagrad's accumulator starts at 0.1). */
-  protected initialSlotValue(_slot: string): number {
+  initialSlotValue(_slot: string): number {
     return 0;
   }
 
@@ -124,6 +124,26 @@ export abstract class Optimizer {
       },
       values: (i) => gradients[i]!,
     });
+  }
+
+  /**
+   * The update of step `iteration` (1-based) on plain arrays: `params` in place from `grads`,
+   * reading and writing `slots` (in `slotNames` order). Every optimizer here is element-wise, so
+   * any slice of a flattened parameter vector can be updated on its own, by any thread — how a
+   * data-parallel trainer splits the update between its workers, with the state kept outside.
+   * Neither counts iterations nor touches the optimizer's own state; same bits as `applyGradients`
+   * on the same backend path (native kernels on 'native', JavaScript elsewhere).
+   */
+  updateArrays(params: Float32Array, grads: Float32Array, slots: Float32Array[], iteration: number): void {
+    const owner = `${this.className}.updateArrays`;
+    if (!Number.isInteger(iteration) || iteration < 1) throw new ValueError(`${owner}: expected iteration to be an integer >= 1, but got ${describeValue(iteration)}.`);
+    if (slots.length !== this.slotNames.length) throw new ValueError(`${owner}: expected ${this.slotNames.length} slot arrays (${this.slotNames.join(', ') || 'none'}), but got ${slots.length}.`);
+    for (const [what, array] of [['grads', grads], ...slots.map((s, i) => [`slot ${this.slotNames[i]}`, s] as const)] as const) {
+      if (array.length !== params.length) throw new ValueError(`${owner}: expected ${what} to have ${params.length} values (as params), but got ${array.length}.`);
+    }
+    const native = this.updateNative !== undefined && tf.getBackend() === 'native' ? nativeKernels() : undefined;
+    if (native) this.updateNative!(native, [params], [grads], [slots], iteration);
+    else this.updateValues(params, grads, slots, this.coefficients(iteration), 0);
   }
 
   /**

@@ -245,3 +245,49 @@ describe('getOptimizer and serialization', () => {
     w.dispose();
   });
 });
+
+describe('updateArrays (the update of a flat slice, with the state kept by the caller)', () => {
+  const size = 11;
+  const initial = Array.from({ length: size }, (_, i) => Math.sin(i + 1));
+  const steps = [0, 1, 2].map((s) => Array.from({ length: size }, (_, i) => Math.cos(3 * i + s) / (s + 1)));
+  const cases = [
+    () => new Adam({ learningRate: 0.01 }),
+    () => new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }),
+    () => new RMSprop({ learningRate: 0.01, momentum: 0.5 }),
+    () => new Adagrad({ learningRate: 0.1 }),
+  ];
+
+  for (const backend of ['cpu', 'wasm']) {
+    it.each(cases.map((make) => [make().className, make] as const))(`%s: two halves updated apart equal applyGradients on the whole weight (${backend}, bit for bit)`, async (_name, make) => {
+      await setBackend(backend as 'cpu' | 'wasm');
+      const whole = weightOf(initial);
+      const reference = make();
+      const split = make();
+      const params = Float32Array.from(initial);
+      const slots = split.slotNames.map((name) => new Float32Array(size).fill(split.initialSlotValue(name)));
+      const cut = 4;
+      steps.forEach((g, s) => {
+        const gradient = tf.tensor1d(g);
+        reference.applyGradients([whole], [gradient]);
+        gradient.dispose();
+        const grads = Float32Array.from(g);
+        split.updateArrays(params.subarray(0, cut), grads.subarray(0, cut), slots.map((x) => x.subarray(0, cut)), s + 1);
+        split.updateArrays(params.subarray(cut), grads.subarray(cut), slots.map((x) => x.subarray(cut)), s + 1);
+      });
+      expect(Array.from(params)).toEqual(valuesOf(whole));
+      const state = reference.getState();
+      split.slotNames.forEach((name, k) => expect(Array.from(slots[k]!)).toEqual(Array.from(state.slots.w![name]!)));
+      expect(split.iterations).toBe(0);
+      whole.dispose();
+      await setBackend('wasm');
+    });
+  }
+
+  it('names the argument that does not fit', () => {
+    const opt = new Adam();
+    const p = new Float32Array(3);
+    expect(() => opt.updateArrays(p, new Float32Array(2), [new Float32Array(3), new Float32Array(3)], 1)).toThrow('Adam.updateArrays: expected grads to have 3 values (as params), but got 2.');
+    expect(() => opt.updateArrays(p, p, [p], 1)).toThrow('Adam.updateArrays: expected 2 slot arrays (m, v), but got 1.');
+    expect(() => opt.updateArrays(p, p, [p, p], 0)).toThrow('Adam.updateArrays: expected iteration to be an integer >= 1, but got 0.');
+  });
+});

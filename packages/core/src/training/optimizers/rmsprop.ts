@@ -36,7 +36,7 @@ export class RMSprop extends Optimizer {
     this.centered = args.centered ?? false;
   }
 
-  protected get slotNames(): readonly string[] {
+  get slotNames(): readonly string[] {
     return ['rms', ...(this.momentum > 0 ? ['momentum'] : []), ...(this.centered ? ['mg'] : [])];
   }
 

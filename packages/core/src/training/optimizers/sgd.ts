@@ -28,7 +28,7 @@ export class SGD extends Optimizer {
     this.nesterov = args.nesterov ?? false;
   }
 
-  protected get slotNames(): readonly string[] {
+  get slotNames(): readonly string[] {
     return this.momentum > 0 ? ['momentum'] : [];
   }
 

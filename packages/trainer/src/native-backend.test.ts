@@ -1,0 +1,37 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { setBackend, type LayersModel } from '@fnn/core';
+import { classificationData, denseModel, flatWeights, relativeDifference } from '../test-support/fixtures.js';
+import { DataParallelTrainer } from './index.js';
+
+// On 'native' (as on cpu) the replicas compute with the shared parameters in place, and each
+// worker updates its slice with the native optimizer kernel: the same run as model.fit on native.
+const TOLERANCE = 1e-5;
+
+process.env.FNN_QUIET = '1';
+await setBackend('native');
+
+describe.each([1, 2, 3])('DataParallelTrainer with %i worker(s) on the native backend', (workers) => {
+  const data = classificationData(90);
+  const trainer = new DataParallelTrainer({ workers, backend: 'native' });
+  afterAll(() => trainer.close());
+
+  it('reaches the weights, logs and optimizer state of model.fit on native, with identical replicas', async () => {
+    const args = { epochs: 3, batchSize: 20, seed: 17, shuffle: true, verbose: 0 as const };
+    const expected: LayersModel = denseModel();
+    const expectedHistory = await expected.fit(data.x, data.y, args);
+    const model = denseModel();
+    const history = await trainer.fit(model, data.x, data.y, { ...args, collectReplicaWeights: true });
+    expect(trainer.lastFitTimings?.every((t) => t.steps === 15)).toBe(true);
+    expect(relativeDifference(expected.getWeights(), model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
+    history.history.loss!.forEach((loss, i) => expect(Math.abs(loss - expectedHistory.history.loss![i]!)).toBeLessThanOrEqual(TOLERANCE));
+    const state = model.compiled!.optimizer.getState();
+    const reference = expected.compiled!.optimizer.getState();
+    expect(state.iterations).toBe(reference.iterations);
+    for (const [weight, slots] of Object.entries(reference.slots)) {
+      expect(relativeDifference([state.slots[weight]!.m!, state.slots[weight]!.v!], [slots.m!, slots.v!])).toBeLessThanOrEqual(TOLERANCE);
+    }
+    const replicas = trainer.replicaWeights!;
+    replicas.forEach((weights) => expect(weights).toEqual(replicas[0]));
+    expect(relativeDifference([replicas[0]!], [flatWeights(model)])).toBe(0);
+  });
+});
