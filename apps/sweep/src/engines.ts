@@ -41,8 +41,10 @@ function logValue(text: string, key: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-function weightsOf(model: LayersModel): Checkpoint['weights'] {
-  return model.weights.map((w) => ({ name: w.name, shape: [...w.shape], values: w.read().dataSync() as Float32Array }));
+/** What a checkpoint keeps at an epoch's end: every weight and the optimizer state (Adam's moments, step count). */
+function snapshotOf(model: LayersModel): { weights: Checkpoint['weights']; optimizer: OptimizerState } {
+  const weights = model.weights.map((w) => ({ name: w.name, shape: [...w.shape], values: w.read().dataSync() as Float32Array }));
+  return { weights, optimizer: model.compiled!.optimizer.getState() };
 }
 
 function restoreInto(model: LayersModel, checkpoint: Checkpoint): void {
@@ -87,10 +89,7 @@ export class InProcessEngine implements FitEngine {
     }
   }
 
-  snapshot(model: LayersModel): { weights: Checkpoint['weights']; optimizer: OptimizerState } {
-    return { weights: weightsOf(model), optimizer: model.compiled!.optimizer.getState() };
-  }
-
+  snapshot = snapshotOf;
   restore = restoreInto;
 
   async close(): Promise<void> {}
@@ -127,15 +126,8 @@ export class TrainerEngine implements FitEngine {
     });
   }
 
-  /**
-   * The trainer copies the weights into the model before each epoch's end callbacks, but the
-   * optimizer state (Adam's moments) lives in the workers until fit returns, so a checkpoint
-   * taken mid-fit has the weights and no optimizer state.
-   */
-  snapshot(model: LayersModel): { weights: Checkpoint['weights']; optimizer: null } {
-    return { weights: weightsOf(model), optimizer: null };
-  }
-
+  /** The trainer puts the weights and optimizer state into the model before each epoch's end callbacks. */
+  snapshot = snapshotOf;
   restore = restoreInto;
 
   async close(): Promise<void> {
