@@ -2,6 +2,7 @@ import { Packr } from 'msgpackr';
 import type { DatasetTransferable } from '@fnn/data';
 import type { BackendName } from '@fnn/core';
 import type { SharedBuffers } from './shared-memory.js';
+import type { SampleLayout } from './sample-layout.js';
 import type { WeightLayout } from './weight-layout.js';
 
 /**
@@ -35,6 +36,8 @@ export interface ReplicaSpec {
   /** `serializeCompileArgs(model.compiled)`. */
   compileArgs: unknown;
   layout: WeightLayout;
+  /** How a Dataset row splits into the model's inputs and targets. */
+  sampleLayout: SampleLayout;
   /** Log keys of the compiled model: `loss`, then the metrics; also the order of the stats columns. */
   logKeys: string[];
   batchSize: number;

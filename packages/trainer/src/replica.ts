@@ -1,12 +1,13 @@
 import {
   computeGradients, computeLossAndMetrics, mixSeeds, modelFromJSON, readLogs, SeededRandom, stepSeed, tf,
-  type CallContext, type LayersModel, type LayerWeight, type Optimizer, type SerializedCompileArgs,
+  type CallContext, type LayersModel, type LayerWeight, type Optimizer, type SerializedCompileArgs, type Tensor,
 } from '@fnn/core';
 import { Dataset, permutation, shardRanges } from '@fnn/data';
 import { AllReduce } from './all-reduce.js';
 import { Barrier, waitWhileEqual } from './barrier.js';
 import type { ReplicaReport, ReplicaSpec, ReplicaTask, ReplicaTimings } from './messages.js';
 import { readOptimizerState, slotViews, writeOptimizerState } from './optimizer-slots.js';
+import { sizeOfShape, splitColumns } from './sample-layout.js';
 import { Command, Ctrl, type SharedViews } from './shared-memory.js';
 import { aliasWeights, assertLayoutMatches, copyWeightsIn, copyWeightsOut, tensorValues } from './weight-layout.js';
 
@@ -42,6 +43,8 @@ export class Replica {
   private iterations: number;
   private readonly x: Float32Array;
   private readonly y: Float32Array;
+  private readonly splitX: Float32Array[];
+  private readonly splitY: Float32Array[];
   private stepsRun = 0;
   private identity: Uint32Array | undefined;
   private readonly timings: ReplicaTimings = { steps: 0, computeMs: 0, exchangeMs: 0, waitMs: 0, applyMs: 0 };
@@ -85,6 +88,10 @@ export class Replica {
     const rows = Math.ceil(spec.batchSize / this.w);
     this.x = new Float32Array(rows * this.train.featureSize);
     this.y = new Float32Array(rows * this.train.labelSize);
+    // Several inputs or targets: one buffer each for the split rows (validation takes whole batches).
+    const scratch = (shapes: number[][]) => (shapes.length > 1 ? shapes.map((shape) => new Float32Array(spec.batchSize * sizeOfShape(shape))) : []);
+    this.splitX = scratch(spec.sampleLayout.inputs);
+    this.splitY = scratch(spec.sampleLayout.outputs);
   }
 
   /** Signals readiness, then runs the main thread's commands until `finish`. */
@@ -197,9 +204,8 @@ export class Replica {
       const context: CallContext = { training: true, random: new SeededRandom(w === 1 ? seed : mixSeeds(seed, k)) };
       if (this.allReduce) Object.assign(context, { allReduceSum: this.allReduce.sum, syncBatchNorm: true });
       tf.tidy(() => {
-        const x = tf.tensor(this.x.subarray(0, rows * this.train.featureSize), [rows, ...this.train.featureShape], 'float32');
-        const y = tf.tensor(this.y.subarray(0, rows * this.train.labelSize), [rows, ...this.train.labelShape], 'float32');
-        const { loss, metrics, gradients } = computeGradients(this.model, [x], [y], context);
+        const { xs, ys } = this.tensorsOf(this.x, this.y, rows);
+        const { loss, metrics, gradients } = computeGradients(this.model, xs, ys, context);
         const logs = readLogs(compiled, { loss, ...metrics });
         this.spec.logKeys.forEach((key, i) => (shared.stats[at + i] = logs[key]!));
         const before = performance.now();
@@ -305,15 +311,24 @@ export class Replica {
       const n = part.length;
       data.gatherInto(part, x, y);
       const logs = tf.tidy(() => {
-        const xs = tf.tensor(x.subarray(0, n * data.featureSize), [n, ...data.featureShape], 'float32');
-        const ys = tf.tensor(y.subarray(0, n * data.labelSize), [n, ...data.labelShape], 'float32');
-        return readLogs(compiled, computeLossAndMetrics(this.model, [xs], [ys], context));
+        const { xs, ys } = this.tensorsOf(x, y, n);
+        return readLogs(compiled, computeLossAndMetrics(this.model, xs, ys, context));
       });
       keys.forEach((key, i) => (sums[i]! += n * logs[key]!));
     }
     const at = this.k * (keys.length + 1);
     this.shared.validationStats.set(sums, at);
     this.shared.validationStats[at + keys.length] = indices.length;
+  }
+
+  /** The model's input and target tensors for `rows` gathered rows (inside a tidy). */
+  private tensorsOf(x: Float32Array, y: Float32Array, rows: number): { xs: Tensor[]; ys: Tensor[] } {
+    const { inputs, outputs } = this.spec.sampleLayout;
+    const make = (parts: Float32Array[], shapes: number[][]) => parts.map((values, i) => tf.tensor(values, [rows, ...shapes[i]!], 'float32'));
+    return {
+      xs: make(splitColumns(x, rows, inputs, this.splitX), inputs),
+      ys: make(splitColumns(y, rows, outputs, this.splitY), outputs),
+    };
   }
 
   private maybeFail(): void {

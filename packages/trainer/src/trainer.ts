@@ -77,29 +77,30 @@ export class DataParallelTrainer {
   }
 
   /**
-   * Trains `model` on `x`/`y` (tensors, converted once to shared memory) or on a Dataset `x`,
-   * as `model.fit` does, and returns the same History. Rejects with WorkerFailedError when a
+   * Trains `model` on `x`/`y` (tensors, one per input and output as for model.fit, converted
+   * once to shared memory) or on a Dataset `x`, as `model.fit` does, and returns the same History. Rejects with WorkerFailedError when a
    * worker fails (all threads are then shut down) and with TrainingInterruptedError on SIGINT.
    */
-  async fit(model: LayersModel, x: Tensor | Dataset, y?: Tensor, args: DataParallelFitArgs = {}): Promise<History> {
+  async fit(model: LayersModel, x: Tensor | Tensor[] | Dataset, y?: Tensor | Tensor[], args: DataParallelFitArgs = {}): Promise<History> {
     const owner = 'DataParallelTrainer.fit';
     if (this.closed) throw new RuntimeError(`${owner}: the trainer is closed; create a new DataParallelTrainer.`);
     if (this.running) throw new RuntimeError(`${owner}: another fit is still running on this trainer; await it first.`);
     if (!(model instanceof LayersModel)) throw new ValueError(`${owner}: expected an @fnn/core model, but got ${describeValue(model)}.`);
     const compiled = requireCompiled(model, owner);
-    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-      throw new ValueError(`${owner}: only models with one input and one output can be trained data-parallel, but model ${model.name} has ${model.inputs.length} input(s) and ${model.outputs.length} output(s).`);
-    }
     const { epochs, batchSize, initialEpoch, verbose, seed, shuffle, callbacks } = resolveFitArgs(args, owner);
     const fault = args.faultInjection;
     if (fault !== undefined && !(Number.isInteger(fault.worker) && fault.worker >= 0 && fault.worker < this.workers)) {
       throw new ValueError(`${owner}: expected faultInjection.worker in [0, ${this.workers - 1}], but got ${describeValue(fault.worker)}.`);
     }
-    const train = toSharedDataset(model, compiled, x, y, 'x', owner);
+    const { dataset: train, layout: sampleLayout } = toSharedDataset(model, compiled, x, y, 'x', owner);
     let validation: Dataset | null = null;
     if (args.validationData !== undefined) {
       const v = args.validationData;
-      validation = Array.isArray(v) ? toSharedDataset(model, compiled, v[0], v[1], 'validationData', owner) : toSharedDataset(model, compiled, v, undefined, 'validationData', owner);
+      const shared = Array.isArray(v) ? toSharedDataset(model, compiled, v[0], v[1], 'validationData', owner) : toSharedDataset(model, compiled, v, undefined, 'validationData', owner);
+      if (JSON.stringify(shared.layout) !== JSON.stringify(sampleLayout)) {
+        throw new ValueError(`${owner}: expected validationData samples shaped as x's (inputs ${JSON.stringify(sampleLayout.inputs)}, targets ${JSON.stringify(sampleLayout.outputs)}), but got inputs ${JSON.stringify(shared.layout.inputs)}, targets ${JSON.stringify(shared.layout.outputs)}.`);
+      }
+      validation = shared.dataset;
     }
     const spec: ReplicaSpec = {
       workers: this.workers,
@@ -107,6 +108,7 @@ export class DataParallelTrainer {
       topology: model.toJSON(),
       compileArgs: serializeCompileArgs(compiled),
       layout: weightLayout(model),
+      sampleLayout,
       logKeys: compiled.logKeys,
       batchSize,
       shuffle,

@@ -1,35 +1,58 @@
 import { checkData, ValueError, formatShape, type CompiledState, type LayersModel, type Tensor } from '@fnn/core';
 import { Dataset } from '@fnn/data';
+import { packColumns, sizeOfShape, type SampleLayout } from './sample-layout.js';
 
-// Tensors are immutable: the same pair converts to the same shared Dataset, once.
-const converted = new WeakMap<Tensor, { y: Tensor; dataset: Dataset }>();
+// Tensors are immutable: the same tensors convert to the same shared Dataset, once.
+const converted = new WeakMap<Tensor, { x: Tensor[]; y: Tensor[]; dataset: Dataset }>();
+
+/** Training (or validation) data in shared memory, and how its rows split into the model's inputs and targets. */
+export interface SharedTrainingData {
+  dataset: Dataset;
+  layout: SampleLayout;
+}
 
 /**
- * The training (or validation) data as a Dataset in shared memory: a Dataset as given, or
- * tensors `x` and `y` copied once into SharedArrayBuffers. Checks it against the model's single
- * input and output.
+ * The training (or validation) data as a Dataset in shared memory: a Dataset as given (models
+ * with one input and one output), or tensors `x` and `y` (one per input and output, as
+ * model.fit takes them) copied once into SharedArrayBuffers, several inputs side by side in
+ * each row. Checks it against the model's inputs and outputs.
  */
-export function toSharedDataset(model: LayersModel, compiled: CompiledState, x: Tensor | Dataset, y: Tensor | undefined, what: string, owner: string): Dataset {
+export function toSharedDataset(model: LayersModel, compiled: CompiledState, x: Tensor | Tensor[] | Dataset, y: Tensor | Tensor[] | undefined, what: string, owner: string): SharedTrainingData {
   if (x instanceof Dataset) {
-    if (y !== undefined) throw new ValueError(`${owner}: ${what} is a Dataset, which holds its labels; expected no separate y, but got one with shape ${formatShape(y.shape)}.`);
+    if (y !== undefined) throw new ValueError(`${owner}: ${what} is a Dataset, which holds its labels; expected no separate y, but got ${Array.isArray(y) ? `${y.length} tensors` : `one with shape ${formatShape(y.shape)}`}.`);
+    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+      throw new ValueError(`${owner}: a Dataset holds one feature array and one label array, but model ${model.name} has ${model.inputs.length} input(s) and ${model.outputs.length} output(s); pass ${what} as tensors, one per input and output, as to model.fit.`);
+    }
     checkShape(model.inputs[0]!.shape, x.featureShape, `${what} features`, owner);
     checkShape(model.outputs[0]!.shape, x.labelShape, `${what} labels`, owner);
     if (x.size === 0) throw new ValueError(`${owner}: ${what} holds no samples.`);
-    return x;
+    return { dataset: x, layout: { inputs: [[...x.featureShape]], outputs: [[...x.labelShape]] } };
   }
-  if (y === undefined) throw new ValueError(`${owner}: expected ${what} labels y (a tensor) with x given as a tensor, but got undefined.`);
-  checkData(model, [x], [y], owner, compiled);
-  if (x.shape[0] === 0) throw new ValueError(`${owner}: ${what} holds no samples.`);
-  const cached = converted.get(x);
-  if (cached !== undefined && cached.y === y) return cached.dataset;
+  if (y === undefined) throw new ValueError(`${owner}: expected ${what} labels y (tensors) with x given as tensors, but got undefined.`);
+  const xs = Array.isArray(x) ? x : [x];
+  const ys = Array.isArray(y) ? y : [y];
+  const n = checkData(model, xs, ys, owner, compiled);
+  if (n === 0) throw new ValueError(`${owner}: ${what} holds no samples.`);
+  const layout: SampleLayout = { inputs: xs.map((t) => t.shape.slice(1)), outputs: ys.map((t) => t.shape.slice(1)) };
+  const cached = converted.get(xs[0]!);
+  if (cached !== undefined && sameList(cached.x, xs) && sameList(cached.y, ys)) return { dataset: cached.dataset, layout };
+  const values = (list: Tensor[]) => list.map((t) => t.dataSync() as Float32Array);
   const dataset = Dataset.fromArrays({
-    x: x.dataSync() as Float32Array,
-    y: y.dataSync() as Float32Array,
-    featureShape: x.shape.slice(1),
-    labelShape: y.shape.slice(1),
+    x: xs.length === 1 ? values(xs)[0]! : packColumns(values(xs), layout.inputs, n),
+    y: ys.length === 1 ? values(ys)[0]! : packColumns(values(ys), layout.outputs, n),
+    featureShape: xs.length === 1 ? layout.inputs[0]! : [width(layout.inputs)],
+    labelShape: ys.length === 1 ? layout.outputs[0]! : [width(layout.outputs)],
   });
-  converted.set(x, { y, dataset });
-  return dataset;
+  converted.set(xs[0]!, { x: xs, y: ys, dataset });
+  return { dataset, layout };
+}
+
+function width(shapes: number[][]): number {
+  return shapes.reduce((sum, shape) => sum + sizeOfShape(shape), 0);
+}
+
+function sameList(a: Tensor[], b: Tensor[]): boolean {
+  return a.length === b.length && a.every((t, i) => t === b[i]);
 }
 
 function checkShape(modelShape: (number | null)[], sampleShape: readonly number[], what: string, owner: string): void {
