@@ -279,6 +279,39 @@ Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), state);
 }
 
+// denseBackward(x, y, dy, w, dw, db, dx, rows, inDim, units, activation): a Dense layer's whole
+// backward pass in one call. dz = activation'·dy goes to scratch (dy itself when linear), then
+// dw = xᵀ·dz, db = Σ_rows dz and dx = dz·wᵀ (db and dx may be null), each through the same
+// kernel the separate ops use, so the bits are theirs.
+Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
+  const float* x = F32(info[0]);
+  const float* y = F32(info[1]);
+  const float* dy = F32(info[2]);
+  const float* w = F32(info[3]);
+  float* dw = F32(info[4]);
+  float* db = F32(info[5]);
+  float* dx = F32(info[6]);
+  const int64_t rows = Int(info[7]), in = Int(info[8]), units = Int(info[9]);
+  const int act = static_cast<int>(Int(info[10]));
+  const float* dz = dy;
+  if (act != fnn::kLinear) {
+    float* scratch = fnn_scratch(3, static_cast<size_t>(rows * units));
+    K().activation_backward(act, dy, y, scratch, rows, units);
+    dz = scratch;
+  }
+  K().gemm(in, units, rows, x, 1, in, dz, units, 1, dw, units, nullptr, fnn::kLinear);
+  if (db) K().sum_rows(dz, db, rows, units);
+  if (dx) K().gemm(rows, in, units, dz, units, 1, w, 1, units, dx, in, nullptr, fnn::kLinear);
+  return info.Env().Undefined();
+}
+
+// categoricalCrossentropy(t, p, grad, rows, cols, lo, hi, negInvRows) → the mean loss; grad may be null.
+Napi::Value CategoricalCrossentropy(const Napi::CallbackInfo& info) {
+  const float loss = K().categorical_crossentropy(F32(info[0]), F32(info[1]), F32(info[2]), Int(info[3]), Int(info[4]),
+                                                  Flt(info[5]), Flt(info[6]), Flt(info[7]));
+  return Napi::Number::New(info.Env(), loss);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["isa"] = Napi::Function::New(env, Isa);
   exports["gemm"] = Napi::Function::New(env, Gemm);
@@ -302,6 +335,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["im2col"] = Napi::Function::New(env, Im2col);
   exports["col2im"] = Napi::Function::New(env, Col2im);
   exports["dropoutMask"] = Napi::Function::New(env, DropoutMask);
+  exports["denseBackward"] = Napi::Function::New(env, DenseBackward);
+  exports["categoricalCrossentropy"] = Napi::Function::New(env, CategoricalCrossentropy);
   return exports;
 }
 

@@ -14,7 +14,7 @@ enum UnaryOp : int {
 // How the second operand of a binary op is laid out relative to the output [outer, inner]:
 // same shape, a scalar, a row vector repeated over outer (bias), or a column (one per row).
 enum Broadcast : int { kSame = 0, kScalarB, kScalarA, kRowB, kRowA, kColB, kColA };
-enum Activation : int { kLinear = 0, kActRelu = 1 };
+enum Activation : int { kLinear = 0, kActRelu = 1, kActSoftmax = 2 };
 
 struct KernelTable {
   const char* isa;
@@ -54,6 +54,13 @@ struct KernelTable {
   void (*max_pool_grad)(const float* dy, const float* x, float* dx, int64_t batch, int64_t h, int64_t w, int64_t c,
                         int64_t oh, int64_t ow, int64_t fh, int64_t fw, int64_t sh, int64_t sw, int64_t pad_top,
                         int64_t pad_left);
+  // A Dense layer's dz from its output y and upstream dy ([rows, cols]): linear copies dy, relu is
+  // dy·step(y), softmax is y·(dy − Σ_row dy·y): the roundings of the separate ops, fused.
+  void (*activation_backward)(int activation, const float* dy, const float* y, float* dz, int64_t rows, int64_t cols);
+  // Keras categorical cross-entropy of probabilities p against targets t ([rows, cols]), with the
+  // roundings of its composite ops: returns the mean loss, and writes d(loss)/dp into grad if non-null.
+  float (*categorical_crossentropy)(const float* t, const float* p, float* grad, int64_t rows, int64_t cols, float lo,
+                                    float hi, float neg_inv_rows);
 };
 
 extern const KernelTable kTableAvx512;

@@ -423,6 +423,63 @@ void transpose(const float* x, float* out, int64_t batch, int64_t rows, int64_t 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Training-step fusions: each does what a chain of the ops above does, with the same roundings
+// (float products, double row sums), in one pass instead of one kernel launch per op.
+
+void activation_backward(int act, const float* dy, const float* y, float* dz, int64_t rows, int64_t cols) {
+  const int64_t n = rows * cols;
+  if (act == fnn::kActRelu) {
+    for (int64_t i = 0; i < n; ++i) {
+      const float s = y[i] != y[i] ? y[i] : (y[i] > 0.0f ? 1.0f : 0.0f);
+      dz[i] = dy[i] * s;
+    }
+  } else if (act == fnn::kActSoftmax) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* dr = dy + r * cols;
+      const float* yr = y + r * cols;
+      float* zr = dz + r * cols;
+      double sum = 0.0;
+      for (int64_t j = 0; j < cols; ++j) sum += dr[j] * yr[j];
+      const float s = static_cast<float>(sum);
+      for (int64_t j = 0; j < cols; ++j) zr[j] = yr[j] * (dr[j] - s);
+    }
+  } else {
+    for (int64_t i = 0; i < n; ++i) dz[i] = dy[i];
+  }
+}
+
+// losses.ts: sum = Σ p; q = p / sum; c = min(max(q, lo), hi); loss = Σ t·log c · (−1/rows);
+// dq = t / c · ((q == c) · (−1/rows)); dp = (dq − Σ dq·q) / sum.
+float categorical_crossentropy(const float* t, const float* p, float* grad, int64_t rows, int64_t cols, float lo,
+                               float hi, float neg_inv_rows) {
+  double total = 0.0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* tr = t + r * cols;
+    const float* pr = p + r * cols;
+    double row_sum = 0.0;
+    for (int64_t j = 0; j < cols; ++j) row_sum += pr[j];
+    const float sum = static_cast<float>(row_sum);
+    double dq_dot_q = 0.0;
+    for (int64_t j = 0; j < cols; ++j) {
+      const float q = pr[j] / sum;
+      const float c = apply_binary<fnn::kMin>(apply_binary<fnn::kMax>(q, lo), hi);
+      total += tr[j] * __builtin_logf(c);
+      if (grad) {
+        const float dq = (tr[j] / c) * ((q == c ? 1.0f : 0.0f) * neg_inv_rows);
+        grad[r * cols + j] = dq;
+        dq_dot_q += dq * q;
+      }
+    }
+    if (grad) {
+      const float s = static_cast<float>(dq_dot_q);
+      float* gr = grad + r * cols;
+      for (int64_t j = 0; j < cols; ++j) gr[j] = (gr[j] - s) / sum;
+    }
+  }
+  return static_cast<float>(total) * neg_inv_rows;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Optimizer updates (Keras formulas), one pass over each parameter.
 
 void adam(float* p, const float* g, float* m, float* v, int64_t n, float lr_t, float beta1, float beta2, float c1,
@@ -600,6 +657,6 @@ namespace fnn {
 extern const KernelTable FNN_TABLE = {
     FNN_ISA_NAME, gemm,    binary,    compare, unary, select,          softmax,
     sum_rows,     reduce_cols, argmax_cols, transpose, adam, sgd, rmsprop, batchnorm, batchnorm_train,
-    batchnorm_backward, max_pool, max_pool_grad,
+    batchnorm_backward, max_pool, max_pool_grad, activation_backward, categorical_crossentropy,
 };
 }  // namespace fnn

@@ -36,6 +36,10 @@ export interface NativeAddon {
   im2col(x: Float32Array, cols: Float32Array, dims: number[]): void;
   col2im(cols: Float32Array, dx: Float32Array, dims: number[]): void;
   dropoutMask(out: Float32Array, threshold: number, scale: number, seed: number): number;
+  denseBackward(x: Float32Array, y: Float32Array, dy: Float32Array, w: Float32Array, dw: Float32Array,
+    db: Float32Array | null, dx: Float32Array | null, rows: number, inDim: number, units: number, activation: number): void;
+  categoricalCrossentropy(t: Float32Array, p: Float32Array, grad: Float32Array | null, rows: number, cols: number,
+    lo: number, hi: number, negInvRows: number): number;
 }
 
 // Op codes shared with native/kernels.h.
@@ -45,7 +49,7 @@ export const UnaryOp = {
   relu: 0, step: 1, exp: 2, log: 3, neg: 4, sqrt: 5, square: 6, sigmoid: 7, tanh: 8, rsqrt: 9, abs: 10, reciprocal: 11, relu6: 12,
 } as const;
 export const Broadcast = { same: 0, scalarB: 1, scalarA: 2, rowB: 3, rowA: 4, colB: 5, colA: 6 } as const;
-export const Activation = { linear: 0, relu: 1 } as const;
+export const Activation = { linear: 0, relu: 1, softmax: 2 } as const;
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const addonPath = join(packageRoot, 'build', 'Release', 'fnn_kernels.node');

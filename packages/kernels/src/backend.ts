@@ -5,6 +5,9 @@ import { loadAddon } from './addon.js';
 import { markEscaped, releaseFloat32 } from './buffer-pool.js';
 import { batchNormKernels } from './kernels/batchnorm.js';
 import { convKernels } from './kernels/conv.js';
+import { crossentropyKernels } from './kernels/crossentropy.js';
+import { denseKernels } from './kernels/dense.js';
+import { dropoutKernels } from './kernels/dropout.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { gatherKernels, layoutKernels } from './kernels/layout.js';
 import { matMulKernels } from './kernels/matmul.js';
@@ -49,6 +52,7 @@ let cachedOverrides: KernelConfig[] | undefined;
 function overrides(): KernelConfig[] {
   cachedOverrides ??= [
     ...matMulKernels, ...elementwiseKernels, ...reduceKernels, ...layoutKernels, ...gatherKernels, ...batchNormKernels, ...convKernels,
+    ...denseKernels, ...dropoutKernels, ...crossentropyKernels,
   ];
   return cachedOverrides;
 }

@@ -3,6 +3,7 @@ import { ValueError } from '../errors.js';
 import { assertPositiveInt, formatShape, type Shape } from '../shape.js';
 import { getActivation, type Activation, type ActivationName } from '../activations.js';
 import { matMul } from '../engine/matmul.js';
+import { FUSED, hasFused, runFused } from '../engine/fused.js';
 import type { CallContext } from '../engine/context.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { Layer, type CallResult, type LayerArgs, type LayerGradients } from './layer.js';
@@ -27,6 +28,9 @@ interface DenseSaved {
   z: Tensor;
   y: Tensor;
 }
+
+/** Activations the fused Dense kernels apply themselves (the others run as ops around them). */
+const FUSED_ACTIVATIONS = new Set<string>(['linear', 'relu', 'softmax']);
 
 /** `activation(x · kernel + bias)` over the last axis. */
 export class Dense extends Layer {
@@ -68,10 +72,16 @@ export class Dense extends Layer {
     const x = input.rank === 2 ? input : tf.reshape(input, [-1, input.shape[input.rank - 1]!]);
     const kernel = this.kernel!.read();
     const bias = this.bias?.read();
-    // relu and linear fuse into one matmul kernel; relu's gradient needs only the output.
     let z: Tensor;
     let y: Tensor;
-    if (this.activation.name === 'relu' || this.activation.name === 'linear') {
+    if (hasFused(FUSED.dense) && x.dtype === 'float32') {
+      // One launch; the fused backward needs only y for these activations, z otherwise.
+      const fused = FUSED_ACTIVATIONS.has(this.activation.name);
+      const operands: Record<string, Tensor> = bias ? { x, kernel, bias } : { x, kernel };
+      z = runFused(FUSED.dense, operands, { activation: fused ? this.activation.name : 'linear' })[0]!;
+      y = fused ? z : this.activation.forward(z);
+    } else if (this.activation.name === 'relu' || this.activation.name === 'linear') {
+      // relu and linear fuse into one matmul kernel; relu's gradient needs only the output.
       y = tf.fused.matMul({ a: x as tf.Tensor2D, b: kernel as tf.Tensor2D, ...(bias ? { bias } : {}), activation: this.activation.name });
       z = y;
     } else {
@@ -85,13 +95,24 @@ export class Dense extends Layer {
   backward(dy: Tensor, saved: unknown, _context: CallContext, needsInputGradients: boolean): LayerGradients {
     const { x, z, y } = saved as DenseSaved;
     const dy2d = dy.rank === 2 ? dy : tf.reshape(dy, [-1, this.units]);
-    const dz = this.activation.backward(dy2d, z, y);
-    const weights = [matMul(x, dz, true, false)];
-    if (this.useBias) weights.push(tf.sum(dz, 0));
+    let weights: Tensor[];
+    let dx: Tensor | undefined;
+    if (hasFused(FUSED.denseBackward) && x.dtype === 'float32' && dy2d.dtype === 'float32') {
+      const fused = FUSED_ACTIVATIONS.has(this.activation.name);
+      const outs = runFused(FUSED.denseBackward,
+        { x, y, dy: fused ? dy2d : this.activation.backward(dy2d, z, y), kernel: this.kernel!.read() },
+        { activation: fused ? this.activation.name : 'linear', useBias: this.useBias, needsDx: needsInputGradients });
+      weights = outs.slice(0, this.useBias ? 2 : 1);
+      dx = outs[weights.length];
+    } else {
+      const dz = this.activation.backward(dy2d, z, y);
+      weights = [matMul(x, dz, true, false)];
+      if (this.useBias) weights.push(tf.sum(dz, 0));
+      if (needsInputGradients) dx = matMul(dz, this.kernel!.read(), false, true);
+    }
     if (!needsInputGradients) return { inputs: [], weights };
-    const dx = matMul(dz, this.kernel!.read(), false, true);
     const inputShape = [...dy.shape.slice(0, -1), x.shape[1]!];
-    return { inputs: [dy.rank === 2 ? dx : tf.reshape(dx, inputShape)], weights };
+    return { inputs: [dy.rank === 2 ? dx! : tf.reshape(dx!, inputShape)], weights };
   }
 
   override getConfig(): Record<string, unknown> {

@@ -4,6 +4,7 @@ import type { Shape } from '../shape.js';
 import { SeededRandom } from '../random.js';
 import { nativeKernels } from '../backend.js';
 import type { CallContext } from '../engine/context.js';
+import { FUSED, hasFused, runFused } from '../engine/fused.js';
 import { Layer, type CallResult, type LayerArgs, type LayerGradients } from './layer.js';
 
 export interface DropoutArgs extends LayerArgs {
@@ -65,7 +66,13 @@ export class Dropout extends Layer {
   call(inputs: Tensor[], context: CallContext): CallResult {
     const x = inputs[0]!;
     if (!context.training || this.rate === 0) return { output: x, saved: null };
-    const mask = this.drawMask(this.maskShape(x.shape), this.ownRandom ?? context.random);
+    const random = this.ownRandom ?? context.random;
+    if (this.noiseShape === undefined && x.dtype === 'float32' && hasFused(FUSED.dropout)) {
+      // Mask and product in one launch; the same mask as drawMask's.
+      const [output, mask] = runFused(FUSED.dropout, { x }, { rate: this.rate, seed: random.nextUint32() });
+      return { output: output!, saved: mask! };
+    }
+    const mask = this.drawMask(this.maskShape(x.shape), random);
     return { output: tf.mul(x, mask), saved: mask };
   }
 

@@ -1,6 +1,7 @@
 import { tf, type Tensor } from '../tf.js';
 import { ValueError, describeValue } from '../errors.js';
 import { formatShape } from '../shape.js';
+import { FUSED, hasFused, runFused } from '../engine/fused.js';
 
 /** Keras 2's fuzz factor: probabilities are clipped to [EPSILON, 1 - EPSILON] before the log. */
 export const EPSILON = 1e-7;
@@ -39,13 +40,24 @@ function crossentropyParts(yTrue: Tensor, yPred: Tensor) {
   return { sum, q, clipped };
 }
 
+/** The fused kernel's [value, gradient?] when the backend has it and the operands suit it, else null. */
+function fusedCrossentropy(yTrue: Tensor, yPred: Tensor, gradient: boolean): Tensor[] | null {
+  if (yPred.dtype !== 'float32' || yTrue.dtype !== 'float32' || yPred.rank === 0) return null;
+  if (!tf.util.arraysEqual(yTrue.shape, yPred.shape) || !hasFused(FUSED.categoricalCrossentropy)) return null;
+  return runFused(FUSED.categoricalCrossentropy, { yTrue, yPred }, { epsilon: EPSILON, gradient });
+}
+
 const categoricalCrossentropy: Loss = {
   name: 'categorical_crossentropy',
   value(yTrue, yPred) {
+    const fused = fusedCrossentropy(yTrue, yPred, false);
+    if (fused) return fused[0]!;
     const { clipped } = crossentropyParts(yTrue, yPred);
     return tf.mul(tf.sum(tf.mul(yTrue, tf.log(clipped))), -1 / batchOf(yPred));
   },
   valueAndGradient(yTrue, yPred) {
+    const fused = fusedCrossentropy(yTrue, yPred, true);
+    if (fused) return { value: fused[0]!, gradient: fused[1]! };
     const { sum, q, clipped } = crossentropyParts(yTrue, yPred);
     const n = batchOf(yPred);
     const value = tf.mul(tf.sum(tf.mul(yTrue, tf.log(clipped))), -1 / n);

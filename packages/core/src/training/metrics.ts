@@ -1,6 +1,7 @@
 import { tf, type Tensor } from '../tf.js';
 import { ValueError, describeValue } from '../errors.js';
 import { getLoss, LOSS_NAMES, type Loss } from './losses.js';
+import { FUSED, hasFused, runFused } from '../engine/fused.js';
 
 /** A metric: the mean over the batch of a per-sample value, as a scalar. */
 export interface Metric {
@@ -11,7 +12,12 @@ export interface Metric {
 
 const categoricalAccuracy: Metric = {
   name: 'categorical_accuracy',
-  compute: (yTrue, yPred) => tf.mean(tf.cast(tf.equal(tf.argMax(yTrue, -1), tf.argMax(yPred, -1)), 'float32')),
+  compute: (yTrue, yPred) => {
+    if (yTrue.dtype === 'float32' && yPred.dtype === 'float32' && yPred.rank > 0 && tf.util.arraysEqual(yTrue.shape, yPred.shape) && hasFused(FUSED.categoricalAccuracy)) {
+      return runFused(FUSED.categoricalAccuracy, { yTrue, yPred })[0]!;
+    }
+    return tf.mean(tf.cast(tf.equal(tf.argMax(yTrue, -1), tf.argMax(yPred, -1)), 'float32'));
+  },
 };
 
 const sparseCategoricalAccuracy: Metric = {

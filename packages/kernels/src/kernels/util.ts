@@ -73,3 +73,27 @@ export function guardAliases(kernelFunc: AnyKernelFunc): AnyKernelFunc {
     return result;
   };
 }
+
+/**
+ * The values of a float32 tensor as a Float32Array: its own memory, or a copy when tfjs-cpu
+ * stored it otherwise (a float32 Cast of a bool tensor keeps the Uint8Array).
+ */
+export function floatValues(backend: MathBackendCPU, t: TensorInfo, kernel: string, name: string): Float32Array {
+  if (t.dtype !== 'float32') throw new Error(`${kernel}: expected ${name} to be float32, but got ${t.dtype}.`);
+  const values = backend.data.get(t.dataId).values;
+  return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+}
+
+/** Throws unless `t` has `shape` (the fused kernels' callers check shapes; this names a misuse). */
+export function expectShape(t: TensorInfo, shape: readonly number[], kernel: string, name: string): void {
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new Error(`${kernel}: expected ${name} of shape [${shape.join(', ')}], but got [${t.shape.join(', ')}].`);
+  }
+}
+
+/** A kernel of this package's own (no tfjs-cpu counterpart to fall back to) for the native backend. */
+export function nativeOnly(kernelName: string, kernel: (args: KernelArgs, addon: NativeAddon) => TensorInfo | TensorInfo[]): KernelConfig {
+  let addon: NativeAddon | undefined;
+  const kernelFunc = (args: KernelArgs) => kernel(args, (addon ??= loadAddon()));
+  return { kernelName, backendName: BACKEND_NAME, kernelFunc: kernelFunc as unknown as KernelFunc };
+}
