@@ -121,15 +121,14 @@ void pack_panel(int64_t K, const float* b, int64_t b_rs, int64_t b_cs, int64_t j
     }
     return;
   }
-  // Strided columns (a transposed B): walk 16 k at a time so the written tile stays in L1.
-  for (int64_t k0 = 0; k0 < K; k0 += 16) {
-    const int64_t k1 = imin(k0 + 16, K);
-    for (int64_t j = 0; j < nc; ++j) {
-      const float* src = b + (j0 + j) * b_cs;
-      for (int64_t k = k0; k < k1; ++k) out[k * NR + j] = src[k * b_rs];
-    }
-    for (int64_t j = nc; j < NR; ++j)
-      for (int64_t k = k0; k < k1; ++k) out[k * NR + j] = 0.0f;
+  // Strided columns (a transposed B): each panel row is written contiguously while the NR
+  // source rows stream through L1 (writing down the columns instead ran ~3x slower).
+  for (int64_t k = 0; k < K; ++k) {
+    const float* src = b + j0 * b_cs + k * b_rs;
+    float* dst = out + k * NR;
+    int64_t j = 0;
+    for (; j < nc; ++j) dst[j] = src[j * b_cs];
+    for (; j < NR; ++j) dst[j] = 0.0f;
   }
 }
 
