@@ -260,22 +260,14 @@ Napi::Value Col2im(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// dropoutMask(out, threshold, scale, seed): @fnn/core's fillDropoutMask in one native pass, bit
-// for bit: a mulberry32 stream from `seed`, out[i] = u32 >= threshold ? scale : 0.
-Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
-  auto out = info[0].As<Napi::Float32Array>();
-  const uint32_t threshold = info[1].As<Napi::Number>().Uint32Value();
-  const float scale = info[2].As<Napi::Number>().FloatValue();
-  uint32_t state = info[3].As<Napi::Number>().Uint32Value();
-  float* o = out.Data();
-  const size_t n = out.ElementLength();
-  for (size_t i = 0; i < n; ++i) {
-    state += 0x6d2b79f5u;
-    uint32_t t = (state ^ (state >> 15)) * (state | 1u);
-    t ^= t + (t ^ (t >> 7)) * (t | 61u);
-    t ^= t >> 14;
-    o[i] = t >= threshold ? scale : 0.0f;
-  }
+// dropout(x, y, mask, threshold, scale, seed) → the stream's state: @fnn/core's fillDropoutMask
+// into mask, bit for bit (a mulberry32 stream from `seed`, mask[i] = u32 >= threshold ? scale : 0),
+// and y = x·mask unless x is null.
+Napi::Value Dropout(const Napi::CallbackInfo& info) {
+  auto mask = info[2].As<Napi::Float32Array>();
+  const uint32_t state = K().dropout(F32(info[0]), F32(info[1]), mask.Data(), static_cast<int64_t>(mask.ElementLength()),
+                                     info[3].As<Napi::Number>().Uint32Value(), Flt(info[4]),
+                                     info[5].As<Napi::Number>().Uint32Value());
   return Napi::Number::New(info.Env(), state);
 }
 
@@ -334,7 +326,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["maxPoolGrad"] = Napi::Function::New(env, MaxPoolGrad);
   exports["im2col"] = Napi::Function::New(env, Im2col);
   exports["col2im"] = Napi::Function::New(env, Col2im);
-  exports["dropoutMask"] = Napi::Function::New(env, DropoutMask);
+  exports["dropout"] = Napi::Function::New(env, Dropout);
   exports["denseBackward"] = Napi::Function::New(env, DenseBackward);
   exports["categoricalCrossentropy"] = Napi::Function::New(env, CategoricalCrossentropy);
   return exports;

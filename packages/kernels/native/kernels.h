@@ -61,6 +61,9 @@ struct KernelTable {
   // roundings of its composite ops: returns the mean loss, and writes d(loss)/dp into grad if non-null.
   float (*categorical_crossentropy)(const float* t, const float* p, float* grad, int64_t rows, int64_t cols, float lo,
                                     float hi, float neg_inv_rows);
+  // Inverted-dropout mask from a mulberry32 stream seeded by `seed`: mask[i] = u32 >= threshold ?
+  // scale : 0, and y = x·mask when x is non-null. Returns the stream's state after n draws.
+  uint32_t (*dropout)(const float* x, float* y, float* mask, int64_t n, uint32_t threshold, float scale, uint32_t seed);
 };
 
 extern const KernelTable kTableAvx512;

@@ -478,6 +478,21 @@ float categorical_crossentropy(const float* t, const float* p, float* grad, int6
   return static_cast<float>(total) * neg_inv_rows;
 }
 
+// mulberry32's state after i + 1 draws is seed + (i + 1)·0x6d2b79f5, so every draw is computed
+// from its index and the loop vectorizes (a state carried from draw to draw would not).
+uint32_t dropout(const float* x, float* y, float* mask, int64_t n, uint32_t threshold, float scale, uint32_t seed) {
+  for (int64_t i = 0; i < n; ++i) {
+    const uint32_t state = seed + static_cast<uint32_t>(i + 1) * 0x6d2b79f5u;
+    uint32_t t = (state ^ (state >> 15)) * (state | 1u);
+    t ^= t + (t ^ (t >> 7)) * (t | 61u);
+    t ^= t >> 14;
+    mask[i] = t >= threshold ? scale : 0.0f;
+  }
+  if (x)
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * mask[i];
+  return seed + static_cast<uint32_t>(n) * 0x6d2b79f5u;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Optimizer updates (Keras formulas), one pass over each parameter.
 
@@ -656,6 +671,6 @@ namespace fnn {
 extern const KernelTable FNN_TABLE = {
     FNN_ISA_NAME, gemm,    binary,    compare, unary, select,          softmax,
     sum_rows,     reduce_cols, argmax_cols, transpose, adam, sgd, rmsprop, batchnorm, batchnorm_train,
-    batchnorm_backward, max_pool, max_pool_grad, activation_backward, categorical_crossentropy,
+    batchnorm_backward, max_pool, max_pool_grad, activation_backward, categorical_crossentropy, dropout,
 };
 }  // namespace fnn

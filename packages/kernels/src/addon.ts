@@ -35,7 +35,7 @@ export interface NativeAddon {
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, dims: number[]): void;
   im2col(x: Float32Array, cols: Float32Array, dims: number[]): void;
   col2im(cols: Float32Array, dx: Float32Array, dims: number[]): void;
-  dropoutMask(out: Float32Array, threshold: number, scale: number, seed: number): number;
+  dropout(x: Float32Array | null, y: Float32Array | null, mask: Float32Array, threshold: number, scale: number, seed: number): number;
   denseBackward(x: Float32Array, y: Float32Array, dy: Float32Array, w: Float32Array, dw: Float32Array,
     db: Float32Array | null, dx: Float32Array | null, rows: number, inDim: number, units: number, activation: number): void;
   categoricalCrossentropy(t: Float32Array, p: Float32Array, grad: Float32Array | null, rows: number, cols: number,

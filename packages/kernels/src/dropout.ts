@@ -2,13 +2,15 @@ import { engine, type Tensor } from '@tensorflow/tfjs-core';
 import { loadAddon } from './addon.js';
 import { typedArrayBackend } from './backend.js';
 import { takeFloat32 } from './buffer-pool.js';
+import { dropoutThreshold } from './kernels/dropout.js';
 
 function checkRate(fn: string, rate: number): void {
   if (!(rate >= 0 && rate < 1)) throw new Error(`${fn}: expected 0 <= rate < 1, but got ${rate}.`);
 }
 
 function fill(out: Float32Array, rate: number, seed: number): void {
-  loadAddon().dropoutMask(out, Math.floor(rate * 4294967296), 1 / (1 - rate), seed >>> 0);
+  const { threshold, scale } = dropoutThreshold(rate);
+  loadAddon().dropout(null, null, out, threshold, scale, seed >>> 0);
 }
 
 /**

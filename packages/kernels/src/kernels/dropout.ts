@@ -1,5 +1,5 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { BinaryOp, Broadcast, type NativeAddon } from '../addon.js';
+import type { NativeAddon } from '../addon.js';
 import { takeFloat32 } from '../buffer-pool.js';
 import { floatValues, nativeOnly, output, type KernelArgs } from './util.js';
 
@@ -9,15 +9,20 @@ import { floatValues, nativeOnly, output, type KernelArgs } from './util.js';
  */
 export const DROPOUT = 'FnnDropout';
 
+/** The native mask's arguments for `rate`: draws at or above threshold keep their entry, scaled by scale. */
+export function dropoutThreshold(rate: number): { threshold: number; scale: number } {
+  return { threshold: Math.floor(rate * 4294967296), scale: 1 / (1 - rate) };
+}
+
 function dropout({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon): TensorInfo[] {
   const x = inputs.x!;
   const rate = Number(attrs?.rate);
   if (!(rate >= 0 && rate < 1)) throw new Error(`${DROPOUT}: expected 0 <= rate < 1, but got ${String(attrs?.rate)}.`);
   const xv = floatValues(backend, x, DROPOUT, 'x');
   const mask = takeFloat32(xv.length);
-  addon.dropoutMask(mask, Math.floor(rate * 4294967296), 1 / (1 - rate), Number(attrs?.seed) >>> 0);
   const y = takeFloat32(xv.length);
-  addon.binary(BinaryOp.mul, Broadcast.same, xv, mask, y, 1, xv.length);
+  const { threshold, scale } = dropoutThreshold(rate);
+  addon.dropout(xv, y, mask, threshold, scale, Number(attrs?.seed) >>> 0);
   return [output(backend, [...x.shape], y), output(backend, [...x.shape], mask)];
 }
 
