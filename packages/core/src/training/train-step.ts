@@ -98,11 +98,19 @@ function lossAndMetrics(compiled: CompiledState, losses: Tensor[], outputs: Tens
   return { loss: single ? losses[0]! : tf.addN(losses), metrics };
 }
 
+/** Backends whose tensors live in this thread's memory: a read is a copy, not a transfer. */
+const LOCAL_BACKENDS = new Set(['native', 'cpu', 'wasm']);
+
 /** Reads scalar tensors back in one transfer, as logs in `compiled.logKeys` order. */
 export function readLogs(compiled: CompiledState, scalars: Record<string, Tensor>): Logs {
   const keys = compiled.logKeys;
-  const values = tf.tidy(() => tf.stack(keys.map((k) => scalars[k]!)).dataSync());
   const logs: Logs = {};
+  if (LOCAL_BACKENDS.has(tf.getBackend())) {
+    // Each scalar read directly: stacking them first costs more kernels than it saves.
+    for (const k of keys) logs[k] = scalars[k]!.dataSync()[0]!;
+    return logs;
+  }
+  const values = tf.tidy(() => tf.stack(keys.map((k) => scalars[k]!)).dataSync());
   keys.forEach((k, i) => (logs[k] = values[i]!));
   return logs;
 }
