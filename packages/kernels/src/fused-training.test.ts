@@ -30,7 +30,8 @@ function bits(t: tf.Tensor): number[] {
 function gradientStep(loss: string, targets: tf.Tensor) {
   resetNames();
   const model = sequential([
-    layers.dense({ units: 12, activation: 'relu', inputShape: [3, 8], kernelInitializer: initializers.glorotUniform({ seed: 1 }) }),
+    // 40 units over 18 rows: the next layer's dx takes denseBackward's dxᵀ = w·dzᵀ route.
+    layers.dense({ units: 40, activation: 'relu', inputShape: [3, 8], kernelInitializer: initializers.glorotUniform({ seed: 1 }) }),
     layers.dropout({ rate: 0.3 }),
     layers.dense({ units: 9, activation: 'tanh', kernelInitializer: initializers.glorotUniform({ seed: 2 }) }),
     layers.flatten({}),
