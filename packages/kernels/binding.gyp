@@ -19,11 +19,13 @@
     },
     {
       "target_name": "fnn_kernels",
-      "sources": ["native/addon.cc"],
+      "sources": ["native/addon.cc", "native/weighted_sum.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
+      # weighted_sum.cc rounds as JavaScript does: no fused multiply-add where the baseline has one (arm64).
+      "cflags_cc": ["-ffp-contract=off"],
       "dependencies": ["fnn_isa_portable"],
       "conditions": [
         ["target_arch=='x64'", {

@@ -26,6 +26,8 @@ export interface NativeKernels {
     options: { lr: number; momentum?: number; nesterov?: boolean }): void;
   nativeRmspropUpdate(params: Float32Array[], grads: Float32Array[], meanSquares: Float32Array[], moments: Float32Array[] | null,
     options: { lr: number; rho: number; momentum?: number; epsilon: number }): void;
+  /** `weightedSum(out, parts, weights)` in one native pass (the same bits); absent from older builds. */
+  nativeWeightedSum?(out: Float32Array, parts: Float32Array[], weights: number[]): void;
   /** `fillDropoutMask(out, rate, seed)` in one native pass (the same bits). */
   nativeDropoutMask(out: Float32Array, rate: number, seed: number): void;
   /** The same mask as a tensor whose memory comes from the native backend's buffer pool. */

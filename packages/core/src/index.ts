@@ -50,5 +50,6 @@ export {
 } from './training/callbacks/index.js';
 export { ProgressBar, ProgressLogger, defaultVerbose, formatLogValue, type ProgressOutput } from './training/progress.js';
 export { computeGradients, computeLossAndMetrics, trainStep, readLogs, type GradientResult, type Logs } from './training/train-step.js';
+export { weightedSum } from './training/weighted-sum.js';
 export { runTrainingLoop, stepSeed, nonFiniteLossError, type BatchSpec, type TrainingLoopArgs } from './training/training-loop.js';
 export { checkData, splitData, gatherRows, epochOrder, batchesOf, type TrainingData } from './training/data-adapter.js';

@@ -8,6 +8,10 @@
 
 #include "kernels.h"
 
+namespace fnn {
+void RegisterWeightedSum(Napi::Env env, Napi::Object exports);  // weighted_sum.cc
+}
+
 namespace {
 
 const fnn::KernelTable* PickTable() {
@@ -313,6 +317,7 @@ Napi::Value CategoricalCrossentropy(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  fnn::RegisterWeightedSum(env, exports);
   exports["isa"] = Napi::Function::New(env, Isa);
   exports["gemm"] = Napi::Function::New(env, Gemm);
   exports["binary"] = Napi::Function::New(env, Binary);

@@ -18,6 +18,7 @@ export interface NativeAddon {
   reduceCols(op: number, x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   argmaxCols(x: Float32Array, out: Int32Array, rows: number, cols: number): void;
   transpose(x: Float32Array, out: Float32Array, batch: number, rows: number, cols: number): void;
+  weightedSum(out: Float32Array, parts: Float32Array[], weights: number[]): void;
   adam(params: Float32Array[], grads: Float32Array[], m: Float32Array[], v: Float32Array[], lrT: number,
     beta1: number, beta2: number, epsilon: number): void;
   sgd(params: Float32Array[], grads: Float32Array[], velocities: Float32Array[] | null, lr: number,

@@ -9,6 +9,7 @@ export {
   nativeBatchNormForward, nativeBatchNormBackward, nativeBatchNormTrain, nativeBatchNormTrainGrad, type BatchNormForward,
 } from './batch-norm.js';
 export { nativeDropoutMask, nativeDropoutMaskTensor } from './dropout.js';
+export { nativeWeightedSum } from './weighted-sum.js';
 
 import { loadAddon } from './addon.js';
 

@@ -113,7 +113,7 @@ describe('DataParallelTrainer options', () => {
     await expect(fit({}, data.x, data.y, uncompiled)).rejects.toThrow(/must be compiled first/);
     const fewer = classificationData(10);
     await expect(fit({}, data.x, fewer.y)).rejects.toThrow(/x and y must have the same number of samples/);
-    await expect(trainer.fit(model, data.x, undefined, {})).rejects.toThrow('expected x labels y (a tensor) with x given as a tensor, but got undefined');
+    await expect(trainer.fit(model, data.x, undefined, {})).rejects.toThrow('expected x labels y (tensors) with x given as tensors, but got undefined.');
     const dataset = Dataset.fromArrays({ x: new Float32Array(40), y: new Float32Array(10), featureShape: [4], labelShape: [1] });
     await expect(trainer.fit(model, dataset, undefined, {})).rejects.toThrow('expected x features of shape (None, 8), but got (None, 4)');
     await expect(fit({ faultInjection: { worker: 5, atStep: 0, kind: 'throw' } })).rejects.toThrow('expected faultInjection.worker in [0, 1], but got 5');

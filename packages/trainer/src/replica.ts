@@ -1,5 +1,5 @@
 import {
-  computeGradients, computeLossAndMetrics, mixSeeds, modelFromJSON, readLogs, SeededRandom, stepSeed, tf,
+  computeGradients, computeLossAndMetrics, mixSeeds, modelFromJSON, readLogs, SeededRandom, stepSeed, tf, weightedSum,
   type CallContext, type LayersModel, type LayerWeight, type Optimizer, type SerializedCompileArgs, type Tensor,
 } from '@fnn/core';
 import { Dataset, permutation, shardRanges } from '@fnn/data';
@@ -275,22 +275,20 @@ export class Replica {
   }
 
   /**
-   * out[outBase + i] = Σ_j counts[j] · slots[j·size + i] / total for i in [lo, hi): the shard
-   * means weighted by shard size, added in worker order (the same every run), in float64 (so
-   * equal slots, e.g. frozen weights, average to exactly themselves); empty shards skipped.
+   * out[outBase + i] = Σ_j counts[j] / total · slots[j·size + i] for i in [lo, hi): the shard
+   * means weighted by shard size, added in worker order in float64 (`weightedSum`: the same every
+   * run, and equal slots, e.g. frozen weights, average to exactly themselves); empty shards skipped.
    */
   private reduceSlice(slots: Float32Array, size: number, lo: number, hi: number, counts: number[], total: number, out: Float32Array, outBase: number): void {
-    const used = counts.flatMap((count, j) => (count > 0 ? [{ count, base: j * size }] : []));
-    if (used.length === 2) {
-      const [a, b] = used as [{ count: number; base: number }, { count: number; base: number }];
-      for (let i = lo; i < hi; i++) out[outBase + i] = (a.count * slots[a.base + i]! + b.count * slots[b.base + i]!) / total;
-      return;
-    }
-    for (let i = lo; i < hi; i++) {
-      let sum = 0;
-      for (const { count, base } of used) sum += count * slots[base + i]!;
-      out[outBase + i] = sum / total;
-    }
+    if (hi <= lo) return;
+    const parts: Float32Array[] = [];
+    const weights: number[] = [];
+    counts.forEach((count, j) => {
+      if (count === 0) return;
+      parts.push(slots.subarray(j * size + lo, j * size + hi));
+      weights.push(count / total);
+    });
+    weightedSum(out.subarray(outBase + lo, outBase + hi), parts, weights);
   }
 
   /** Sums of loss and metrics over this worker's contiguous part of the validation set. */
