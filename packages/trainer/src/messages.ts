@@ -81,6 +81,8 @@ export interface ReplicaReport {
   backend: string;
   steps: number;
   timings: ReplicaTimings;
+  /** tf.memory().numTensors in the worker after each epoch (a leak shows as growth). */
+  tensorsAfterEpochs: number[];
   /** Test-only: all weights, trainable then non-trainable, in layout order. */
   weights?: Float32Array;
 }

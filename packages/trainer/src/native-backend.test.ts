@@ -22,6 +22,8 @@ describe.each([1, 2, 3])('DataParallelTrainer with %i worker(s) on the native ba
     const model = denseModel();
     const history = await trainer.fit(model, data.x, data.y, { ...args, collectReplicaWeights: true });
     expect(trainer.lastFitTimings?.every((t) => t.steps === 15)).toBe(true);
+    // No tensor leaks in the workers: the count after every epoch is the same.
+    for (const counts of trainer.lastFitTensorCounts!) expect(counts).toEqual([counts[0], counts[0], counts[0]]);
     expect(relativeDifference(expected.getWeights(), model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
     history.history.loss!.forEach((loss, i) => expect(Math.abs(loss - expectedHistory.history.loss![i]!)).toBeLessThanOrEqual(TOLERANCE));
     const state = model.compiled!.optimizer.getState();

@@ -48,6 +48,7 @@ export class Replica {
   private stepsRun = 0;
   private identity: Uint32Array | undefined;
   private readonly timings: ReplicaTimings = { steps: 0, computeMs: 0, exchangeMs: 0, waitMs: 0, applyMs: 0 };
+  private readonly tensorsAfterEpochs: number[] = [];
 
   constructor(
     task: ReplicaTask,
@@ -116,7 +117,7 @@ export class Replica {
         Atomics.notify(c, Ctrl.events);
       });
     }
-    const report: ReplicaReport = { workerIndex: this.k, backend: this.backend, steps: this.stepsRun, timings: this.timings };
+    const report: ReplicaReport = { workerIndex: this.k, backend: this.backend, steps: this.stepsRun, timings: this.timings, tensorsAfterEpochs: this.tensorsAfterEpochs };
     if (this.spec.returnReplicaWeights) {
       const { layout } = this.spec;
       const weights = new Float32Array(layout.trainableSize + layout.nonTrainableSize);
@@ -160,6 +161,7 @@ export class Replica {
       Atomics.store(c, Ctrl.optimizerIterations, this.iterations);
       Atomics.store(c, Ctrl.epochSteps, done);
     }
+    this.tensorsAfterEpochs.push(tf.memory().numTensors);
   }
 
   /**

@@ -38,6 +38,8 @@ describe.each([1, 2, 3])('DataParallelTrainer with %i worker(s) on a Dense model
     const before = tf.memory().numTensors;
     const history = await trainer.fit(model, data.x, data.y, { ...args, verbose: 0, collectReplicaWeights: true });
     expect(tf.memory().numTensors).toBe(before);
+    // Nor in the workers: the count after every epoch is the same.
+    for (const counts of trainer.lastFitTensorCounts!) expect(counts).toEqual([counts[0], counts[0], counts[0]]);
 
     expect(relativeDifference(expected.model.getWeights(), model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
     expectHistoriesClose(history, expected.history);

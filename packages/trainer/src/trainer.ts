@@ -52,6 +52,8 @@ export class DataParallelTrainer {
   replicaWeights: Float32Array[] | undefined;
   /** Diagnostics: where each worker's time went during the last completed fit (worker order). */
   lastFitTimings: ReplicaTimings[] | undefined;
+  /** Diagnostics: tf.memory().numTensors in each worker after each epoch of the last completed fit (worker order). */
+  lastFitTensorCounts: number[][] | undefined;
 
   constructor(options: DataParallelTrainerOptions = {}) {
     const owner = 'DataParallelTrainer';
@@ -168,6 +170,7 @@ export class DataParallelTrainer {
   private useReports(reports: ReplicaReport[], keepWeights: boolean): void {
     this.replicaWeights = keepWeights ? reports.map((r) => r.weights!) : undefined;
     this.lastFitTimings = reports.map((r) => r.timings);
+    this.lastFitTensorCounts = reports.map((r) => r.tensorsAfterEpochs);
   }
 
   /** Shuts every worker thread down. Idempotent; the trainer cannot fit afterwards. */
