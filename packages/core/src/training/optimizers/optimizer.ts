@@ -142,8 +142,28 @@ export abstract class Optimizer {
       if (array.length !== params.length) throw new ValueError(`${owner}: expected ${what} to have ${params.length} values (as params), but got ${array.length}.`);
     }
     const native = this.updateNative !== undefined && tf.getBackend() === 'native' ? nativeKernels() : undefined;
-    if (native) this.updateNative!(native, [params], [grads], [slots], iteration);
-    else this.updateValues(params, grads, slots, this.coefficients(iteration), 0);
+    if (native) {
+      this.updateNative!(native, [params], [grads], [slots], iteration);
+      return;
+    }
+    const c = this.coefficients(iteration);
+    const heap = this.updateOnHeap !== undefined ? wasmHeap() : undefined;
+    const kernels = heap && heapKernels(heap.memory);
+    const count = params.length - (params.length % 4);
+    if (!heap || !kernels || count === 0) {
+      this.updateValues(params, grads, slots, c, 0);
+      return;
+    }
+    // On wasm the SIMD kernel runs ~10× faster than the JavaScript loop even with the arrays
+    // copied through the heap (params, gradient and slots in; params and slots back out).
+    const arrays = [params, grads, ...slots];
+    const pointer = this.scratchPointer(heap, arrays.length * count);
+    const pointers = arrays.map((_, k) => pointer + k * count * 4);
+    arrays.forEach((array, k) => heap.floats(pointers[k]!, count).set(array.subarray(0, count)));
+    this.updateOnHeap!(kernels, { out: pointers[0]!, param: pointers[0]!, grad: pointers[1]!, slots: pointers.slice(2) }, count, c);
+    params.set(heap.floats(pointers[0]!, count));
+    slots.forEach((slot, k) => slot.set(heap.floats(pointers[k + 2]!, count)));
+    if (count < params.length) this.updateValues(params, grads, slots, c, count);
   }
 
   /**
