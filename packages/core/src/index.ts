@@ -49,7 +49,7 @@ export {
   type CallbackHooks, type CallbackLike, type TrainingParams, type EarlyStoppingArgs, type ModelCheckpointArgs,
 } from './training/callbacks/index.js';
 export { ProgressBar, ProgressLogger, defaultVerbose, formatLogValue, type ProgressOutput } from './training/progress.js';
-export { computeGradients, computeLossAndMetrics, trainStep, readLogs, type GradientResult, type Logs } from './training/train-step.js';
+export { computeGradients, computeLossAndMetrics, trainStep, readLogs, type GradientHooks, type GradientResult, type Logs } from './training/train-step.js';
 export { weightedSum } from './training/weighted-sum.js';
 export { runTrainingLoop, stepSeed, nonFiniteLossError, type BatchSpec, type TrainingLoopArgs } from './training/training-loop.js';
 export { checkData, splitData, gatherRows, epochOrder, batchesOf, type TrainingData } from './training/data-adapter.js';

@@ -65,6 +65,29 @@ export function waitWhileEqual(control: Int32Array, slot: number, value: number,
   if (Atomics.load(control, Ctrl.abort) === 1) throw new ReplicaAbortedError(`${what}: aborted`);
 }
 
+/**
+ * Blocks (worker threads only) until `array[index] >= target`: spins for up to `spinMs` (the
+ * value usually arrives within microseconds when every worker has a core), then waits in
+ * slices, re-checking the abort flag in `control`; throws after `timeoutMs`.
+ */
+export function awaitCount(array: Int32Array, index: number, target: number, control: Int32Array, spinMs: number, timeoutMs: number, what: string): void {
+  let value = Atomics.load(array, index);
+  if (value >= target) return;
+  if (spinMs > 0) {
+    const until = performance.now() + spinMs;
+    do {
+      for (let i = 0; i < SPIN_CHECK; i++) if (Atomics.load(array, index) >= target) return;
+    } while (performance.now() < until && Atomics.load(control, Ctrl.abort) === 0);
+  }
+  const deadline = performance.now() + timeoutMs;
+  while ((value = Atomics.load(array, index)) < target) {
+    if (Atomics.load(control, Ctrl.abort) === 1) throw new ReplicaAbortedError(`${what}: aborted`);
+    const remaining = deadline - performance.now();
+    if (remaining <= 0) throw new Error(`${what}: no progress from the other threads within ${Math.round(timeoutMs / 1000)} s (syncTimeout).`);
+    Atomics.wait(array, index, value, Math.min(remaining, WAIT_SLICE_MS));
+  }
+}
+
 interface WaitAsyncResult {
   async: boolean;
   value: Promise<'ok' | 'timed-out'> | 'not-equal' | 'timed-out';

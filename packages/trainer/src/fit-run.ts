@@ -50,6 +50,7 @@ export class FitRun {
       maxStepsPerEpoch: Math.ceil(train.size / spec.batchSize),
       reduceSlotSize: spec.syncBatchNorm ? 2 * maxSize(spec.layout.nonTrainable) + 64 : 0,
       optimizerSlots: model.compiled!.optimizer.slotNames.length,
+      trainableWeights: spec.layout.trainable.length,
     };
     this.shared = new SharedViews(allocateShared(sizes));
     this.failure = new Promise<never>((_, reject) => (this.rejectFailure = reject));

@@ -33,9 +33,3 @@ export function readOptimizerState(optimizer: Optimizer, iterations: number, lay
   }
   return { className: optimizer.className, iterations, slots: byWeight };
 }
-
-/** The slot arrays of the parameter range [lo, hi), in `slotNames` order (views of shared memory). */
-export function slotViews(optimizer: Optimizer, layout: WeightLayout, slots: Float32Array, lo: number, hi: number): Float32Array[] {
-  const size = layout.trainableSize;
-  return optimizer.slotNames.map((_, s) => slots.subarray(s * size + lo, s * size + hi));
-}

@@ -1,24 +1,22 @@
 import {
-  computeGradients, computeLossAndMetrics, mixSeeds, modelFromJSON, readLogs, SeededRandom, stepSeed, tf, weightedSum,
+  computeGradients, computeLossAndMetrics, mixSeeds, modelFromJSON, readLogs, SeededRandom, stepSeed, tf,
   type CallContext, type LayersModel, type LayerWeight, type Optimizer, type SerializedCompileArgs, type Tensor,
 } from '@fnn/core';
 import { Dataset, permutation, shardRanges } from '@fnn/data';
 import { AllReduce } from './all-reduce.js';
 import { Barrier, waitWhileEqual } from './barrier.js';
 import type { ReplicaReport, ReplicaSpec, ReplicaTask, ReplicaTimings } from './messages.js';
-import { readOptimizerState, slotViews, writeOptimizerState } from './optimizer-slots.js';
+import { GradientExchange } from './gradient-exchange.js';
+import { readOptimizerState, writeOptimizerState } from './optimizer-slots.js';
 import { sizeOfShape, splitColumns } from './sample-layout.js';
 import { Command, Ctrl, type SharedViews } from './shared-memory.js';
 import { aliasWeights, assertLayoutMatches, copyWeightsIn, copyWeightsOut, tensorValues } from './weight-layout.js';
 
-/** Slices of the parameter vector start on 64-byte boundaries, so no two workers write one cache line. */
-const SLICE_ALIGN = 16;
-
 /**
  * One worker's copy of the model and its part of every step: the gradient of its shard, then,
- * for its slice of the parameters, the sum of all shards' gradients and the optimizer update
- * (ZeRO stage 1: each worker updates 1/workers of the weights and keeps 1/workers of the
- * optimizer state), after which every replica reads the same new weights from shared memory.
+ * through GradientExchange, its share of summing all shards' gradients and of the optimizer
+ * update of the one shared parameter vector (ZeRO stage 1: the optimizer state is split, not
+ * copied), after which every replica continues from the same new weights.
  */
 export class Replica {
   private readonly k: number;
@@ -31,12 +29,10 @@ export class Replica {
   private readonly trainable: LayerWeight[];
   private readonly nonTrainable: LayerWeight[];
   private readonly optimizer: Optimizer;
-  /** Several workers: this worker's slice [lo, hi) of the trainable parameters. */
-  private readonly lo: number;
-  private readonly hi: number;
-  /** The combined gradient of this worker's slice, and its optimizer state (views of shared memory). */
-  private readonly sliceGradient: Float32Array;
-  private readonly sliceSlots: Float32Array[];
+  /** Several workers: the step's exchange of gradients and updates through shared memory (null for one). */
+  private readonly exchange: GradientExchange | null;
+  /** Index of each trainable weight in the layout (the gradient hook names weights). */
+  private readonly weightIndex: Map<LayerWeight, number>;
   /** The replica computes with the shared parameters themselves (cpu-like backends): nothing to copy after an update. */
   private readonly aliased: boolean;
   /** Optimizer steps taken (Keras's `iterations`), counted alike by every worker. */
@@ -72,18 +68,15 @@ export class Replica {
     this.validation = task.validation === null ? null : Dataset.fromTransferable(task.validation);
     this.barrier = new Barrier(shared.control, Ctrl.barrierCount, Ctrl.barrierGeneration, spec.syncTimeoutMs, `${owner}: step barrier`, spec.spinMs);
     this.allReduce = spec.syncBatchNorm && this.w > 1 ? new AllReduce(shared, this.k, spec.syncTimeoutMs) : null;
-    const size = spec.layout.trainableSize;
-    const bound = (k: number) => (k >= this.w ? size : Math.min(size, Math.round((k * size) / this.w / SLICE_ALIGN) * SLICE_ALIGN));
-    this.lo = bound(this.k);
-    this.hi = bound(this.k + 1);
-    this.sliceGradient = new Float32Array(this.w > 1 ? this.hi - this.lo : 0);
-    this.sliceSlots = slotViews(this.optimizer, spec.layout, shared.optimizerSlots, this.lo, this.hi);
+    this.weightIndex = new Map(this.trainable.map((weight, i) => [weight, i]));
     if (this.w === 1) {
       // One worker applies its gradients with the model's own optimizer (its fastest path).
       this.optimizer.setState(readOptimizerState(this.optimizer, this.iterations, spec.layout, shared.optimizerSlots));
       this.aliased = false;
+      this.exchange = null;
     } else {
       this.aliased = aliasWeights(this.trainable, spec.layout.trainable, shared.params);
+      this.exchange = new GradientExchange(shared, spec.layout, this.optimizer, this.k, spec.syncTimeoutMs, spec.spinMs);
     }
     // Room for the largest shard of a batch, reused at every step.
     const rows = Math.ceil(spec.batchSize / this.w);
@@ -193,11 +186,14 @@ export class Replica {
     const rows = mine.end - mine.start;
     const compiled = this.model.compiled!;
     const at = shared.statsOffset(s, k);
+    const exchange = this.exchange;
+    const counts = ranges.map((r) => r.end - r.start);
+    exchange?.beginStep(counts);
     this.allReduce?.beginStep(Math.min(w, batch.length));
     const t = this.timings;
     t.steps++;
     const started = performance.now();
-    let copyMs = 0;
+    const copiedBefore = exchange?.timings.copyMs ?? 0;
     let applyMs = 0;
     if (rows > 0) {
       this.train.gatherInto(batch.subarray(mine.start, mine.end), this.x, this.y);
@@ -207,60 +203,68 @@ export class Replica {
       if (this.allReduce) Object.assign(context, { allReduceSum: this.allReduce.sum, syncBatchNorm: true });
       tf.tidy(() => {
         const { xs, ys } = this.tensorsOf(this.x, this.y, rows);
-        const { loss, metrics, gradients } = computeGradients(this.model, xs, ys, context);
-        const logs = readLogs(compiled, { loss, ...metrics });
-        this.spec.logKeys.forEach((key, i) => (shared.stats[at + i] = logs[key]!));
-        const before = performance.now();
-        if (w === 1) {
-          if (Number.isFinite(logs.loss)) compiled.optimizer.applyGradients(this.trainable, gradients);
+        const writeStats = (loss: Tensor, metrics: Record<string, Tensor>) => {
+          const logs = readLogs(compiled, { loss, ...metrics });
+          this.spec.logKeys.forEach((key, i) => (shared.stats[at + i] = logs[key]!));
+        };
+        if (exchange === null) {
+          const { loss, metrics, gradients } = computeGradients(this.model, xs, ys, context);
+          writeStats(loss, metrics);
+          const before = performance.now();
+          if (Number.isFinite(shared.stats[at]!)) compiled.optimizer.applyGradients(this.trainable, gradients);
           applyMs = performance.now() - before;
           return;
         }
-        const base = k * layout.trainableSize;
-        gradients.forEach((g, i) => shared.gradients.set(tensorValues(g), base + layout.trainable[i]!.offset));
+        // Several workers: each gradient goes to shared memory as soon as the backward pass has it.
+        const published = new Set<number>();
+        const { gradients } = computeGradients(this.model, xs, ys, context, {
+          afterLoss: (loss, metrics) => {
+            writeStats(loss, metrics);
+            exchange.publishStats();
+          },
+          onWeightGradient: (weight, gradient) => {
+            const index = this.weightIndex.get(weight)!;
+            exchange.publishWeight(index, tensorValues(gradient));
+            published.add(index);
+          },
+        });
+        // Weights the outputs do not depend on get zeros, after the backward pass.
+        gradients.forEach((g, i) => void (published.has(i) || exchange.publishWeight(i, tensorValues(g))));
         if (layout.nonTrainableSize > 0) copyWeightsOut(this.nonTrainable, layout.nonTrainable, shared.nonTrainable, k * layout.nonTrainableSize);
-        copyMs = performance.now() - before;
+        exchange.publishNonTrainable();
       });
     }
-    // Compute includes gathering the shard and freeing the step's tensors.
-    let clock = performance.now();
-    t.computeMs += clock - started - copyMs - applyMs;
+    // Compute includes gathering the shard and freeing the step's tensors, not the gradient copies.
+    const copyMs = (exchange?.timings.copyMs ?? 0) - copiedBefore;
+    t.computeMs += performance.now() - started - copyMs - applyMs;
     t.exchangeMs += copyMs;
     t.applyMs += applyMs;
-    const lap = (phase: 'exchangeMs' | 'waitMs' | 'applyMs') => {
-      const now = performance.now();
-      t[phase] += now - clock;
-      clock = now;
-    };
-    if (w === 1) {
+    if (exchange === null) {
       this.signalStep();
       return Atomics.load(c, Ctrl.stopRequest) === 1 || !Number.isFinite(shared.stats[at]!);
     }
-    const counts = ranges.map((r) => r.end - r.start);
-    this.barrier.wait(w);
-    lap('waitMs');
+    const before = { ...exchange.timings };
     // Every worker reads the same shard losses: they agree on skipping a non-finite step.
-    let loss = 0;
-    counts.forEach((count, j) => (loss += count > 0 ? count * shared.stats[shared.statsOffset(s, j)]! : 0));
-    const finite = Number.isFinite(loss);
-    if (finite) {
-      this.reduceSlice(shared.gradients, layout.trainableSize, this.lo, this.hi, counts, batch.length, this.sliceGradient, -this.lo);
-      const q = layout.nonTrainableSize;
-      this.reduceSlice(shared.nonTrainable, q, Math.floor((k * q) / w), Math.floor(((k + 1) * q) / w), counts, batch.length, shared.nonTrainableAverage, 0);
-      lap('exchangeMs');
-      this.iterations++;
-      if (this.hi > this.lo) this.optimizer.updateArrays(shared.params.subarray(this.lo, this.hi), this.sliceGradient, this.sliceSlots, this.iterations);
-      lap('applyMs');
-    }
+    const finite = exchange.combine(this.iterations + 1, () => {
+      let loss = 0;
+      counts.forEach((count, j) => (loss += count > 0 ? count * shared.stats[shared.statsOffset(s, j)]! : 0));
+      return Number.isFinite(loss);
+    });
+    if (finite) this.iterations++;
+    const clock = performance.now();
     this.barrier.wait(w, () => {
+      exchange.reset();
       Atomics.store(c, Ctrl.stopDecided, Atomics.load(c, Ctrl.stopRequest));
       this.signalStep();
     });
-    lap('waitMs');
+    const released = performance.now();
+    t.waitMs += released - clock + exchange.timings.waitMs - before.waitMs;
+    t.exchangeMs += exchange.timings.sumMs - before.sumMs;
+    t.applyMs += exchange.timings.applyMs - before.applyMs;
     if (!finite) return true;
     if (!this.aliased) copyWeightsIn(this.trainable, layout.trainable, shared.params);
     if (layout.nonTrainableSize > 0) copyWeightsIn(this.nonTrainable, layout.nonTrainable, shared.nonTrainableAverage);
-    lap('applyMs');
+    t.applyMs += performance.now() - released;
     return Atomics.load(c, Ctrl.stopDecided) === 1;
   }
 
@@ -274,23 +278,6 @@ export class Replica {
     if (done < Atomics.load(c, Ctrl.wakeAt)) return;
     Atomics.add(c, Ctrl.events, 1);
     Atomics.notify(c, Ctrl.events);
-  }
-
-  /**
-   * out[outBase + i] = Σ_j counts[j] / total · slots[j·size + i] for i in [lo, hi): the shard
-   * means weighted by shard size, added in worker order in float64 (`weightedSum`: the same every
-   * run, and equal slots, e.g. frozen weights, average to exactly themselves); empty shards skipped.
-   */
-  private reduceSlice(slots: Float32Array, size: number, lo: number, hi: number, counts: number[], total: number, out: Float32Array, outBase: number): void {
-    if (hi <= lo) return;
-    const parts: Float32Array[] = [];
-    const weights: number[] = [];
-    counts.forEach((count, j) => {
-      if (count === 0) return;
-      parts.push(slots.subarray(j * size + lo, j * size + hi));
-      weights.push(count / total);
-    });
-    weightedSum(out.subarray(outBase + lo, outBase + hi), parts, weights);
   }
 
   /** Sums of loss and metrics over this worker's contiguous part of the validation set. */

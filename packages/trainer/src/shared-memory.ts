@@ -41,7 +41,10 @@ export const Ctrl = {
   wakeAt: 18,
   /** The optimizer's step count (Keras's `iterations`) when the last command ended. */
   optimizerIterations: 19,
-  size: 20,
+  /** Gradient exchange: workers whose loss of this step is in `stats`, and the next chunk to combine. */
+  statsReady: 20,
+  chunkNext: 21,
+  size: 22,
 } as const;
 
 export const Command = { runEpoch: 1, validate: 2, finish: 3 } as const;
@@ -64,6 +67,8 @@ export interface SharedSizes {
   reduceSlotSize: number;
   /** State arrays the optimizer keeps per parameter (Adam: 2, plain SGD: 0). */
   optimizerSlots: number;
+  /** Trainable weights (gradient tensors per step). */
+  trainableWeights: number;
 }
 
 /** What crosses to the workers: plain SharedArrayBuffers (no views, no classes). */
@@ -80,6 +85,8 @@ export interface SharedBuffers {
   gradients: SharedArrayBuffer;
   /** The optimizer's state, [optimizerSlots × trainableSize] (see optimizer-slots.ts). */
   optimizerSlots: SharedArrayBuffer;
+  /** Per trainable weight, then one for the non-trainable block: workers that published it this step (Int32). */
+  published: SharedArrayBuffer;
   /** One slot of non-trainable weights per worker and their average. */
   nonTrainable: SharedArrayBuffer;
   nonTrainableAverage: SharedArrayBuffer;
@@ -104,6 +111,7 @@ export function allocateShared(sizes: SharedSizes): SharedBuffers {
     // A single worker applies its own gradients directly: no slots needed.
     gradients: f32(w > 1 ? w * p : 0),
     optimizerSlots: f32(sizes.optimizerSlots * p),
+    published: new SharedArrayBuffer(4 * (sizes.trainableWeights + 1)),
     nonTrainable: f32(w > 1 ? w * q : 0),
     nonTrainableAverage: f32(w > 1 ? q : 0),
     stats: f64(sizes.maxStepsPerEpoch * w * sizes.statsWidth),
@@ -121,6 +129,7 @@ export class SharedViews {
   readonly params: Float32Array;
   readonly gradients: Float32Array;
   readonly optimizerSlots: Float32Array;
+  readonly published: Int32Array;
   readonly nonTrainable: Float32Array;
   readonly nonTrainableAverage: Float32Array;
   readonly stats: Float64Array;
@@ -136,6 +145,7 @@ export class SharedViews {
     this.params = new Float32Array(buffers.params);
     this.gradients = new Float32Array(buffers.gradients);
     this.optimizerSlots = new Float32Array(buffers.optimizerSlots);
+    this.published = new Int32Array(buffers.published);
     this.nonTrainable = new Float32Array(buffers.nonTrainable);
     this.nonTrainableAverage = new Float32Array(buffers.nonTrainableAverage);
     this.stats = new Float64Array(buffers.stats);
@@ -153,9 +163,10 @@ export class SharedViews {
   /** Releases every thread waiting on the control block; they throw ReplicaAbortedError. */
   abort(): void {
     Atomics.store(this.control, Ctrl.abort, 1);
-    for (const slot of [Ctrl.barrierGeneration, Ctrl.reduceGeneration, Ctrl.commandSeq, Ctrl.stepGrant, Ctrl.events]) {
+    for (const slot of [Ctrl.barrierGeneration, Ctrl.reduceGeneration, Ctrl.commandSeq, Ctrl.stepGrant, Ctrl.events, Ctrl.statsReady]) {
       Atomics.notify(this.control, slot);
     }
+    for (let i = 0; i < this.published.length; i++) Atomics.notify(this.published, i);
   }
 
   get aborted(): boolean {

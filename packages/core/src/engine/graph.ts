@@ -122,9 +122,12 @@ export class Graph {
 
   /**
    * Propagates output gradients back through the taped calls; returns the gradient of every
-   * trainable weight (summed over the calls of shared layers). Call inside `tf.tidy`.
+   * trainable weight (summed over the calls of shared layers). `onWeightGradient`, if given,
+   * gets each weight's gradient as soon as it is final — after the weight's last taped call —
+   * while earlier layers still run (a data-parallel trainer starts combining gradients then).
+   * Call inside `tf.tidy`.
    */
-  backward(tape: Tape, outputGradients: Tensor[], context: CallContext): Map<LayerWeight, Tensor> {
+  backward(tape: Tape, outputGradients: Tensor[], context: CallContext, onWeightGradient?: (weight: LayerWeight, gradient: Tensor) => void): Map<LayerWeight, Tensor> {
     const grads = new Map<number, Tensor>();
     const accumulate = <K>(map: Map<K, Tensor>, key: K, value: Tensor) => {
       const prev = map.get(key);
@@ -132,15 +135,31 @@ export class Graph {
     };
     this.outputs.forEach((t, i) => accumulate(grads, t.id, outputGradients[i]!));
     const weightGrads = new Map<LayerWeight, Tensor>();
+    // Taped calls left per weight: at 0 its gradient is complete.
+    const callsLeft = new Map<LayerWeight, number>();
+    if (onWeightGradient) {
+      for (const { node } of tape.entries) {
+        if (node.outboundLayer.trainable) for (const w of node.outboundLayer.ownTrainableWeights) callsLeft.set(w, (callsLeft.get(w) ?? 0) + 1);
+      }
+    }
     for (let i = tape.entries.length - 1; i >= 0; i--) {
       const { node, saved } = tape.entries[i]!;
-      const dy = grads.get(node.outputTensor.id);
-      if (dy === undefined) continue;
       const layer = node.outboundLayer;
-      const needsInputGradients = node.inputTensors.some((t) => t.sourceLayer.className !== 'InputLayer');
-      const g = layer.backward(dy, saved, context, needsInputGradients);
-      if (needsInputGradients) node.inputTensors.forEach((t, k) => accumulate(grads, t.id, g.inputs[k]!));
-      if (layer.trainable) layer.ownTrainableWeights.forEach((w, k) => accumulate(weightGrads, w, g.weights[k]!));
+      const dy = grads.get(node.outputTensor.id);
+      if (dy !== undefined) {
+        const needsInputGradients = node.inputTensors.some((t) => t.sourceLayer.className !== 'InputLayer');
+        const g = layer.backward(dy, saved, context, needsInputGradients);
+        if (needsInputGradients) node.inputTensors.forEach((t, k) => accumulate(grads, t.id, g.inputs[k]!));
+        if (layer.trainable) layer.ownTrainableWeights.forEach((w, k) => accumulate(weightGrads, w, g.weights[k]!));
+      }
+      if (onWeightGradient && layer.trainable) {
+        for (const w of layer.ownTrainableWeights) {
+          const left = callsLeft.get(w)! - 1;
+          callsLeft.set(w, left);
+          const gradient = weightGrads.get(w);
+          if (left === 0 && gradient !== undefined) onWeightGradient(w, gradient);
+        }
+      }
     }
     return weightGrads;
   }

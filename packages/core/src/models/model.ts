@@ -117,9 +117,12 @@ export class LayersModel {
     return this.graph.forward(inputs, context, tape);
   }
 
-  /** Gradients of all trainable weights (zeros for weights the outputs do not depend on), in `trainableWeights` order. */
-  backward(tape: Tape, outputGradients: Tensor[], context: CallContext): Tensor[] {
-    const byWeight = this.graph.backward(tape, outputGradients, context);
+  /**
+   * Gradients of all trainable weights (zeros for weights the outputs do not depend on), in
+   * `trainableWeights` order; `onWeightGradient` as in Graph.backward (not called for the zeros).
+   */
+  backward(tape: Tape, outputGradients: Tensor[], context: CallContext, onWeightGradient?: (weight: LayerWeight, gradient: Tensor) => void): Tensor[] {
+    const byWeight = this.graph.backward(tape, outputGradients, context, onWeightGradient);
     return this.trainableWeights.map((w) => byWeight.get(w) ?? tf.zerosLike(w.read()));
   }
 

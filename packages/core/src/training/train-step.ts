@@ -3,9 +3,12 @@
  * @fnn/core's index):
  *
  * Gradients
- * - `computeGradients(model, inputs: Tensor[], targets: Tensor[], context: CallContext)` →
+ * - `computeGradients(model, inputs: Tensor[], targets: Tensor[], context: CallContext, hooks?)` →
  *   `{loss, metrics, gradients}`: the forward pass with a tape in `context`'s mode, each
- *   output's compiled loss with its gradient w.r.t. the output, then `model.backward`. `loss` is
+ *   output's compiled loss with its gradient w.r.t. the output, then `model.backward`.
+ *   `hooks.afterLoss(loss, metrics)` runs between the two passes and `hooks.onWeightGradient(
+ *   weight, gradient)` as each gradient becomes final (a trainer overlaps its exchange with the
+ *   rest of the backward pass). `loss` is
  *   the scalar mean loss over these samples (summed over outputs), `metrics` are scalar means
  *   keyed by Keras log names without `val_` (`accuracy`; with several outputs also
  *   `<output>_loss` and `<output>_<metric>`), `gradients` are d(mean loss)/d(w) in
@@ -60,8 +63,16 @@ export interface GradientResult {
   gradients: Tensor[];
 }
 
+/** What a data-parallel trainer may hook into a gradient computation, to overlap its exchange with it. */
+export interface GradientHooks {
+  /** After the forward pass, before the backward pass: the loss and metrics of the batch. */
+  afterLoss?(loss: Tensor, metrics: Record<string, Tensor>): void;
+  /** During the backward pass: each trainable weight's gradient as soon as it is final. */
+  onWeightGradient?(weight: LayerWeight, gradient: Tensor): void;
+}
+
 /** Loss, metrics and weight gradients for one batch. Call inside `tf.tidy`. */
-export function computeGradients(model: LayersModel, inputs: Tensor[], targets: Tensor[], context: CallContext): GradientResult {
+export function computeGradients(model: LayersModel, inputs: Tensor[], targets: Tensor[], context: CallContext, hooks: GradientHooks = {}): GradientResult {
   const compiled = requireCompiled(model, 'computeGradients');
   checkTargetCount(compiled, targets);
   const tape: Tape = { entries: [] };
@@ -73,8 +84,9 @@ export function computeGradients(model: LayersModel, inputs: Tensor[], targets: 
     losses.push(value);
     outputGradients.push(gradient);
   });
-  const gradients = model.backward(tape, outputGradients, context);
   const { loss, metrics } = lossAndMetrics(compiled, losses, outputs, targets);
+  hooks.afterLoss?.(loss, metrics);
+  const gradients = model.backward(tape, outputGradients, context, hooks.onWeightGradient);
   return { loss, metrics, gradients };
 }
 
