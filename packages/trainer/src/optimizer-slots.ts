@@ -20,14 +20,17 @@ export function writeOptimizerState(optimizer: Optimizer, state: OptimizerState 
   });
 }
 
-/** The state held in `slots` after `iterations` steps, keyed by weight name as `optimizer.getState()` gives it. */
+/**
+ * The state held in `slots` after `iterations` steps, keyed by weight name as
+ * `optimizer.getState()` gives it; the arrays are views of `slots` (setState copies them).
+ */
 export function readOptimizerState(optimizer: Optimizer, iterations: number, layout: WeightLayout, slots: Float32Array): OptimizerState {
   const size = layout.trainableSize;
   const byWeight: OptimizerState['slots'] = {};
   if (optimizer.slotNames.length > 0) {
     for (const weight of layout.trainable) {
       byWeight[weight.name] = Object.fromEntries(
-        optimizer.slotNames.map((name, s) => [name, slots.slice(s * size + weight.offset, s * size + weight.offset + weight.size)]),
+        optimizer.slotNames.map((name, s) => [name, slots.subarray(s * size + weight.offset, s * size + weight.offset + weight.size)]),
       );
     }
   }

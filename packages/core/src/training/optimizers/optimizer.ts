@@ -234,14 +234,20 @@ export abstract class Optimizer {
     return { className: this.className, iterations: this.iterations, slots };
   }
 
-  /** Restores a state from `getState`; slots are matched to weights by name when next used. */
+  /**
+   * Restores a state from `getState`; slots are matched to weights by name when next used. The
+   * arrays of a previous restore not used since are overwritten rather than allocated again (a
+   * data-parallel trainer restores the state at every epoch end, and fresh megabytes cost page
+   * faults).
+   */
   setState(state: OptimizerState): void {
     if (state.className !== this.className) {
       throw new ValueError(`${this.className}.setState: expected a state of ${this.className}, but got one of ${describeValue(state.className)}.`);
     }
+    const unused = new Map(this.restored);
     this.reset();
     this.iterations = state.iterations;
-    for (const [name, slots] of Object.entries(state.slots)) this.restored.set(name, copySlots(slots));
+    for (const [name, slots] of Object.entries(state.slots)) this.restored.set(name, copySlots(slots, unused.get(name)));
   }
 
   /** Forgets all state (as a freshly created optimizer) and frees the heap memory it held. */
@@ -304,8 +310,17 @@ export abstract class Optimizer {
   }
 }
 
-function copySlots(slots: Record<string, Float32Array>): Record<string, Float32Array> {
-  return Object.fromEntries(Object.entries(slots).map(([k, v]) => [k, Float32Array.from(v)]));
+/** Copies of `slots`, written into the arrays of `into` where they have the right lengths. */
+function copySlots(slots: Record<string, Float32Array>, into?: Record<string, Float32Array>): Record<string, Float32Array> {
+  return Object.fromEntries(Object.entries(slots).map(([k, v]) => {
+    const target = into?.[k];
+    if (target !== undefined && target.length === v.length) {
+      target.set(v);
+      return [k, target];
+    }
+    // The typed-array constructor copies memory at once; Float32Array.from walks an iterator.
+    return [k, new Float32Array(v)];
+  }));
 }
 
 /** Throws unless `value` is a finite number within [min, max] (bounds inclusive unless stated). */

@@ -291,3 +291,24 @@ describe('updateArrays (the update of a flat slice, with the state kept by the c
     expect(() => opt.updateArrays(p, p, [p, p], 0)).toThrow('Adam.updateArrays: expected iteration to be an integer >= 1, but got 0.');
   });
 });
+
+describe('setState, repeated', () => {
+  it('holds the latest state, and what getState handed out earlier does not change', () => {
+    const opt = new Adam();
+    const state = (k: number) => ({ className: 'Adam', iterations: k, slots: { w: { m: Float32Array.from([k, k]), v: Float32Array.from([k * 10, k * 10]) } } });
+    opt.setState(state(1));
+    const first = opt.getState();
+    opt.setState(state(2));
+    expect(opt.getState()).toEqual(state(2));
+    expect(first).toEqual(state(1));
+    // The restored state is used by the next step on that weight.
+    const w = weightOf([1, 1]);
+    const reference = new Adam();
+    reference.setState(state(2));
+    const v = weightOf([1, 1]);
+    opt.applyGradientArrays([w], [Float32Array.from([0.5, -0.5])]);
+    reference.applyGradientArrays([v], [Float32Array.from([0.5, -0.5])]);
+    expect(valuesOf(w)).toEqual(valuesOf(v));
+    [w, v].forEach((x) => x.dispose());
+  });
+});
