@@ -4,7 +4,7 @@
 // Every configuration runs in its own child process (clean heap and RSS); configurations take
 // turns for --rounds rounds and each keeps its best epoch, so load elsewhere on this shared
 // machine does not decide the ratios.
-// Usage: node bench/trainer.bench.mjs [--backend auto|native|wasm] [--steps 40] [--epochs 3] [--rounds 2] [--models wide,wide-deep] [--workers 1,2]
+// Usage: node bench/trainer.bench.mjs [--backend auto|native|wasm] [--steps 100] [--epochs 3] [--rounds 2] [--models wide,wide-deep] [--workers 1,2]
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 
 const { values: options } = parseArgs({
   options: {
-    steps: { type: 'string', default: '40' },
+    steps: { type: 'string', default: '100' },
     epochs: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '2' },
     models: { type: 'string', default: 'wide,wide-deep' },
@@ -100,13 +100,14 @@ async function runChild(config) {
 
   const data = syntheticMnist(Dataset);
   const train = data.slice(0, config.steps * BATCH);
-  const warmup = data.slice(0, 8 * BATCH);
+  // Warm-up long enough for both JITs and the kernels' buffer pools to settle (~200 steps on native).
+  const warmup = data.slice(0, 60 * BATCH);
   const model = buildModel(fnn, MODELS[config.model]);
   const epochTimes = [];
   let started = 0;
   const timer = { onEpochBegin: () => void (started = performance.now()), onEpochEnd: () => void epochTimes.push(performance.now() - started) };
   // A short fit first: thread start-up, wasm compilation and JIT warm-up are not measured.
-  const warm = { epochs: 1, batchSize: BATCH, seed: 2, verbose: 0 };
+  const warm = { epochs: 3, batchSize: BATCH, seed: 2, verbose: 0 };
   const args = { epochs: config.epochs, batchSize: BATCH, seed: 1, verbose: 0, callbacks: [timer] };
   let timings;
   let rss;
