@@ -43,6 +43,8 @@ export class GradientExchange {
   private readonly scratch: Float32Array;
   private readonly slotsByChunk: Float32Array[][];
   private readonly published: Int32Array;
+  /** This worker's slot of shared memory for each trainable weight's gradient. */
+  private readonly slots: Float32Array[];
   private counts: number[] = [];
   private active = 0;
   readonly timings: ExchangeTimings = { copyMs: 0, sumMs: 0, waitMs: 0, applyMs: 0 };
@@ -56,6 +58,7 @@ export class GradientExchange {
     private readonly spinMs: number,
   ) {
     this.published = shared.published;
+    this.slots = layout.trainable.map((w) => shared.gradients.subarray(worker * layout.trainableSize + w.offset, worker * layout.trainableSize + w.offset + w.size));
     const split = (weight: number, start: number, end: number) => {
       for (let lo = start; lo < end; ) {
         const hi = Math.min(end, Math.ceil((lo + CHUNK) / ALIGN) * ALIGN);
@@ -86,11 +89,19 @@ export class GradientExchange {
     Atomics.notify(this.shared.control, Ctrl.statsReady);
   }
 
-  /** Copies trainable weight `index`'s gradient into this worker's slot and announces it. */
+  /**
+   * This worker's slot for trainable weight `index`'s gradient: the backward pass may write the
+   * gradient there directly (CallContext.gradientOutput), saving the copy.
+   */
+  slotOf(index: number): Float32Array {
+    return this.slots[index]!;
+  }
+
+  /** Puts trainable weight `index`'s gradient into this worker's slot (unless it is there already) and announces it. */
   publishWeight(index: number, gradient: Float32Array): void {
     const started = performance.now();
-    const { trainableSize } = this.layout;
-    this.shared.gradients.set(gradient, this.worker * trainableSize + this.layout.trainable[index]!.offset);
+    const slot = this.slots[index]!;
+    if (gradient.buffer !== slot.buffer || gradient.byteOffset !== slot.byteOffset) slot.set(gradient);
     this.announce(index);
     this.timings.copyMs += performance.now() - started;
   }

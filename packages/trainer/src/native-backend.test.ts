@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { setBackend, type LayersModel } from '@fnn/core';
+import { add, initializers, input, layers, model, resetNames, setBackend, type LayersModel } from '@fnn/core';
 import { classificationData, denseModel, flatWeights, relativeDifference } from '../test-support/fixtures.js';
 import { DataParallelTrainer } from './index.js';
 
@@ -35,5 +35,34 @@ describe.each([1, 2, 3])('DataParallelTrainer with %i worker(s) on the native ba
     const replicas = trainer.replicaWeights!;
     replicas.forEach((weights) => expect(weights).toEqual(replicas[0]));
     expect(relativeDifference([replicas[0]!], [flatWeights(model)])).toBe(0);
+  });
+});
+
+/** 8 → a, b (Dense 6) → one Dense 6 applied to both, added → 3 softmax: the shared layer's gradient is a sum over its two calls. */
+function sharedLayerModel(): LayersModel {
+  resetNames();
+  const x = input({ shape: [8] });
+  const a = layers.dense({ units: 6, activation: 'relu', kernelInitializer: initializers.glorotUniform({ seed: 1 }) }).apply(x);
+  const b = layers.dense({ units: 6, activation: 'tanh', kernelInitializer: initializers.glorotUniform({ seed: 2 }) }).apply(x);
+  const shared = layers.dense({ units: 6, activation: 'relu', kernelInitializer: initializers.glorotUniform({ seed: 3 }) });
+  const merged = add().apply([shared.apply(a), shared.apply(b)]);
+  const out = layers.dense({ units: 3, activation: 'softmax', kernelInitializer: initializers.glorotUniform({ seed: 4 }) }).apply(merged);
+  const m = model({ inputs: x, outputs: out });
+  m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+describe('DataParallelTrainer on native with a layer called twice (gradients written straight to shared memory, then summed)', () => {
+  const data = classificationData(64, 8, 3, 5);
+  const trainer = new DataParallelTrainer({ workers: 2, backend: 'native' });
+  afterAll(() => trainer.close());
+
+  it('reaches the weights of model.fit', async () => {
+    const args = { epochs: 2, batchSize: 16, seed: 3, verbose: 0 as const };
+    const expected = sharedLayerModel();
+    await expected.fit(data.x, data.y, args);
+    const trained = sharedLayerModel();
+    await trainer.fit(trained, data.x, data.y, args);
+    expect(relativeDifference(expected.getWeights(), trained.getWeights())).toBeLessThanOrEqual(TOLERANCE);
   });
 });

@@ -215,8 +215,16 @@ export class Replica {
           applyMs = performance.now() - before;
           return;
         }
-        // Several workers: each gradient goes to shared memory as soon as the backward pass has it.
+        // Several workers: each gradient goes to shared memory as soon as the backward pass has it,
+        // written there by the layer itself where the backend can (fused native Dense).
         const published = new Set<number>();
+        const offered = new Set<number>();
+        context.gradientOutput = (weight) => {
+          const index = this.weightIndex.get(weight);
+          if (index === undefined || offered.has(index)) return undefined;
+          offered.add(index);
+          return exchange.slotOf(index);
+        };
         const { gradients } = computeGradients(this.model, xs, ys, context, {
           afterLoss: (loss, metrics) => {
             writeStats(loss, metrics);

@@ -1,4 +1,5 @@
 import { SeededRandom } from '../random.js';
+import type { LayerWeight } from '../layers/layer-weight.js';
 
 /** What a forward or backward pass needs besides tensors. */
 export interface CallContext {
@@ -16,6 +17,12 @@ export interface CallContext {
    * `allReduceSum`, instead of over each replica's shard. Ignored without `allReduceSum`.
    */
   syncBatchNorm?: boolean;
+  /**
+   * Where a layer may write a weight's gradient instead of fresh memory (a data-parallel
+   * worker's slot of shared memory), or undefined. Asked at most once per weight and step; only
+   * backends with fused layer kernels use it.
+   */
+  gradientOutput?: (weight: LayerWeight) => Float32Array | undefined;
 }
 
 export function inferenceContext(): CallContext {

@@ -92,7 +92,7 @@ export class Dense extends Layer {
     return { output, saved: { x, z, y } satisfies DenseSaved };
   }
 
-  backward(dy: Tensor, saved: unknown, _context: CallContext, needsInputGradients: boolean): LayerGradients {
+  backward(dy: Tensor, saved: unknown, context: CallContext, needsInputGradients: boolean): LayerGradients {
     const { x, z, y } = saved as DenseSaved;
     const dy2d = dy.rank === 2 ? dy : tf.reshape(dy, [-1, this.units]);
     let weights: Tensor[];
@@ -101,7 +101,10 @@ export class Dense extends Layer {
       const fused = FUSED_ACTIVATIONS.has(this.activation.name);
       const outs = runFused(FUSED.denseBackward,
         { x, y, dy: fused ? dy2d : this.activation.backward(dy2d, z, y), kernel: this.kernel!.read() },
-        { activation: fused ? this.activation.name : 'linear', useBias: this.useBias, needsDx: needsInputGradients });
+        {
+          activation: fused ? this.activation.name : 'linear', useBias: this.useBias, needsDx: needsInputGradients,
+          dKernelOut: context.gradientOutput?.(this.kernel!), dBiasOut: this.bias && context.gradientOutput?.(this.bias),
+        });
       weights = outs.slice(0, this.useBias ? 2 : 1);
       dx = outs[weights.length];
     } else {

@@ -39,7 +39,8 @@ function dense({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon): Tens
 
 /**
  * Inputs x [rows, in], y (the layer's output) and dy [rows, units], kernel [in, units]; attrs
- * activation (linear, relu, softmax: dy is then d/dy, else already d/dz), useBias, needsDx.
+ * activation (linear, relu, softmax: dy is then d/dy, else already d/dz), useBias, needsDx, and
+ * optionally dKernelOut / dBiasOut, Float32Arrays the gradients are written into.
  * Returns [dKernel, dBias if useBias, dx if needsDx].
  */
 function denseBackward({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon): TensorInfo[] {
@@ -51,8 +52,13 @@ function denseBackward({ inputs, backend, attrs }: KernelArgs, addon: NativeAddo
   expectShape(dy!, [rows, units], DENSE_BACKWARD, 'dy');
   if (act !== Activation.linear) expectShape(y!, [rows, units], DENSE_BACKWARD, 'y');
   const dyv = floatValues(backend, dy!, DENSE_BACKWARD, 'dy');
-  const dw = takeFloat32(inDim * units);
-  const db = attrs?.useBias ? takeFloat32(units) : null;
+  // A caller may name where the weight gradients go (a data-parallel worker's slot of shared memory).
+  const given = (name: string, length: number) => {
+    const out = attrs?.[name];
+    return out instanceof Float32Array && out.length === length ? out : takeFloat32(length);
+  };
+  const dw = given('dKernelOut', inDim * units);
+  const db = attrs?.useBias ? given('dBiasOut', units) : null;
   const dx = attrs?.needsDx ? takeFloat32(rows * inDim) : null;
   addon.denseBackward(floatValues(backend, x!, DENSE_BACKWARD, 'x'), act === Activation.linear ? dyv : floatValues(backend, y!, DENSE_BACKWARD, 'y'),
     dyv, floatValues(backend, kernel!, DENSE_BACKWARD, 'kernel'), dw, db, dx, rows, inDim, units, act);
