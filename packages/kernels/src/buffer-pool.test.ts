@@ -58,10 +58,22 @@ describe('variableValues', () => {
     const variable = tf.variable(initial);
     const memory = variableValues(variable)!;
     memory.fill(1.5);
+    expect(variableValues(variable)).toBe(memory); // stable while the variable keeps it
     expect(variable.dataSync()[0]).toBe(1.5);
     expect(initial.dataSync()[0]).toBe(7);
-    expect(variableValues(variable)).toBe(memory); // stable while the variable keeps it
     variable.dispose();
     initial.dispose();
+  });
+
+  it('moves the variable to fresh memory once dataSync handed its array out, so what the caller holds stays as read', () => {
+    const variable = tf.variable(tf.mul(ones([16, 4]), 2));
+    const memory = variableValues(variable)!;
+    const read = variable.dataSync();
+    const next = variableValues(variable)!;
+    expect(next).not.toBe(memory);
+    next.fill(3); // an optimizer's in-place step
+    expect(read[0]).toBe(2);
+    expect(variable.dataSync()[0]).toBe(3);
+    variable.dispose();
   });
 });

@@ -10,6 +10,8 @@ const MAX_PER_LENGTH = 32;
 
 const free = new Map<number, Float32Array[]>();
 const recyclable = new WeakSet<Float32Array>();
+/** Arrays handed out by readSync (dataSync, data, ...): their holder may keep them. */
+const escaped = new WeakSet<object>();
 let pooledBytes = 0;
 
 /** A Float32Array of `length` with unspecified contents: the caller overwrites every element. */
@@ -36,9 +38,15 @@ export function releaseFloat32(values: unknown): void {
   pooledBytes += values.byteLength;
 }
 
-/** The array may be referenced outside the backend from now on: never reuse it. */
+/** The array may be referenced outside the backend from now on: never reuse it, nor change it in place. */
 export function markEscaped(values: unknown): void {
   if (values instanceof Float32Array) recyclable.delete(values);
+  if (typeof values === 'object' && values !== null) escaped.add(values);
+}
+
+/** Whether readSync handed the array out. */
+export function hasEscaped(values: unknown): boolean {
+  return typeof values === 'object' && values !== null && escaped.has(values);
 }
 
 export function isRecyclable(values: unknown): boolean {

@@ -1,6 +1,7 @@
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { engine } from '@tensorflow/tfjs-core';
 import { typedArrayBackend } from './backend.js';
+import { hasEscaped } from './buffer-pool.js';
 
 const owned = new WeakSet<Float32Array>();
 
@@ -25,7 +26,9 @@ export function variableValues(variable: Variable): Float32Array | null {
   const backend = typedArrayBackend();
   const values = tensorValues(variable);
   if (!backend || !values) return null;
-  if (owned.has(values) && backend.refCount(variable.dataId) === 1) return values;
+  // Not once dataSync handed it out: an update in place would change the caller's copy, which
+  // tfjs (new tensors at every step) never does.
+  if (owned.has(values) && !hasEscaped(values) && backend.refCount(variable.dataId) === 1) return values;
   const copy = values.slice();
   const fresh = engine().makeTensor(copy, variable.shape, 'float32');
   variable.assign(fresh);
