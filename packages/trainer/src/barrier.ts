@@ -39,52 +39,46 @@ export class Barrier {
       Atomics.notify(c, this.generationSlot);
       return;
     }
-    if (this.spinMs > 0) {
-      const until = performance.now() + this.spinMs;
-      do {
-        for (let i = 0; i < SPIN_CHECK; i++) if (Atomics.load(c, this.generationSlot) !== generation) return;
-      } while (performance.now() < until && Atomics.load(c, Ctrl.abort) === 0);
-    }
+    if (spinUntil(() => Atomics.load(c, this.generationSlot) !== generation, c, this.spinMs)) return;
     waitWhileEqual(c, this.generationSlot, generation, this.timeoutMs, this.what);
   }
 }
 
+/** Spins for up to `spinMs` (or until the run is aborted) while `done()` is false; returns `done()`'s last answer. */
+function spinUntil(done: () => boolean, control: Int32Array, spinMs: number): boolean {
+  if (spinMs <= 0) return done();
+  const until = performance.now() + spinMs;
+  do {
+    for (let i = 0; i < SPIN_CHECK; i++) if (done()) return true;
+  } while (performance.now() < until && Atomics.load(control, Ctrl.abort) === 0);
+  return done();
+}
+
 /**
- * Blocks (worker threads only) while `control[slot] === value` and `stop()` is false (checked
- * whenever the slot is notified); throws ReplicaAbortedError when the run is aborted and a
- * timeout error after `timeoutMs`.
+ * Blocks (worker threads only) while `watched[slot] === value` and `stop()` is false (checked
+ * whenever the slot is notified); throws ReplicaAbortedError when the run is aborted (the flag
+ * is in `control`) and a timeout error after `timeoutMs`. `watched` defaults to `control`.
  */
-export function waitWhileEqual(control: Int32Array, slot: number, value: number, timeoutMs: number, what: string, stop?: () => boolean): void {
+export function waitWhileEqual(control: Int32Array, slot: number, value: number, timeoutMs: number, what: string, stop?: () => boolean, watched = control): void {
   const deadline = performance.now() + timeoutMs;
-  while (Atomics.load(control, slot) === value && !stop?.()) {
+  while (Atomics.load(watched, slot) === value && !stop?.()) {
     if (Atomics.load(control, Ctrl.abort) === 1) throw new ReplicaAbortedError(`${what}: aborted`);
     const remaining = deadline - performance.now();
     if (remaining <= 0) throw new Error(`${what}: no progress from the other threads within ${Math.round(timeoutMs / 1000)} s (syncTimeout).`);
-    Atomics.wait(control, slot, value, Math.min(remaining, WAIT_SLICE_MS));
+    Atomics.wait(watched, slot, value, Math.min(remaining, WAIT_SLICE_MS));
   }
   if (Atomics.load(control, Ctrl.abort) === 1) throw new ReplicaAbortedError(`${what}: aborted`);
 }
 
 /**
  * Blocks (worker threads only) until `array[index] >= target`: spins for up to `spinMs` (the
- * value usually arrives within microseconds when every worker has a core), then waits in
- * slices, re-checking the abort flag in `control`; throws after `timeoutMs`.
+ * value usually arrives within microseconds when every worker has a core), then waits for each
+ * change in turn; `timeoutMs` bounds the wait for any one change.
  */
 export function awaitCount(array: Int32Array, index: number, target: number, control: Int32Array, spinMs: number, timeoutMs: number, what: string): void {
-  let value = Atomics.load(array, index);
-  if (value >= target) return;
-  if (spinMs > 0) {
-    const until = performance.now() + spinMs;
-    do {
-      for (let i = 0; i < SPIN_CHECK; i++) if (Atomics.load(array, index) >= target) return;
-    } while (performance.now() < until && Atomics.load(control, Ctrl.abort) === 0);
-  }
-  const deadline = performance.now() + timeoutMs;
-  while ((value = Atomics.load(array, index)) < target) {
-    if (Atomics.load(control, Ctrl.abort) === 1) throw new ReplicaAbortedError(`${what}: aborted`);
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) throw new Error(`${what}: no progress from the other threads within ${Math.round(timeoutMs / 1000)} s (syncTimeout).`);
-    Atomics.wait(array, index, value, Math.min(remaining, WAIT_SLICE_MS));
+  if (spinUntil(() => Atomics.load(array, index) >= target, control, spinMs)) return;
+  for (let value = Atomics.load(array, index); value < target; value = Atomics.load(array, index)) {
+    waitWhileEqual(control, index, value, timeoutMs, what, undefined, array);
   }
 }
 
