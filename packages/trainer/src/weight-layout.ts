@@ -52,16 +52,19 @@ export function assertLayoutMatches(model: LayersModel, layout: WeightLayout, ow
  * a copy from dataSync.
  */
 export function tensorValues(t: Tensor): Float32Array {
-  const backend = tf.backend() as unknown as {
-    typedArrayFromHeap?: (t: Tensor) => Float32Array;
-    data?: { get(dataId: object): { values?: unknown } | undefined };
-  };
+  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: Tensor) => Float32Array };
   if (t.dtype === 'float32') {
     if (typeof backend.typedArrayFromHeap === 'function') return backend.typedArrayFromHeap(t);
-    const values = backend.data?.get(t.dataId)?.values;
+    const values = keptValues(t);
     if (values instanceof Float32Array && values.length === t.size) return values;
   }
   return t.dataSync() as Float32Array;
+}
+
+/** The array that a backend keeping tensors as JavaScript arrays (cpu, native) holds for `t`; else undefined. */
+function keptValues(t: Tensor): unknown {
+  const backend = tf.backend() as unknown as { data?: { get(dataId: object): { values?: unknown } | undefined } };
+  return backend.data?.get(t.dataId)?.values;
 }
 
 /**
@@ -71,9 +74,8 @@ export function tensorValues(t: Tensor): Float32Array {
  */
 export function aliasWeights(weights: LayerWeight[], slots: WeightSlot[], source: Float32Array): boolean {
   const probe = source.subarray(0, 0);
-  const backend = tf.backend() as unknown as { data?: { get(dataId: object): { values?: unknown } | undefined } };
   const t = tf.tensor(probe, [0], 'float32');
-  const keeps = backend.data?.get(t.dataId)?.values === probe;
+  const keeps = keptValues(t) === probe;
   t.dispose();
   if (!keeps) return false;
   weights.forEach((w, i) => {
