@@ -69,7 +69,7 @@ export class FitRun {
     copyWeightsOut(this.model.nonTrainableWeights, layout.nonTrainable, this.shared.params, layout.trainableSize);
     // A second fit (or a resumed run) continues the optimizer as model.fit does, not from fresh moments.
     const optimizer = this.model.compiled!.optimizer;
-    writeOptimizerState(optimizer, optimizer.getState(), layout, this.shared.optimizerSlots);
+    writeOptimizerState(optimizer, optimizer.stateViews(), layout, this.shared.optimizerSlots);
     Atomics.store(this.shared.control, Ctrl.optimizerIterations, optimizer.iterations);
     const spec = encode(this.spec);
     for (let k = 0; k < this.spec.workers; k++) {

@@ -225,11 +225,21 @@ export abstract class Optimizer {
 
   /** A copy of the optimizer's state (slots keyed by weight name), e.g. to checkpoint or to send to a worker. */
   getState(): OptimizerState {
+    const state = this.stateViews();
+    return { ...state, slots: Object.fromEntries(Object.entries(state.slots).map(([name, slots]) => [name, copySlots(slots)])) };
+  }
+
+  /**
+   * The state as `getState` gives it, but holding the optimizer's own arrays instead of copies:
+   * for copying it elsewhere at once (a trainer's shared memory) without allocating it twice.
+   * Valid until the optimizer's next step or reset.
+   */
+  stateViews(): OptimizerState {
     const slots: OptimizerState['slots'] = {};
-    for (const [name, restored] of this.restored) slots[name] = copySlots(restored);
+    for (const [name, restored] of this.restored) slots[name] = restored;
     for (const [weight, values] of this.slots) {
       const views = values.views();
-      slots[weight.name] = Object.fromEntries(this.slotNames.map((s, k) => [s, views[k]!.slice()]));
+      slots[weight.name] = Object.fromEntries(this.slotNames.map((s, k) => [s, views[k]!]));
     }
     return { className: this.className, iterations: this.iterations, slots };
   }

@@ -312,3 +312,18 @@ describe('setState, repeated', () => {
     [w, v].forEach((x) => x.dispose());
   });
 });
+
+describe('stateViews', () => {
+  it('is getState without the copies: the same values, the optimizer\'s own arrays', () => {
+    const opt = new Adam();
+    const w = weightOf([1, 2, 3]);
+    opt.applyGradientArrays([w], [Float32Array.from([0.1, -0.2, 0.3])]);
+    const views = opt.stateViews();
+    expect(views).toEqual(opt.getState());
+    // The same memory (on wasm a fresh view of the heap each time), where getState copies.
+    const memoryOf = (a: Float32Array) => [a.buffer, a.byteOffset];
+    expect(memoryOf(opt.stateViews().slots.w!.m!)).toEqual(memoryOf(views.slots.w!.m!));
+    expect(opt.getState().slots.w!.m!.buffer).not.toBe(views.slots.w!.m!.buffer);
+    w.dispose();
+  });
+});
