@@ -1,5 +1,6 @@
 import { weightedSum, type Optimizer } from '@fnn/core';
 import { awaitCount } from './barrier.js';
+import type { ReplicaTimings } from './messages.js';
 import { Ctrl, type SharedViews } from './shared-memory.js';
 import type { WeightLayout } from './weight-layout.js';
 
@@ -14,18 +15,6 @@ interface Chunk {
   weight: number;
   lo: number;
   hi: number;
-}
-
-/** Where the time of a worker's part of the exchange went, in milliseconds. */
-export interface ExchangeTimings {
-  /** Copying gradients into shared memory (during the backward pass). */
-  copyMs: number;
-  /** Summing the shards' gradients. */
-  sumMs: number;
-  /** Waiting for another worker's losses or gradients. */
-  waitMs: number;
-  /** The optimizer update. */
-  applyMs: number;
 }
 
 /**
@@ -47,7 +36,9 @@ export class GradientExchange {
   private readonly slots: Float32Array[];
   private counts: number[] = [];
   private active = 0;
-  readonly timings: ExchangeTimings = { copyMs: 0, sumMs: 0, waitMs: 0, applyMs: 0 };
+  /** This step: weights whose slot was offered to the backward pass, and weights published. */
+  private readonly offered: boolean[];
+  private readonly sent: boolean[];
 
   constructor(
     private readonly shared: SharedViews,
@@ -56,8 +47,12 @@ export class GradientExchange {
     private readonly worker: number,
     private readonly timeoutMs: number,
     private readonly spinMs: number,
+    /** The replica's timings: copies and sums count as exchangeMs, waits as waitMs, updates as applyMs. */
+    private readonly timings: ReplicaTimings,
   ) {
     this.published = shared.published;
+    this.offered = layout.trainable.map(() => false);
+    this.sent = layout.trainable.map(() => false);
     this.slots = layout.trainable.map((w) => shared.gradients.subarray(worker * layout.trainableSize + w.offset, worker * layout.trainableSize + w.offset + w.size));
     const split = (weight: number, start: number, end: number) => {
       for (let lo = start; lo < end; ) {
@@ -81,6 +76,8 @@ export class GradientExchange {
   beginStep(counts: number[]): void {
     this.counts = counts;
     this.active = counts.filter((n) => n > 0).length;
+    this.offered.fill(false);
+    this.sent.fill(false);
   }
 
   /** This worker's loss and metrics for the step are in shared memory. */
@@ -90,11 +87,14 @@ export class GradientExchange {
   }
 
   /**
-   * This worker's slot for trainable weight `index`'s gradient: the backward pass may write the
-   * gradient there directly (CallContext.gradientOutput), saving the copy.
+   * Where the backward pass may write trainable weight `index`'s gradient (CallContext.
+   * gradientOutput), saving the copy: this worker's slot, offered once per step (a layer called
+   * twice writes its first call there; the sum then arrives as a tensor of its own).
    */
-  slotOf(index: number): Float32Array {
-    return this.slots[index]!;
+  gradientOutput(index: number): Float32Array | undefined {
+    if (this.offered[index]) return undefined;
+    this.offered[index] = true;
+    return this.slots[index];
   }
 
   /** Puts trainable weight `index`'s gradient into this worker's slot (unless it is there already) and announces it. */
@@ -102,8 +102,16 @@ export class GradientExchange {
     const started = performance.now();
     const slot = this.slots[index]!;
     if (gradient.buffer !== slot.buffer || gradient.byteOffset !== slot.byteOffset) slot.set(gradient);
+    this.sent[index] = true;
     this.announce(index);
-    this.timings.copyMs += performance.now() - started;
+    this.timings.exchangeMs += performance.now() - started;
+  }
+
+  /** Publishes the weights the backward pass did not (those the outputs do not depend on get zero gradients). */
+  publishRest(gradient: (index: number) => Float32Array): void {
+    this.sent.forEach((sent, i) => {
+      if (!sent) this.publishWeight(i, gradient(i));
+    });
   }
 
   /** Announces this worker's non-trainable weights (already copied into its slot). */
@@ -140,14 +148,14 @@ export class GradientExchange {
       const n = chunk.hi - chunk.lo;
       if (chunk.weight < 0) {
         weightedSum(this.shared.nonTrainableAverage.subarray(chunk.lo, chunk.hi), active.map((j) => this.shared.nonTrainable.subarray(j * q + chunk.lo, j * q + chunk.hi)), weights);
-        this.timings.sumMs += performance.now() - waited;
+        this.timings.exchangeMs += performance.now() - waited;
         continue;
       }
       const gradient = this.scratch.subarray(0, n);
       weightedSum(gradient, active.map((j) => this.shared.gradients.subarray(j * size + chunk.lo, j * size + chunk.hi)), weights);
       const summed = performance.now();
       this.optimizer.updateArrays(this.shared.params.subarray(chunk.lo, chunk.hi), gradient, this.slotsByChunk[claim]!, iteration);
-      this.timings.sumMs += summed - waited;
+      this.timings.exchangeMs += summed - waited;
       this.timings.applyMs += performance.now() - summed;
     }
     return true;

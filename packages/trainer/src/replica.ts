@@ -8,7 +8,7 @@ import { Barrier, waitWhileEqual } from './barrier.js';
 import type { ReplicaReport, ReplicaSpec, ReplicaTask, ReplicaTimings } from './messages.js';
 import { GradientExchange } from './gradient-exchange.js';
 import { readOptimizerState, writeOptimizerState } from './optimizer-slots.js';
-import { sizeOfShape, splitColumns } from './sample-layout.js';
+import { splitColumns } from './sample-layout.js';
 import { Command, Ctrl, type SharedViews } from './shared-memory.js';
 import { aliasWeights, assertLayoutMatches, copyWeightsIn, copyWeightsOut, tensorValues } from './weight-layout.js';
 
@@ -76,14 +76,14 @@ export class Replica {
       this.exchange = null;
     } else {
       this.aliased = aliasWeights(this.trainable, spec.layout.trainable, shared.params);
-      this.exchange = new GradientExchange(shared, spec.layout, this.optimizer, this.k, spec.syncTimeoutMs, spec.spinMs);
+      this.exchange = new GradientExchange(shared, spec.layout, this.optimizer, this.k, spec.syncTimeoutMs, spec.spinMs, this.timings);
     }
     // Room for the largest shard of a batch, reused at every step.
     const rows = Math.ceil(spec.batchSize / this.w);
     this.x = new Float32Array(rows * this.train.featureSize);
     this.y = new Float32Array(rows * this.train.labelSize);
     // Several inputs or targets: one buffer each for the split rows (validation takes whole batches).
-    const scratch = (shapes: number[][]) => (shapes.length > 1 ? shapes.map((shape) => new Float32Array(spec.batchSize * sizeOfShape(shape))) : []);
+    const scratch = (shapes: number[][]) => (shapes.length > 1 ? shapes.map((shape) => new Float32Array(spec.batchSize * tf.util.sizeFromShape(shape))) : []);
     this.splitX = scratch(spec.sampleLayout.inputs);
     this.splitY = scratch(spec.sampleLayout.outputs);
   }
@@ -147,7 +147,7 @@ export class Replica {
       const { layout } = this.spec;
       if (this.w === 1) {
         copyWeightsOut(this.trainable, layout.trainable, this.shared.params);
-        writeOptimizerState(this.optimizer, this.optimizer.getState(), layout, this.shared.optimizerSlots);
+        writeOptimizerState(this.optimizer, this.optimizer.stateViews(), layout, this.shared.optimizerSlots);
         this.iterations = this.optimizer.iterations;
       }
       copyWeightsOut(this.nonTrainable, layout.nonTrainable, this.shared.params, layout.trainableSize);
@@ -193,7 +193,7 @@ export class Replica {
     const t = this.timings;
     t.steps++;
     const started = performance.now();
-    const copiedBefore = exchange?.timings.copyMs ?? 0;
+    const exchangedBefore = t.exchangeMs;
     let applyMs = 0;
     if (rows > 0) {
       this.train.gatherInto(batch.subarray(mine.start, mine.end), this.x, this.y);
@@ -217,41 +217,30 @@ export class Replica {
         }
         // Several workers: each gradient goes to shared memory as soon as the backward pass has it,
         // written there by the layer itself where the backend can (fused native Dense).
-        const published = new Set<number>();
-        const offered = new Set<number>();
         context.gradientOutput = (weight) => {
           const index = this.weightIndex.get(weight);
-          if (index === undefined || offered.has(index)) return undefined;
-          offered.add(index);
-          return exchange.slotOf(index);
+          return index === undefined ? undefined : exchange.gradientOutput(index);
         };
         const { gradients } = computeGradients(this.model, xs, ys, context, {
           afterLoss: (loss, metrics) => {
             writeStats(loss, metrics);
             exchange.publishStats();
           },
-          onWeightGradient: (weight, gradient) => {
-            const index = this.weightIndex.get(weight)!;
-            exchange.publishWeight(index, tensorValues(gradient));
-            published.add(index);
-          },
+          onWeightGradient: (weight, gradient) => exchange.publishWeight(this.weightIndex.get(weight)!, tensorValues(gradient)),
         });
-        // Weights the outputs do not depend on get zeros, after the backward pass.
-        gradients.forEach((g, i) => void (published.has(i) || exchange.publishWeight(i, tensorValues(g))));
+        exchange.publishRest((i) => tensorValues(gradients[i]!));
         if (layout.nonTrainableSize > 0) copyWeightsOut(this.nonTrainable, layout.nonTrainable, shared.nonTrainable, k * layout.nonTrainableSize);
         exchange.publishNonTrainable();
       });
     }
-    // Compute includes gathering the shard and freeing the step's tensors, not the gradient copies.
-    const copyMs = (exchange?.timings.copyMs ?? 0) - copiedBefore;
-    t.computeMs += performance.now() - started - copyMs - applyMs;
-    t.exchangeMs += copyMs;
+    // Compute includes gathering the shard and freeing the step's tensors, not the gradient copies
+    // (the exchange counted those in exchangeMs).
+    t.computeMs += performance.now() - started - (t.exchangeMs - exchangedBefore) - applyMs;
     t.applyMs += applyMs;
     if (exchange === null) {
       this.signalStep();
       return Atomics.load(c, Ctrl.stopRequest) === 1 || !Number.isFinite(shared.stats[at]!);
     }
-    const before = { ...exchange.timings };
     // Every worker reads the same shard losses: they agree on skipping a non-finite step.
     const finite = exchange.combine(this.iterations + 1, () => {
       let loss = 0;
@@ -266,9 +255,7 @@ export class Replica {
       this.signalStep();
     });
     const released = performance.now();
-    t.waitMs += released - clock + exchange.timings.waitMs - before.waitMs;
-    t.exchangeMs += exchange.timings.sumMs - before.sumMs;
-    t.applyMs += exchange.timings.applyMs - before.applyMs;
+    t.waitMs += released - clock;
     if (!finite) return true;
     if (!this.aliased) copyWeightsIn(this.trainable, layout.trainable, shared.params);
     if (layout.nonTrainableSize > 0) copyWeightsIn(this.nonTrainable, layout.nonTrainable, shared.nonTrainableAverage);

@@ -1,3 +1,5 @@
+import { tf } from '@fnn/core';
+
 /**
  * How a model's several inputs (or outputs) share one Dataset row: each sample's values for
  * input 0, then input 1, ... side by side, so that one gather fetches all of a sample and the
@@ -11,14 +13,15 @@ export interface SampleLayout {
   outputs: number[][];
 }
 
-export function sizeOfShape(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
+/** Values per packed row: the sizes of all the parts' sample shapes together. */
+export function rowWidth(shapes: number[][]): number {
+  return shapes.reduce((sum, shape) => sum + tf.util.sizeFromShape(shape), 0);
 }
 
 /** `n` rows of `parts` side by side: row r is part 0's row r, then part 1's, ... */
 export function packColumns(parts: Float32Array[], shapes: number[][], n: number): Float32Array {
-  const sizes = shapes.map(sizeOfShape);
-  const width = sizes.reduce((a, b) => a + b, 0);
+  const sizes = shapes.map(tf.util.sizeFromShape);
+  const width = rowWidth(shapes);
   const out = new Float32Array(n * width);
   for (let r = 0; r < n; r++) {
     let at = r * width;
@@ -36,8 +39,8 @@ export function packColumns(parts: Float32Array[], shapes: number[][], n: number
  * else copies into `scratch` (one buffer per part, reused across steps).
  */
 export function splitColumns(source: Float32Array, rows: number, shapes: number[][], scratch: Float32Array[]): Float32Array[] {
-  const sizes = shapes.map(sizeOfShape);
-  const width = sizes.reduce((a, b) => a + b, 0);
+  const sizes = shapes.map(tf.util.sizeFromShape);
+  const width = rowWidth(shapes);
   if (sizes.length === 1) return [source.subarray(0, rows * width)];
   let offset = 0;
   return sizes.map((size, i) => {

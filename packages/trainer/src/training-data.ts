@@ -1,6 +1,6 @@
 import { checkData, ValueError, formatShape, type CompiledState, type LayersModel, type Tensor } from '@fnn/core';
 import { Dataset } from '@fnn/data';
-import { packColumns, sizeOfShape, type SampleLayout } from './sample-layout.js';
+import { packColumns, rowWidth, type SampleLayout } from './sample-layout.js';
 
 // Tensors are immutable: the same tensors convert to the same shared Dataset, once.
 const converted = new WeakMap<Tensor, { x: Tensor[]; y: Tensor[]; dataset: Dataset }>();
@@ -40,15 +40,11 @@ export function toSharedDataset(model: LayersModel, compiled: CompiledState, x: 
   const dataset = Dataset.fromArrays({
     x: xs.length === 1 ? values(xs)[0]! : packColumns(values(xs), layout.inputs, n),
     y: ys.length === 1 ? values(ys)[0]! : packColumns(values(ys), layout.outputs, n),
-    featureShape: xs.length === 1 ? layout.inputs[0]! : [width(layout.inputs)],
-    labelShape: ys.length === 1 ? layout.outputs[0]! : [width(layout.outputs)],
+    featureShape: xs.length === 1 ? layout.inputs[0]! : [rowWidth(layout.inputs)],
+    labelShape: ys.length === 1 ? layout.outputs[0]! : [rowWidth(layout.outputs)],
   });
   converted.set(xs[0]!, { x: xs, y: ys, dataset });
   return { dataset, layout };
-}
-
-function width(shapes: number[][]): number {
-  return shapes.reduce((sum, shape) => sum + sizeOfShape(shape), 0);
 }
 
 function sameList(a: Tensor[], b: Tensor[]): boolean {
