@@ -33,7 +33,11 @@ function tfjsModel(hidden) {
     if (rate > 0) model.add(tfjs.layers.dropout({ rate }));
   });
   model.add(tfjs.layers.dense({ units: 10, activation: 'softmax' }));
-  model.compile({ optimizer: tfjs.train.adam(0.001, 0.9, 0.999, 1e-7), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  model.compile({
+    optimizer: tfjs.train.adam(0.001, 0.9, 0.999, 1e-7),
+    loss: 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
   return model;
 }
 
@@ -74,12 +78,21 @@ for (const name of options.models.split(',')) {
 }
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-console.log(`\n@fnn/core fit vs tfjs-layers fit — backend ${tf.getBackend()}, batch ${BATCH}, 1 thread, Adam, best of ${ROUNDS} alternating rounds of ${STEPS} steps (tfjs-layers ${THEIR_STEPS}) after ${WARMUP} warm-up steps`);
+console.log(
+  `\n@fnn/core fit vs tfjs-layers fit — backend ${tf.getBackend()}, batch ${BATCH}, 1 thread, Adam, best of ${ROUNDS} alternating rounds of ${STEPS} steps (tfjs-layers ${THEIR_STEPS}) after ${WARMUP} warm-up steps`,
+);
 console.log(`${cpu}, ${os.cpus().length} cores, Node ${process.versions.node}`);
 const header = ['model', 'params', '@fnn/core samples/s', 'tfjs-layers samples/s', 'ratio'];
-const table = rows.map((r) => [r.model, r.params.toLocaleString('en-US'), r.oursSps.toFixed(0), r.theirSps.toFixed(0), `${(r.oursSps / r.theirSps).toFixed(2)}x`]);
+const table = rows.map((r) => [
+  r.model,
+  r.params.toLocaleString('en-US'),
+  r.oursSps.toFixed(0),
+  r.theirSps.toFixed(0),
+  `${(r.oursSps / r.theirSps).toFixed(2)}x`,
+]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+const line = (cells) =>
+  `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
 console.log(line(header));
 console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
 for (const row of table) console.log(line(row));

@@ -91,16 +91,22 @@ async function warmModel(name, data) {
   return model;
 }
 
-const PYTHON = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+const PYTHON = ['/usr/bin/python3', 'python3'].find(
+  (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+);
 
 /** One round of the PyTorch script (all models), or null without torch. */
 function pytorchRound() {
   if (!PYTHON) return null;
   const script = new URL('./pytorch_reference.py', import.meta.url).pathname;
-  const run = spawnSync(PYTHON, [script, '--steps', String(STEPS), '--warmup', String(WARMUP), '--rounds', '1', '--models', MODEL_NAMES.join(',')], {
-    encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
-  });
+  const run = spawnSync(
+    PYTHON,
+    [script, '--steps', String(STEPS), '--warmup', String(WARMUP), '--rounds', '1', '--models', MODEL_NAMES.join(',')],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    },
+  );
   if (run.status !== 0) {
     console.log(`pytorch reference failed: ${(run.stderr || '').trim().split('\n').pop()}`);
     return null;
@@ -129,14 +135,20 @@ for (let round = 0; round < ROUNDS; round++) {
   }
   console.log(`round ${round + 1}: ${figures.join('; ')}`);
 }
-console.log(`\nmodel.fit, one thread, ${STEPS} steps of ${BATCH}, best of ${ROUNDS} alternating rounds (target ≥ 1.0x PyTorch)`);
+console.log(
+  `\nmodel.fit, one thread, ${STEPS} steps of ${BATCH}, best of ${ROUNDS} alternating rounds (target ≥ 1.0x PyTorch)`,
+);
 if (!torchVersion) console.log('torch not available: the PyTorch figures are those recorded in shared/NOTES.md');
-console.log(`| model | native samples/s | PyTorch ${torchVersion ?? '(NOTES.md)'} samples/s | ratio | ratio to NOTES.md's PyTorch (quiet machine) |`);
+console.log(
+  `| model | native samples/s | PyTorch ${torchVersion ?? '(NOTES.md)'} samples/s | ratio | ratio to NOTES.md's PyTorch (quiet machine) |`,
+);
 console.log('|---|---:|---:|---:|---:|');
 for (const name of MODEL_NAMES) {
   const reference = torchVersion ? best.torch[name] : NOTES_TORCH[name];
   const ratio = best.native[name] / reference;
-  console.log(`| ${name} | ${best.native[name].toFixed(0)} | ${reference.toFixed(0)} | ${ratio.toFixed(2)}x ${ratio >= 1 ? 'met' : 'MISSED'} | ${(best.native[name] / NOTES_TORCH[name]).toFixed(2)}x |`);
+  console.log(
+    `| ${name} | ${best.native[name].toFixed(0)} | ${reference.toFixed(0)} | ${ratio.toFixed(2)}x ${ratio >= 1 ? 'met' : 'MISSED'} | ${(best.native[name] / NOTES_TORCH[name]).toFixed(2)}x |`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -186,8 +198,12 @@ if (!options['no-profile']) {
   tf.dispose(grads);
   const kernelMs = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
   console.log(`\none ${name} training step on native: ${wall.toFixed(2)} ms wall (best of 10), ${kernelCount} kernels`);
-  console.log(`kernels ${kernelMs.toFixed(2)} ms (timed one by one under tf.profile); optimizer (fused native Adam) ${optimizerMs.toFixed(2)} ms;`);
-  console.log(`the rest (JavaScript: layers, tape, tfjs op wrappers, tidy, readback) ≈ ${Math.max(0, wall - kernelMs - optimizerMs).toFixed(2)} ms`);
+  console.log(
+    `kernels ${kernelMs.toFixed(2)} ms (timed one by one under tf.profile); optimizer (fused native Adam) ${optimizerMs.toFixed(2)} ms;`,
+  );
+  console.log(
+    `the rest (JavaScript: layers, tape, tfjs op wrappers, tidy, readback) ≈ ${Math.max(0, wall - kernelMs - optimizerMs).toFixed(2)} ms`,
+  );
   console.log('| kernel | calls | ms | share of step |');
   console.log('|---|---:|---:|---:|');
   for (const [kernel, e] of [...byKernel].sort((p, q) => q[1].ms - p[1].ms).slice(0, 12)) {

@@ -4,7 +4,13 @@
 /** Hidden layers as [units, dropout rate]; the output is Dense 10 softmax. */
 export const MODELS = {
   wide: [[250, 0]],
-  'wide-deep': [[500, 0.2], [250, 0.2], [250, 0.2], [250, 0.2], [250, 0.2]],
+  'wide-deep': [
+    [500, 0.2],
+    [250, 0.2],
+    [250, 0.2],
+    [250, 0.2],
+    [250, 0.2],
+  ],
 };
 
 /** Builds and compiles one of MODELS with @fnn/core (`fnn` is the imported package). */
@@ -16,7 +22,11 @@ export function fnnModel(fnn, hidden) {
   });
   layers.push(fnn.layers.dense({ units: 10, activation: 'softmax' }));
   const model = fnn.sequential(layers);
-  model.compile({ optimizer: fnn.optimizers.adam({ learningRate: 0.001 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  model.compile({
+    optimizer: fnn.optimizers.adam({ learningRate: 0.001 }),
+    loss: 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
   return model;
 }
 

@@ -14,7 +14,8 @@ const sweep = await import('../apps/sweep/dist/index.js');
 const { setBackend } = await import('../packages/core/dist/index.js');
 
 const scale = Number(process.env.FNN_BENCH_EPOCH_SCALE ?? '1');
-if (!(scale > 0)) throw new Error(`FNN_BENCH_EPOCH_SCALE: expected a positive number, but got ${process.env.FNN_BENCH_EPOCH_SCALE}.`);
+if (!(scale > 0))
+  throw new Error(`FNN_BENCH_EPOCH_SCALE: expected a positive number, but got ${process.env.FNN_BENCH_EPOCH_SCALE}.`);
 const requested = process.env.FNN_BENCH_BACKEND ?? 'auto';
 const only = process.env.FNN_BENCH_ONLY?.split(',');
 
@@ -30,7 +31,14 @@ const silent = { runStarted() {}, update() {}, runEnded() {}, log() {}, stop() {
 
 async function measure(label, concurrency, workersPerRun, createEngine, elastic) {
   const dir = mkdtempSync(join(tmpdir(), 'fnn-sweep-bench-'));
-  const executor = new sweep.LocalExecutor({ data, saveModels: false, createEngine, workersPerRun, elastic, description: label });
+  const executor = new sweep.LocalExecutor({
+    data,
+    saveModels: false,
+    createEngine,
+    workersPerRun,
+    elastic,
+    description: label,
+  });
   const cpu = process.cpuUsage();
   const load = loadavg()[0];
   try {
@@ -48,7 +56,8 @@ async function measure(label, concurrency, workersPerRun, createEngine, elastic)
       meta: { backend, cores, workersPerRun },
     });
     const failed = outcome.runs.filter((r) => r.status !== 'finished');
-    if (failed.length > 0) throw new Error(`${label}: ${failed.map((r) => `${r.id} ${r.status}: ${r.error}`).join('; ')}`);
+    if (failed.length > 0)
+      throw new Error(`${label}: ${failed.map((r) => `${r.id} ${r.status}: ${r.error}`).join('; ')}`);
     const used = process.cpuUsage(cpu);
     // CPU time of this process (all its threads): with other processes on the machine the wall
     // time grows but this does not, so it tells contention from overhead.
@@ -59,8 +68,12 @@ async function measure(label, concurrency, workersPerRun, createEngine, elastic)
   }
 }
 
-console.log(`sweep bench: ${runs.length} runs (${runs.map((r) => `${r.id} ${r.epochs}`).join(', ')} epochs), epoch scale ${scale}`);
-console.log(`machine: ${cores} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, backend ${backend}; train ${data.train.size} images`);
+console.log(
+  `sweep bench: ${runs.length} runs (${runs.map((r) => `${r.id} ${r.epochs}`).join(', ')} epochs), epoch scale ${scale}`,
+);
+console.log(
+  `machine: ${cores} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, backend ${backend}; train ${data.train.size} images`,
+);
 
 const parallel = await measure(
   `parallel: ${plan.concurrency} runs × ${plan.workersPerRun} worker(s)`,
@@ -69,7 +82,13 @@ const parallel = await measure(
   (workers, config) => sweep.TrainerEngine.create(workers, requested, backend, config.batchNorm),
   true,
 );
-const sequential = await measure('sequential: model.fit, one run at a time', 1, 1, () => sweep.InProcessEngine.create(backend), false);
+const sequential = await measure(
+  'sequential: model.fit, one run at a time',
+  1,
+  1,
+  () => sweep.InProcessEngine.create(backend),
+  false,
+);
 
 const rows = [
   [`sweep default (${plan.concurrency} runs × ${plan.workersPerRun} worker)`, parallel.sweep],
@@ -86,7 +105,9 @@ rows.forEach(([label, s], i) => {
 const speedup = sequential.sweep.wallSeconds / parallel.sweep.wallSeconds;
 console.log(`speed-up: ${speedup.toFixed(2)}× (target ≥ 1.8× on 2 cores)`);
 
-console.log('\nrun               epochs  workers   s (parallel)  s (sequential)  val acc % (parallel)  val acc % (sequential)  test acc % (parallel)');
+console.log(
+  '\nrun               epochs  workers   s (parallel)  s (sequential)  val acc % (parallel)  val acc % (sequential)  test acc % (parallel)',
+);
 parallel.runs.forEach((r, i) => {
   const s = sequential.runs[i];
   console.log(

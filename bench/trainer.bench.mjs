@@ -35,9 +35,14 @@ if (options.child !== undefined) {
 
 function runParent() {
   const cores = os.availableParallelism();
-  const workerCounts = options.workers ? options.workers.split(',').map(Number) : Array.from({ length: cores }, (_, i) => i + 1);
+  const workerCounts = options.workers
+    ? options.workers.split(',').map(Number)
+    : Array.from({ length: cores }, (_, i) => i + 1);
   const models = options.models.split(',');
-  const configs = models.flatMap((model) => [{ model, workers: 0 }, ...workerCounts.map((workers) => ({ model, workers }))]);
+  const configs = models.flatMap((model) => [
+    { model, workers: 0 },
+    ...workerCounts.map((workers) => ({ model, workers })),
+  ]);
   const best = new Map();
   const ideal = new Map();
   for (let round = 0; round < Number(options.rounds); round++) {
@@ -49,16 +54,25 @@ function runParent() {
       }
     }
     for (const config of configs) {
-      const result = child({ ...config, steps: Number(options.steps), epochs: Number(options.epochs), backend: options.backend });
+      const result = child({
+        ...config,
+        steps: Number(options.steps),
+        epochs: Number(options.epochs),
+        backend: options.backend,
+      });
       const key = `${config.model}/${config.workers}`;
       const previous = best.get(key);
       if (previous === undefined || result.samplesPerSecond > previous.samplesPerSecond) best.set(key, result);
     }
   }
   const backend = best.values().next().value?.backend;
-  console.log(`\nDataParallelTrainer, batch ${BATCH}, ${options.steps} steps per epoch, best of ${options.epochs} epochs × ${options.rounds} rounds, backend ${backend} (--backend ${options.backend}), ${cores} cores (${os.cpus()[0]?.model ?? 'cpu'})`);
+  console.log(
+    `\nDataParallelTrainer, batch ${BATCH}, ${options.steps} steps per epoch, best of ${options.epochs} epochs × ${options.rounds} rounds, backend ${backend} (--backend ${options.backend}), ${cores} cores (${os.cpus()[0]?.model ?? 'cpu'})`,
+  );
   console.log('');
-  console.log('| model | trainer | samples/s | vs 1 worker | ideal | vs model.fit | compute ms/step | sync ms/step | apply ms/step | RSS MB |');
+  console.log(
+    '| model | trainer | samples/s | vs 1 worker | ideal | vs model.fit | compute ms/step | sync ms/step | apply ms/step | RSS MB |',
+  );
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const model of models) {
     const fit = best.get(`${model}/0`);
@@ -66,25 +80,40 @@ function runParent() {
     for (const workers of [0, ...workerCounts]) {
       const r = best.get(`${model}/${workers}`);
       const name = workers === 0 ? 'model.fit (1 thread)' : `${workers} worker${workers > 1 ? 's' : ''}`;
-      const vsOne = workers === 0 || one === undefined ? '' : `${(r.samplesPerSecond / one.samplesPerSecond).toFixed(2)}×`;
+      const vsOne =
+        workers === 0 || one === undefined ? '' : `${(r.samplesPerSecond / one.samplesPerSecond).toFixed(2)}×`;
       const vsFit = workers === 0 ? '' : `${(r.samplesPerSecond / fit.samplesPerSecond).toFixed(2)}×`;
       const t = r.timings;
       const ms = (v) => (t === undefined ? '' : v.toFixed(2));
       const idealRatio = workers > 1 ? `${ideal.get(`${model}/${workers}`).toFixed(2)}×` : '';
-      console.log(`| ${model} | ${name} | ${Math.round(r.samplesPerSecond)} | ${vsOne} | ${idealRatio} | ${vsFit} | ${ms(t?.computeMs)} | ${ms(t === undefined ? 0 : t.exchangeMs + t.waitMs)} | ${ms(t?.applyMs)} | ${Math.round(r.rssMb)} |`);
+      console.log(
+        `| ${model} | ${name} | ${Math.round(r.samplesPerSecond)} | ${vsOne} | ${idealRatio} | ${vsFit} | ${ms(t?.computeMs)} | ${ms(t === undefined ? 0 : t.exchangeMs + t.waitMs)} | ${ms(t?.applyMs)} | ${Math.round(r.rssMb)} |`,
+      );
     }
   }
-  console.log(`\nideal = what synchronous data parallelism could reach here: ${'N'} independent replicas, each stepping on batch ${BATCH}/N with no synchronisation at all, against one replica on batch ${BATCH} (slowest replica counts).`);
-  console.log(`sync = copying gradients to shared memory, this worker's slice of the reduction, and waiting at the two step barriers (mean over workers).`);
-  console.log(`RSS: whole process after training, worker threads alive, with the ${SAMPLES}-sample float32 training set (${((SAMPLES * 784 * 4) / 2 ** 20).toFixed(0)} MB) loaded once in shared memory.`);
+  console.log(
+    `\nideal = what synchronous data parallelism could reach here: ${'N'} independent replicas, each stepping on batch ${BATCH}/N with no synchronisation at all, against one replica on batch ${BATCH} (slowest replica counts).`,
+  );
+  console.log(
+    `sync = copying gradients to shared memory, this worker's slice of the reduction, and waiting at the two step barriers (mean over workers).`,
+  );
+  console.log(
+    `RSS: whole process after training, worker threads alive, with the ${SAMPLES}-sample float32 training set (${((SAMPLES * 784 * 4) / 2 ** 20).toFixed(0)} MB) loaded once in shared memory.`,
+  );
 }
 
 function child(config) {
   const script = fileURLToPath(import.meta.url);
-  const result = spawnSync(process.execPath, [script, '--child', JSON.stringify(config)], { encoding: 'utf8', env: { ...process.env, FNN_QUIET: '1' }, maxBuffer: 1 << 24 });
+  const result = spawnSync(process.execPath, [script, '--child', JSON.stringify(config)], {
+    encoding: 'utf8',
+    env: { ...process.env, FNN_QUIET: '1' },
+    maxBuffer: 1 << 24,
+  });
   if (result.status !== 0) {
     process.stderr.write(result.stderr);
-    throw new Error(`trainer bench: child ${JSON.stringify(config)} failed with ${result.signal ?? `exit code ${result.status}`}`);
+    throw new Error(
+      `trainer bench: child ${JSON.stringify(config)} failed with ${result.signal ?? `exit code ${result.status}`}`,
+    );
   }
   const line = result.stdout.trim().split('\n').pop();
   return JSON.parse(line);
@@ -105,7 +134,10 @@ async function runChild(config) {
   const model = buildModel(fnn, MODELS[config.model]);
   const epochTimes = [];
   let started = 0;
-  const timer = { onEpochBegin: () => void (started = performance.now()), onEpochEnd: () => void epochTimes.push(performance.now() - started) };
+  const timer = {
+    onEpochBegin: () => void (started = performance.now()),
+    onEpochEnd: () => void epochTimes.push(performance.now() - started),
+  };
   // A short fit first: thread start-up, wasm compilation and JIT warm-up are not measured.
   const warm = { epochs: 3, batchSize: BATCH, seed: 2, verbose: 0 };
   const args = { epochs: config.epochs, batchSize: BATCH, seed: 1, verbose: 0, callbacks: [timer] };
@@ -126,7 +158,15 @@ async function runChild(config) {
     await trainer.close();
   }
   const best = Math.min(...epochTimes);
-  console.log(JSON.stringify({ ...config, backend, samplesPerSecond: (config.steps * BATCH) / (best / 1000), rssMb: rss / 2 ** 20, timings }));
+  console.log(
+    JSON.stringify({
+      ...config,
+      backend,
+      samplesPerSecond: (config.steps * BATCH) / (best / 1000),
+      rssMb: rss / 2 ** 20,
+      timings,
+    }),
+  );
 }
 
 /** Per-step means over all workers. */
@@ -145,7 +185,7 @@ function syntheticMnist(Dataset) {
   const x = new Float32Array(SAMPLES * 784);
   const y = new Float32Array(SAMPLES * 10);
   let state = 12345;
-  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296;
   for (let i = 0; i < SAMPLES; i++) {
     let score = 0;
     for (let j = 0; j < 784; j++) {
@@ -182,11 +222,21 @@ async function idealScaling(config) {
   const core = new URL('../packages/core/dist/index.js', import.meta.url).href;
   const lessonModels = new URL('./lesson-models.mjs', import.meta.url).href;
   const stepsPerSecond = (threads, batch) =>
-    Promise.all(Array.from({ length: threads }, () => new Promise((resolve, reject) => {
-      const worker = new Worker(source, { eval: true, workerData: { core, lessonModels, backend: config.backend, hidden: MODELS[config.model], batch }, env: { ...process.env, FNN_QUIET: '1' } });
-      worker.once('message', (rate) => void worker.terminate().then(() => resolve(rate)));
-      worker.once('error', reject);
-    }))).then((rates) => Math.min(...rates));
+    Promise.all(
+      Array.from(
+        { length: threads },
+        () =>
+          new Promise((resolve, reject) => {
+            const worker = new Worker(source, {
+              eval: true,
+              workerData: { core, lessonModels, backend: config.backend, hidden: MODELS[config.model], batch },
+              env: { ...process.env, FNN_QUIET: '1' },
+            });
+            worker.once('message', (rate) => void worker.terminate().then(() => resolve(rate)));
+            worker.once('error', reject);
+          }),
+      ),
+    ).then((rates) => Math.min(...rates));
   const one = await stepsPerSecond(1, BATCH);
   const many = await stepsPerSecond(config.workers, Math.ceil(BATCH / config.workers));
   return { ratio: many / one };

@@ -6,7 +6,7 @@ beforeAll(async () => {
   await setBackend('wasm');
 });
 
-describe('the lesson\'s wide model on real MNIST', () => {
+describe("the lesson's wide model on real MNIST", () => {
   it('reaches at least 95 % validation accuracy after one epoch (batch 128, Adam, categorical cross-entropy)', async () => {
     const mnist = loadMnist(); // validation = the first 5,000 training images, as read_data_sets
     const train = mnist.train.toTensors(tf);
@@ -16,13 +16,24 @@ describe('the lesson\'s wide model on real MNIST', () => {
 
     resetNames();
     const model = sequential([
-      layers.dense({ units: 250, activation: 'relu', inputShape: [784], kernelInitializer: initializers.glorotUniform({ seed: 1 }) }),
+      layers.dense({
+        units: 250,
+        activation: 'relu',
+        inputShape: [784],
+        kernelInitializer: initializers.glorotUniform({ seed: 1 }),
+      }),
       layers.dense({ units: 10, activation: 'softmax', kernelInitializer: initializers.glorotUniform({ seed: 2 }) }),
     ]);
     expect(model.countParams()).toBe(198760);
     model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const before = tf.memory().numTensors;
-    const history = await model.fit(train.x, train.y, { epochs: 1, batchSize: 128, validationData: [validation.x, validation.y], seed: 3, verbose: 0 });
+    const history = await model.fit(train.x, train.y, {
+      epochs: 1,
+      batchSize: 128,
+      validationData: [validation.x, validation.y],
+      seed: 3,
+      verbose: 0,
+    });
     expect(tf.memory().numTensors).toBe(before);
 
     expect(Object.keys(history.history)).toEqual(['loss', 'accuracy', 'val_loss', 'val_accuracy']);

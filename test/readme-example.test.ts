@@ -17,7 +17,10 @@ describe('README example', () => {
     const script = fileURLToPath(new URL(`./.readme-example-${process.pid}.mjs`, import.meta.url));
     writeFileSync(script, block!.replace('epochs: 5', 'epochs: 1'));
     try {
-      const { stdout } = await run(process.execPath, [script], { env: { ...process.env, FNN_QUIET: '1' }, maxBuffer: 1 << 24 });
+      const { stdout } = await run(process.execPath, [script], {
+        env: { ...process.env, FNN_QUIET: '1' },
+        maxBuffer: 1 << 24,
+      });
       expect(stdout).toContain('Total params: 198,760');
       const accuracy = Number(/val_accuracy: ([0-9.]+)/.exec(stdout)?.[1]);
       expect(accuracy).toBeGreaterThanOrEqual(0.95);

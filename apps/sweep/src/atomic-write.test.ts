@@ -31,7 +31,14 @@ describe('writeFileAtomic', () => {
 describe('checkpoints', () => {
   const checkpoint = (epoch: number): Checkpoint => ({
     epoch,
-    history: { loss: [0.5, 0.3].slice(0, epoch), accuracy: [0.8, 0.9].slice(0, epoch), val_loss: [0.4, 0.35].slice(0, epoch), val_accuracy: [0.85, 0.9].slice(0, epoch), seconds: [1, 1].slice(0, epoch), workers: [1, 2].slice(0, epoch) },
+    history: {
+      loss: [0.5, 0.3].slice(0, epoch),
+      accuracy: [0.8, 0.9].slice(0, epoch),
+      val_loss: [0.4, 0.35].slice(0, epoch),
+      val_accuracy: [0.85, 0.9].slice(0, epoch),
+      seconds: [1, 1].slice(0, epoch),
+      workers: [1, 2].slice(0, epoch),
+    },
     weights: [
       { name: 'dense_1/kernel', shape: [2, 3], values: Float32Array.from([1, 2, 3, 4, 5, 6].map((v) => v * epoch)) },
       { name: 'dense_1/bias', shape: [3], values: Float32Array.from([0.5, -0.25, epoch]) },
@@ -39,7 +46,10 @@ describe('checkpoints', () => {
     optimizer: {
       className: 'Adam',
       iterations: 43 * epoch,
-      slots: { 'dense_1/kernel': { m: new Float32Array(6).fill(0.1 * epoch), v: new Float32Array(6).fill(0.01) }, 'dense_1/bias': { m: new Float32Array(3), v: new Float32Array(3).fill(epoch) } },
+      slots: {
+        'dense_1/kernel': { m: new Float32Array(6).fill(0.1 * epoch), v: new Float32Array(6).fill(0.01) },
+        'dense_1/bias': { m: new Float32Array(3), v: new Float32Array(3).fill(epoch) },
+      },
     },
   });
 
@@ -70,7 +80,7 @@ describe('checkpoints', () => {
     expect(readCheckpoint(dir)).toBeNull();
   });
 
-  it('removes a finished run\'s checkpoint, and the checkpoints folder with the last one', () => {
+  it("removes a finished run's checkpoint, and the checkpoints folder with the last one", () => {
     const root = join(mkdtempSync(join(tmpdir(), 'fnn-ckpt-')), 'checkpoints');
     writeCheckpoint(join(root, 'a'), checkpoint(1));
     writeCheckpoint(join(root, 'b'), checkpoint(1));

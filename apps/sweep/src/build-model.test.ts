@@ -30,7 +30,19 @@ describe('buildModel', () => {
   it('stacks the layers as the lesson does', () => {
     const types = (id: string) => buildModel(run(id)).layers.map((l) => l.className);
     expect(types('wide')).toEqual(['Dense', 'Dense']);
-    expect(types('deep-dropout')).toEqual(['Dense', 'Dropout', 'Dense', 'Dropout', 'Dense', 'Dropout', 'Dense', 'Dropout', 'Dense', 'Dropout', 'Dense']);
+    expect(types('deep-dropout')).toEqual([
+      'Dense',
+      'Dropout',
+      'Dense',
+      'Dropout',
+      'Dense',
+      'Dropout',
+      'Dense',
+      'Dropout',
+      'Dense',
+      'Dropout',
+      'Dense',
+    ]);
     const bn = types('wide-deep-bn');
     expect(bn.slice(0, 4)).toEqual(['Dense', 'BatchNormalization', 'Activation', 'Dropout']);
     expect(bn.slice(-3)).toEqual(['Dense', 'BatchNormalization', 'Activation']);

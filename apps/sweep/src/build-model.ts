@@ -1,4 +1,16 @@
-import { initializers, input, layers, mixSeeds, model, optimizers, resetNames, sequential, type Layer, type LayersModel, type SymbolicTensor } from '@fnn/core';
+import {
+  initializers,
+  input,
+  layers,
+  mixSeeds,
+  model,
+  optimizers,
+  resetNames,
+  sequential,
+  type Layer,
+  type LayersModel,
+  type SymbolicTensor,
+} from '@fnn/core';
 import type { RunConfig } from './run-config.js';
 
 export interface ModelShape {

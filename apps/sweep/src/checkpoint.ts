@@ -21,7 +21,11 @@ interface Manifest {
   folder: string;
   history: EpochHistory;
   weights: { name: string; shape: number[]; offset: number; length: number }[];
-  optimizer: { className: string; iterations: number; slots: { weight: string; slot: string; offset: number; length: number }[] } | null;
+  optimizer: {
+    className: string;
+    iterations: number;
+    slots: { weight: string; slot: string; offset: number; length: number }[];
+  } | null;
 }
 
 const MANIFEST = 'latest.json';
@@ -40,7 +44,13 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
     weights.push({ name: w.name, shape: w.shape, offset, length: w.values.length });
     offset += w.values.length;
   }
-  writeFileSync(join(dir, folder, 'weights.bin'), concat(checkpoint.weights.map((w) => w.values), offset));
+  writeFileSync(
+    join(dir, folder, 'weights.bin'),
+    concat(
+      checkpoint.weights.map((w) => w.values),
+      offset,
+    ),
+  );
   const slots: NonNullable<Manifest['optimizer']>['slots'] = [];
   const slotArrays: Float32Array[] = [];
   offset = 0;
@@ -58,7 +68,11 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
     folder,
     history: checkpoint.history,
     weights,
-    optimizer: checkpoint.optimizer && { className: checkpoint.optimizer.className, iterations: checkpoint.optimizer.iterations, slots },
+    optimizer: checkpoint.optimizer && {
+      className: checkpoint.optimizer.className,
+      iterations: checkpoint.optimizer.iterations,
+      slots,
+    },
   };
   writeJsonAtomic(join(dir, MANIFEST), manifest);
   for (const name of readdirSync(dir)) {
@@ -82,7 +96,11 @@ export function readCheckpoint(dir: string): Checkpoint | null {
     return {
       epoch: m.epoch,
       history: m.history,
-      weights: m.weights.map((w) => ({ name: w.name, shape: w.shape, values: weightData.slice(w.offset, w.offset + w.length) })),
+      weights: m.weights.map((w) => ({
+        name: w.name,
+        shape: w.shape,
+        values: weightData.slice(w.offset, w.offset + w.length),
+      })),
       optimizer: m.optimizer && { className: m.optimizer.className, iterations: m.optimizer.iterations, slots },
     };
   } catch {
@@ -112,7 +130,8 @@ function concat(arrays: Float32Array[], total: number): Uint8Array {
 
 function readFloats(path: string): Float32Array {
   const bytes = readFileSync(path);
-  if (bytes.byteLength % 4 !== 0) throw new Error(`${path}: ${bytes.byteLength} bytes is not a whole number of float32 values`);
+  if (bytes.byteLength % 4 !== 0)
+    throw new Error(`${path}: ${bytes.byteLength} bytes is not a whole number of float32 values`);
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);
   return new Float32Array(copy.buffer);

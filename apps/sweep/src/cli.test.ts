@@ -24,7 +24,20 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
 
   it('trains a grid, prints the comparison and writes every result file', async () => {
     const out = join(tmp('fnn-out-'), 'sweep');
-    const run = await runCli(['--grid', grid({ hidden: [[32], [32, 32]], dropout: [0, 0.2] }), '--epochs', '3', '--data-dir', data, '--limit-eval', '200', '--out', out, '--backend', 'wasm']);
+    const run = await runCli([
+      '--grid',
+      grid({ hidden: [[32], [32, 32]], dropout: [0, 0.2] }),
+      '--epochs',
+      '3',
+      '--data-dir',
+      data,
+      '--limit-eval',
+      '200',
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+    ]);
     expect(run.stderr).not.toContain('failed');
     expect(run.code).toBe(0);
     const results = readResults(out);
@@ -46,16 +59,34 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
     expect(existsSync(join(out, 'report.html'))).toBe(true);
     // The table on stdout has a line per run and names the winner of results.json.
     for (const r of results.runs) expect(run.stdout).toMatch(new RegExp(`^${r.id.replace('.', '\\.')}\\s`, 'm'));
-    expect(run.stdout).toContain(`Winner: ${results.winner!.configId} with ${(results.winner!.valAccuracy * 100).toFixed(2)} % validation accuracy`);
+    expect(run.stdout).toContain(
+      `Winner: ${results.winner!.configId} with ${(results.winner!.valAccuracy * 100).toFixed(2)} % validation accuracy`,
+    );
     // Plain logs (not a terminal): one line per epoch per run.
     expect(run.stderr.match(/\] epoch \d\/3 - /g)).toHaveLength(12);
   });
 
   it('records a run whose worker crashes as failed and finishes the others', async () => {
     const out = join(tmp('fnn-out-'), 'sweep');
-    const run = await runCli(['--grid', grid({ hidden: [[16]], epochs: [2, 3, 4] }), '--data-dir', data, '--limit-train', '600', '--limit-eval', '200', '--out', out, '--backend', 'wasm'], {
-      env: { FNN_SWEEP_FAULT: JSON.stringify({ run: 'e3', kind: 'exit', atStep: 2 }) },
-    });
+    const run = await runCli(
+      [
+        '--grid',
+        grid({ hidden: [[16]], epochs: [2, 3, 4] }),
+        '--data-dir',
+        data,
+        '--limit-train',
+        '600',
+        '--limit-eval',
+        '200',
+        '--out',
+        out,
+        '--backend',
+        'wasm',
+      ],
+      {
+        env: { FNN_SWEEP_FAULT: JSON.stringify({ run: 'e3', kind: 'exit', atStep: 2 }) },
+      },
+    );
     expect(run.code).toBe(1);
     const results = readResults(out);
     const byId = Object.fromEntries(results.runs.map((r) => [r.id, r]));
@@ -71,7 +102,22 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
     // Linear units and a learning rate of 1e30 overflow the weights on the first step (the cpu
     // backend lets the overflow through as NaN; wasm's clipped softmax stays finite).
     const spec = grid({ hidden: [[16]], activation: 'linear', optimizer: 'sgd', learningRate: [0.1, 1e30] });
-    const run = await runCli(['--grid', spec, '--epochs', '2', '--data-dir', data, '--limit-train', '600', '--limit-eval', '200', '--out', out, '--backend', 'cpu']);
+    const run = await runCli([
+      '--grid',
+      spec,
+      '--epochs',
+      '2',
+      '--data-dir',
+      data,
+      '--limit-train',
+      '600',
+      '--limit-eval',
+      '200',
+      '--out',
+      out,
+      '--backend',
+      'cpu',
+    ]);
     expect(run.code).toBe(1);
     const [ok, nan] = readResults(out).runs;
     expect(ok).toMatchObject({ id: 'lr0.1', status: 'finished' });
@@ -81,7 +127,20 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
 
   it('trains the same weights with the data-parallel trainer (1 worker) as with single-thread model.fit', async () => {
     const spec = grid({ hidden: [[16]], epochs: [2] });
-    const common = ['--grid', spec, '--data-dir', data, '--limit-train', '600', '--limit-eval', '200', '--backend', 'wasm', '--seed', '3'];
+    const common = [
+      '--grid',
+      spec,
+      '--data-dir',
+      data,
+      '--limit-train',
+      '600',
+      '--limit-eval',
+      '200',
+      '--backend',
+      'wasm',
+      '--seed',
+      '3',
+    ];
     const a = join(tmp('fnn-out-'), 'trainer');
     const b = join(tmp('fnn-out-'), 'in-process');
     expect((await runCli([...common, '--out', a, '--workers-per-run', '1'])).code).toBe(0);
@@ -96,7 +155,18 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
 
   it('moves the longest run to the cores a finished slot frees, continuing its optimizer exactly', async () => {
     const spec = grid({ hidden: [[32]], epochs: [12, 1] });
-    const common = ['--grid', spec, '--data-dir', data, '--limit-train', '1000', '--limit-eval', '200', '--backend', 'wasm'];
+    const common = [
+      '--grid',
+      spec,
+      '--data-dir',
+      data,
+      '--limit-train',
+      '1000',
+      '--limit-eval',
+      '200',
+      '--backend',
+      'wasm',
+    ];
     const elastic = join(tmp('fnn-out-'), 'elastic');
     const fixed = join(tmp('fnn-out-'), 'fixed');
     const grown = await runCli([...common, '--out', elastic], { env: { FNN_SWEEP_MIN_GROW_SECONDS: '0' } });
@@ -118,7 +188,20 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
   it('on Ctrl-C writes what finished, marks the rest interrupted, exits non-zero; --resume continues from the checkpoint', async () => {
     const out = join(tmp('fnn-out-'), 'sweep');
     // Longest first: e100 trains on one core while e1 and e2 finish on the other.
-    const args = ['--grid', grid({ hidden: [[16]], epochs: [100, 1, 2] }), '--data-dir', data, '--limit-train', '600', '--limit-eval', '200', '--out', out, '--backend', 'wasm'];
+    const args = [
+      '--grid',
+      grid({ hidden: [[16]], epochs: [100, 1, 2] }),
+      '--data-dir',
+      data,
+      '--limit-train',
+      '600',
+      '--limit-eval',
+      '200',
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+    ];
     let sent = false;
     const first = await runCli(args, {
       onStderr: (text, child) => {

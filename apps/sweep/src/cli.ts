@@ -46,7 +46,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     slots = settings.inProcess
       ? { concurrency: 1, workersPerRun: 1 }
-      : planSlots({ cores, runs: runs.length, concurrency: settings.concurrency, workersPerRun: settings.workersPerRun, oversubscribe: settings.oversubscribe });
+      : planSlots({
+          cores,
+          runs: runs.length,
+          concurrency: settings.concurrency,
+          workersPerRun: settings.workersPerRun,
+          oversubscribe: settings.oversubscribe,
+        });
   } catch (error) {
     process.stderr.write(`fnn-sweep: ${errorMessage(error)}\n`);
     return EXIT.usage;
@@ -62,12 +68,19 @@ export async function main(argv: string[]): Promise<number> {
   })();
   if (!data) return EXIT.usage;
 
-  const order = longestFirst(runs.map((config) => ({ config, cost: estimateCost(config, data.train.size, data.inputSize, data.classes) })));
+  const order = longestFirst(
+    runs.map((config) => ({ config, cost: estimateCost(config, data.train.size, data.inputSize, data.classes) })),
+  );
   const totalCost = order.reduce((a, r) => a + r.cost, 0);
-  const mode = settings.inProcess ? 'one run at a time with model.fit in this process' : `${slots.concurrency} run(s) at once × ${slots.workersPerRun} worker(s) each on ${cores} cores`;
+  const mode = settings.inProcess
+    ? 'one run at a time with model.fit in this process'
+    : `${slots.concurrency} run(s) at once × ${slots.workersPerRun} worker(s) each on ${cores} cores`;
   if (settings.dryRun) {
     process.stdout.write(`${runs.length} runs, ${mode}; start order (longest first, estimated single-core time):\n`);
-    for (const { config, cost } of order) process.stdout.write(`  ${config.id.padEnd(24)} ${String(config.epochs).padStart(3)} epochs  ~${formatDuration(cost)}\n`);
+    for (const { config, cost } of order)
+      process.stdout.write(
+        `  ${config.id.padEnd(24)} ${String(config.epochs).padStart(3)} epochs  ~${formatDuration(cost)}\n`,
+      );
     return EXIT.ok;
   }
 
@@ -84,9 +97,16 @@ export async function main(argv: string[]): Promise<number> {
   }
   const interactive = process.stderr.isTTY === true && !process.env.CI;
   const display: ProgressDisplay = interactive
-    ? new TerminalProgress(runs.length, totalCost, slots.concurrency, runs.map((r) => r.id))
+    ? new TerminalProgress(
+        runs.length,
+        totalCost,
+        slots.concurrency,
+        runs.map((r) => r.id),
+      )
     : new PlainProgress(runs.length, totalCost, slots.concurrency);
-  display.log(`fnn-sweep: ${runs.length} runs on ${data.source} (train ${data.train.size}, validation ${data.validation.size}, test ${data.test.size}), backend ${backend}, ${mode}`);
+  display.log(
+    `fnn-sweep: ${runs.length} runs on ${data.source} (train ${data.train.size}, validation ${data.validation.size}, test ${data.test.size}), backend ${backend}, ${mode}`,
+  );
   display.log(`fnn-sweep: writing to ${store.dir}`);
 
   const executor = new LocalExecutor({
@@ -96,7 +116,9 @@ export async function main(argv: string[]): Promise<number> {
     workersPerRun: slots.workersPerRun,
     elastic: !settings.inProcess && !settings.fixedWorkers,
     // Test-only: grow runs however little training they have left.
-    ...(process.env.FNN_SWEEP_MIN_GROW_SECONDS ? { minSecondsToGrow: Number(process.env.FNN_SWEEP_MIN_GROW_SECONDS) } : {}),
+    ...(process.env.FNN_SWEEP_MIN_GROW_SECONDS
+      ? { minSecondsToGrow: Number(process.env.FNN_SWEEP_MIN_GROW_SECONDS) }
+      : {}),
     // Workers resolve the backend themselves from what was asked ('auto' picks the best one that
     // loads in a thread); batch-norm models on several workers keep whole-batch statistics.
     createEngine: settings.inProcess
@@ -109,7 +131,9 @@ export async function main(argv: string[]): Promise<number> {
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
-      display.log('fnn-sweep: interrupted — stopping the running runs and writing what finished (Ctrl-C again to quit at once)');
+      display.log(
+        'fnn-sweep: interrupted — stopping the running runs and writing what finished (Ctrl-C again to quit at once)',
+      );
       controller.abort();
     } else {
       process.exit(EXIT.interrupted);
@@ -129,7 +153,12 @@ export async function main(argv: string[]): Promise<number> {
       resume: settings.resume,
       saveModels: settings.saveModels,
       trainSize: data.train.size,
-      meta: { backend, cores, workersPerRun: slots.workersPerRun, data: `${data.source}: train ${data.train.size}, validation ${data.validation.size}, test ${data.test.size}` },
+      meta: {
+        backend,
+        cores,
+        workersPerRun: slots.workersPerRun,
+        data: `${data.source}: train ${data.train.size}, validation ${data.validation.size}, test ${data.test.size}`,
+      },
     });
   } finally {
     await executor.close();
@@ -140,7 +169,8 @@ export async function main(argv: string[]): Promise<number> {
   const { results } = outcome;
   process.stdout.write(`\n${formatTable(results.comparison)}\n\n${winnerLine(results.winner)}\n`);
   const check = lessonCheck(outcome.runs);
-  if (check.length > 0) process.stdout.write(`\nAgainst the lesson (Keras):\n${check.map((l) => `  ${l}`).join('\n')}\n`);
+  if (check.length > 0)
+    process.stdout.write(`\nAgainst the lesson (Keras):\n${check.map((l) => `  ${l}`).join('\n')}\n`);
   process.stdout.write(
     `Sweep ${results.sweep.status} in ${formatDuration(results.sweep.wallSeconds)} (${Math.round(results.sweep.samplesPerSecond)} training samples/s). ` +
       `Results: ${store.dir}/results.json, results.csv, report.html\n`,
@@ -159,7 +189,9 @@ main(process.argv.slice(2)).then(
     setTimeout(() => process.exit(code), 3000).unref();
   },
   (error) => {
-    process.stderr.write(`fnn-sweep: ${error instanceof ConfigError ? error.message : (error as Error)?.stack ?? String(error)}\n`);
+    process.stderr.write(
+      `fnn-sweep: ${error instanceof ConfigError ? error.message : ((error as Error)?.stack ?? String(error))}\n`,
+    );
     process.exitCode = 1;
   },
 );

@@ -61,7 +61,8 @@ export function compare(runs: RunResult[]): ComparisonRow[] {
       epochs: first.config.epochs,
       finished: done.length,
       repeats: group.length,
-      status: done.length > 0 ? 'finished' : `${notDone?.status ?? 'pending'}${notDone?.error ? `: ${notDone.error}` : ''}`,
+      status:
+        done.length > 0 ? 'finished' : `${notDone?.status ?? 'pending'}${notDone?.error ? `: ${notDone.error}` : ''}`,
       loss: metric((r) => r.final!.loss),
       accuracy: metric((r) => r.final!.accuracy),
       valLoss: metric((r) => r.final!.valLoss),
@@ -113,7 +114,18 @@ export function formatStat(s: Stat | null, kind: 'percent' | 'loss' | 'seconds')
   return s.n > 1 ? `${mean} ± ${(s.std * scale).toFixed(digits)}` : mean;
 }
 
-export const TABLE_HEADERS = ['run', 'architecture', 'params', 'epochs', 'loss', 'acc %', 'val loss', 'val acc %', 'test acc %', 'time s'];
+export const TABLE_HEADERS = [
+  'run',
+  'architecture',
+  'params',
+  'epochs',
+  'loss',
+  'acc %',
+  'val loss',
+  'val acc %',
+  'test acc %',
+  'time s',
+];
 
 /** Table cells, one array per row, in TABLE_HEADERS order. */
 export function tableCells(rows: ComparisonRow[]): string[][] {
@@ -136,8 +148,14 @@ export function formatTable(rows: ComparisonRow[]): string {
   const cells = tableCells(rows);
   const all = [TABLE_HEADERS, ...cells];
   const widths = TABLE_HEADERS.map((_, c) => Math.max(...all.map((row) => row[c]!.length)));
-  const line = (row: string[]) => row.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
-  const notes = rows.filter((r) => r.finished < r.repeats).map((r) => `${r.configId}: ${r.finished}/${r.repeats} finished${r.finished === 0 ? ` (${r.status})` : ''}`);
+  const line = (row: string[]) =>
+    row
+      .map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd();
+  const notes = rows
+    .filter((r) => r.finished < r.repeats)
+    .map((r) => `${r.configId}: ${r.finished}/${r.repeats} finished${r.finished === 0 ? ` (${r.status})` : ''}`);
   return [line(TABLE_HEADERS), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), ...notes].join('\n');
 }
 
@@ -153,10 +171,23 @@ export function lessonCheck(runs: RunResult[]): string[] {
     const range = LESSON_VAL_ACCURACY[run.configId];
     if (!reference || !range || run.status !== 'finished' || !run.final || run.trainSize !== 55_000) continue;
     const c = run.config;
-    if (c.epochs !== reference.epochs || c.batchSize !== reference.batchSize || c.optimizer !== reference.optimizer || c.learningRate !== reference.learningRate) continue;
+    if (
+      c.epochs !== reference.epochs ||
+      c.batchSize !== reference.batchSize ||
+      c.optimizer !== reference.optimizer ||
+      c.learningRate !== reference.learningRate
+    )
+      continue;
     const v = run.final.valAccuracy;
-    const where = v < range[0] ? `${((range[0] - v) * 100).toFixed(2)} points below` : v > range[1] ? `${((v - range[1]) * 100).toFixed(2)} points above` : 'within';
-    lines.push(`${run.id}: ${(v * 100).toFixed(2)} % validation accuracy, ${where} the lesson's ${(range[0] * 100).toFixed(1)}–${(range[1] * 100).toFixed(1)} %`);
+    const where =
+      v < range[0]
+        ? `${((range[0] - v) * 100).toFixed(2)} points below`
+        : v > range[1]
+          ? `${((v - range[1]) * 100).toFixed(2)} points above`
+          : 'within';
+    lines.push(
+      `${run.id}: ${(v * 100).toFixed(2)} % validation accuracy, ${where} the lesson's ${(range[0] * 100).toFixed(1)}–${(range[1] * 100).toFixed(1)} %`,
+    );
   }
   return lines;
 }

@@ -27,7 +27,12 @@ function dataset(n: number, seed: number): Dataset {
 function freshModel(): LayersModel {
   resetNames();
   const model = sequential([
-    layers.dense({ units: 12, activation: 'relu', inputShape: [6], kernelInitializer: initializers.glorotUniform({ seed: 3 }) }),
+    layers.dense({
+      units: 12,
+      activation: 'relu',
+      inputShape: [6],
+      kernelInitializer: initializers.glorotUniform({ seed: 3 }),
+    }),
     layers.dense({ units: 3, activation: 'softmax', kernelInitializer: initializers.glorotUniform({ seed: 4 }) }),
   ]);
   model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
@@ -56,22 +61,41 @@ describe.each([
     engine = await create();
     const whole = freshModel();
     const wholeLosses: number[] = [];
-    await fit(engine, whole, 0, hooks((_, logs) => void wholeLosses.push(logs.loss) ?? false));
+    await fit(
+      engine,
+      whole,
+      0,
+      hooks((_, logs) => void wholeLosses.push(logs.loss) ?? false),
+    );
 
     const first = freshModel();
     let checkpoint: Checkpoint | undefined;
     const losses: number[] = [];
-    await fit(engine, first, 0, hooks((epoch, logs) => {
-      losses.push(logs.loss);
-      const dir = mkdtempSync(join(tmpdir(), 'fnn-engine-'));
-      writeCheckpoint(dir, { epoch: epoch + 1, history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [] }, ...engine.snapshot(first) });
-      checkpoint = readCheckpoint(dir)!;
-      return true;
-    }));
+    await fit(
+      engine,
+      first,
+      0,
+      hooks((epoch, logs) => {
+        losses.push(logs.loss);
+        const dir = mkdtempSync(join(tmpdir(), 'fnn-engine-'));
+        writeCheckpoint(dir, {
+          epoch: epoch + 1,
+          history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [] },
+          ...engine.snapshot(first),
+        });
+        checkpoint = readCheckpoint(dir)!;
+        return true;
+      }),
+    );
     expect(checkpoint!.optimizer?.iterations).toBe(8);
     const resumed = freshModel();
     engine.restore(resumed, checkpoint!);
-    await fit(engine, resumed, 1, hooks((_, logs) => void losses.push(logs.loss) ?? false));
+    await fit(
+      engine,
+      resumed,
+      1,
+      hooks((_, logs) => void losses.push(logs.loss) ?? false),
+    );
 
     expect(losses).toHaveLength(3);
     losses.forEach((loss, i) => expect(Math.abs(loss - wholeLosses[i]!)).toBeLessThan(1e-6));

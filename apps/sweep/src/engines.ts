@@ -1,4 +1,11 @@
-import { setBackend, tf, type CallbackLike, type LayersModel, type OptimizerState, type ProgressOutput } from '@fnn/core';
+import {
+  setBackend,
+  tf,
+  type CallbackLike,
+  type LayersModel,
+  type OptimizerState,
+  type ProgressOutput,
+} from '@fnn/core';
 import { DataParallelTrainer, type FaultInjection } from '@fnn/trainer';
 import type { Checkpoint } from './checkpoint.js';
 import type { EpochLogs, FitEngine, FitHooks, FitRequest } from './run-task.js';
@@ -10,7 +17,10 @@ import type { EpochLogs, FitEngine, FitHooks, FitRequest } from './run-task.js';
  * batch callback makes the data-parallel trainer hand out steps one at a time, which costs ~20 %
  * of its throughput (measured on `wide` and `deep`), while the bar costs nothing.
  */
-function fitHooks(hooks: FitHooks, model: LayersModel): { callbacks: CallbackLike[]; progress: ProgressOutput; verbose: 1 } {
+function fitHooks(
+  hooks: FitHooks,
+  model: LayersModel,
+): { callbacks: CallbackLike[]; progress: ProgressOutput; verbose: 1 } {
   let currentEpoch = 0;
   return {
     verbose: 1,
@@ -30,7 +40,10 @@ function fitHooks(hooks: FitHooks, model: LayersModel): { callbacks: CallbackLik
       write: (text: string) => {
         const bar = /(\d+)\/(\d+) \[/.exec(text);
         if (!bar) return;
-        hooks.onBatchEnd(currentEpoch, Number(bar[1]) - 1, { loss: logValue(text, 'loss'), accuracy: logValue(text, 'accuracy') });
+        hooks.onBatchEnd(currentEpoch, Number(bar[1]) - 1, {
+          loss: logValue(text, 'loss'),
+          accuracy: logValue(text, 'accuracy'),
+        });
       },
     },
   };
@@ -43,7 +56,11 @@ function logValue(text: string, key: string): number | undefined {
 
 /** What a checkpoint keeps at an epoch's end: every weight and the optimizer state (Adam's moments, step count). */
 function snapshotOf(model: LayersModel): { weights: Checkpoint['weights']; optimizer: OptimizerState } {
-  const weights = model.weights.map((w) => ({ name: w.name, shape: [...w.shape], values: w.read().dataSync() as Float32Array }));
+  const weights = model.weights.map((w) => ({
+    name: w.name,
+    shape: [...w.shape],
+    values: w.read().dataSync() as Float32Array,
+  }));
   return { weights, optimizer: model.compiled!.optimizer.getState() };
 }
 
@@ -108,8 +125,17 @@ export class TrainerEngine implements FitEngine {
    * chose, for the record. `syncBatchNorm` computes batch-norm statistics over the whole batch
    * (as one worker would) rather than per shard.
    */
-  static async create(workers: number, requested: string, resolved: string, syncBatchNorm = false): Promise<TrainerEngine> {
-    const trainer = new DataParallelTrainer({ workers, backend: requested as never, syncBatchNorm: syncBatchNorm && workers > 1 });
+  static async create(
+    workers: number,
+    requested: string,
+    resolved: string,
+    syncBatchNorm = false,
+  ): Promise<TrainerEngine> {
+    const trainer = new DataParallelTrainer({
+      workers,
+      backend: requested as never,
+      syncBatchNorm: syncBatchNorm && workers > 1,
+    });
     return new TrainerEngine(trainer, workers, resolved);
   }
 

@@ -15,7 +15,15 @@ describe('expandGrid', () => {
     expect(new Set(combos).size).toBe(8);
     for (const r of runs) {
       expect(validateRunConfig(r)).toBe(r);
-      expect(r).toMatchObject({ batchNorm: false, activation: 'relu', optimizer: 'adam', batchSize: 128, epochs: 5, api: 'sequential', seed: 5 });
+      expect(r).toMatchObject({
+        batchNorm: false,
+        activation: 'relu',
+        optimizer: 'adam',
+        batchSize: 128,
+        epochs: 5,
+        api: 'sequential',
+        seed: 5,
+      });
     }
     // Ids name only the fields that vary, and are unique.
     expect(runs.map((r) => r.id)).toContain('h500-250_do0.2_lr0.01');
@@ -36,12 +44,20 @@ describe('expandGrid', () => {
 
   it('uses each optimizer’s Keras default learning rate when none is listed', () => {
     const runs = expandGrid({ optimizer: ['adam', 'sgd', 'rmsprop', 'adagrad'] }, 1);
-    expect(runs.map((r) => [r.optimizer, r.learningRate])).toEqual([['adam', 0.001], ['sgd', 0.01], ['rmsprop', 0.001], ['adagrad', 0.001]]);
+    expect(runs.map((r) => [r.optimizer, r.learningRate])).toEqual([
+      ['adam', 0.001],
+      ['sgd', 0.01],
+      ['rmsprop', 0.001],
+      ['adagrad', 0.001],
+    ]);
   });
 
   it.each([
     [{ dropout: [0, 1.5] }, 'dropout[1]: expected a dropout rate in [0, 1), but got 1.5.'],
-    [{ activation: ['relu', 'swish'] }, 'activation[1]: expected one of "relu", "elu", "selu", "tanh", "sigmoid", "softplus", "linear", but got "swish".'],
+    [
+      { activation: ['relu', 'swish'] },
+      'activation[1]: expected one of "relu", "elu", "selu", "tanh", "sigmoid", "softplus", "linear", but got "swish".',
+    ],
     [{ optimizer: 'adamw' }, 'optimizer[0]: expected one of "adam", "sgd", "rmsprop", "adagrad", but got "adamw".'],
     [{ learningRate: [0.1, -1] }, 'learningRate[1]: expected a positive finite number, but got -1.'],
     [{ batchSize: [128, 0] }, 'batchSize[1]: expected a positive integer, but got 0.'],
@@ -49,7 +65,10 @@ describe('expandGrid', () => {
     [{ hidden: [[250], [0]] }, 'hidden[1]: expected a non-empty list of positive integer layer sizes, but got [0].'],
     [{ batchNorm: ['yes'] }, 'batchNorm[0]: expected one of true, false, but got "yes".'],
     [{ depth: [2] }, '"units" and "depth" go together, but got only depth [2].'],
-    [{ hidden: [[10]], units: [10], depth: [1] }, 'give hidden layers either as "hidden" or as "units" and "depth", not both'],
+    [
+      { hidden: [[10]], units: [10], depth: [1] },
+      'give hidden layers either as "hidden" or as "units" and "depth", not both',
+    ],
     [{ dropuot: [0.1] }, 'unknown field "dropuot"'],
     [{ dropout: [] }, 'dropout: expected at least one value, but got an empty list.'],
     [[1, 2], 'expected a JSON object'],
@@ -60,7 +79,9 @@ describe('expandGrid', () => {
 
   it('refuses grids that explode', () => {
     const many = Array.from({ length: 11 }, (_, i) => i + 1);
-    expect(() => expandGrid({ units: many, depth: many, batchSize: many }, 1)).toThrow('the grid expands to 1331 runs; expected at most 1000');
+    expect(() => expandGrid({ units: many, depth: many, batchSize: many }, 1)).toThrow(
+      'the grid expands to 1331 runs; expected at most 1000',
+    );
   });
 });
 
@@ -79,7 +100,16 @@ describe('loadGrid', () => {
 
   it('expands the README’s example grid (examples/grid.json) to 8 runs', () => {
     const runs = loadGrid(fileURLToPath(new URL('../examples/grid.json', import.meta.url)), 1);
-    expect(runs.map((r) => r.id)).toEqual(['h128_do0', 'h128_do0.2', 'h128x3_do0', 'h128x3_do0.2', 'h256_do0', 'h256_do0.2', 'h256x3_do0', 'h256x3_do0.2']);
+    expect(runs.map((r) => r.id)).toEqual([
+      'h128_do0',
+      'h128_do0.2',
+      'h128x3_do0',
+      'h128x3_do0.2',
+      'h256_do0',
+      'h256_do0.2',
+      'h256x3_do0',
+      'h256x3_do0.2',
+    ]);
   });
 
   it('reads a valid grid', () => {

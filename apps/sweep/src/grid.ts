@@ -32,7 +32,19 @@ export interface GridSpec {
   api?: string[];
 }
 
-const GRID_FIELDS = ['hidden', 'units', 'depth', 'dropout', 'batchNorm', 'activation', 'optimizer', 'learningRate', 'batchSize', 'epochs', 'api'] as const;
+const GRID_FIELDS = [
+  'hidden',
+  'units',
+  'depth',
+  'dropout',
+  'batchNorm',
+  'activation',
+  'optimizer',
+  'learningRate',
+  'batchSize',
+  'epochs',
+  'api',
+] as const;
 
 /** Grids larger than this are almost certainly a mistake (a misplaced list). */
 export const MAX_GRID_RUNS = 1000;
@@ -55,7 +67,9 @@ export function loadGrid(path: string, seed: number): RunConfig[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`--grid ${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+    throw new ConfigError(
+      `--grid ${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+    );
   }
   let spec: unknown;
   try {
@@ -74,7 +88,9 @@ export function loadGrid(path: string, seed: number): RunConfig[] {
 /** Validates every value of every field, then returns one RunConfig per combination. */
 export function expandGrid(spec: unknown, seed: number): RunConfig[] {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
-    throw new ConfigError(`expected a JSON object with lists for ${GRID_FIELDS.join(', ')}, but got ${describe(spec)}.`);
+    throw new ConfigError(
+      `expected a JSON object with lists for ${GRID_FIELDS.join(', ')}, but got ${describe(spec)}.`,
+    );
   }
   const raw = spec as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
@@ -85,7 +101,8 @@ export function expandGrid(spec: unknown, seed: number): RunConfig[] {
   const list = (name: string): unknown[] | undefined => {
     const value = raw[name];
     if (value === undefined) return undefined;
-    const items = Array.isArray(value) && !(name === 'hidden' && value.every((v) => typeof v === 'number')) ? value : [value];
+    const items =
+      Array.isArray(value) && !(name === 'hidden' && value.every((v) => typeof v === 'number')) ? value : [value];
     if (items.length === 0) throw new ConfigError(`${name}: expected at least one value, but got an empty list.`);
     return items;
   };
@@ -98,18 +115,32 @@ export function expandGrid(spec: unknown, seed: number): RunConfig[] {
   const hiddenOptions = hiddenLayers(raw, list);
   const dropout = each<number>('dropout', DEFAULTS.dropout, checkDropout);
   const batchNorm = each<boolean>('batchNorm', DEFAULTS.batchNorm, (v, f) => checkOneOf(v, [true, false], f));
-  const activation = each<RunConfig['activation']>('activation', DEFAULTS.activation, (v, f) => checkOneOf(v, HIDDEN_ACTIVATIONS, f));
-  const optimizer = each<RunConfig['optimizer']>('optimizer', DEFAULTS.optimizer, (v, f) => checkOneOf(v, OPTIMIZERS, f));
+  const activation = each<RunConfig['activation']>('activation', DEFAULTS.activation, (v, f) =>
+    checkOneOf(v, HIDDEN_ACTIVATIONS, f),
+  );
+  const optimizer = each<RunConfig['optimizer']>('optimizer', DEFAULTS.optimizer, (v, f) =>
+    checkOneOf(v, OPTIMIZERS, f),
+  );
   const learningRate = list('learningRate');
   learningRate?.forEach((v, i) => checkPositiveNumber(v, `learningRate[${i}]`));
   const batchSize = each<number>('batchSize', DEFAULTS.batchSize, checkPositiveInteger);
   const epochs = each<number>('epochs', DEFAULTS.epochs, checkPositiveInteger);
   const api = each<RunConfig['api']>('api', DEFAULTS.api, (v, f) => checkOneOf(v, APIS, f));
 
-  const total = hiddenOptions.length * dropout.length * batchNorm.length * activation.length * optimizer.length *
-    (learningRate?.length ?? 1) * batchSize.length * epochs.length * api.length;
+  const total =
+    hiddenOptions.length *
+    dropout.length *
+    batchNorm.length *
+    activation.length *
+    optimizer.length *
+    (learningRate?.length ?? 1) *
+    batchSize.length *
+    epochs.length *
+    api.length;
   if (total > MAX_GRID_RUNS) {
-    throw new ConfigError(`the grid expands to ${total} runs; expected at most ${MAX_GRID_RUNS} (check for a misplaced list).`);
+    throw new ConfigError(
+      `the grid expands to ${total} runs; expected at most ${MAX_GRID_RUNS} (check for a misplaced list).`,
+    );
   }
 
   const runs: RunConfig[] = [];
@@ -122,7 +153,20 @@ export function expandGrid(spec: unknown, seed: number): RunConfig[] {
               for (const bs of batchSize)
                 for (const ep of epochs)
                   for (const a of api) {
-                    runs.push({ id: '', configId: '', hidden, dropout: d, batchNorm: bn, activation: act, optimizer: opt, learningRate: lr, batchSize: bs, epochs: ep, api: a, seed });
+                    runs.push({
+                      id: '',
+                      configId: '',
+                      hidden,
+                      dropout: d,
+                      batchNorm: bn,
+                      activation: act,
+                      optimizer: opt,
+                      learningRate: lr,
+                      batchSize: bs,
+                      epochs: ep,
+                      api: a,
+                      seed,
+                    });
                   }
   nameRuns(runs);
   return runs;
@@ -133,7 +177,9 @@ function hiddenLayers(raw: Record<string, unknown>, list: (name: string) => unkn
   const units = list('units');
   const depth = list('depth');
   if (hidden !== undefined && (units !== undefined || depth !== undefined)) {
-    throw new ConfigError(`give hidden layers either as "hidden" or as "units" and "depth", not both (got hidden ${describe(raw.hidden)} and ${units ? `units ${describe(raw.units)}` : `depth ${describe(raw.depth)}`}).`);
+    throw new ConfigError(
+      `give hidden layers either as "hidden" or as "units" and "depth", not both (got hidden ${describe(raw.hidden)} and ${units ? `units ${describe(raw.units)}` : `depth ${describe(raw.depth)}`}).`,
+    );
   }
   if (hidden !== undefined) {
     hidden.forEach((h, i) => checkHidden(h, `hidden[${i}]`));
@@ -141,7 +187,9 @@ function hiddenLayers(raw: Record<string, unknown>, list: (name: string) => unkn
   }
   if (units === undefined && depth === undefined) return DEFAULTS.hidden;
   if (units === undefined || depth === undefined) {
-    throw new ConfigError(`"units" and "depth" go together, but got only ${units ? `units ${describe(raw.units)}` : `depth ${describe(raw.depth)}`}.`);
+    throw new ConfigError(
+      `"units" and "depth" go together, but got only ${units ? `units ${describe(raw.units)}` : `depth ${describe(raw.depth)}`}.`,
+    );
   }
   units.forEach((u, i) => checkPositiveInteger(u, `units[${i}]`));
   depth.forEach((d, i) => checkPositiveInteger(d, `depth[${i}]`));

@@ -16,7 +16,15 @@ export {
 } from './run-config.js';
 export { expandGrid, loadGrid, MAX_GRID_RUNS, type GridSpec } from './grid.js';
 export { countParams, estimateCost, longestFirst, planSlots, type SlotPlan, type SlotRequest } from './schedule.js';
-export type { RunExecutor, RunContext, RunResult, RunProgress, RunStatus, EpochHistory, FinalMetrics } from './executor.js';
+export type {
+  RunExecutor,
+  RunContext,
+  RunResult,
+  RunProgress,
+  RunStatus,
+  EpochHistory,
+  FinalMetrics,
+} from './executor.js';
 export { LocalExecutor, type LocalExecutorOptions } from './local-executor.js';
 export { InProcessEngine, TrainerEngine } from './engines.js';
 export { runTask, evaluate, type FitEngine, type FitHooks, type FitRequest, type EpochLogs } from './run-task.js';
@@ -26,7 +34,17 @@ export { runSweep, placeholder, type SweepRequest, type SweepOutcome } from './s
 export { ResultsStore, type SweepPlan, type SweepMeta, type ResultsFile } from './results-store.js';
 export { writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
 export { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
-export { compare, findWinner, winnerLine, formatTable, lessonCheck, stat, type ComparisonRow, type Winner, type Stat } from './comparison.js';
+export {
+  compare,
+  findWinner,
+  winnerLine,
+  formatTable,
+  lessonCheck,
+  stat,
+  type ComparisonRow,
+  type Winner,
+  type Stat,
+} from './comparison.js';
 export { resultsToCsv, CSV_HEADER } from './csv.js';
 export { renderReport, renderCurveSvg, CURVE_METRICS } from './report.js';
 export { PlainProgress, TerminalProgress, type ProgressDisplay } from './progress.js';

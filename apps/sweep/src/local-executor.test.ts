@@ -15,7 +15,10 @@ class FakeEngine implements FitEngine {
   readonly backend = 'fake';
   fits: { runId: string; initialEpoch: number }[] = [];
   closed = false;
-  constructor(readonly workers: number, private readonly scaling: (workers: number) => number = (w) => w * w) {}
+  constructor(
+    readonly workers: number,
+    private readonly scaling: (workers: number) => number = (w) => w * w,
+  ) {}
   async fit(request: FitRequest, hooks: FitHooks): Promise<void> {
     this.fits.push({ runId: request.runId, initialEpoch: request.initialEpoch });
     for (let epoch = request.initialEpoch; epoch < request.epochs; epoch++) {
@@ -100,9 +103,21 @@ describe('LocalExecutor', () => {
 
   it('keeps the workers when the remainder is short, when elastic is off, or before any slot is free', async () => {
     const make = (elastic: boolean) =>
-      new LocalExecutor({ data, saveModels: false, workersPerRun: 1, elastic, minSecondsToGrow: 0.5, description: 'fake', createEngine: async (w) => new FakeEngine(w) });
+      new LocalExecutor({
+        data,
+        saveModels: false,
+        workersPerRun: 1,
+        elastic,
+        minSecondsToGrow: 0.5,
+        description: 'fake',
+        createEngine: async (w) => new FakeEngine(w),
+      });
     const [wide] = defaultRuns();
-    const ctx = () => ({ checkpointDir: mkdtempSync(join(tmpdir(), 'fnn-elastic-')), signal: new AbortController().signal, onProgress: () => {} });
+    const ctx = () => ({
+      checkpointDir: mkdtempSync(join(tmpdir(), 'fnn-elastic-')),
+      signal: new AbortController().signal,
+      onProgress: () => {},
+    });
     // 4 epochs (~0.16 s) left after the first: not worth new threads.
     const short = make(true);
     short.releaseSlot();
@@ -116,17 +131,25 @@ describe('LocalExecutor', () => {
 
   it('moves a grown run back to its slot’s workers when more workers were not faster', async () => {
     const executor = new LocalExecutor({
-      data, saveModels: false, workersPerRun: 1, elastic: true, minSecondsToGrow: 0.5, description: 'fake',
+      data,
+      saveModels: false,
+      workersPerRun: 1,
+      elastic: true,
+      minSecondsToGrow: 0.5,
+      description: 'fake',
       createEngine: async (w) => new FakeEngine(w, (workers) => 1 / workers), // 2 workers: twice as slow
     });
     const [wide] = defaultRuns();
     const notes: string[] = [];
     executor.releaseSlot();
-    const result = await executor.run({ ...wide!, epochs: 30 }, {
-      checkpointDir: mkdtempSync(join(tmpdir(), 'fnn-elastic-')),
-      signal: new AbortController().signal,
-      onProgress: (p) => p.note && notes.push(p.note),
-    });
+    const result = await executor.run(
+      { ...wide!, epochs: 30 },
+      {
+        checkpointDir: mkdtempSync(join(tmpdir(), 'fnn-elastic-')),
+        signal: new AbortController().signal,
+        onProgress: (p) => p.note && notes.push(p.note),
+      },
+    );
     expect(result.history.workers).toEqual([1, 2, ...Array(28).fill(1)]);
     expect(notes).toContain('continues on 1 worker(s) (was 2) from epoch 3: 2 workers were not faster');
     await executor.close();

@@ -60,7 +60,13 @@ export class LocalExecutor implements RunExecutor, RunScaler {
       return placeholder(config, 'failed', `could not start training: ${errorMessage(error)}`);
     }
     this.configs.set(config.id, config);
-    this.active.set(config.id, { workers: engine.workers, remaining: Infinity, at: performance.now(), epochSeconds: new Map(), reverted: false });
+    this.active.set(config.id, {
+      workers: engine.workers,
+      remaining: Infinity,
+      at: performance.now(),
+      epochSeconds: new Map(),
+      reverted: false,
+    });
     const { engine: last, ...result } = await runTask(config, context, engine, {
       saveModels: this.options.saveModels,
       data: this.options.data,
@@ -137,7 +143,8 @@ export class LocalExecutor implements RunExecutor, RunScaler {
   }
 
   private async lease(config: RunConfig, workers: number): Promise<FitEngine> {
-    const engine = this.idle.get(this.kind(config, workers))?.pop() ?? (await this.options.createEngine(workers, config));
+    const engine =
+      this.idle.get(this.kind(config, workers))?.pop() ?? (await this.options.createEngine(workers, config));
     this.all.add(engine);
     return engine;
   }

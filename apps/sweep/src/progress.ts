@@ -66,7 +66,7 @@ class SweepTracker {
       remaining += run.cost * (1 - f);
     }
     if (cost <= 0) return null;
-    return ((remaining * seconds) / cost) / this.concurrency;
+    return (remaining * seconds) / cost / this.concurrency;
   }
 }
 
@@ -108,7 +108,13 @@ export class TerminalProgress implements ProgressDisplay {
   private readonly timer: NodeJS.Timeout;
   private readonly idWidth: number;
 
-  constructor(total: number, totalCost: number, concurrency: number, ids: string[], private readonly stream: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    total: number,
+    totalCost: number,
+    concurrency: number,
+    ids: string[],
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
     this.tracker = new SweepTracker(total, totalCost, concurrency);
     this.draw = createLogUpdate(stream);
     this.idWidth = Math.min(24, Math.max(...ids.map((id) => id.length), 4));
@@ -154,11 +160,15 @@ export class TerminalProgress implements ProgressDisplay {
       const eta = f > 0 ? (elapsed * (1 - f)) / f : null;
       const epochs = String(p.epochs);
       const workers = (p.workers ?? 1) > 1 ? ` ×${p.workers}` : '';
-      return `${id}${workers}  epoch ${String(p.epoch).padStart(epochs.length)}/${epochs} ${bar(p.batches > 0 ? p.batch / p.batches : 0, 20)} ` +
-        `${String(p.batch).padStart(String(p.batches).length)}/${p.batches}  loss ${p.loss?.toFixed(4) ?? '  –   '}  acc ${pct(p.accuracy)}  ETA ${formatDuration(eta)}`;
+      return (
+        `${id}${workers}  epoch ${String(p.epoch).padStart(epochs.length)}/${epochs} ${bar(p.batches > 0 ? p.batch / p.batches : 0, 20)} ` +
+        `${String(p.batch).padStart(String(p.batches).length)}/${p.batches}  loss ${p.loss?.toFixed(4) ?? '  –   '}  acc ${pct(p.accuracy)}  ETA ${formatDuration(eta)}`
+      );
     });
     const done = t.finished + t.failed + t.interrupted;
-    const extra = [t.failed ? `${t.failed} failed` : '', t.interrupted ? `${t.interrupted} interrupted` : ''].filter(Boolean).join(', ');
+    const extra = [t.failed ? `${t.failed} failed` : '', t.interrupted ? `${t.interrupted} interrupted` : '']
+      .filter(Boolean)
+      .join(', ');
     lines.push(
       `overall  ${done}/${t.total} runs done${extra ? ` (${extra})` : ''} · ${t.active.size} running · ` +
         `elapsed ${formatDuration((Date.now() - t.startedAt) / 1000)} · ETA ${formatDuration(t.eta())}`,
@@ -171,7 +181,12 @@ export class TerminalProgress implements ProgressDisplay {
 export class PlainProgress implements ProgressDisplay {
   private readonly tracker: SweepTracker;
 
-  constructor(total: number, totalCost: number, concurrency: number, private readonly write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
+  constructor(
+    total: number,
+    totalCost: number,
+    concurrency: number,
+    private readonly write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  ) {
     this.tracker = new SweepTracker(total, totalCost, concurrency);
   }
 
@@ -196,7 +211,9 @@ export class PlainProgress implements ProgressDisplay {
   runEnded(result: RunResult): void {
     this.tracker.end(result);
     const t = this.tracker;
-    this.write(`${endLine(result)} (${t.finished + t.failed + t.interrupted}/${t.total} done, sweep ETA ${formatDuration(t.eta())})`);
+    this.write(
+      `${endLine(result)} (${t.finished + t.failed + t.interrupted}/${t.total} done, sweep ETA ${formatDuration(t.eta())})`,
+    );
   }
 
   log(line: string): void {

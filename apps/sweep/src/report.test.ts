@@ -17,7 +17,17 @@ function results(): ResultsFile {
   runs[runs.length - 1]!.history = { loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [], workers: [] };
   const comparison = compare(runs);
   return {
-    sweep: { status: 'finished', startedAt: '2026-08-20T10:00:00.000Z', finishedAt: '2026-08-20T10:05:00.000Z', wallSeconds: 300, backend: 'wasm', cores: 2, concurrency: 2, workersPerRun: 1, samplesPerSecond: 12345 },
+    sweep: {
+      status: 'finished',
+      startedAt: '2026-08-20T10:00:00.000Z',
+      finishedAt: '2026-08-20T10:05:00.000Z',
+      wallSeconds: 300,
+      backend: 'wasm',
+      cores: 2,
+      concurrency: 2,
+      workersPerRun: 1,
+      samplesPerSecond: 12345,
+    },
     comparison,
     winner: findWinner(comparison),
     runs,
@@ -34,20 +44,23 @@ describe('report.html', () => {
     expect(html).toContain('failed on purpose');
   });
 
-  it.skipIf(!hasChromium)('loads in headless Chromium without errors and draws one curve per run that trained', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fnn-report-'));
-    const path = join(dir, 'report.html');
-    const data = results();
-    writeFileSync(path, await renderReport(data));
-    const page = await openInChromium(path, process.env.FNN_REPORT_SCREENSHOT);
-    expect(page.errors).toEqual([]);
-    expect(page.requests).toEqual([]);
-    const trained = data.runs.filter((r) => r.history.loss.length > 0).length;
-    expect(trained).toBe(7);
-    expect(page.curves).toEqual({ accuracy: trained, val_accuracy: trained, loss: trained, val_loss: trained });
-    expect(page.tableRows).toBe(data.comparison.length);
-    expect(page.text).toContain('Learning curves');
-  });
+  it.skipIf(!hasChromium)(
+    'loads in headless Chromium without errors and draws one curve per run that trained',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'fnn-report-'));
+      const path = join(dir, 'report.html');
+      const data = results();
+      writeFileSync(path, await renderReport(data));
+      const page = await openInChromium(path, process.env.FNN_REPORT_SCREENSHOT);
+      expect(page.errors).toEqual([]);
+      expect(page.requests).toEqual([]);
+      const trained = data.runs.filter((r) => r.history.loss.length > 0).length;
+      expect(trained).toBe(7);
+      expect(page.curves).toEqual({ accuracy: trained, val_accuracy: trained, loss: trained, val_loss: trained });
+      expect(page.tableRows).toBe(data.comparison.length);
+      expect(page.text).toContain('Learning curves');
+    },
+  );
 
   it.runIf(!hasChromium)(`skips the browser check: ${CHROMIUM} is absent (apt-get install chromium)`, () => {
     expect(hasChromium).toBe(false);

@@ -30,9 +30,26 @@ export async function renderCurveSvg(runs: RunResult[], metric: CurveKey, title:
     data: { values },
     mark: { type: 'line', point: { size: 16 }, strokeWidth: 1.5 },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch', scale: { domain: [1, Math.max(2, maxEpoch)] }, axis: { tickMinStep: 1, format: 'd' } },
-      y: { field: 'value', type: 'quantitative', title: metric.includes('loss') ? 'loss' : 'accuracy', scale: { zero: false } },
-      color: { field: 'run', type: 'nominal', title: 'run', sort: runs.map((r) => r.id), scale: { scheme: runs.length > 10 ? 'tableau20' : 'tableau10' } },
+      x: {
+        field: 'epoch',
+        type: 'quantitative',
+        title: 'epoch',
+        scale: { domain: [1, Math.max(2, maxEpoch)] },
+        axis: { tickMinStep: 1, format: 'd' },
+      },
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: metric.includes('loss') ? 'loss' : 'accuracy',
+        scale: { zero: false },
+      },
+      color: {
+        field: 'run',
+        type: 'nominal',
+        title: 'run',
+        sort: runs.map((r) => r.id),
+        scale: { scheme: runs.length > 10 ? 'tableau20' : 'tableau10' },
+      },
     },
   };
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
@@ -62,7 +79,10 @@ ${cells.map((row) => `<tr>${row.map((c, i) => `<td${i >= 2 ? ' class="num"' : ''
 </tbody></table>`;
   const runSections = results.runs.map(runSection).join('\n');
   const check = lessonCheck(results.runs);
-  const lesson = check.length === 0 ? '' : `<h2>Against the lesson</h2>\n<ul class="lesson">${check.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>\n`;
+  const lesson =
+    check.length === 0
+      ? ''
+      : `<h2>Against the lesson</h2>\n<ul class="lesson">${check.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>\n`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -108,5 +128,8 @@ ${error}<pre>${escapeHtml(run.summary)}</pre>
 }
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+  return text.replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
+  );
 }

@@ -73,7 +73,9 @@ export class ResultsStore {
 
   readPlan(): SweepPlan {
     if (!existsSync(this.planPath)) {
-      throw new ConfigError(`--resume ${this.dir}: no sweep.json there; expected the output folder of an earlier sweep.`);
+      throw new ConfigError(
+        `--resume ${this.dir}: no sweep.json there; expected the output folder of an earlier sweep.`,
+      );
     }
     let plan: SweepPlan;
     try {
@@ -82,7 +84,9 @@ export class ResultsStore {
       throw new ConfigError(`--resume ${this.dir}: sweep.json is not valid JSON (${(error as Error).message}).`);
     }
     if (plan?.version !== 1 || !Array.isArray(plan.runs)) {
-      throw new ConfigError(`--resume ${this.dir}: sweep.json is not a sweep plan (expected version 1 with a runs list).`);
+      throw new ConfigError(
+        `--resume ${this.dir}: sweep.json is not a sweep plan (expected version 1 with a runs list).`,
+      );
     }
     plan.runs.forEach((r, i) => validateRunConfig(r, `sweep.json runs[${i}]`));
     return plan;

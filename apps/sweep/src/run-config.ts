@@ -53,9 +53,23 @@ const LESSON_RUNS: LessonRun[] = [
   { id: 'wide', hidden: [250], dropout: 0, batchNorm: false, epochs: 5, api: 'sequential' },
   { id: 'deep', hidden: [50, 50, 50, 50, 50], dropout: 0, batchNorm: false, epochs: 5, api: 'sequential' },
   { id: 'deep-dropout', hidden: [50, 50, 50, 50, 50], dropout: 0.2, batchNorm: false, epochs: 5, api: 'sequential' },
-  { id: 'deep-dropout-50', hidden: [50, 50, 50, 50, 50], dropout: 0.2, batchNorm: false, epochs: 50, api: 'sequential' },
+  {
+    id: 'deep-dropout-50',
+    hidden: [50, 50, 50, 50, 50],
+    dropout: 0.2,
+    batchNorm: false,
+    epochs: 50,
+    api: 'sequential',
+  },
   { id: 'wide-deep', hidden: [500, 250, 250, 250, 250], dropout: 0.2, batchNorm: false, epochs: 25, api: 'sequential' },
-  { id: 'wide-deep-bn', hidden: [500, 250, 250, 250, 250], dropout: 0.2, batchNorm: true, epochs: 25, api: 'sequential' },
+  {
+    id: 'wide-deep-bn',
+    hidden: [500, 250, 250, 250, 250],
+    dropout: 0.2,
+    batchNorm: true,
+    epochs: 25,
+    api: 'sequential',
+  },
   { id: 'functional-wide', hidden: [250], dropout: 0, batchNorm: false, epochs: 5, api: 'functional' },
 ];
 
@@ -91,7 +105,11 @@ export function defaultRuns(seed = DEFAULT_SEED): RunConfig[] {
 }
 
 /** A short human description: `784-500-250×4-10 dropout 0.2 bn`. */
-export function describeArchitecture(config: Pick<RunConfig, 'hidden' | 'dropout' | 'batchNorm' | 'activation' | 'api'>, inputSize = 784, classes = 10): string {
+export function describeArchitecture(
+  config: Pick<RunConfig, 'hidden' | 'dropout' | 'batchNorm' | 'activation' | 'api'>,
+  inputSize = 784,
+  classes = 10,
+): string {
   const parts: string[] = [];
   for (const units of config.hidden) {
     const last = parts[parts.length - 1];
@@ -115,7 +133,9 @@ export function validateRunConfig(config: unknown, where = 'run'): RunConfig {
   const c = config as Record<string, unknown>;
   const field = (name: string) => `${where}.${name}`;
   if (typeof c.id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(c.id)) {
-    throw new ConfigError(`${field('id')}: expected a name of letters, digits, '.', '_' or '-', but got ${describe(c.id)}.`);
+    throw new ConfigError(
+      `${field('id')}: expected a name of letters, digits, '.', '_' or '-', but got ${describe(c.id)}.`,
+    );
   }
   if (typeof c.configId !== 'string' || c.configId === '') {
     throw new ConfigError(`${field('configId')}: expected a non-empty string, but got ${describe(c.configId)}.`);
@@ -135,7 +155,9 @@ export function validateRunConfig(config: unknown, where = 'run'): RunConfig {
 
 export function checkHidden(value: unknown, field: string): asserts value is number[] {
   if (!Array.isArray(value) || value.length === 0 || value.some((u) => !Number.isInteger(u) || (u as number) < 1)) {
-    throw new ConfigError(`${field}: expected a non-empty list of positive integer layer sizes, but got ${describe(value)}.`);
+    throw new ConfigError(
+      `${field}: expected a non-empty list of positive integer layer sizes, but got ${describe(value)}.`,
+    );
   }
 }
 
@@ -165,6 +187,8 @@ export function checkSeed(value: unknown, field: string): asserts value is numbe
 
 export function checkOneOf<T>(value: unknown, allowed: readonly T[], field: string): asserts value is T {
   if (!allowed.includes(value as T)) {
-    throw new ConfigError(`${field}: expected one of ${allowed.map((a) => describe(a)).join(', ')}, but got ${describe(value)}.`);
+    throw new ConfigError(
+      `${field}: expected one of ${allowed.map((a) => describe(a)).join(', ')}, but got ${describe(value)}.`,
+    );
   }
 }

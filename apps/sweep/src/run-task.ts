@@ -77,7 +77,12 @@ function emptyHistory(): EpochHistory {
  * there is one, checkpoints every epoch, evaluates on the test set, saves the model if asked.
  * Never throws: failures and interruptions come back as the result's status.
  */
-export async function runTask(config: RunConfig, context: RunContext, initialEngine: FitEngine, options: RunTaskOptions): Promise<RunResult & { engine: FitEngine }> {
+export async function runTask(
+  config: RunConfig,
+  context: RunContext,
+  initialEngine: FitEngine,
+  options: RunTaskOptions,
+): Promise<RunResult & { engine: FitEngine }> {
   let engine = initialEngine;
   const startedAt = new Date();
   const started = performance.now();
@@ -128,9 +133,19 @@ export async function runTask(config: RunConfig, context: RunContext, initialEng
     const checkpoint = readCheckpoint(context.checkpointDir);
     if (checkpoint && checkpoint.epoch <= config.epochs) {
       engine.restore(model, checkpoint);
-      history = { ...checkpoint.history, workers: checkpoint.history.workers ?? checkpoint.history.loss.map(() => engine.workers) };
+      history = {
+        ...checkpoint.history,
+        workers: checkpoint.history.workers ?? checkpoint.history.loss.map(() => engine.workers),
+      };
       resumedFromEpoch = checkpoint.epoch;
-      context.onProgress({ id: config.id, epoch: checkpoint.epoch, epochs: config.epochs, batch: 0, batches: 0, note: `resumed from the checkpoint after epoch ${checkpoint.epoch}` });
+      context.onProgress({
+        id: config.id,
+        epoch: checkpoint.epoch,
+        epochs: config.epochs,
+        batch: 0,
+        batches: 0,
+        note: `resumed from the checkpoint after epoch ${checkpoint.epoch}`,
+      });
     }
 
     const batches = Math.ceil(data.train.size / config.batchSize);
@@ -143,7 +158,16 @@ export async function runTask(config: RunConfig, context: RunContext, initialEng
       },
       onBatchEnd: (epoch, batch, logs) => {
         if (context.signal.aborted) throw new InterruptedError(`interrupted during epoch ${epoch + 1}`);
-        context.onProgress({ id: config.id, epoch: epoch + 1, epochs: config.epochs, batch: batch + 1, batches, loss: logs.loss, accuracy: logs.accuracy, workers: engine.workers });
+        context.onProgress({
+          id: config.id,
+          epoch: epoch + 1,
+          epochs: config.epochs,
+          batch: batch + 1,
+          batches,
+          loss: logs.loss,
+          accuracy: logs.accuracy,
+          workers: engine.workers,
+        });
       },
       onEpochEnd: (epoch, logs) => {
         const seconds = (performance.now() - epochStart) / 1000;
@@ -157,16 +181,37 @@ export async function runTask(config: RunConfig, context: RunContext, initialEng
         if (epoch + 1 < config.epochs) {
           writeCheckpoint(context.checkpointDir, { epoch: epoch + 1, history, ...engine.snapshot(trainedModel) });
         }
-        context.onProgress({ id: config.id, epoch: epoch + 1, epochs: config.epochs, batch: batches, batches, loss: logs.loss, accuracy: logs.accuracy, epochEnd: { ...logs, seconds } });
+        context.onProgress({
+          id: config.id,
+          epoch: epoch + 1,
+          epochs: config.epochs,
+          batch: batches,
+          batches,
+          loss: logs.loss,
+          accuracy: logs.accuracy,
+          epochEnd: { ...logs, seconds },
+        });
         const left = config.epochs - (epoch + 1);
-        growTo = left > 0 && !context.signal.aborted ? (options.scaler?.propose(config.id, engine.workers, seconds, left) ?? null) : null;
+        growTo =
+          left > 0 && !context.signal.aborted
+            ? (options.scaler?.propose(config.id, engine.workers, seconds, left) ?? null)
+            : null;
         return growTo !== null;
       },
     };
     while (history.loss.length < config.epochs) {
       growTo = null;
       await engine.fit(
-        { runId: config.id, model, train: data.train, validation: data.validation, epochs: config.epochs, initialEpoch: history.loss.length, batchSize: config.batchSize, seed: config.seed },
+        {
+          runId: config.id,
+          model,
+          train: data.train,
+          validation: data.validation,
+          epochs: config.epochs,
+          initialEpoch: history.loss.length,
+          batchSize: config.batchSize,
+          seed: config.seed,
+        },
         hooks,
       );
       if (growTo === null || !options.scaler) break;
@@ -175,10 +220,18 @@ export async function runTask(config: RunConfig, context: RunContext, initialEng
       const from = engine.workers;
       engine = await options.scaler.swap(config.id, engine, growTo);
       const why = engine.workers > from ? 'cores freed up' : `${from} workers were not faster`;
-      context.onProgress({ id: config.id, epoch: history.loss.length, epochs: config.epochs, batch: 0, batches, note: `continues on ${engine.workers} worker(s) (was ${from}) from epoch ${history.loss.length + 1}: ${why}` });
+      context.onProgress({
+        id: config.id,
+        epoch: history.loss.length,
+        epochs: config.epochs,
+        batch: 0,
+        batches,
+        note: `continues on ${engine.workers} worker(s) (was ${from}) from epoch ${history.loss.length + 1}: ${why}`,
+      });
     }
     if (context.signal.aborted) throw new InterruptedError(`interrupted after epoch ${history.loss.length}`);
-    if (history.loss.length < config.epochs) throw new Error(`training stopped after ${history.loss.length} of ${config.epochs} epochs`);
+    if (history.loss.length < config.epochs)
+      throw new Error(`training stopped after ${history.loss.length} of ${config.epochs} epochs`);
 
     const test = evaluate(model, data.test);
     if (!Number.isFinite(test.loss)) throw new Error(`the test loss is ${test.loss}`);

@@ -60,6 +60,9 @@ describe('planSlots', () => {
       '--concurrency 2 × --workers-per-run 2 = 4 threads, but this machine has 2 cores; lower one of them or pass --oversubscribe.',
     );
     expect(() => planSlots({ cores: 2, runs: 7, concurrency: 3 })).toThrow('= 3 threads, but this machine has 2 cores');
-    expect(planSlots({ cores: 2, runs: 7, concurrency: 2, workersPerRun: 2, oversubscribe: true })).toEqual({ concurrency: 2, workersPerRun: 2 });
+    expect(planSlots({ cores: 2, runs: 7, concurrency: 2, workersPerRun: 2, oversubscribe: true })).toEqual({
+      concurrency: 2,
+      workersPerRun: 2,
+    });
   });
 });

@@ -14,7 +14,11 @@ import { FakeExecutor, fakeResult } from '../test-support/fake-runs.js';
 
 const silent: ProgressDisplay = { runStarted() {}, update() {}, runEnded() {}, log() {}, stop() {} };
 
-function sweep(runs: RunConfig[], executor: RunExecutor, extra: { dir?: string; concurrency?: number; signal?: AbortSignal; resume?: boolean; report?: boolean } = {}) {
+function sweep(
+  runs: RunConfig[],
+  executor: RunExecutor,
+  extra: { dir?: string; concurrency?: number; signal?: AbortSignal; resume?: boolean; report?: boolean } = {},
+) {
   const store = new ResultsStore(extra.dir ?? mkdtempSync(join(tmpdir(), 'fnn-sweep-')));
   return runSweep({
     runs,
@@ -40,7 +44,15 @@ describe('runSweep', () => {
     const executor = new FakeExecutor();
     const { runs, interrupted } = await sweep(defaultRuns(), executor, { concurrency: 2 });
     expect(interrupted).toBe(false);
-    expect(executor.started).toEqual(['wide-deep-bn', 'wide-deep', 'deep-dropout-50', 'functional-wide', 'wide', 'deep', 'deep-dropout']);
+    expect(executor.started).toEqual([
+      'wide-deep-bn',
+      'wide-deep',
+      'deep-dropout-50',
+      'functional-wide',
+      'wide',
+      'deep',
+      'deep-dropout',
+    ]);
     expect(executor.maxRunning).toBe(2);
     // Each slot says once that it has nothing left to start: first while the other still trains.
     expect(executor.released).toEqual([1, 0]);
@@ -72,7 +84,9 @@ describe('runSweep', () => {
 
   it('on resume, skips finished runs and trains the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fnn-sweep-'));
-    const first = new FakeExecutor(async (config) => fakeResult(config, config.id === 'wide' || config.id === 'deep' ? 'failed' : 'finished'));
+    const first = new FakeExecutor(async (config) =>
+      fakeResult(config, config.id === 'wide' || config.id === 'deep' ? 'failed' : 'finished'),
+    );
     await sweep(defaultRuns(), first, { dir });
     const second = new FakeExecutor();
     const { runs } = await sweep(defaultRuns(), second, { dir, resume: true });
@@ -91,13 +105,19 @@ describe('runSweep', () => {
       await new Promise((r) => setTimeout(r, 20));
       return fakeResult(config, context.signal.aborted ? 'interrupted' : 'finished');
     });
-    const { store, interrupted, runs } = await sweep(defaultRuns(), executor, { concurrency: 2, signal: controller.signal });
+    const { store, interrupted, runs } = await sweep(defaultRuns(), executor, {
+      concurrency: 2,
+      signal: controller.signal,
+    });
     expect(interrupted).toBe(true);
     expect(executor.started).toEqual(['wide-deep-bn', 'wide-deep']);
     const results = readResults(store);
     expect(results.sweep.status).toBe('interrupted');
     expect(results.runs).toHaveLength(7);
-    expect(runs.find((r) => r.id === 'wide')).toMatchObject({ status: 'interrupted', error: 'not started: the sweep was interrupted' });
+    expect(runs.find((r) => r.id === 'wide')).toMatchObject({
+      status: 'interrupted',
+      error: 'not started: the sweep was interrupted',
+    });
     expect(runs.every((r) => r.status === 'interrupted')).toBe(true);
     expect(existsSync(store.runPath('deep'))).toBe(true);
   });
@@ -105,7 +125,9 @@ describe('runSweep', () => {
 
 describe('results files', () => {
   it('writes one CSV row per run with config, params, metrics, timing and per-epoch history', async () => {
-    const runs = defaultRuns().filter((r) => r.id === 'wide' || r.id === 'deep').map((r) => ({ ...r, epochs: 3 }));
+    const runs = defaultRuns()
+      .filter((r) => r.id === 'wide' || r.id === 'deep')
+      .map((r) => ({ ...r, epochs: 3 }));
     const { store } = await sweep(runs, new FakeExecutor());
     const lines = readFileSync(join(store.dir, 'results.csv'), 'utf8').trimEnd().split('\n');
     expect(lines[0]!.split(',')).toEqual(CSV_HEADER);
@@ -128,11 +150,18 @@ describe('results files', () => {
     });
     expect(Number(row.val_accuracy)).toBe(expected.final!.valAccuracy);
     expect(row.history_val_accuracy!.split(';').map(Number)).toEqual(expected.history.val_accuracy);
-    expect(lines[2]!.startsWith('deep,deep,finished,784-50×5-10,50 50 50 50 50,0,false,relu,adam,0.001,128,3,1,sequential,49960,')).toBe(true);
+    expect(
+      lines[2]!.startsWith(
+        'deep,deep,finished,784-50×5-10,50 50 50 50 50,0,false,relu,adam,0.001,128,3,1,sequential,49960,',
+      ),
+    ).toBe(true);
   });
 
   it('summarises repeats as mean ± sample std and names the winner by validation accuracy', async () => {
-    const runs = withRepeats(defaultRuns().filter((r) => r.id === 'wide' || r.id === 'deep'), 3);
+    const runs = withRepeats(
+      defaultRuns().filter((r) => r.id === 'wide' || r.id === 'deep'),
+      3,
+    );
     expect(runs.map((r) => r.id)).toEqual(['wide-s1', 'wide-s2', 'wide-s3', 'deep-s1', 'deep-s2', 'deep-s3']);
     const { store } = await sweep(runs, new FakeExecutor());
     const results = readResults(store);
@@ -142,7 +171,9 @@ describe('results files', () => {
     expect(wide!.valAccuracy!.std).toBeCloseTo(0.0001, 12);
     expect(deep!.valAccuracy!.mean).toBeCloseTo(0.9 + 0.04 + 0.005 + 0.0002 - 0.005, 12);
     expect(results.winner).toMatchObject({ configId: 'deep', runnerUp: { configId: 'wide' } });
-    expect(winnerLine(results.winner)).toBe('Winner: deep with 94.02 % validation accuracy, 0.40 points ahead of wide (93.62 %); its test accuracy is 97.00 %.');
+    expect(winnerLine(results.winner)).toBe(
+      'Winner: deep with 94.02 % validation accuracy, 0.40 points ahead of wide (93.62 %); its test accuracy is 97.00 %.',
+    );
     const table = formatTable(results.comparison);
     expect(table).toContain('wide (3/3)');
     expect(table).toContain('93.62 ± 0.01');
@@ -152,14 +183,23 @@ describe('results files', () => {
     const [wide, deep] = defaultRuns();
     const rows = compare([fakeResult(wide!), fakeResult(deep!, 'failed')]);
     expect(findWinner(rows)!.runnerUp).toBeNull();
-    const tie = compare([fakeResult(wide!), fakeResult({ ...wide!, id: 'functional-wide', configId: 'functional-wide' })]);
-    expect(winnerLine(findWinner(tie))).toBe('Winner: wide with 93.61 % validation accuracy, tied with functional-wide; its test accuracy is 97.00 %.');
+    const tie = compare([
+      fakeResult(wide!),
+      fakeResult({ ...wide!, id: 'functional-wide', configId: 'functional-wide' }),
+    ]);
+    expect(winnerLine(findWinner(tie))).toBe(
+      'Winner: wide with 93.61 % validation accuracy, tied with functional-wide; its test accuracy is 97.00 %.',
+    );
     expect(formatTable(rows).split('\n').at(-1)).toBe('deep: 0/1 finished (failed: failed on purpose)');
   });
 
   it('compares default runs trained as the lesson trains them with the lesson’s accuracy', () => {
     const [wide, deep] = defaultRuns();
-    const asLesson = (r: ReturnType<typeof fakeResult>, valAccuracy: number) => ({ ...r, trainSize: 55_000, final: { ...r.final!, valAccuracy } });
+    const asLesson = (r: ReturnType<typeof fakeResult>, valAccuracy: number) => ({
+      ...r,
+      trainSize: 55_000,
+      final: { ...r.final!, valAccuracy },
+    });
     const runs = [
       asLesson(fakeResult(wide!), 0.9772),
       asLesson(fakeResult(deep!), 0.96),

@@ -46,7 +46,9 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
     for (const [id, run] of store.readRuns()) if (run.status === 'finished') done.set(id, run);
   }
   const todo = longestFirst(
-    request.runs.filter((r) => !done.has(r.id)).map((config) => ({ config, cost: estimateCost(config, request.trainSize) })),
+    request.runs
+      .filter((r) => !done.has(r.id))
+      .map((config) => ({ config, cost: estimateCost(config, request.trainSize) })),
   );
   for (const id of done.keys()) display.log(`[${id}] already finished in ${store.dir}, skipped`);
 
@@ -73,7 +75,10 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   const aggregate = (status: SweepMeta['status']) => {
     aggregation = aggregation.then(async () => {
       const results = store.writeResults(meta(status), inPlanOrder());
-      if (request.writeReport !== false && (status !== 'running' || performance.now() - lastReport >= REPORT_INTERVAL_MS)) {
+      if (
+        request.writeReport !== false &&
+        (status !== 'running' || performance.now() - lastReport >= REPORT_INTERVAL_MS)
+      ) {
         lastReport = performance.now();
         try {
           store.writeReport(await renderReport(results));
@@ -126,7 +131,10 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
     for (const config of request.runs) {
       if (done.has(config.id)) continue;
       const before = previous.get(config.id);
-      const run = before && before.status !== 'finished' ? { ...before, status: 'interrupted' as const } : placeholder(config, 'interrupted', 'not started: the sweep was interrupted');
+      const run =
+        before && before.status !== 'finished'
+          ? { ...before, status: 'interrupted' as const }
+          : placeholder(config, 'interrupted', 'not started: the sweep was interrupted');
       store.writeRun(run);
       done.set(config.id, run);
     }

@@ -24,7 +24,14 @@ export async function openInChromium(path: string, screenshot?: string): Promise
   // Playwright gives the browser a fresh temporary profile (its --user-data-dir) itself.
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
@@ -44,7 +51,9 @@ export async function openInChromium(path: string, screenshot?: string): Promise
     });
     await page.goto(url, { waitUntil: 'load' });
     const curves = await page.$$eval('figure.chart', (figures) =>
-      Object.fromEntries(figures.map((f) => [f.getAttribute('data-metric') ?? '?', f.querySelectorAll('g.mark-line path').length])),
+      Object.fromEntries(
+        figures.map((f) => [f.getAttribute('data-metric') ?? '?', f.querySelectorAll('g.mark-line path').length]),
+      ),
     );
     const tableRows = await page.$$eval('table.comparison tbody tr', (rows) => rows.length);
     const text = await page.innerText('body');

@@ -16,10 +16,17 @@ export interface CliRun {
  * Runs `node dist/cli.js ...args` with piped output (so the CLI logs plain lines). `onStderr`
  * sees the stderr text so far after every chunk and may act on it (e.g. send SIGINT).
  */
-export function runCli(args: string[], options: { env?: Record<string, string>; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliRun> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p apps/sweep/tsconfig.json, or pnpm build).`);
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+): Promise<CliRun> {
+  if (!existsSync(CLI))
+    throw new Error(`${CLI} is missing: build first (npx tsc -p apps/sweep/tsconfig.json, or pnpm build).`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, CI: '1', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

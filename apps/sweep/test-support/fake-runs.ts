@@ -27,7 +27,14 @@ export function fakeResult(config: RunConfig, status: RunResult['status'] = 'fin
     timing: { ...base.timing, wallSeconds: epochs * 0.5, samplesPerSecond: 2000 },
     final:
       status === 'finished'
-        ? { loss: history.loss[last]!, accuracy: history.accuracy[last]!, valLoss: history.val_loss[last]!, valAccuracy: history.val_accuracy[last]!, testLoss: 0.2, testAccuracy: 0.97 }
+        ? {
+            loss: history.loss[last]!,
+            accuracy: history.accuracy[last]!,
+            valLoss: history.val_loss[last]!,
+            valAccuracy: history.val_accuracy[last]!,
+            testLoss: 0.2,
+            testAccuracy: 0.97,
+          }
         : null,
   };
 }
@@ -42,7 +49,10 @@ export class FakeExecutor implements RunExecutor {
   releaseSlot(): void {
     this.released.push(this.running);
   }
-  constructor(private readonly behaviour: (config: RunConfig, context: RunContext) => Promise<RunResult> | RunResult = (c) => fakeResult(c)) {}
+  constructor(
+    private readonly behaviour: (config: RunConfig, context: RunContext) => Promise<RunResult> | RunResult = (c) =>
+      fakeResult(c),
+  ) {}
   async run(config: RunConfig, context: RunContext): Promise<RunResult> {
     this.started.push(config.id);
     this.running++;
@@ -56,4 +66,3 @@ export class FakeExecutor implements RunExecutor {
   }
   async close(): Promise<void> {}
 }
-

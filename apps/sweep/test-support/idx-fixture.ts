@@ -15,7 +15,10 @@ function idx(dims: number[], payload: Uint8Array): Uint8Array {
  * noise plus a bright 7×7 square at a position that depends on c only. A softmax classifier
  * separates it after a few dozen steps, which lets the tests check accuracies, not just "it ran".
  */
-export function writeSyntheticMnist(dir: string, options: { train?: number; test?: number; seed?: number } = {}): string {
+export function writeSyntheticMnist(
+  dir: string,
+  options: { train?: number; test?: number; seed?: number } = {},
+): string {
   const train = options.train ?? 7000; // the first 5,000 become the validation split
   const test = options.test ?? 200;
   let state = (options.seed ?? 7) >>> 0;
@@ -34,7 +37,8 @@ export function writeSyntheticMnist(dir: string, options: { train?: number; test
       const top = 2 + 7 * Math.floor(c / 4);
       const left = 2 + 6 * (c % 4);
       for (let p = 0; p < 784; p++) images[i * 784 + p] = Math.floor(rand() * 40);
-      for (let r = top; r < top + 7; r++) for (let col = left; col < left + 7; col++) images[i * 784 + r * 28 + col] = 200 + Math.floor(rand() * 55);
+      for (let r = top; r < top + 7; r++)
+        for (let col = left; col < left + 7; col++) images[i * 784 + r * 28 + col] = 200 + Math.floor(rand() * 55);
     }
     return { images, labels };
   };

@@ -13,10 +13,16 @@ beforeAll(async () => {
 });
 
 /** The counts the lesson states (Keras's summary totals). */
-const LESSON_TOTALS = ['Total params: 198,760', 'Total params: 198,760', 'Total params: 551', 'Total params: 890', 'Total params: 2,275'];
+const LESSON_TOTALS = [
+  'Total params: 198,760',
+  'Total params: 198,760',
+  'Total params: 551',
+  'Total params: 890',
+  'Total params: 2,275',
+];
 
 describe('examples/', () => {
-  test('functional-api.mjs prints the lesson\'s functional models with Keras\'s parameter counts', async () => {
+  test("functional-api.mjs prints the lesson's functional models with Keras's parameter counts", async () => {
     // @ts-expect-error plain ES module
     const { main } = await import('./functional-api.mjs');
     const lines: string[] = [];
@@ -35,9 +41,15 @@ describe('examples/', () => {
     );
     // The churn model's table has the Connected to column and the concatenation's two rows.
     const churnStart = lines.indexOf('Churn: two inputs (programmes, demographics), concatenated');
-    expect(lines[churnStart + 2]).toBe('Layer (type)                    Output Shape         Param #     Connected to                     ');
-    expect(lines).toContain('concatenate_1 (Concatenate)     (None, 18)           0           dense_3[0][0]                    ');
-    expect(lines).toContain('                                                                 dense_5[0][0]                    ');
+    expect(lines[churnStart + 2]).toBe(
+      'Layer (type)                    Output Shape         Param #     Connected to                     ',
+    );
+    expect(lines).toContain(
+      'concatenate_1 (Concatenate)     (None, 18)           0           dense_3[0][0]                    ',
+    );
+    expect(lines).toContain(
+      '                                                                 dense_5[0][0]                    ',
+    );
     expect(lines).toContain('activation_1 (Activation)    (None, 250)               0         ');
     expect(lines.at(-1)).toBe('Exercise 2 has 2275 trainable parameters (the lesson counts 2275).');
   });
@@ -53,8 +65,12 @@ describe('examples/', () => {
       log.mockRestore();
     }
     expect(lines.filter((l) => l.startsWith('Total params:'))).toEqual(['Total params: 198,760', 'Total params: 431']);
-    expect(lines).toContain('input_1 (InputLayer)            (None, 20)           0                                            ');
-    expect(lines.at(-1)).toMatch(/^Saved to .*fnn-quick-start-.* and loaded back: max \|difference\| between predictions = 0$/);
+    expect(lines).toContain(
+      'input_1 (InputLayer)            (None, 20)           0                                            ',
+    );
+    expect(lines.at(-1)).toMatch(
+      /^Saved to .*fnn-quick-start-.* and loaded back: max \|difference\| between predictions = 0$/,
+    );
   });
 
   test('the README shows quick-start.mjs as it is', () => {
@@ -64,9 +80,17 @@ describe('examples/', () => {
   });
 
   // Runs the example as a user does, against the built package (`npm test` builds first).
-  test.skipIf(!existsSync(here('../dist/index.js')))('`node examples/quick-start.mjs` runs against the built @fnn/core', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [here('./quick-start.mjs')], { env: { ...process.env, FNN_BACKEND: 'wasm' } });
-    expect(stdout.split('\n').filter((l) => l.startsWith('Total params:'))).toEqual(['Total params: 198,760', 'Total params: 431']);
-    expect(stdout).toMatch(/max \|difference\| between predictions = 0\n$/);
-  });
+  test.skipIf(!existsSync(here('../dist/index.js')))(
+    '`node examples/quick-start.mjs` runs against the built @fnn/core',
+    async () => {
+      const { stdout } = await promisify(execFile)(process.execPath, [here('./quick-start.mjs')], {
+        env: { ...process.env, FNN_BACKEND: 'wasm' },
+      });
+      expect(stdout.split('\n').filter((l) => l.startsWith('Total params:'))).toEqual([
+        'Total params: 198,760',
+        'Total params: 431',
+      ]);
+      expect(stdout).toMatch(/max \|difference\| between predictions = 0\n$/);
+    },
+  );
 });

@@ -48,7 +48,9 @@ export async function main(print = console.log) {
   resetNames();
   const ex2 = exercise2();
   show('Exercise 2: three branches merged with add', ex2);
-  print(`Exercise 2 has ${ex2.trainableWeights.reduce((n, w) => n + w.size, 0)} trainable parameters (the lesson counts 2275).`);
+  print(
+    `Exercise 2 has ${ex2.trainableWeights.reduce((n, w) => n + w.size, 0)} trainable parameters (the lesson counts 2275).`,
+  );
   return { counts, churn: churnResult };
 }
 
@@ -60,12 +62,20 @@ async function trainChurn(churnModel, print) {
   const train = churnDataset({ n: 1000, seed: 1 }).toTensors(tf);
   const test = churnDataset({ n: 500, seed: 2 }).toTensors(tf);
   churnModel.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
-  const history = await churnModel.fit([train.programmes, train.demographics], train.labels, { epochs: 10, seed: 1, verbose: 0 });
+  const history = await churnModel.fit([train.programmes, train.demographics], train.labels, {
+    epochs: 10,
+    seed: 1,
+    verbose: 0,
+  });
   const preds = churnModel.predict([test.programmes, test.demographics]);
-  const accuracy = tf.mean(tf.cast(tf.equal(tf.greater(preds, 0.5), tf.greater(test.labels, 0.5)), 'float32')).dataSync()[0];
+  const accuracy = tf
+    .mean(tf.cast(tf.equal(tf.greater(preds, 0.5), tf.greater(test.labels, 0.5)), 'float32'))
+    .dataSync()[0];
   const stayRate = 1 - tf.mean(test.labels).dataSync()[0];
   const loss = history.history.loss;
-  print(`Churn model, 10 epochs on ${train.labels.shape[0]} subscribers: loss ${loss[0].toFixed(3)} -> ${loss.at(-1).toFixed(3)}; accuracy on ${test.labels.shape[0]} new subscribers ${(100 * accuracy).toFixed(1)} % (always predicting the majority class: ${(100 * Math.max(stayRate, 1 - stayRate)).toFixed(1)} %).`);
+  print(
+    `Churn model, 10 epochs on ${train.labels.shape[0]} subscribers: loss ${loss[0].toFixed(3)} -> ${loss.at(-1).toFixed(3)}; accuracy on ${test.labels.shape[0]} new subscribers ${(100 * accuracy).toFixed(1)} % (always predicting the majority class: ${(100 * Math.max(stayRate, 1 - stayRate)).toFixed(1)} %).`,
+  );
   const result = { loss, accuracy, majorityRate: Math.max(stayRate, 1 - stayRate), predictionShape: preds.shape };
   tf.dispose([train, test, preds].flatMap((t) => (t instanceof tf.Tensor ? [t] : Object.values(t))));
   return result;

@@ -20,7 +20,9 @@ export function wide({ seed } = {}) {
 export function deep({ seed, dropout } = {}) {
   const stack = [];
   for (let i = 0; i < 5; i++) {
-    stack.push(layers.dense({ units: 50, activation: 'relu', ...(i === 0 ? { inputDim: 784 } : {}), ...denseArgs(seed, i) }));
+    stack.push(
+      layers.dense({ units: 50, activation: 'relu', ...(i === 0 ? { inputDim: 784 } : {}), ...denseArgs(seed, i) }),
+    );
     if (dropout !== undefined) stack.push(layers.dropout({ rate: dropout }));
   }
   stack.push(layers.dense({ units: 10, activation: 'softmax', ...denseArgs(seed, 5) }));
@@ -38,7 +40,9 @@ const WIDE_DEEP_UNITS = [500, 250, 250, 250, 250];
 export function wideDeep({ seed } = {}) {
   const stack = [];
   WIDE_DEEP_UNITS.forEach((units, i) => {
-    stack.push(layers.dense({ units, activation: 'relu', ...(i === 0 ? { inputDim: 784 } : {}), ...denseArgs(seed, i) }));
+    stack.push(
+      layers.dense({ units, activation: 'relu', ...(i === 0 ? { inputDim: 784 } : {}), ...denseArgs(seed, i) }),
+    );
     stack.push(layers.dropout({ rate: 0.2 }));
   });
   stack.push(layers.dense({ units: 10, activation: 'softmax', ...denseArgs(seed, 5) }));
@@ -122,7 +126,8 @@ export function exercise2({ seed, inputSize = 20 } = {}) {
     inputs.push(inp);
   }
   let hidden = add(branches);
-  for (let i = 0; i < 3; i++) hidden = layers.dense({ units: 10, activation: 'relu', ...denseArgs(seed, 6 + i) }).apply(hidden);
+  for (let i = 0; i < 3; i++)
+    hidden = layers.dense({ units: 10, activation: 'relu', ...denseArgs(seed, 6 + i) }).apply(hidden);
   const output = layers.dense({ units: 5, activation: 'sigmoid', ...denseArgs(seed, 9) }).apply(hidden);
   return model({ inputs, outputs: output });
 }

@@ -15,7 +15,10 @@ wide.summary();
 // Functional: two inputs, each through its own Dense layer, added, then one sigmoid unit.
 const a = input({ shape: [20] });
 const b = input({ shape: [20] });
-const merged = add([layers.dense({ units: 10, activation: 'relu' }).apply(a), layers.dense({ units: 10, activation: 'relu' }).apply(b)]);
+const merged = add([
+  layers.dense({ units: 10, activation: 'relu' }).apply(a),
+  layers.dense({ units: 10, activation: 'relu' }).apply(b),
+]);
 const twoInputs = model({ inputs: [a, b], outputs: layers.dense({ units: 1, activation: 'sigmoid' }).apply(merged) });
 twoInputs.summary();
 

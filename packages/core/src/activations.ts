@@ -65,7 +65,9 @@ export function getActivation(name: string | null | undefined, owner = 'activati
   if (name === undefined || name === null) return ACTIVATIONS.linear;
   const found = ACTIVATIONS[name as ActivationName];
   if (!found) {
-    throw new ValueError(`${owner}: unknown activation ${describeValue(name)}; expected one of ${ACTIVATION_NAMES.join(', ')}.`);
+    throw new ValueError(
+      `${owner}: unknown activation ${describeValue(name)}; expected one of ${ACTIVATION_NAMES.join(', ')}.`,
+    );
   }
   return found;
 }

@@ -20,12 +20,33 @@ export interface NativeKernels {
   tensorValues(tensor: Tensor): Float32Array | null;
   /** A variable's memory, made exclusive to it, for in-place updates. */
   variableValues(variable: Variable): Float32Array | null;
-  nativeAdamUpdate(params: Float32Array[], grads: Float32Array[], m: Float32Array[], v: Float32Array[],
-    options: { lr: number; beta1: number; beta2: number; epsilon: number; step: number; epsilonForm?: 'keras' | 'pytorch' }): void;
-  nativeSgdUpdate(params: Float32Array[], grads: Float32Array[], velocities: Float32Array[] | null,
-    options: { lr: number; momentum?: number; nesterov?: boolean }): void;
-  nativeRmspropUpdate(params: Float32Array[], grads: Float32Array[], meanSquares: Float32Array[], moments: Float32Array[] | null,
-    options: { lr: number; rho: number; momentum?: number; epsilon: number }): void;
+  nativeAdamUpdate(
+    params: Float32Array[],
+    grads: Float32Array[],
+    m: Float32Array[],
+    v: Float32Array[],
+    options: {
+      lr: number;
+      beta1: number;
+      beta2: number;
+      epsilon: number;
+      step: number;
+      epsilonForm?: 'keras' | 'pytorch';
+    },
+  ): void;
+  nativeSgdUpdate(
+    params: Float32Array[],
+    grads: Float32Array[],
+    velocities: Float32Array[] | null,
+    options: { lr: number; momentum?: number; nesterov?: boolean },
+  ): void;
+  nativeRmspropUpdate(
+    params: Float32Array[],
+    grads: Float32Array[],
+    meanSquares: Float32Array[],
+    moments: Float32Array[] | null,
+    options: { lr: number; rho: number; momentum?: number; epsilon: number },
+  ): void;
   /** `weightedSum(out, parts, weights)` in one native pass (the same bits); absent from older builds. */
   nativeWeightedSum?(out: Float32Array, parts: Float32Array[], weights: number[]): void;
   /** `fillDropoutMask(out, rate, seed)` in one native pass (the same bits). */
@@ -33,11 +54,20 @@ export interface NativeKernels {
   /** The same mask as a tensor whose memory comes from the native backend's buffer pool. */
   nativeDropoutMaskTensor(shape: number[], rate: number, seed: number): Tensor;
   /** Training-mode batch norm over all axes but the last: output, batch mean and (biased) variance, 1/std. */
-  nativeBatchNormTrain(x: Tensor, gamma: Tensor | null, beta: Tensor | null, epsilon: number):
-    { y: Tensor; mean: Tensor; variance: Tensor; invStd: Tensor };
+  nativeBatchNormTrain(
+    x: Tensor,
+    gamma: Tensor | null,
+    beta: Tensor | null,
+    epsilon: number,
+  ): { y: Tensor; mean: Tensor; variance: Tensor; invStd: Tensor };
   /** Its gradients: dx, dgamma, dbeta. */
-  nativeBatchNormTrainGrad(dy: Tensor, x: Tensor, mean: Tensor, invStd: Tensor, gamma: Tensor | null):
-    { dx: Tensor | null; dgamma: Tensor; dbeta: Tensor };
+  nativeBatchNormTrainGrad(
+    dy: Tensor,
+    x: Tensor,
+    mean: Tensor,
+    invStd: Tensor,
+    gamma: Tensor | null,
+  ): { dx: Tensor | null; dgamma: Tensor; dbeta: Tensor };
 }
 
 let nativeModule: NativeKernels | undefined;

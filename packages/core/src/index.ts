@@ -1,7 +1,14 @@
 // The public surface of @fnn/core.
 export { tf } from './tf.js';
 export type { Tensor, Variable } from './tf.js';
-export { setBackend, getBackend, ensureBackend, nativeKernels, type BackendName, type NativeKernels } from './backend.js';
+export {
+  setBackend,
+  getBackend,
+  ensureBackend,
+  nativeKernels,
+  type BackendName,
+  type NativeKernels,
+} from './backend.js';
 export { ValueError, RuntimeError } from './errors.js';
 export { formatShape, type Shape } from './shape.js';
 export { resetNames } from './naming.js';
@@ -34,22 +41,78 @@ export type { ModelTopology } from './models/serialization.js';
 export { loadModel, modelFromArtifacts } from './io/load.js';
 export { modelArtifacts, type ModelJson, type WeightSpec, type WeightsManifestGroup } from './io/model-artifacts.js';
 export { History } from './training/history.js';
-export { compileModel, requireCompiled, serializeCompileArgs, type CompileArgs, type CompiledState, type CompiledOutput, type SerializedCompileArgs } from './training/compile.js';
+export {
+  compileModel,
+  requireCompiled,
+  serializeCompileArgs,
+  type CompileArgs,
+  type CompiledState,
+  type CompiledOutput,
+  type SerializedCompileArgs,
+} from './training/compile.js';
 export { fitModel, type FitArgs } from './training/fit.js';
 export { evaluateModel, evaluateLogs, type EvaluateArgs } from './training/evaluate.js';
 export { predictModel, type PredictArgs } from './training/predict.js';
 export { losses, getLoss, LOSS_NAMES, EPSILON, type Loss, type LossIdentifier } from './training/losses.js';
-export { metrics, resolveMetric, METRIC_NAMES, type Metric, type MetricIdentifier, type ResolvedMetric } from './training/metrics.js';
 export {
-  optimizers, getOptimizer, serializeOptimizer, Optimizer, Adam, SGD, RMSprop, Adagrad,
-  type OptimizerIdentifier, type OptimizerConfig, type OptimizerState, type AdamArgs, type SGDArgs, type RMSpropArgs, type AdagradArgs,
+  metrics,
+  resolveMetric,
+  METRIC_NAMES,
+  type Metric,
+  type MetricIdentifier,
+  type ResolvedMetric,
+} from './training/metrics.js';
+export {
+  optimizers,
+  getOptimizer,
+  serializeOptimizer,
+  Optimizer,
+  Adam,
+  SGD,
+  RMSprop,
+  Adagrad,
+  type OptimizerIdentifier,
+  type OptimizerConfig,
+  type OptimizerState,
+  type AdamArgs,
+  type SGDArgs,
+  type RMSpropArgs,
+  type AdagradArgs,
 } from './training/optimizers/index.js';
 export {
-  callbacks, Callback, CallbackList, EarlyStopping, ModelCheckpoint,
-  type CallbackHooks, type CallbackLike, type TrainingParams, type EarlyStoppingArgs, type ModelCheckpointArgs,
+  callbacks,
+  Callback,
+  CallbackList,
+  EarlyStopping,
+  ModelCheckpoint,
+  type CallbackHooks,
+  type CallbackLike,
+  type TrainingParams,
+  type EarlyStoppingArgs,
+  type ModelCheckpointArgs,
 } from './training/callbacks/index.js';
-export { ProgressBar, ProgressLogger, defaultVerbose, formatLogValue, type ProgressOutput } from './training/progress.js';
-export { computeGradients, computeLossAndMetrics, trainStep, readLogs, type GradientHooks, type GradientResult, type Logs } from './training/train-step.js';
+export {
+  ProgressBar,
+  ProgressLogger,
+  defaultVerbose,
+  formatLogValue,
+  type ProgressOutput,
+} from './training/progress.js';
+export {
+  computeGradients,
+  computeLossAndMetrics,
+  trainStep,
+  readLogs,
+  type GradientHooks,
+  type GradientResult,
+  type Logs,
+} from './training/train-step.js';
 export { weightedSum } from './training/weighted-sum.js';
-export { runTrainingLoop, stepSeed, nonFiniteLossError, type BatchSpec, type TrainingLoopArgs } from './training/training-loop.js';
+export {
+  runTrainingLoop,
+  stepSeed,
+  nonFiniteLossError,
+  type BatchSpec,
+  type TrainingLoopArgs,
+} from './training/training-loop.js';
 export { checkData, splitData, gatherRows, epochOrder, batchesOf, type TrainingData } from './training/data-adapter.js';

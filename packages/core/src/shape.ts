@@ -17,7 +17,10 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 export function featureSize(shape: Shape, what: string): number {
   let size = 1;
   for (const d of shape.slice(1)) {
-    if (d === null) throw new ValueError(`${what}: all dimensions after the batch axis must be known, but got ${formatShape(shape)}.`);
+    if (d === null)
+      throw new ValueError(
+        `${what}: all dimensions after the batch axis must be known, but got ${formatShape(shape)}.`,
+      );
     size *= d;
   }
   return size;

@@ -75,13 +75,25 @@ if (process.argv.includes('--json')) {
 } else {
   console.log(`@fnn/data bench — ${result.machine}, load average ${result.loadAverage.toFixed(1)}\n`);
   console.table({
-    'cold MNIST load (fresh process, median of 3)': { value: result.coldLoadMs.toFixed(0), unit: `ms (runs ${result.coldLoadRunsMs.join(', ')})` },
+    'cold MNIST load (fresh process, median of 3)': {
+      value: result.coldLoadMs.toFixed(0),
+      unit: `ms (runs ${result.coldLoadRunsMs.join(', ')})`,
+    },
     'second MNIST load in the same process': { value: warm.toFixed(0), unit: 'ms' },
     "cold MNIST load, storage 'float32'": { value: coldFloat.toFixed(0), unit: 'ms (one run)' },
     'shuffle 55,000 indices': { value: shuffleMs.toFixed(2), unit: 'ms per epoch' },
-    'gather shuffled batches of 128, uint8 storage': { value: Math.round(bytesRate).toLocaleString('en'), unit: 'samples/s' },
-    'gather shuffled batches of 128, float32 storage': { value: Math.round(floatRate).toLocaleString('en'), unit: 'samples/s' },
-    'uint8 gather / fastest training (36.7k/s)': { value: result.ratioToFastestTraining.toFixed(1), unit: 'x (issue 4 asks >= 20)' },
+    'gather shuffled batches of 128, uint8 storage': {
+      value: Math.round(bytesRate).toLocaleString('en'),
+      unit: 'samples/s',
+    },
+    'gather shuffled batches of 128, float32 storage': {
+      value: Math.round(floatRate).toLocaleString('en'),
+      unit: 'samples/s',
+    },
+    'uint8 gather / fastest training (36.7k/s)': {
+      value: result.ratioToFastestTraining.toFixed(1),
+      unit: 'x (issue 4 asks >= 20)',
+    },
   });
   console.log('\nMemory of the 70,000 MNIST images:');
   console.table({

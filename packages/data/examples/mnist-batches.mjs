@@ -12,4 +12,9 @@ let samples = 0;
 for (const batch of train.batches(128, train.shuffle(42, 0))) {
   for (const part of shard(batch, workers)) samples += train.gatherInto(part, x, y); // in a worker: its own part
 }
-console.log(`gathered ${samples} samples; first pixel row sum ${x.subarray(0, 784).reduce((a, b) => a + b, 0).toFixed(3)}`);
+console.log(
+  `gathered ${samples} samples; first pixel row sum ${x
+    .subarray(0, 784)
+    .reduce((a, b) => a + b, 0)
+    .toFixed(3)}`,
+);

@@ -3,7 +3,15 @@
 import { Worker } from 'node:worker_threads';
 import { Dataset } from '@fnn/data';
 
-const ds = Dataset.fromArrays({ x: [[0, 1], [2, 3], [4, 5]], y: [[1], [0], [1]], numClasses: 2 });
+const ds = Dataset.fromArrays({
+  x: [
+    [0, 1],
+    [2, 3],
+    [4, 5],
+  ],
+  y: [[1], [0], [1]],
+  numClasses: 2,
+});
 const worker = new Worker(
   `const { parentPort, workerData } = require('node:worker_threads');
    import(workerData.fnnData).then(({ Dataset }) => {

@@ -66,14 +66,17 @@ describe('churnDataset', () => {
         return (up - down) / (2 * h);
       });
       net.lossAndGradients(p, d, y, 16);
-      for (let i = 0; i < 2; i++) expect(Math.abs(analytic[i]! - numeric[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(numeric[i]!)));
+      for (let i = 0; i < 2; i++)
+        expect(Math.abs(analytic[i]! - numeric[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(numeric[i]!)));
     }
   });
 
   it('toTensors passes row-major data and [n, width] shapes to tf.tensor2d', () => {
     const data = churnDataset({ n: 4, seed: 1 });
     const calls: { values: Float32Array; shape: [number, number] }[] = [];
-    const fakeTf = { tensor2d: (values: Float32Array, shape: [number, number]) => (calls.push({ values, shape }), shape) };
+    const fakeTf = {
+      tensor2d: (values: Float32Array, shape: [number, number]) => (calls.push({ values, shape }), shape),
+    };
     const t = data.toTensors(fakeTf);
     expect(t).toEqual({ programmes: [4, 10], demographics: [4, 8], labels: [4, 1] });
     expect(calls[0]!.values).toBe(data.programmes);

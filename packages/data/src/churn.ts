@@ -4,7 +4,16 @@ import { mulberry32 } from './shuffle.js';
 
 /** The ten programme categories: `programmes[i*10 + c]` is hours per day spent on category c. */
 export const PROGRAMME_CATEGORIES = [
-  'news', 'sports', 'movies', 'series', 'kids', 'documentaries', 'music', 'reality', 'cooking', 'religion',
+  'news',
+  'sports',
+  'movies',
+  'series',
+  'kids',
+  'documentaries',
+  'music',
+  'reality',
+  'cooking',
+  'religion',
 ] as const;
 
 /** The eight demographic features, each scaled to roughly unit range so a small net trains on them as they are. */
@@ -57,7 +66,9 @@ export class ChurnData {
   /** `{programmes, demographics, labels}` as 2-D tensors of the given tf module. */
   toTensors<T>(tf: Tensor2DFactory<T>): { programmes: T; demographics: T; labels: T } {
     if (tf === null || typeof tf !== 'object' || typeof tf.tensor2d !== 'function') {
-      throw new DataError(`Expected toTensors's tf argument to be the tf module (with tensor2d), but got ${describe(tf)}.`);
+      throw new DataError(
+        `Expected toTensors's tf argument to be the tf module (with tensor2d), but got ${describe(tf)}.`,
+      );
     }
     const s = this.shapes;
     return {

@@ -6,7 +6,13 @@ import { Dataset, DataError } from './index.js';
 /** A 5-sample dataset of 2×2 byte "images" with one-hot labels over 3 classes. */
 function bytesDataset(): Dataset {
   const x = Uint8Array.from({ length: 20 }, (_, i) => i * 13);
-  const y = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0]];
+  const y = [
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1],
+    [1, 0, 0],
+    [0, 1, 0],
+  ];
   return Dataset.fromArrays({ x, y, featureShape: [2, 2], numClasses: 3, featureDivisor: 255 });
 }
 
@@ -14,7 +20,14 @@ const range = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);
 
 describe('Dataset.fromArrays', () => {
   it('copies rows into shared memory with the given metadata', () => {
-    const ds = Dataset.fromArrays({ x: [[1, 2, 3], [4, 5, 6]], y: [[0], [1]], numClasses: 2 });
+    const ds = Dataset.fromArrays({
+      x: [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      y: [[0], [1]],
+      numClasses: 2,
+    });
     expect(ds.size).toBe(2);
     expect(ds.featureShape).toEqual([3]);
     expect(ds.labelShape).toEqual([1]);
@@ -46,13 +59,25 @@ describe('Dataset.fromArrays', () => {
     expect(() => Dataset.fromArrays({ x: new Float32Array(10), y: [0], featureShape: [3] })).toThrow(
       "Expected x's length to be a multiple of the feature size 3 (featureShape [3]), but got 10.",
     );
-    expect(() => Dataset.fromArrays({ x: new Float32Array(6), y: [0, 1] })).toThrow('Expected featureShape with flat x');
-    expect(() => Dataset.fromArrays({ x: [[1, 2], [3]], y: [0, 1] })).toThrow('Expected x[1] to be a row of 2 numbers, but got an array of length 1.');
-    expect(() => Dataset.fromArrays({ x: [[1, NaN]], y: [0] })).toThrow('Expected x[0][1] to be a finite number, but got NaN.');
+    expect(() => Dataset.fromArrays({ x: new Float32Array(6), y: [0, 1] })).toThrow(
+      'Expected featureShape with flat x',
+    );
+    expect(() => Dataset.fromArrays({ x: [[1, 2], [3]], y: [0, 1] })).toThrow(
+      'Expected x[1] to be a row of 2 numbers, but got an array of length 1.',
+    );
+    expect(() => Dataset.fromArrays({ x: [[1, NaN]], y: [0] })).toThrow(
+      'Expected x[0][1] to be a finite number, but got NaN.',
+    );
     expect(() => Dataset.fromArrays({ x: [[1, 2]], y: [0], featureShape: [3] })).toThrow('featureShape [3]');
-    expect(() => Dataset.fromArrays({ x: [[1]], y: [0], featureShape: [0] })).toThrow('Expected featureShape to be an array of positive integers');
-    expect(() => Dataset.fromArrays({ x: 'abc' as unknown as number[][], y: [0] })).toThrow('Expected x to be a Float32Array or an array (of rows), but got "abc".');
-    expect(() => Dataset.fromArrays({ x: [[1]], y: [0], numClasses: 0 })).toThrow('Expected numClasses to be an integer >= 1, but got 0.');
+    expect(() => Dataset.fromArrays({ x: [[1]], y: [0], featureShape: [0] })).toThrow(
+      'Expected featureShape to be an array of positive integers',
+    );
+    expect(() => Dataset.fromArrays({ x: 'abc' as unknown as number[][], y: [0] })).toThrow(
+      'Expected x to be a Float32Array or an array (of rows), but got "abc".',
+    );
+    expect(() => Dataset.fromArrays({ x: [[1]], y: [0], numClasses: 0 })).toThrow(
+      'Expected numClasses to be an integer >= 1, but got 0.',
+    );
     expect(() => Dataset.fromArrays({ x: [[1]], y: [0, 1, 2], labelShape: [2] })).toThrow(
       'Expected y to hold 1 samples × 2 values (labelShape [2]) = 2 values, but got 3.',
     );
@@ -71,10 +96,21 @@ describe('gather / gatherInto', () => {
     for (const width of [1, 3, 5, 17, 784]) {
       const n = 9;
       const bytes = Uint8Array.from({ length: n * width }, (_, i) => (i * 37) % 256);
-      const asBytes = Dataset.fromArrays({ x: bytes, y: new Float32Array(n), featureShape: [width], featureDivisor: 255 });
-      const asFloats = Dataset.fromArrays({ x: Float32Array.from(bytes, (b) => b / 255), y: new Float32Array(n), featureShape: [width] });
+      const asBytes = Dataset.fromArrays({
+        x: bytes,
+        y: new Float32Array(n),
+        featureShape: [width],
+        featureDivisor: 255,
+      });
+      const asFloats = Dataset.fromArrays({
+        x: Float32Array.from(bytes, (b) => b / 255),
+        y: new Float32Array(n),
+        featureShape: [width],
+      });
       const order = Uint32Array.from([8, 2, 2, 0, 5]);
-      const expected = Array.from(order).flatMap((i) => Array.from(bytes.subarray(i * width, (i + 1) * width), (b) => Math.fround(b / 255)));
+      const expected = Array.from(order).flatMap((i) =>
+        Array.from(bytes.subarray(i * width, (i + 1) * width), (b) => Math.fround(b / 255)),
+      );
       expect(Array.from(asBytes.gather(order).x)).toEqual(expected);
       expect(Array.from(asFloats.gather(order).x)).toEqual(expected);
     }
@@ -97,7 +133,9 @@ describe('gather / gatherInto', () => {
     expect(() => ds.gatherInto([0, 1], new Float32Array(7), new Float32Array(6))).toThrow(
       'Expected xOut to be a Float32Array of at least 2 × 4 = 8 values, but got a Float32Array of length 7.',
     );
-    expect(() => ds.gatherInto([0], new Float32Array(4), new Float64Array(3) as unknown as Float32Array)).toThrow('Expected yOut to be a Float32Array');
+    expect(() => ds.gatherInto([0], new Float32Array(4), new Float64Array(3) as unknown as Float32Array)).toThrow(
+      'Expected yOut to be a Float32Array',
+    );
   });
 });
 
@@ -115,7 +153,10 @@ describe('shuffle, batches, slice', () => {
     expect(Array.from(ds.batches(2), (b) => Array.from(b))).toEqual([[0, 1], [2, 3], [4]]);
     const order = Uint32Array.from([4, 2, 0, 1, 3]);
     const batches = [...ds.batches(3, order)];
-    expect(batches.map((b) => Array.from(b))).toEqual([[4, 2, 0], [1, 3]]);
+    expect(batches.map((b) => Array.from(b))).toEqual([
+      [4, 2, 0],
+      [1, 3],
+    ]);
     expect(batches[1]!.buffer).toBe(order.buffer);
     expect(ds.numBatches(2)).toBe(3);
     expect([...ds.batches(10)]).toHaveLength(1);
@@ -147,7 +188,9 @@ describe('transferable and tensors', () => {
     expect(copy.gather([0, 3])).toEqual(ds.gather([0, 3]));
     copy.features[0] = 200; // same memory: the original sees the write
     expect(ds.features[0]).toBe(200);
-    expect(() => Dataset.fromTransferable({ kind: 'other' } as never)).toThrow("Expected the result of dataset.toTransferable() (kind 'fnn.Dataset', version 1)");
+    expect(() => Dataset.fromTransferable({ kind: 'other' } as never)).toThrow(
+      "Expected the result of dataset.toTransferable() (kind 'fnn.Dataset', version 1)",
+    );
   });
 
   it('toTensors gives [size, featureSize] and [size, labelSize] float32 tensors of the tf module', async () => {

@@ -29,7 +29,7 @@ export interface DatasetTransferable {
   labels: { buffer: SharedArrayBuffer; byteOffset: number };
 }
 
-type Rows = readonly (ArrayLike<number>)[];
+type Rows = readonly ArrayLike<number>[];
 
 export interface FromArraysArgs {
   /**
@@ -93,7 +93,10 @@ export class Dataset {
     this.byteTable = new Float32Array(256);
     for (let b = 0; b < 256; b++) this.byteTable[b] = b / t.features.divisor;
     const wordable =
-      this.features instanceof Uint8Array && LITTLE_ENDIAN && this.featureSize % 4 === 0 && this.features.byteOffset % 4 === 0;
+      this.features instanceof Uint8Array &&
+      LITTLE_ENDIAN &&
+      this.featureSize % 4 === 0 &&
+      this.features.byteOffset % 4 === 0;
     this.featureWords = wordable ? new Uint32Array(t.features.buffer, t.features.byteOffset, n / 4) : null;
   }
 
@@ -113,11 +116,15 @@ export class Dataset {
       if (width === 0) throw new DataError('Expected x[0] to hold at least one feature, but got an empty row.');
       featureShape = args.featureShape !== undefined ? checkShape('featureShape', args.featureShape) : [width];
       if (product(featureShape) !== width) {
-        throw new DataError(`Expected x's rows to hold ${product(featureShape)} values (featureShape [${featureShape}]), but x[0] has ${width}.`);
+        throw new DataError(
+          `Expected x's rows to hold ${product(featureShape)} values (featureShape [${featureShape}]), but x[0] has ${width}.`,
+        );
       }
     } else {
       if (args.featureShape === undefined) {
-        throw new DataError(`Expected featureShape with flat x (${describe(x)}), but got undefined; or pass x as one row per sample.`);
+        throw new DataError(
+          `Expected featureShape with flat x (${describe(x)}), but got undefined; or pass x as one row per sample.`,
+        );
       }
       featureShape = checkShape('featureShape', args.featureShape);
       const fs = product(featureShape);
@@ -161,7 +168,9 @@ export class Dataset {
     }
     const storage: FeatureStorage = x instanceof Uint8Array ? 'uint8' : 'float32';
     if (storage === 'float32' && args.featureDivisor !== undefined && divisor !== 1) {
-      throw new DataError(`featureDivisor applies to Uint8Array x only; got featureDivisor ${divisor} with ${describe(x)}.`);
+      throw new DataError(
+        `featureDivisor applies to Uint8Array x only; got featureDivisor ${divisor} with ${describe(x)}.`,
+      );
     }
     const featureBytes = storage === 'uint8' ? 1 : 4;
     const t: DatasetTransferable = {
@@ -183,7 +192,9 @@ export class Dataset {
   /** Reopens a Dataset from toTransferable()'s object, e.g. in a worker; no copy. */
   static fromTransferable(obj: DatasetTransferable): Dataset {
     if (obj === null || typeof obj !== 'object' || obj.kind !== 'fnn.Dataset' || obj.version !== 1) {
-      throw new DataError(`Expected the result of dataset.toTransferable() (kind 'fnn.Dataset', version 1), but got ${describe(obj)}.`);
+      throw new DataError(
+        `Expected the result of dataset.toTransferable() (kind 'fnn.Dataset', version 1), but got ${describe(obj)}.`,
+      );
     }
     checkInteger('size', obj.size, 0);
     const fs = product(checkShape('featureShape', obj.featureShape));
@@ -261,7 +272,9 @@ export class Dataset {
     } else if (order instanceof Uint32Array) {
       indices = order;
     } else {
-      throw new DataError(`Expected order to be a Uint32Array of sample indices (e.g. from shuffle()), but got ${describe(order)}.`);
+      throw new DataError(
+        `Expected order to be a Uint32Array of sample indices (e.g. from shuffle()), but got ${describe(order)}.`,
+      );
     }
     for (let start = 0; start < indices.length; start += batchSize) {
       yield indices.subarray(start, Math.min(start + batchSize, indices.length));
@@ -296,10 +309,13 @@ export class Dataset {
     // Out-of-range reads of typed arrays give undefined → NaN silently; refuse them instead.
     const bad = firstBadIndex(indices, this.size);
     if (bad >= 0) {
-      throw new DataError(`Expected indices[${bad}] to be a sample index in [0, ${this.size - 1}], but got ${describe(indices[bad])}.`);
+      throw new DataError(
+        `Expected indices[${bad}] to be a sample index in [0, ${this.size - 1}], but got ${describe(indices[bad])}.`,
+      );
     }
     if (this.featureWords !== null) gatherWords(this.featureWords, this.byteTable, this.featureSize / 4, indices, xOut);
-    else if (this.features instanceof Uint8Array) gatherBytes(this.features, this.byteTable, this.featureSize, indices, xOut);
+    else if (this.features instanceof Uint8Array)
+      gatherBytes(this.features, this.byteTable, this.featureSize, indices, xOut);
     else gatherFloats(this.features, this.featureSize, indices, xOut);
     gatherFloats(this.labels, this.labelSize, indices, yOut);
     return n;
@@ -312,7 +328,9 @@ export class Dataset {
    */
   toTensors<T>(tf: Tensor2DFactory<T>): { x: T; y: T } {
     if (tf === null || typeof tf !== 'object' || typeof tf.tensor2d !== 'function') {
-      throw new DataError(`Expected toTensors's tf argument to be the tf module (with tensor2d), but got ${describe(tf)}.`);
+      throw new DataError(
+        `Expected toTensors's tf argument to be the tf module (with tensor2d), but got ${describe(tf)}.`,
+      );
     }
     const all = new Uint32Array(this.size);
     for (let i = 0; i < this.size; i++) all[i] = i;
@@ -332,7 +350,9 @@ function product(shape: readonly number[]): number {
 
 function checkShape(name: string, shape: unknown): number[] {
   if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 1)) {
-    throw new DataError(`Expected ${name} to be an array of positive integers (e.g. [784]), but got ${describe(shape)}${Array.isArray(shape) ? ` [${shape.join(', ')}]` : ''}.`);
+    throw new DataError(
+      `Expected ${name} to be an array of positive integers (e.g. [784]), but got ${describe(shape)}${Array.isArray(shape) ? ` [${shape.join(', ')}]` : ''}.`,
+    );
   }
   return [...shape] as number[];
 }
@@ -346,7 +366,13 @@ function isRows(a: unknown, name: string): a is Rows {
   return a.length > 0 && typeof a[0] === 'object';
 }
 
-function copyInto(dst: Float32Array | Uint8Array, src: ArrayLike<number> | Rows, rows: boolean, width: number, name: string): void {
+function copyInto(
+  dst: Float32Array | Uint8Array,
+  src: ArrayLike<number> | Rows,
+  rows: boolean,
+  width: number,
+  name: string,
+): void {
   if (rows) {
     const r = src as Rows;
     for (let i = 0; i < r.length; i++) {

@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, packageDir } from '../test-support/ensure-built.js';
 
 // The README's examples run here, so they cannot drift from the API.
-const run = (name: string) => execFileSync(process.execPath, [join(packageDir, 'examples', name)], { encoding: 'utf8', cwd: '/' });
+const run = (name: string) =>
+  execFileSync(process.execPath, [join(packageDir, 'examples', name)], { encoding: 'utf8', cwd: '/' });
 
 describe('examples/', () => {
   beforeAll(() => ensureBuilt(), 120_000);

@@ -14,7 +14,13 @@ export function firstBadIndex(indices: ArrayLike<number>, size: number): number 
   return -1;
 }
 
-export function gatherWords(src: Uint32Array, table: Float32Array, words: number, indices: ArrayLike<number>, out: Float32Array): void {
+export function gatherWords(
+  src: Uint32Array,
+  table: Float32Array,
+  words: number,
+  indices: ArrayLike<number>,
+  out: Float32Array,
+): void {
   const n = indices.length;
   let o = 0;
   for (let k = 0; k < n; k++) {
@@ -30,7 +36,13 @@ export function gatherWords(src: Uint32Array, table: Float32Array, words: number
   }
 }
 
-export function gatherBytes(src: Uint8Array, table: Float32Array, width: number, indices: ArrayLike<number>, out: Float32Array): void {
+export function gatherBytes(
+  src: Uint8Array,
+  table: Float32Array,
+  width: number,
+  indices: ArrayLike<number>,
+  out: Float32Array,
+): void {
   const n = indices.length;
   const unrolled = width - (width % 4);
   let o = 0;

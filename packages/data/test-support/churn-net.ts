@@ -20,7 +20,12 @@ export class DenseLayer {
   private y: Float64Array = new Float64Array(0);
   private n = 0;
 
-  constructor(readonly nIn: number, readonly nOut: number, readonly activation: Activation, uniform: () => number) {
+  constructor(
+    readonly nIn: number,
+    readonly nOut: number,
+    readonly activation: Activation,
+    uniform: () => number,
+  ) {
     const limit = Math.sqrt(6 / (nIn + nOut));
     this.W = new Float64Array(nIn * nOut).map(() => (uniform() * 2 - 1) * limit);
     this.b = new Float64Array(nOut);
@@ -96,9 +101,17 @@ export class ChurnNet {
   constructor(seed: number) {
     const u32 = mulberry32(seed);
     const uniform = () => u32() / 4294967296;
-    this.branch1 = [new DenseLayer(10, 10, 'relu', uniform), new DenseLayer(10, 15, 'relu', uniform), new DenseLayer(15, 10, 'relu', uniform)];
+    this.branch1 = [
+      new DenseLayer(10, 10, 'relu', uniform),
+      new DenseLayer(10, 15, 'relu', uniform),
+      new DenseLayer(15, 10, 'relu', uniform),
+    ];
     this.branch2 = [new DenseLayer(8, 8, 'relu', uniform), new DenseLayer(8, 8, 'relu', uniform)];
-    this.head = [new DenseLayer(18, 10, 'relu', uniform), new DenseLayer(10, 10, 'relu', uniform), new DenseLayer(10, 1, 'sigmoid', uniform)];
+    this.head = [
+      new DenseLayer(18, 10, 'relu', uniform),
+      new DenseLayer(10, 10, 'relu', uniform),
+      new DenseLayer(10, 1, 'sigmoid', uniform),
+    ];
   }
 
   get layers(): DenseLayer[] {
@@ -147,7 +160,12 @@ export class ChurnNet {
     return loss / n;
   }
 
-  fit(programmes: Float32Array, demographics: Float32Array, labels: Float32Array, options: { epochs: number; batchSize: number; seed: number }): void {
+  fit(
+    programmes: Float32Array,
+    demographics: Float32Array,
+    labels: Float32Array,
+    options: { epochs: number; batchSize: number; seed: number },
+  ): void {
     const n = labels.length;
     const u32 = mulberry32(options.seed);
     const order = Array.from({ length: n }, (_, i) => i);

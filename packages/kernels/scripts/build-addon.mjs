@@ -46,12 +46,18 @@ if (process.env.FNN_NATIVE === '0') giveUp('FNN_NATIVE=0');
 
 // Every `pnpm install` runs this script: skip the build (and the minute without an addon that a
 // rebuild means) when the sources, Node and the CPU architecture are those of the last build.
-const sources = ['binding.gyp', ...readdirSync(join(root, 'native')).sort().map((f) => join('native', f))];
+const sources = [
+  'binding.gyp',
+  ...readdirSync(join(root, 'native'))
+    .sort()
+    .map((f) => join('native', f)),
+];
 const stamp = createHash('sha256')
   .update([process.version, process.arch, process.platform, process.env.CXX ?? ''].join('|'))
   .update(sources.map((f) => readFileSync(join(root, f))).join('\0'))
   .digest('hex');
-const upToDate = () => existsSync(addonFile) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp;
+const upToDate = () =>
+  existsSync(addonFile) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp;
 if (!force && upToDate()) {
   console.log('[@fnn/kernels] native addon is up to date');
   process.exit(0);
@@ -66,7 +72,8 @@ for (;;) {
     break;
   } catch {
     const age = Date.now() - (statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-    if (age > 600000) rmSync(lockDir, { recursive: true, force: true }); // left by a killed build
+    if (age > 600000)
+      rmSync(lockDir, { recursive: true, force: true }); // left by a killed build
     else if (Date.now() - lockedAt > 600000) giveUp('another build of the addon did not finish within 10 minutes');
     else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
   }
@@ -89,7 +96,8 @@ if (!works(cxx)) giveUp(`no C++ compiler ('${cxx} --version' failed)`);
 if (process.platform !== 'win32' && !works('make')) giveUp("'make' is not available");
 if (!works(process.env.PYTHON ?? 'python3')) giveUp('python3 (needed by node-gyp) is not available');
 const nodeDir = findNodeDir();
-if (nodeDir === null) giveUp(`Node ${process.version} headers not found (set npm's nodedir; node-gyp would download them)`);
+if (nodeDir === null)
+  giveUp(`Node ${process.version} headers not found (set npm's nodedir; node-gyp would download them)`);
 
 const started = Date.now();
 const result = spawnSync(process.execPath, [nodeGyp, 'rebuild', '--jobs=2', `--nodedir=${nodeDir}`], {
@@ -100,9 +108,14 @@ const result = spawnSync(process.execPath, [nodeGyp, 'rebuild', '--jobs=2', `--n
   env: { ...process.env, npm_config_nodedir: nodeDir },
 });
 if (result.error || result.status !== 0) {
-  const lines = `${result.stdout ?? ''}\n${result.stderr ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = `${result.stdout ?? ''}\n${result.stderr ?? ''}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const line =
-    lines.find((l) => /\berror\b/i.test(l) && !/^gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(l)) ??
+    lines.find(
+      (l) => /\berror\b/i.test(l) && !/^gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(l),
+    ) ??
     result.error?.message ??
     lines.at(-1) ??
     `node-gyp exited with status ${result.status}`;
@@ -113,7 +126,9 @@ try {
   const addon = require(addonFile);
   rmSync(reasonFile, { force: true });
   writeFileSync(stampFile, `${stamp}\n`);
-  console.log(`[@fnn/kernels] native addon built in ${((Date.now() - started) / 1000).toFixed(0)} s (kernels: ${addon.isa()})`);
+  console.log(
+    `[@fnn/kernels] native addon built in ${((Date.now() - started) / 1000).toFixed(0)} s (kernels: ${addon.isa()})`,
+  );
 } catch (error) {
   giveUp(`built, but it does not load: ${String(error?.message ?? error).split('\n')[0]}`);
 }

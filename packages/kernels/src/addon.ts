@@ -6,11 +6,39 @@ import { fileURLToPath } from 'node:url';
 /** The functions of the compiled addon (native/addon.cc); arguments are checked by the callers. */
 export interface NativeAddon {
   isa(): string;
-  gemm(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, n: number, k: number,
-    transposeA: boolean, transposeB: boolean, aBatchStride: number, bBatchStride: number,
-    bias: Float32Array | null, activation: number): void;
-  binary(op: number, mode: number, a: Float32Array, b: Float32Array, out: Float32Array, outer: number, inner: number): void;
-  compare(op: number, mode: number, a: Float32Array, b: Float32Array, out: Uint8Array, outer: number, inner: number): void;
+  gemm(
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transposeA: boolean,
+    transposeB: boolean,
+    aBatchStride: number,
+    bBatchStride: number,
+    bias: Float32Array | null,
+    activation: number,
+  ): void;
+  binary(
+    op: number,
+    mode: number,
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    outer: number,
+    inner: number,
+  ): void;
+  compare(
+    op: number,
+    mode: number,
+    a: Float32Array,
+    b: Float32Array,
+    out: Uint8Array,
+    outer: number,
+    inner: number,
+  ): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   select(condition: Uint8Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
@@ -19,35 +47,123 @@ export interface NativeAddon {
   argmaxCols(x: Float32Array, out: Int32Array, rows: number, cols: number): void;
   transpose(x: Float32Array, out: Float32Array, batch: number, rows: number, cols: number): void;
   weightedSum(out: Float32Array, parts: Float32Array[], weights: number[]): void;
-  adam(params: Float32Array[], grads: Float32Array[], m: Float32Array[], v: Float32Array[], lrT: number,
-    beta1: number, beta2: number, epsilon: number): void;
-  sgd(params: Float32Array[], grads: Float32Array[], velocities: Float32Array[] | null, lr: number,
-    momentum: number, nesterov: boolean): void;
-  rmsprop(params: Float32Array[], grads: Float32Array[], meanSquares: Float32Array[], moments: Float32Array[] | null,
-    lr: number, rho: number, momentum: number, epsilon: number): void;
-  batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null,
-    scale: Float32Array | null, epsilon: number, out: Float32Array, rows: number, channels: number): void;
-  batchNormTrain(x: Float32Array, gamma: Float32Array | null, beta: Float32Array | null, epsilon: number,
-    out: Float32Array, mean: Float32Array, variance: Float32Array, invStd: Float32Array, rows: number, channels: number): void;
-  batchNormBackward(dy: Float32Array, x: Float32Array, mean: Float32Array, invStd: Float32Array,
-    gamma: Float32Array | null, dx: Float32Array | null, dgamma: Float32Array, dbeta: Float32Array, rows: number,
-    channels: number): void;
+  adam(
+    params: Float32Array[],
+    grads: Float32Array[],
+    m: Float32Array[],
+    v: Float32Array[],
+    lrT: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+  ): void;
+  sgd(
+    params: Float32Array[],
+    grads: Float32Array[],
+    velocities: Float32Array[] | null,
+    lr: number,
+    momentum: number,
+    nesterov: boolean,
+  ): void;
+  rmsprop(
+    params: Float32Array[],
+    grads: Float32Array[],
+    meanSquares: Float32Array[],
+    moments: Float32Array[] | null,
+    lr: number,
+    rho: number,
+    momentum: number,
+    epsilon: number,
+  ): void;
+  batchNorm(
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    offset: Float32Array | null,
+    scale: Float32Array | null,
+    epsilon: number,
+    out: Float32Array,
+    rows: number,
+    channels: number,
+  ): void;
+  batchNormTrain(
+    x: Float32Array,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    epsilon: number,
+    out: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    invStd: Float32Array,
+    rows: number,
+    channels: number,
+  ): void;
+  batchNormBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    invStd: Float32Array,
+    gamma: Float32Array | null,
+    dx: Float32Array | null,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+    rows: number,
+    channels: number,
+  ): void;
   maxPool(x: Float32Array, out: Float32Array, dims: number[]): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, dims: number[]): void;
   im2col(x: Float32Array, cols: Float32Array, dims: number[]): void;
   col2im(cols: Float32Array, dx: Float32Array, dims: number[]): void;
-  dropout(x: Float32Array | null, y: Float32Array | null, mask: Float32Array, threshold: number, scale: number, seed: number): number;
-  denseBackward(x: Float32Array, y: Float32Array, dy: Float32Array, w: Float32Array, dw: Float32Array,
-    db: Float32Array | null, dx: Float32Array | null, rows: number, inDim: number, units: number, activation: number): void;
-  categoricalCrossentropy(t: Float32Array, p: Float32Array, grad: Float32Array | null, rows: number, cols: number,
-    lo: number, hi: number, negInvRows: number): number;
+  dropout(
+    x: Float32Array | null,
+    y: Float32Array | null,
+    mask: Float32Array,
+    threshold: number,
+    scale: number,
+    seed: number,
+  ): number;
+  denseBackward(
+    x: Float32Array,
+    y: Float32Array,
+    dy: Float32Array,
+    w: Float32Array,
+    dw: Float32Array,
+    db: Float32Array | null,
+    dx: Float32Array | null,
+    rows: number,
+    inDim: number,
+    units: number,
+    activation: number,
+  ): void;
+  categoricalCrossentropy(
+    t: Float32Array,
+    p: Float32Array,
+    grad: Float32Array | null,
+    rows: number,
+    cols: number,
+    lo: number,
+    hi: number,
+    negInvRows: number,
+  ): number;
 }
 
 // Op codes shared with native/kernels.h.
 export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, squaredDifference: 6 } as const;
 export const CompareOp = { greater: 0, greaterEqual: 1, less: 2, lessEqual: 3, equal: 4, notEqual: 5 } as const;
 export const UnaryOp = {
-  relu: 0, step: 1, exp: 2, log: 3, neg: 4, sqrt: 5, square: 6, sigmoid: 7, tanh: 8, rsqrt: 9, abs: 10, reciprocal: 11, relu6: 12,
+  relu: 0,
+  step: 1,
+  exp: 2,
+  log: 3,
+  neg: 4,
+  sqrt: 5,
+  square: 6,
+  sigmoid: 7,
+  tanh: 8,
+  rsqrt: 9,
+  abs: 10,
+  reciprocal: 11,
+  relu6: 12,
 } as const;
 export const Broadcast = { same: 0, scalarB: 1, scalarA: 2, rowB: 3, rowA: 4, colB: 5, colA: 6 } as const;
 export const Activation = { linear: 0, relu: 1, softmax: 2 } as const;
@@ -66,7 +182,9 @@ export function loadAddon(): NativeAddon {
     if (process.env.FNN_NATIVE === '0') throw new Error('disabled by FNN_NATIVE=0');
     if (!existsSync(addonPath)) {
       const reasonFile = join(packageRoot, 'build', 'unavailable.txt');
-      const reason = existsSync(reasonFile) ? readFileSync(reasonFile, 'utf8').trim() : 'run `pnpm install` (or `node scripts/build-addon.mjs`) in packages/kernels';
+      const reason = existsSync(reasonFile)
+        ? readFileSync(reasonFile, 'utf8').trim()
+        : 'run `pnpm install` (or `node scripts/build-addon.mjs`) in packages/kernels';
       throw new Error(reason);
     }
     loaded = createRequire(import.meta.url)(addonPath) as NativeAddon;

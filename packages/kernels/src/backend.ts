@@ -1,6 +1,13 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { engine, findBackendFactory, getKernelsForBackend, registerBackend, registerKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import {
+  engine,
+  findBackendFactory,
+  getKernelsForBackend,
+  registerBackend,
+  registerKernel,
+  type KernelConfig,
+} from '@tensorflow/tfjs-core';
 import { loadAddon } from './addon.js';
 import { markEscaped, releaseFloat32 } from './buffer-pool.js';
 import { batchNormKernels } from './kernels/batchnorm.js';
@@ -41,8 +48,6 @@ export class NativeBackend extends MathBackendCPU {
   }
 }
 
-
-
 /** Every kernel this package implements natively (the rest of tfjs-cpu's run as they are). */
 export function nativeKernelNames(): string[] {
   return overrides().map((k) => k.kernelName);
@@ -51,8 +56,16 @@ export function nativeKernelNames(): string[] {
 let cachedOverrides: KernelConfig[] | undefined;
 function overrides(): KernelConfig[] {
   cachedOverrides ??= [
-    ...matMulKernels, ...elementwiseKernels, ...reduceKernels, ...layoutKernels, ...gatherKernels, ...batchNormKernels, ...convKernels,
-    ...denseKernels, ...dropoutKernels, ...crossentropyKernels,
+    ...matMulKernels,
+    ...elementwiseKernels,
+    ...reduceKernels,
+    ...layoutKernels,
+    ...gatherKernels,
+    ...batchNormKernels,
+    ...convKernels,
+    ...denseKernels,
+    ...dropoutKernels,
+    ...crossentropyKernels,
   ];
   return cachedOverrides;
 }
@@ -76,7 +89,9 @@ export function registerNativeBackend(): void {
   const replaced = new Set(native.map((k) => k.kernelName));
   for (const kernel of getKernelsForBackend('cpu')) {
     if (replaced.has(kernel.kernelName)) continue;
-    const kernelFunc = guardAliases(kernel.kernelFunc as unknown as AnyKernelFunc) as unknown as KernelConfig['kernelFunc'];
+    const kernelFunc = guardAliases(
+      kernel.kernelFunc as unknown as AnyKernelFunc,
+    ) as unknown as KernelConfig['kernelFunc'];
     registerKernel({ ...kernel, backendName: BACKEND_NAME, kernelFunc });
   }
   for (const kernel of native) registerKernel(kernel);

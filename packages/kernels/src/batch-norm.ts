@@ -24,10 +24,16 @@ function checkShape(fn: string, name: string, array: Float32Array | null, length
  * Training-mode batch normalization of x [rows, channels] over its rows, in one native pass
  * per statistic (what a BatchNormalization layer's forward pass needs, moving averages aside).
  */
-export function nativeBatchNormForward(x: Float32Array, gamma: Float32Array | null, beta: Float32Array | null,
-  epsilon: number, channels: number): BatchNormForward {
+export function nativeBatchNormForward(
+  x: Float32Array,
+  gamma: Float32Array | null,
+  beta: Float32Array | null,
+  epsilon: number,
+  channels: number,
+): BatchNormForward {
   const rows = channels > 0 ? x.length / channels : 0;
-  if (!Number.isInteger(rows)) throw new Error(`nativeBatchNormForward: x has ${x.length} values, not a multiple of ${channels} channels.`);
+  if (!Number.isInteger(rows))
+    throw new Error(`nativeBatchNormForward: x has ${x.length} values, not a multiple of ${channels} channels.`);
   checkShape('nativeBatchNormForward', 'gamma', gamma, channels);
   checkShape('nativeBatchNormForward', 'beta', beta, channels);
   const y = new Float32Array(x.length);
@@ -42,8 +48,14 @@ export function nativeBatchNormForward(x: Float32Array, gamma: Float32Array | nu
  * Its backward pass: dgamma = Σ dy·x̂, dbeta = Σ dy and
  * dx = gamma·invStd·(dy - dbeta/N - x̂·dgamma/N); dx is skipped when `needsDx` is false.
  */
-export function nativeBatchNormBackward(dy: Float32Array, x: Float32Array, mean: Float32Array, invStd: Float32Array,
-  gamma: Float32Array | null, needsDx = true): { dx: Float32Array | null; dgamma: Float32Array; dbeta: Float32Array } {
+export function nativeBatchNormBackward(
+  dy: Float32Array,
+  x: Float32Array,
+  mean: Float32Array,
+  invStd: Float32Array,
+  gamma: Float32Array | null,
+  needsDx = true,
+): { dx: Float32Array | null; dgamma: Float32Array; dbeta: Float32Array } {
   const channels = mean.length;
   checkShape('nativeBatchNormBackward', 'x', x, dy.length);
   checkShape('nativeBatchNormBackward', 'invStd', invStd, channels);
@@ -77,8 +89,12 @@ function pooledTensor(backend: MathBackendCPU, shape: number[], values: Float32A
  * native backend, as tensors (output memory from the buffer pool): y = gamma·(x - mean)·invStd + beta.
  * `mean` and `variance` (biased) have shape [channels]; `invStd` = 1/sqrt(variance + epsilon).
  */
-export function nativeBatchNormTrain(x: Tensor, gamma: Tensor | null, beta: Tensor | null, epsilon: number):
-  { y: Tensor; mean: Tensor; variance: Tensor; invStd: Tensor } {
+export function nativeBatchNormTrain(
+  x: Tensor,
+  gamma: Tensor | null,
+  beta: Tensor | null,
+  epsilon: number,
+): { y: Tensor; mean: Tensor; variance: Tensor; invStd: Tensor } {
   const fn = 'nativeBatchNormTrain';
   const backend = backendOrThrow(fn);
   const channels = x.shape[x.rank - 1] ?? 1;
@@ -91,7 +107,18 @@ export function nativeBatchNormTrain(x: Tensor, gamma: Tensor | null, beta: Tens
   const mean = new Float32Array(channels);
   const variance = new Float32Array(channels);
   const invStd = new Float32Array(channels);
-  loadAddon().batchNormTrain(xv, g, b, epsilon, y, mean, variance, invStd, channels > 0 ? xv.length / channels : 0, channels);
+  loadAddon().batchNormTrain(
+    xv,
+    g,
+    b,
+    epsilon,
+    y,
+    mean,
+    variance,
+    invStd,
+    channels > 0 ? xv.length / channels : 0,
+    channels,
+  );
   return {
     y: pooledTensor(backend, [...x.shape], y),
     mean: tensor1d(mean),
@@ -101,8 +128,14 @@ export function nativeBatchNormTrain(x: Tensor, gamma: Tensor | null, beta: Tens
 }
 
 /** The gradients of `nativeBatchNormTrain` from dy: dx (pooled, or null when not needed), dgamma and dbeta of shape [channels]. */
-export function nativeBatchNormTrainGrad(dy: Tensor, x: Tensor, mean: Tensor, invStd: Tensor, gamma: Tensor | null, needsDx = true):
-  { dx: Tensor | null; dgamma: Tensor; dbeta: Tensor } {
+export function nativeBatchNormTrainGrad(
+  dy: Tensor,
+  x: Tensor,
+  mean: Tensor,
+  invStd: Tensor,
+  gamma: Tensor | null,
+  needsDx = true,
+): { dx: Tensor | null; dgamma: Tensor; dbeta: Tensor } {
   const fn = 'nativeBatchNormTrainGrad';
   const backend = backendOrThrow(fn);
   const dyv = floatValues(fn, 'dy', dy);
@@ -117,6 +150,17 @@ export function nativeBatchNormTrainGrad(dy: Tensor, x: Tensor, mean: Tensor, in
   const dx = needsDx ? takeFloat32(dyv.length) : null;
   const dgamma = new Float32Array(channels);
   const dbeta = new Float32Array(channels);
-  loadAddon().batchNormBackward(dyv, xv, m, s, g, dx, dgamma, dbeta, channels > 0 ? dyv.length / channels : 0, channels);
+  loadAddon().batchNormBackward(
+    dyv,
+    xv,
+    m,
+    s,
+    g,
+    dx,
+    dgamma,
+    dbeta,
+    channels > 0 ? dyv.length / channels : 0,
+    channels,
+  );
   return { dx: dx ? pooledTensor(backend, [...dy.shape], dx) : null, dgamma: tensor1d(dgamma), dbeta: tensor1d(dbeta) };
 }

@@ -30,7 +30,10 @@ export function nativeDropoutMask(out: Float32Array, rate: number, seed: number)
 export function nativeDropoutMaskTensor(shape: number[], rate: number, seed: number): Tensor {
   checkRate('nativeDropoutMaskTensor', rate);
   const backend = typedArrayBackend();
-  if (!backend) throw new Error(`nativeDropoutMaskTensor: needs the 'native' backend, but the active one is '${engine().backendName}'.`);
+  if (!backend)
+    throw new Error(
+      `nativeDropoutMaskTensor: needs the 'native' backend, but the active one is '${engine().backendName}'.`,
+    );
   const values = takeFloat32(shape.reduce((a, b) => a * b, 1));
   fill(values, rate, seed);
   return engine().makeTensorFromTensorInfo(backend.makeTensorInfo(shape, 'float32', values), backend);

@@ -6,8 +6,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '../../core/src/random.js';
 import { fillDropoutMask } from '../../core/src/layers/dropout.js';
 import {
-  nativeAdamUpdate, nativeBatchNormBackward, nativeBatchNormForward, nativeDropoutMask, nativeDropoutMaskTensor, nativeRmspropUpdate,
-  nativeSgdUpdate, registerNativeBackend,
+  nativeAdamUpdate,
+  nativeBatchNormBackward,
+  nativeBatchNormForward,
+  nativeDropoutMask,
+  nativeDropoutMaskTensor,
+  nativeRmspropUpdate,
+  nativeSgdUpdate,
+  registerNativeBackend,
 } from './index.js';
 
 const rng = new SeededRandom(7);
@@ -19,7 +25,8 @@ function expectNear(got: Float32Array, want: ArrayLike<number>, tolerance = 1e-5
   expect(got.length).toBe(want.length);
   for (let i = 0; i < got.length; i++) {
     const w = want[i]!;
-    if (!(Math.abs(got[i]! - w) <= tolerance * Math.max(1, Math.abs(w)))) throw new Error(`element ${i}: got ${got[i]}, want ${w}`);
+    if (!(Math.abs(got[i]! - w) <= tolerance * Math.max(1, Math.abs(w))))
+      throw new Error(`element ${i}: got ${got[i]}, want ${w}`);
   }
 }
 
@@ -42,7 +49,9 @@ describe('fused optimizer updates', () => {
             refV[k]![i] = beta2 * refV[k]![i]! + (1 - beta2) * g[i]! ** 2;
             const mHat = refM[k]![i]! / (1 - beta1 ** step);
             const vHat = refV[k]![i]! / (1 - beta2 ** step);
-            const keras = (lr * Math.sqrt(1 - beta2 ** step) / (1 - beta1 ** step)) * refM[k]![i]! / (Math.sqrt(refV[k]![i]!) + epsilon);
+            const keras =
+              (((lr * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step)) * refM[k]![i]!) /
+              (Math.sqrt(refV[k]![i]!) + epsilon);
             ref[k]![i]! -= form === 'keras' ? keras : (lr * mHat) / (Math.sqrt(vHat) + epsilon);
           }
         });
@@ -56,7 +65,11 @@ describe('fused optimizer updates', () => {
   });
 
   it('SGD: plain, momentum, Nesterov', () => {
-    for (const [momentum, nesterov] of [[0, false], [0.9, false], [0.9, true]] as const) {
+    for (const [momentum, nesterov] of [
+      [0, false],
+      [0.9, false],
+      [0.9, true],
+    ] as const) {
       const params = SIZES.map((n) => randomArray(n));
       const velocities = SIZES.map((n) => new Float32Array(n));
       const ref = params.map((p) => Array.from(p));
@@ -86,7 +99,12 @@ describe('fused optimizer updates', () => {
       const refMom = SIZES.map((n) => new Array<number>(n).fill(0));
       for (let step = 0; step < 3; step++) {
         const grads = SIZES.map((n) => randomArray(n));
-        nativeRmspropUpdate(params, grads, ms, momentum ? moments : null, { lr: 0.01, rho: 0.9, momentum, epsilon: 1e-7 });
+        nativeRmspropUpdate(params, grads, ms, momentum ? moments : null, {
+          lr: 0.01,
+          rho: 0.9,
+          momentum,
+          epsilon: 1e-7,
+        });
         grads.forEach((g, k) => {
           for (let i = 0; i < g.length; i++) {
             refMs[k]![i] = 0.9 * refMs[k]![i]! + 0.1 * g[i]! ** 2;
@@ -101,15 +119,30 @@ describe('fused optimizer updates', () => {
   });
 
   it('rejects mismatched lists with a message naming the argument', () => {
-    expect(() => nativeAdamUpdate([new Float32Array(3)], [new Float32Array(2)], [new Float32Array(3)], [new Float32Array(3)], { lr: 1, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1 }))
-      .toThrow('grads[0] must be a Float32Array of length 3, but got length 2');
-    expect(() => nativeSgdUpdate([new Float32Array(3)], [new Float32Array(3)], null, { lr: 1, momentum: 0.9 })).toThrow('velocities');
+    expect(() =>
+      nativeAdamUpdate([new Float32Array(3)], [new Float32Array(2)], [new Float32Array(3)], [new Float32Array(3)], {
+        lr: 1,
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-7,
+        step: 1,
+      }),
+    ).toThrow('grads[0] must be a Float32Array of length 3, but got length 2');
+    expect(() => nativeSgdUpdate([new Float32Array(3)], [new Float32Array(3)], null, { lr: 1, momentum: 0.9 })).toThrow(
+      'velocities',
+    );
   });
 });
 
 describe('nativeDropoutMask', () => {
   it("writes exactly @fnn/core's fillDropoutMask, as an array and as a pooled tensor", async () => {
-    for (const [n, rate] of [[1000, 0.2], [17, 0.5], [0, 0.3], [64, 0], [4096, 0.9]] as const) {
+    for (const [n, rate] of [
+      [1000, 0.2],
+      [17, 0.5],
+      [0, 0.3],
+      [64, 0],
+      [4096, 0.9],
+    ] as const) {
       const seed = 12345 + n;
       const want = new Float32Array(n);
       fillDropoutMask(want, rate, seed);
@@ -133,7 +166,11 @@ describe('nativeDropoutMask', () => {
 
 describe('fused batch normalization', () => {
   it('forward and backward match the formulas (double precision reference)', () => {
-    for (const [rows, channels] of [[127, 3], [1, 5], [64, 33]] as const) {
+    for (const [rows, channels] of [
+      [127, 3],
+      [1, 5],
+      [64, 33],
+    ] as const) {
       const x = randomArray(rows * channels, -2, 3);
       const gamma = randomArray(channels, 0.5, 1.5);
       const beta = randomArray(channels);
@@ -161,7 +198,7 @@ describe('fused batch normalization', () => {
         expect(dgamma[c]).toBeCloseTo(sdyx, 4);
         for (let r = 0; r < rows; r++) {
           const xhat = (x[r * channels + c]! - mu) * inv;
-          const want = (gamma[c]! * inv / rows) * (rows * dy[r * channels + c]! - sdy - xhat * sdyx);
+          const want = ((gamma[c]! * inv) / rows) * (rows * dy[r * channels + c]! - sdy - xhat * sdyx);
           expect(dx![r * channels + c]).toBeCloseTo(want, 4);
         }
       }

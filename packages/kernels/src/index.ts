@@ -3,10 +3,19 @@ export { NativeBackend, registerNativeBackend, nativeKernelNames } from './backe
 export { nativeUnavailableReason } from './addon.js';
 export { tensorValues, variableValues } from './tensor-data.js';
 export {
-  nativeAdamUpdate, nativeSgdUpdate, nativeRmspropUpdate, type AdamOptions, type SgdOptions, type RmspropOptions,
+  nativeAdamUpdate,
+  nativeSgdUpdate,
+  nativeRmspropUpdate,
+  type AdamOptions,
+  type SgdOptions,
+  type RmspropOptions,
 } from './optimizers.js';
 export {
-  nativeBatchNormForward, nativeBatchNormBackward, nativeBatchNormTrain, nativeBatchNormTrainGrad, type BatchNormForward,
+  nativeBatchNormForward,
+  nativeBatchNormBackward,
+  nativeBatchNormTrain,
+  nativeBatchNormTrainGrad,
+  type BatchNormForward,
 } from './batch-norm.js';
 export { nativeDropoutMask, nativeDropoutMaskTensor } from './dropout.js';
 export { nativeWeightedSum } from './weighted-sum.js';

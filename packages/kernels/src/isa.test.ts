@@ -10,7 +10,10 @@ const script = fileURLToPath(new URL('../test-support/isa-check.mjs', import.met
 describe('runtime CPU dispatch', () => {
   for (const isa of ['avx2', 'portable']) {
     it(`the ${isa} kernels match double-precision loops within 1e-5 of each sum's scale`, () => {
-      const run = spawnSync(process.execPath, [script], { env: { ...process.env, FNN_NATIVE_ISA: isa }, encoding: 'utf8' });
+      const run = spawnSync(process.execPath, [script], {
+        env: { ...process.env, FNN_NATIVE_ISA: isa },
+        encoding: 'utf8',
+      });
       expect(run.status, run.stderr).toBe(0);
       const result = JSON.parse(run.stdout) as { isa: string; worst: number };
       // avx2 is skipped by the dispatcher on a CPU without it (then 'portable' runs).

@@ -24,7 +24,11 @@ function bools(shape: number[]): Input {
 
 type Op = (...xs: tf.Tensor[]) => tf.Tensor;
 
-function runOn(backend: string, op: Op, inputs: Input[]): { values: Float32Array | Int32Array | Uint8Array; shape: number[]; dtype: string } {
+function runOn(
+  backend: string,
+  op: Op,
+  inputs: Input[],
+): { values: Float32Array | Int32Array | Uint8Array; shape: number[]; dtype: string } {
   tf.setBackend(backend);
   return tf.tidy(() => {
     const xs = inputs.map((x) => tf.tensor(x.values.slice(), x.shape, x.dtype ?? 'float32'));
@@ -67,7 +71,17 @@ describe('backend', () => {
     const cpu = new Set(tf.getKernelsForBackend('cpu').map((k) => k.kernelName));
     const native = new Set(tf.getKernelsForBackend('native').map((k) => k.kernelName));
     expect([...cpu].filter((k) => !native.has(k))).toEqual([]);
-    for (const name of ['BatchMatMul', '_FusedMatMul', 'Relu', 'Step', 'Multiply', 'Sum', 'Softmax', 'Transpose', 'Conv2D']) {
+    for (const name of [
+      'BatchMatMul',
+      '_FusedMatMul',
+      'Relu',
+      'Step',
+      'Multiply',
+      'Sum',
+      'Softmax',
+      'Transpose',
+      'Conv2D',
+    ]) {
       expect(nativeKernelNames()).toContain(name);
     }
   });
@@ -98,16 +112,27 @@ describe('matMul', () => {
 
   for (const activation of ['linear', 'relu', 'elu', 'sigmoid'] as const) {
     it(`fused with bias and ${activation}, 127x45 · 45x70, all transposes`, () => {
-      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      for (const [ta, tb] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
         const a = rand(ta ? [45, 127] : [127, 45]);
         const b = rand(tb ? [70, 45] : [45, 70]);
-        expectClose((x, y, bias) => tf.fused.matMul({ a: x!, b: y!, bias: bias!, activation, transposeA: ta, transposeB: tb }), [a, b, rand([70])]);
+        expectClose(
+          (x, y, bias) => tf.fused.matMul({ a: x!, b: y!, bias: bias!, activation, transposeA: ta, transposeB: tb }),
+          [a, b, rand([70])],
+        );
       }
     });
   }
 
   it('fused with a full-shape bias (added by the native Add kernel)', () => {
-    expectClose((x, y, bias) => tf.fused.matMul({ a: x!, b: y!, bias: bias!, activation: 'relu' }), [rand([9, 4]), rand([4, 6]), rand([9, 6])]);
+    expectClose(
+      (x, y, bias) => tf.fused.matMul({ a: x!, b: y!, bias: bias!, activation: 'relu' }),
+      [rand([9, 4]), rand([4, 6]), rand([9, 6])],
+    );
   });
 });
 
@@ -122,16 +147,31 @@ describe('element-wise', () => {
     ['squaredDifference', (a, b) => tf.squaredDifference(a!, b!)],
   ];
   const shapes: [number[], number[]][] = [
-    [[127, 3], [127, 3]],
+    [
+      [127, 3],
+      [127, 3],
+    ],
     [[127, 3], [1]],
     [[1], [127, 3]],
     [[127, 33], [33]],
     [[33], [127, 33]],
-    [[127, 33], [127, 1]],
-    [[127, 1], [127, 33]],
-    [[4, 1, 5], [4, 3, 5]],
+    [
+      [127, 33],
+      [127, 1],
+    ],
+    [
+      [127, 1],
+      [127, 33],
+    ],
+    [
+      [4, 1, 5],
+      [4, 3, 5],
+    ],
     [[0, 5], [5]],
-    [[1, 1], [1, 1]],
+    [
+      [1, 1],
+      [1, 1],
+    ],
   ];
   for (const [name, op] of binary) {
     it(`${name} with each broadcast`, () => {
@@ -141,8 +181,12 @@ describe('element-wise', () => {
 
   it('comparisons and where', () => {
     const ops: Op[] = [
-      (a, b) => tf.greater(a!, b!), (a, b) => tf.greaterEqual(a!, b!), (a, b) => tf.less(a!, b!),
-      (a, b) => tf.lessEqual(a!, b!), (a, b) => tf.equal(a!, b!), (a, b) => tf.notEqual(a!, b!),
+      (a, b) => tf.greater(a!, b!),
+      (a, b) => tf.greaterEqual(a!, b!),
+      (a, b) => tf.less(a!, b!),
+      (a, b) => tf.lessEqual(a!, b!),
+      (a, b) => tf.equal(a!, b!),
+      (a, b) => tf.notEqual(a!, b!),
     ];
     for (const op of ops) {
       for (const [a, b] of shapes.slice(0, 7)) expectClose(op, [rand(a), rand(b)]);
@@ -183,7 +227,12 @@ describe('element-wise', () => {
 describe('reductions, softmax, transpose', () => {
   it('sum, mean, max, min over leading, trailing and all axes (and middle ones via tfjs-cpu)', () => {
     const axes: (number | number[])[] = [0, 1, -1, [0, 1]];
-    for (const shape of [[127, 3], [1, 1], [3, 127], [64, 100]]) {
+    for (const shape of [
+      [127, 3],
+      [1, 1],
+      [3, 127],
+      [64, 100],
+    ]) {
       for (const axis of axes) {
         for (const keepDims of [false, true]) {
           expectClose((x) => tf.sum(x!, axis, keepDims), [rand(shape)]);
@@ -199,19 +248,58 @@ describe('reductions, softmax, transpose', () => {
   });
 
   it('argMax over the last axis', () => {
-    for (const shape of [[127, 10], [1, 1], [3, 4, 5]]) expectClose((x) => tf.argMax(x!, -1), [rand(shape)]);
+    for (const shape of [
+      [127, 10],
+      [1, 1],
+      [3, 4, 5],
+    ])
+      expectClose((x) => tf.argMax(x!, -1), [rand(shape)]);
     expectClose((x) => tf.argMax(x!, 0), [rand([7, 3])]);
   });
 
   it('softmax over the last axis', () => {
-    for (const shape of [[127, 10], [1, 1], [3, 4, 33], [5]]) expectClose((x) => tf.softmax(x!), [rand(shape, -10, 10)]);
+    for (const shape of [[127, 10], [1, 1], [3, 4, 33], [5]])
+      expectClose((x) => tf.softmax(x!), [rand(shape, -10, 10)]);
   });
 
   it('transposes that swap two blocks of axes, and others through tfjs-cpu', () => {
     const cases: [number[], number[]][] = [
-      [[127, 3], [1, 0]], [[1, 1], [1, 0]], [[0, 4], [1, 0]], [[130, 70], [1, 0]],
-      [[2, 3, 4], [0, 2, 1]], [[2, 3, 4, 5], [0, 3, 1, 2]], [[2, 3, 4, 5], [0, 2, 3, 1]], [[2, 3, 4], [1, 0, 2]],
-      [[2, 3, 4], [2, 1, 0]],
+      [
+        [127, 3],
+        [1, 0],
+      ],
+      [
+        [1, 1],
+        [1, 0],
+      ],
+      [
+        [0, 4],
+        [1, 0],
+      ],
+      [
+        [130, 70],
+        [1, 0],
+      ],
+      [
+        [2, 3, 4],
+        [0, 2, 1],
+      ],
+      [
+        [2, 3, 4, 5],
+        [0, 3, 1, 2],
+      ],
+      [
+        [2, 3, 4, 5],
+        [0, 2, 3, 1],
+      ],
+      [
+        [2, 3, 4],
+        [1, 0, 2],
+      ],
+      [
+        [2, 3, 4],
+        [2, 1, 0],
+      ],
     ];
     for (const [shape, perm] of cases) expectClose((x) => tf.transpose(x!, perm), [rand(shape)]);
   });
@@ -220,9 +308,18 @@ describe('reductions, softmax, transpose', () => {
 describe('batch norm, convolution, pooling', () => {
   it('batchNorm with per-channel and scalar parameters', () => {
     const c = 33;
-    expectClose((x, m, v, o, s) => tf.batchNorm(x!, m!, v!, o, s, 1e-3), [rand([127, c]), rand([c]), rand([c], 0.1, 2), rand([c]), rand([c])]);
-    expectClose((x, m, v) => tf.batchNorm(x!, m!, v!, undefined, undefined, 1e-5), [rand([5, 4, c]), rand([c]), rand([c], 0.1, 2)]);
-    expectClose((x, m, v, o, s) => tf.batchNorm(x!, m!, v!, o, s), [rand([9, 3]), rand([1]), rand([1], 0.1, 2), rand([3]), rand([1])]);
+    expectClose(
+      (x, m, v, o, s) => tf.batchNorm(x!, m!, v!, o, s, 1e-3),
+      [rand([127, c]), rand([c]), rand([c], 0.1, 2), rand([c]), rand([c])],
+    );
+    expectClose(
+      (x, m, v) => tf.batchNorm(x!, m!, v!, undefined, undefined, 1e-5),
+      [rand([5, 4, c]), rand([c]), rand([c], 0.1, 2)],
+    );
+    expectClose(
+      (x, m, v, o, s) => tf.batchNorm(x!, m!, v!, o, s),
+      [rand([9, 3]), rand([1]), rand([1], 0.1, 2), rand([3]), rand([1])],
+    );
   });
 
   const geometries: { x: number[]; f: number[]; strides: number; pad: 'same' | 'valid' }[] = [
@@ -235,26 +332,55 @@ describe('batch norm, convolution, pooling', () => {
     it(`conv2d and its gradients, x ${g.x.join('x')}, filter ${g.f.join('x')}, stride ${g.strides}, ${g.pad}`, () => {
       expectClose((x, f) => tf.conv2d(x! as tf.Tensor4D, f! as tf.Tensor4D, g.strides, g.pad), [rand(g.x), rand(g.f)]);
       for (const activation of ['relu', 'linear', 'sigmoid'] as const) {
-        expectClose((x, f, bias) => tf.fused.conv2d({ x: x! as tf.Tensor4D, filter: f! as tf.Tensor4D, strides: g.strides, pad: g.pad, bias: bias!, activation }),
-          [rand(g.x), rand(g.f), rand([g.f[3]!])]);
+        expectClose(
+          (x, f, bias) =>
+            tf.fused.conv2d({
+              x: x! as tf.Tensor4D,
+              filter: f! as tf.Tensor4D,
+              strides: g.strides,
+              pad: g.pad,
+              bias: bias!,
+              activation,
+            }),
+          [rand(g.x), rand(g.f), rand([g.f[3]!])],
+        );
       }
-      const outShape = runOn('cpu', (x, f) => tf.conv2d(x! as tf.Tensor4D, f! as tf.Tensor4D, g.strides, g.pad), [rand(g.x), rand(g.f)]).shape;
+      const outShape = runOn('cpu', (x, f) => tf.conv2d(x! as tf.Tensor4D, f! as tf.Tensor4D, g.strides, g.pad), [
+        rand(g.x),
+        rand(g.f),
+      ]).shape;
       const attrs = { strides: g.strides, pad: g.pad, dataFormat: 'NHWC' };
-      expectClose((dy, f) => tf.engine().runKernel('Conv2DBackpropInput', { dy: dy!, filter: f! }, { ...attrs, inputShape: g.x }) as tf.Tensor,
-        [rand(outShape), rand(g.f)]);
-      expectClose((x, dy) => tf.engine().runKernel('Conv2DBackpropFilter', { x: x!, dy: dy! }, { ...attrs, filterShape: g.f }) as tf.Tensor,
-        [rand(g.x), rand(outShape)]);
+      expectClose(
+        (dy, f) =>
+          tf
+            .engine()
+            .runKernel('Conv2DBackpropInput', { dy: dy!, filter: f! }, { ...attrs, inputShape: g.x }) as tf.Tensor,
+        [rand(outShape), rand(g.f)],
+      );
+      expectClose(
+        (x, dy) =>
+          tf
+            .engine()
+            .runKernel('Conv2DBackpropFilter', { x: x!, dy: dy! }, { ...attrs, filterShape: g.f }) as tf.Tensor,
+        [rand(g.x), rand(outShape)],
+      );
     });
   }
 
   it('maxPool and its gradient', () => {
-    for (const [shape, size, strides, pad] of [[[2, 8, 8, 3], 2, 2, 'valid'], [[1, 7, 5, 4], 3, 2, 'same'], [[2, 4, 4, 1], 2, 1, 'same']] as const) {
+    for (const [shape, size, strides, pad] of [
+      [[2, 8, 8, 3], 2, 2, 'valid'],
+      [[1, 7, 5, 4], 3, 2, 'same'],
+      [[2, 4, 4, 1], 2, 1, 'same'],
+    ] as const) {
       const input = rand([...shape]);
       expectClose((x) => tf.maxPool(x! as tf.Tensor4D, size, strides, pad), [input]);
       const y = runOn('cpu', (x) => tf.maxPool(x! as tf.Tensor4D, size, strides, pad), [input]);
       const attrs = { filterSize: size, strides, pad };
-      expectClose((dy, x, out) => tf.engine().runKernel('MaxPoolGrad', { dy: dy!, input: x!, output: out! }, attrs) as tf.Tensor,
-        [rand(y.shape), input, { shape: y.shape, values: y.values as Float32Array }]);
+      expectClose(
+        (dy, x, out) => tf.engine().runKernel('MaxPoolGrad', { dy: dy!, input: x!, output: out! }, attrs) as tf.Tensor,
+        [rand(y.shape), input, { shape: y.shape, values: y.values as Float32Array }],
+      );
     }
   });
 });

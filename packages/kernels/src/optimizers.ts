@@ -39,7 +39,9 @@ function checkLists(fn: string, params: Float32Array[], lists: Record<string, Fl
     }
     list.forEach((array, i) => {
       if (!(array instanceof Float32Array) || array.length !== params[i]!.length) {
-        throw new Error(`${fn}: ${name}[${i}] must be a Float32Array of length ${params[i]!.length}, but got ${array instanceof Float32Array ? `length ${array.length}` : typeof array}.`);
+        throw new Error(
+          `${fn}: ${name}[${i}] must be a Float32Array of length ${params[i]!.length}, but got ${array instanceof Float32Array ? `length ${array.length}` : typeof array}.`,
+        );
       }
     });
   }
@@ -49,11 +51,17 @@ function checkLists(fn: string, params: Float32Array[], lists: Record<string, Fl
  * One Adam step over every parameter in a single native call, updating `params`, `m` and `v`
  * in place (Keras: m = b1 m + (1-b1) g, v = b2 v + (1-b2) g², then the step above).
  */
-export function nativeAdamUpdate(params: Float32Array[], grads: Float32Array[], m: Float32Array[], v: Float32Array[],
-  options: AdamOptions): void {
+export function nativeAdamUpdate(
+  params: Float32Array[],
+  grads: Float32Array[],
+  m: Float32Array[],
+  v: Float32Array[],
+  options: AdamOptions,
+): void {
   checkLists('nativeAdamUpdate', params, { params, grads, m, v });
   const { lr, beta1, beta2, epsilon, step } = options;
-  if (!(step >= 1)) throw new Error(`nativeAdamUpdate: expected step >= 1 (the update count, from 1), but got ${step}.`);
+  if (!(step >= 1))
+    throw new Error(`nativeAdamUpdate: expected step >= 1 (the update count, from 1), but got ${step}.`);
   const c2 = Math.sqrt(1 - beta2 ** step);
   const lrT = (lr * c2) / (1 - beta1 ** step);
   const eps = options.epsilonForm === 'pytorch' ? epsilon * c2 : epsilon;
@@ -61,20 +69,39 @@ export function nativeAdamUpdate(params: Float32Array[], grads: Float32Array[], 
 }
 
 /** SGD (Keras): v = momentum v - lr g; p += v (nesterov: p += momentum v - lr g); no momentum: p -= lr g. */
-export function nativeSgdUpdate(params: Float32Array[], grads: Float32Array[], velocities: Float32Array[] | null,
-  options: SgdOptions): void {
+export function nativeSgdUpdate(
+  params: Float32Array[],
+  grads: Float32Array[],
+  velocities: Float32Array[] | null,
+  options: SgdOptions,
+): void {
   const momentum = options.momentum ?? 0;
-  if (momentum !== 0 && velocities === null) throw new Error('nativeSgdUpdate: momentum needs a velocities buffer per parameter.');
+  if (momentum !== 0 && velocities === null)
+    throw new Error('nativeSgdUpdate: momentum needs a velocities buffer per parameter.');
   checkLists('nativeSgdUpdate', params, { grads, velocities: momentum === 0 ? null : velocities });
   loadAddon().sgd(params, grads, momentum === 0 ? null : velocities, options.lr, momentum, options.nesterov ?? false);
 }
 
 /** RMSprop (Keras): ms = rho ms + (1-rho) g²; step = lr g / (sqrt(ms) + eps); with momentum, mom = momentum mom + step. */
-export function nativeRmspropUpdate(params: Float32Array[], grads: Float32Array[], meanSquares: Float32Array[],
-  moments: Float32Array[] | null, options: RmspropOptions): void {
+export function nativeRmspropUpdate(
+  params: Float32Array[],
+  grads: Float32Array[],
+  meanSquares: Float32Array[],
+  moments: Float32Array[] | null,
+  options: RmspropOptions,
+): void {
   const momentum = options.momentum ?? 0;
-  if (momentum !== 0 && moments === null) throw new Error('nativeRmspropUpdate: momentum needs a moments buffer per parameter.');
+  if (momentum !== 0 && moments === null)
+    throw new Error('nativeRmspropUpdate: momentum needs a moments buffer per parameter.');
   checkLists('nativeRmspropUpdate', params, { grads, meanSquares, moments: momentum === 0 ? null : moments });
-  loadAddon().rmsprop(params, grads, meanSquares, momentum === 0 ? null : moments, options.lr, options.rho, momentum,
-    options.epsilon);
+  loadAddon().rmsprop(
+    params,
+    grads,
+    meanSquares,
+    momentum === 0 ? null : moments,
+    options.lr,
+    options.rho,
+    momentum,
+    options.epsilon,
+  );
 }

@@ -7,7 +7,18 @@ import { nativeAdamUpdate, nativeIsa, registerNativeBackend } from '../dist/inde
 registerNativeBackend();
 await tf.setBackend('native');
 const { a, b, bias, param, grad } = workerData;
-const y = tf.fused.matMul({ a: tf.tensor2d(a, [64, 100]), b: tf.tensor2d(b, [100, 30]), bias: tf.tensor1d(bias), activation: 'relu' });
+const y = tf.fused.matMul({
+  a: tf.tensor2d(a, [64, 100]),
+  b: tf.tensor2d(b, [100, 30]),
+  bias: tf.tensor1d(bias),
+  activation: 'relu',
+});
 const p = Float32Array.from(param);
-nativeAdamUpdate([p], [grad], [new Float32Array(p.length)], [new Float32Array(p.length)], { lr: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1 });
+nativeAdamUpdate([p], [grad], [new Float32Array(p.length)], [new Float32Array(p.length)], {
+  lr: 0.001,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-7,
+  step: 1,
+});
 parentPort.postMessage({ backend: tf.getBackend(), isa: nativeIsa(), y: y.dataSync(), p });

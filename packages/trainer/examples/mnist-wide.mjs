@@ -20,7 +20,13 @@ export async function main({ samples, epochs = 5, workers, verbose = 2, log = co
   const trainer = new DataParallelTrainer({ workers }); // default: one worker per core
   let history;
   try {
-    history = await trainer.fit(model, train, undefined, { epochs, batchSize: 128, validationData: mnist.validation, seed: 1, verbose });
+    history = await trainer.fit(model, train, undefined, {
+      epochs,
+      batchSize: 128,
+      validationData: mnist.validation,
+      seed: 1,
+      verbose,
+    });
   } finally {
     await trainer.close();
   }
@@ -29,7 +35,9 @@ export async function main({ samples, epochs = 5, workers, verbose = 2, log = co
   const [, accuracy] = model.evaluate(test.x, test.y, { batchSize: 1000 });
   const testAccuracy = accuracy.dataSync()[0];
   tf.dispose([test.x, test.y, accuracy]);
-  log(`${trainer.workers} workers, ${train.size} samples, ${epochs} epochs: val_accuracy ${history.history.val_accuracy.at(-1).toFixed(4)}, test accuracy ${testAccuracy.toFixed(4)}`);
+  log(
+    `${trainer.workers} workers, ${train.size} samples, ${epochs} epochs: val_accuracy ${history.history.val_accuracy.at(-1).toFixed(4)}, test accuracy ${testAccuracy.toFixed(4)}`,
+  );
   return { history, testAccuracy, workers: trainer.workers };
 }
 

@@ -20,7 +20,13 @@ export class AllReduce {
     private readonly worker: number,
     timeoutMs: number,
   ) {
-    this.barrier = new Barrier(shared.control, Ctrl.reduceCount, Ctrl.reduceGeneration, timeoutMs, `worker ${worker}: allReduceSum`);
+    this.barrier = new Barrier(
+      shared.control,
+      Ctrl.reduceCount,
+      Ctrl.reduceGeneration,
+      timeoutMs,
+      `worker ${worker}: allReduceSum`,
+    );
   }
 
   /** Called by every worker at the start of a step: `parties` workers have samples in it. */
@@ -33,7 +39,9 @@ export class AllReduce {
     const { reduceValues, reduceKeys, sizes } = this.shared;
     const slotSize = sizes.reduceSlotSize;
     if (values.length > slotSize) {
-      throw new Error(`allReduceSum(${JSON.stringify(key)}): expected at most ${slotSize} values (the space reserved per worker), but got ${values.length}.`);
+      throw new Error(
+        `allReduceSum(${JSON.stringify(key)}): expected at most ${slotSize} values (the space reserved per worker), but got ${values.length}.`,
+      );
     }
     const region = this.call++ % 2;
     const slot = (w: number) => (region * sizes.workers + w) * slotSize;
@@ -45,7 +53,9 @@ export class AllReduce {
     const out = new Float32Array(values.length);
     for (let w = 0; w < this.parties; w++) {
       if (reduceKeys[keySlot(w)] !== hashKey(key) || reduceKeys[keySlot(w) + 1] !== values.length) {
-        throw new Error(`allReduceSum(${JSON.stringify(key)}, ${values.length} values): worker ${w} reduced a different key or length in the same call; every replica must run the same layers.`);
+        throw new Error(
+          `allReduceSum(${JSON.stringify(key)}, ${values.length} values): worker ${w} reduced a different key or length in the same call; every replica must run the same layers.`,
+        );
       }
     }
     for (let i = 0; i < values.length; i++) {

@@ -59,12 +59,23 @@ function spinUntil(done: () => boolean, control: Int32Array, spinMs: number): bo
  * whenever the slot is notified); throws ReplicaAbortedError when the run is aborted (the flag
  * is in `control`) and a timeout error after `timeoutMs`. `watched` defaults to `control`.
  */
-export function waitWhileEqual(control: Int32Array, slot: number, value: number, timeoutMs: number, what: string, stop?: () => boolean, watched = control): void {
+export function waitWhileEqual(
+  control: Int32Array,
+  slot: number,
+  value: number,
+  timeoutMs: number,
+  what: string,
+  stop?: () => boolean,
+  watched = control,
+): void {
   const deadline = performance.now() + timeoutMs;
   while (Atomics.load(watched, slot) === value && !stop?.()) {
     if (Atomics.load(control, Ctrl.abort) === 1) throw new ReplicaAbortedError(`${what}: aborted`);
     const remaining = deadline - performance.now();
-    if (remaining <= 0) throw new Error(`${what}: no progress from the other threads within ${Math.round(timeoutMs / 1000)} s (syncTimeout).`);
+    if (remaining <= 0)
+      throw new Error(
+        `${what}: no progress from the other threads within ${Math.round(timeoutMs / 1000)} s (syncTimeout).`,
+      );
     Atomics.wait(watched, slot, value, Math.min(remaining, WAIT_SLICE_MS));
   }
   if (Atomics.load(control, Ctrl.abort) === 1) throw new ReplicaAbortedError(`${what}: aborted`);
@@ -75,7 +86,15 @@ export function waitWhileEqual(control: Int32Array, slot: number, value: number,
  * value usually arrives within microseconds when every worker has a core), then waits for each
  * change in turn; `timeoutMs` bounds the wait for any one change.
  */
-export function awaitCount(array: Int32Array, index: number, target: number, control: Int32Array, spinMs: number, timeoutMs: number, what: string): void {
+export function awaitCount(
+  array: Int32Array,
+  index: number,
+  target: number,
+  control: Int32Array,
+  spinMs: number,
+  timeoutMs: number,
+  what: string,
+): void {
   if (spinUntil(() => Atomics.load(array, index) >= target, control, spinMs)) return;
   for (let value = Atomics.load(array, index); value < target; value = Atomics.load(array, index)) {
     waitWhileEqual(control, index, value, timeoutMs, what, undefined, array);
@@ -86,7 +105,9 @@ interface WaitAsyncResult {
   async: boolean;
   value: Promise<'ok' | 'timed-out'> | 'not-equal' | 'timed-out';
 }
-const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult }).waitAsync;
+const waitAsync = (
+  Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult }
+).waitAsync;
 
 /**
  * Main-thread wait (never blocks the event loop) until `done()` holds, re-checked whenever the

@@ -21,7 +21,12 @@ function batchNormModel(): LayersModel {
 }
 
 /** Batch mean and biased variance per feature of the first Dense layer's output on `rows` of x. */
-function denseMoments(model: LayersModel, x: tf.Tensor, start: number, size: number): { mean: Float32Array; variance: Float32Array } {
+function denseMoments(
+  model: LayersModel,
+  x: tf.Tensor,
+  start: number,
+  size: number,
+): { mean: Float32Array; variance: Float32Array } {
   return tf.tidy(() => {
     const dense = model.layers[0]!;
     const z = tf.matMul(tf.slice(x, start, size) as tf.Tensor2D, dense.weights[0]!.read() as tf.Tensor2D);
@@ -55,7 +60,13 @@ describe('BatchNormalization under DataParallelTrainer', () => {
     const whole = denseMoments(model, data.x, 0, 16);
     // One step on the first 16 samples: shards of 8, momentum 0.99, moving statistics from 0 and 1.
     const first16 = { x: tf.slice(data.x, 0, 16), y: tf.slice(data.y, 0, 16) };
-    await trainer.fit(model, first16.x, first16.y, { epochs: 1, batchSize: 16, shuffle: false, verbose: 0, collectReplicaWeights: true });
+    await trainer.fit(model, first16.x, first16.y, {
+      epochs: 1,
+      batchSize: 16,
+      shuffle: false,
+      verbose: 0,
+      collectReplicaWeights: true,
+    });
     const expectedMean = shards[0]!.mean.map((m, i) => 0.01 * ((m + shards[1]!.mean[i]!) / 2));
     const expectedVariance = shards[0]!.variance.map((v, i) => 1 - 0.01 * (1 - (v + shards[1]!.variance[i]!) / 2));
     const moving = movingStatistics(model);
@@ -73,7 +84,13 @@ describe('BatchNormalization under DataParallelTrainer', () => {
     try {
       const model = batchNormModel();
       // 64 samples in batches of 20: shards of 7/7/6, and a last batch of 4 split 2/1/1.
-      await three.fit(model, data.x, data.y, { epochs: 2, batchSize: 20, seed: 4, verbose: 0, collectReplicaWeights: true });
+      await three.fit(model, data.x, data.y, {
+        epochs: 2,
+        batchSize: 20,
+        seed: 4,
+        verbose: 0,
+        collectReplicaWeights: true,
+      });
       const [r0, r1, r2] = three.replicaWeights!;
       expect(Buffer.from(r0!.buffer).equals(Buffer.from(r1!.buffer))).toBe(true);
       expect(Buffer.from(r0!.buffer).equals(Buffer.from(r2!.buffer))).toBe(true);
@@ -91,8 +108,16 @@ describe('BatchNormalization under DataParallelTrainer', () => {
     const model = batchNormModel();
     await synced.fit(model, first16.x, first16.y, { epochs: 1, batchSize: 16, shuffle: false, verbose: 0 });
     const moving = movingStatistics(model);
-    expectAllClose(moving.mean, whole.mean.map((m) => 0.01 * m), 1e-6);
-    expectAllClose(moving.variance, whole.variance.map((v) => 1 - 0.01 * (1 - v)), 1e-6);
+    expectAllClose(
+      moving.mean,
+      whole.mean.map((m) => 0.01 * m),
+      1e-6,
+    );
+    expectAllClose(
+      moving.variance,
+      whole.variance.map((v) => 1 - 0.01 * (1 - v)),
+      1e-6,
+    );
 
     // Several epochs: every weight (gamma, beta, moving statistics, Dense kernels) follows model.fit.
     const args = { epochs: 3, batchSize: 16, seed: 8 };

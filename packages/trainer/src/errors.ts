@@ -21,7 +21,9 @@ export class TrainingInterruptedError extends Error {
     /** Optimizer steps completed during this `fit`. */
     readonly stepsCompleted: number,
   ) {
-    super(`DataParallelTrainer: training interrupted by SIGINT in epoch ${epoch + 1} after ${stepsCompleted} step(s); the model holds the weights reached so far.`);
+    super(
+      `DataParallelTrainer: training interrupted by SIGINT in epoch ${epoch + 1} after ${stepsCompleted} step(s); the model holds the weights reached so far.`,
+    );
   }
 }
 
@@ -36,7 +38,8 @@ export class ReplicaAbortedError extends Error {
 /** A received value for error messages: short and unambiguous. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;

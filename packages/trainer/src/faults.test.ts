@@ -9,11 +9,21 @@ await setBackend('wasm');
 const data = classificationData(96);
 
 /** Runs a fit whose worker 1 fails before step 3; returns the error and how long after the last completed step it came. */
-async function failingFit(kind: 'throw' | 'exit' | 'oom', trainer: DataParallelTrainer): Promise<{ error: unknown; latencyMs: number }> {
+async function failingFit(
+  kind: 'throw' | 'exit' | 'oom',
+  trainer: DataParallelTrainer,
+): Promise<{ error: unknown; latencyMs: number }> {
   let lastStep = performance.now();
   const callbacks = { onBatchEnd: () => void (lastStep = performance.now()) };
   try {
-    await trainer.fit(denseModel(), data.x, data.y, { epochs: 2, batchSize: 16, seed: 1, verbose: 0, callbacks, faultInjection: { worker: 1, atStep: 3, kind } });
+    await trainer.fit(denseModel(), data.x, data.y, {
+      epochs: 2,
+      batchSize: 16,
+      seed: 1,
+      verbose: 0,
+      callbacks,
+      faultInjection: { worker: 1, atStep: 3, kind },
+    });
   } catch (error) {
     return { error, latencyMs: performance.now() - lastStep };
   }
@@ -48,7 +58,11 @@ describe('DataParallelTrainer faults', () => {
   });
 
   it('rejects when a worker runs out of memory', async () => {
-    const trainer = new DataParallelTrainer({ workers: 2, backend: 'wasm', resourceLimits: { maxOldGenerationSizeMb: 48 } });
+    const trainer = new DataParallelTrainer({
+      workers: 2,
+      backend: 'wasm',
+      resourceLimits: { maxOldGenerationSizeMb: 48 },
+    });
     const { error } = await failingFit('oom', trainer);
     expect(error).toBeInstanceOf(WorkerFailedError);
     expect((error as WorkerFailedError).workerIndex).toBe(1);
@@ -70,7 +84,16 @@ describe('DataParallelTrainer faults', () => {
         return delivered.then(() => undefined);
       },
     };
-    const error = await trainer.fit(model, data.x, data.y, { epochs: 3, batchSize: 16, seed: 1, verbose: 0, callbacks, collectReplicaWeights: true }).catch((e: unknown) => e);
+    const error = await trainer
+      .fit(model, data.x, data.y, {
+        epochs: 3,
+        batchSize: 16,
+        seed: 1,
+        verbose: 0,
+        callbacks,
+        collectReplicaWeights: true,
+      })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrainingInterruptedError);
     expect((error as TrainingInterruptedError).stepsCompleted).toBe(3);
     expect((error as Error).message).toMatch(/interrupted by SIGINT in epoch 1 after 3 step\(s\)/);
@@ -102,8 +125,11 @@ describe('DataParallelTrainer options', () => {
   it('rejects invalid fit arguments before any thread starts', async () => {
     const trainer = new DataParallelTrainer({ workers: 2, backend: 'wasm' });
     const model = denseModel();
-    const fit = (args: object, x: Tensor | Dataset = data.x, y: Tensor | undefined = data.y, m = model) => trainer.fit(m, x, y, args);
-    await expect(fit({ batchSize: 0 })).rejects.toThrow(new ValueError('DataParallelTrainer.fit: expected batchSize to be an integer >= 1, but got 0.'));
+    const fit = (args: object, x: Tensor | Dataset = data.x, y: Tensor | undefined = data.y, m = model) =>
+      trainer.fit(m, x, y, args);
+    await expect(fit({ batchSize: 0 })).rejects.toThrow(
+      new ValueError('DataParallelTrainer.fit: expected batchSize to be an integer >= 1, but got 0.'),
+    );
     await expect(fit({ epochs: 2.5 })).rejects.toThrow('expected epochs to be an integer >= 1, but got 2.5');
     await expect(fit({ seed: -1 })).rejects.toThrow('expected seed to be an integer in [0, 2^32), but got -1');
     await expect(fit({ verbose: 3 })).rejects.toThrow('expected verbose to be 0, 1 or 2, but got 3');
@@ -113,10 +139,21 @@ describe('DataParallelTrainer options', () => {
     await expect(fit({}, data.x, data.y, uncompiled)).rejects.toThrow(/must be compiled first/);
     const fewer = classificationData(10);
     await expect(fit({}, data.x, fewer.y)).rejects.toThrow(/x and y must have the same number of samples/);
-    await expect(trainer.fit(model, data.x, undefined, {})).rejects.toThrow('expected x labels y (tensors) with x given as tensors, but got undefined.');
-    const dataset = Dataset.fromArrays({ x: new Float32Array(40), y: new Float32Array(10), featureShape: [4], labelShape: [1] });
-    await expect(trainer.fit(model, dataset, undefined, {})).rejects.toThrow('expected x features of shape (None, 8), but got (None, 4)');
-    await expect(fit({ faultInjection: { worker: 5, atStep: 0, kind: 'throw' } })).rejects.toThrow('expected faultInjection.worker in [0, 1], but got 5');
+    await expect(trainer.fit(model, data.x, undefined, {})).rejects.toThrow(
+      'expected x labels y (tensors) with x given as tensors, but got undefined.',
+    );
+    const dataset = Dataset.fromArrays({
+      x: new Float32Array(40),
+      y: new Float32Array(10),
+      featureShape: [4],
+      labelShape: [1],
+    });
+    await expect(trainer.fit(model, dataset, undefined, {})).rejects.toThrow(
+      'expected x features of shape (None, 8), but got (None, 4)',
+    );
+    await expect(fit({ faultInjection: { worker: 5, atStep: 0, kind: 'throw' } })).rejects.toThrow(
+      'expected faultInjection.worker in [0, 1], but got 5',
+    );
     expect(trainer.liveThreads).toBe(0);
     await trainer.close();
   });

@@ -28,14 +28,21 @@ export function resolveFitArgs(args: DataParallelFitArgs, owner: string): Resolv
   const epochs = positiveInteger(args.epochs ?? 1, 'epochs', owner);
   const batchSize = positiveInteger(args.batchSize ?? 32, 'batchSize', owner);
   const initialEpoch = args.initialEpoch ?? 0;
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new ValueError(`${owner}: expected initialEpoch to be an integer >= 0, but got ${describeValue(initialEpoch)}.`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0)
+    throw new ValueError(
+      `${owner}: expected initialEpoch to be an integer >= 0, but got ${describeValue(initialEpoch)}.`,
+    );
   const verbose = args.verbose ?? defaultVerbose();
-  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`${owner}: expected verbose to be 0, 1 or 2, but got ${describeValue(verbose)}.`);
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2)
+    throw new ValueError(`${owner}: expected verbose to be 0, 1 or 2, but got ${describeValue(verbose)}.`);
   const seed = args.seed ?? Math.floor(Math.random() * 2 ** 32);
-  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new ValueError(`${owner}: expected seed to be an integer in [0, 2^32), but got ${describeValue(seed)}.`);
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32)
+    throw new ValueError(`${owner}: expected seed to be an integer in [0, 2^32), but got ${describeValue(seed)}.`);
   const shuffle = args.shuffle ?? true;
-  if (typeof shuffle !== 'boolean') throw new ValueError(`${owner}: expected shuffle to be a boolean, but got ${describeValue(shuffle)}.`);
-  const callbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
+  if (typeof shuffle !== 'boolean')
+    throw new ValueError(`${owner}: expected shuffle to be a boolean, but got ${describeValue(shuffle)}.`);
+  const callbacks =
+    args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
   return { epochs, batchSize, initialEpoch, verbose, seed, shuffle, callbacks };
 }
 

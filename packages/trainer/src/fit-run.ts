@@ -3,7 +3,14 @@ import type { BatchSpec, LayersModel, Logs } from '@fnn/core';
 import { permutation, shardRanges, type Dataset } from '@fnn/data';
 import { waitForWorkers } from './barrier.js';
 import { TrainingInterruptedError, WorkerFailedError } from './errors.js';
-import { decode, encode, type FailureRecord, type ReplicaReport, type ReplicaSpec, type ReplicaTask } from './messages.js';
+import {
+  decode,
+  encode,
+  type FailureRecord,
+  type ReplicaReport,
+  type ReplicaSpec,
+  type ReplicaTask,
+} from './messages.js';
 import { readOptimizerState, writeOptimizerState } from './optimizer-slots.js';
 import { allocateShared, Command, Ctrl, SharedViews, type SharedSizes } from './shared-memory.js';
 import { copyWeightsIn, copyWeightsOut } from './weight-layout.js';
@@ -139,7 +146,9 @@ export class FitRun {
     const logs: Logs = {};
     logKeys.forEach((key, i) => {
       let sum = 0;
-      counts.forEach((count, k) => (sum += count > 0 ? count * this.shared.stats[this.shared.statsOffset(batch.batch, k) + i]! : 0));
+      counts.forEach(
+        (count, k) => (sum += count > 0 ? count * this.shared.stats[this.shared.statsOffset(batch.batch, k) + i]! : 0),
+      );
       logs[key] = sum / batch.indices.length;
     });
     return logs;
@@ -242,8 +251,13 @@ export class FitRun {
   /** The workers derive each epoch's order from @fnn/data; the training loop from @fnn/core: they must agree. */
   private checkOrder(batch: BatchSpec): void {
     const start = batch.batch * this.spec.batchSize;
-    const same = batch.indices.every((index, i) => index === (this.epochOrder ? this.epochOrder[start + i] : start + i));
-    if (!same) throw new Error(`DataParallelTrainer: the training loop's sample order for epoch ${batch.epoch + 1}, batch ${batch.batch + 1} differs from the workers'.`);
+    const same = batch.indices.every(
+      (index, i) => index === (this.epochOrder ? this.epochOrder[start + i] : start + i),
+    );
+    if (!same)
+      throw new Error(
+        `DataParallelTrainer: the training loop's sample order for epoch ${batch.epoch + 1}, batch ${batch.batch + 1} differs from the workers'.`,
+      );
   }
 
   private onTaskError(workerIndex: number, error: unknown): void {
@@ -251,7 +265,9 @@ export class FitRun {
     const record = this.failureRecord();
     const failure =
       record !== undefined
-        ? new WorkerFailedError(record.workerIndex, `${record.name}: ${record.message}`, { cause: Object.assign(new Error(record.message), { name: record.name, stack: record.stack }) })
+        ? new WorkerFailedError(record.workerIndex, `${record.name}: ${record.message}`, {
+            cause: Object.assign(new Error(record.message), { name: record.name, stack: record.stack }),
+          })
         : new WorkerFailedError(workerIndex, describeWorkerError(error), { cause: error });
     this.failed = failure;
     this.aborting = true;

@@ -53,7 +53,12 @@ export class GradientExchange {
     this.published = shared.published;
     this.offered = layout.trainable.map(() => false);
     this.sent = layout.trainable.map(() => false);
-    this.slots = layout.trainable.map((w) => shared.gradients.subarray(worker * layout.trainableSize + w.offset, worker * layout.trainableSize + w.offset + w.size));
+    this.slots = layout.trainable.map((w) =>
+      shared.gradients.subarray(
+        worker * layout.trainableSize + w.offset,
+        worker * layout.trainableSize + w.offset + w.size,
+      ),
+    );
     const split = (weight: number, start: number, end: number) => {
       for (let lo = start; lo < end; ) {
         const hi = Math.min(end, Math.ceil((lo + CHUNK) / ALIGN) * ALIGN);
@@ -69,7 +74,9 @@ export class GradientExchange {
     split(-1, 0, layout.nonTrainableSize);
     this.scratch = new Float32Array(CHUNK + ALIGN);
     const size = layout.trainableSize;
-    this.slotsByChunk = this.chunks.map((c) => optimizer.slotNames.map((_, s) => shared.optimizerSlots.subarray(s * size + c.lo, s * size + c.hi)));
+    this.slotsByChunk = this.chunks.map((c) =>
+      optimizer.slotNames.map((_, s) => shared.optimizerSlots.subarray(s * size + c.lo, s * size + c.hi)),
+    );
   }
 
   /** The shard sizes of this step (worker order); workers with an empty shard publish nothing. */
@@ -126,7 +133,15 @@ export class GradientExchange {
   combine(iteration: number, statsFinite: () => boolean): boolean {
     const c = this.shared.control;
     let started = performance.now();
-    awaitCount(c, Ctrl.statsReady, this.active, c, this.spinMs, this.timeoutMs, `worker ${this.worker}: waiting for the other workers' losses`);
+    awaitCount(
+      c,
+      Ctrl.statsReady,
+      this.active,
+      c,
+      this.spinMs,
+      this.timeoutMs,
+      `worker ${this.worker}: waiting for the other workers' losses`,
+    );
     this.timings.waitMs += performance.now() - started;
     if (!statsFinite()) return false;
     const total = this.counts.reduce((a, b) => a + b, 0);
@@ -139,22 +154,47 @@ export class GradientExchange {
     });
     const { trainableSize: size, nonTrainableSize: q } = this.layout;
     const announceSlot = this.layout.trainable.length;
-    for (let claim = Atomics.add(c, Ctrl.chunkNext, 1); claim < this.chunks.length; claim = Atomics.add(c, Ctrl.chunkNext, 1)) {
+    for (
+      let claim = Atomics.add(c, Ctrl.chunkNext, 1);
+      claim < this.chunks.length;
+      claim = Atomics.add(c, Ctrl.chunkNext, 1)
+    ) {
       const chunk = this.chunks[claim]!;
       started = performance.now();
-      awaitCount(this.published, chunk.weight < 0 ? announceSlot : chunk.weight, this.active, c, this.spinMs, this.timeoutMs, `worker ${this.worker}: waiting for the other workers' gradients`);
+      awaitCount(
+        this.published,
+        chunk.weight < 0 ? announceSlot : chunk.weight,
+        this.active,
+        c,
+        this.spinMs,
+        this.timeoutMs,
+        `worker ${this.worker}: waiting for the other workers' gradients`,
+      );
       const waited = performance.now();
       this.timings.waitMs += waited - started;
       const n = chunk.hi - chunk.lo;
       if (chunk.weight < 0) {
-        weightedSum(this.shared.nonTrainableAverage.subarray(chunk.lo, chunk.hi), active.map((j) => this.shared.nonTrainable.subarray(j * q + chunk.lo, j * q + chunk.hi)), weights);
+        weightedSum(
+          this.shared.nonTrainableAverage.subarray(chunk.lo, chunk.hi),
+          active.map((j) => this.shared.nonTrainable.subarray(j * q + chunk.lo, j * q + chunk.hi)),
+          weights,
+        );
         this.timings.exchangeMs += performance.now() - waited;
         continue;
       }
       const gradient = this.scratch.subarray(0, n);
-      weightedSum(gradient, active.map((j) => this.shared.gradients.subarray(j * size + chunk.lo, j * size + chunk.hi)), weights);
+      weightedSum(
+        gradient,
+        active.map((j) => this.shared.gradients.subarray(j * size + chunk.lo, j * size + chunk.hi)),
+        weights,
+      );
       const summed = performance.now();
-      this.optimizer.updateArrays(this.shared.params.subarray(chunk.lo, chunk.hi), gradient, this.slotsByChunk[claim]!, iteration);
+      this.optimizer.updateArrays(
+        this.shared.params.subarray(chunk.lo, chunk.hi),
+        gradient,
+        this.slotsByChunk[claim]!,
+        iteration,
+      );
       this.timings.exchangeMs += summed - waited;
       this.timings.applyMs += performance.now() - summed;
     }

@@ -25,12 +25,16 @@ describe.each([1, 2, 3])('DataParallelTrainer with %i worker(s) on the native ba
     // No tensor leaks in the workers: the count after every epoch is the same.
     for (const counts of trainer.lastFitTensorCounts!) expect(counts).toEqual([counts[0], counts[0], counts[0]]);
     expect(relativeDifference(expected.getWeights(), model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
-    history.history.loss!.forEach((loss, i) => expect(Math.abs(loss - expectedHistory.history.loss![i]!)).toBeLessThanOrEqual(TOLERANCE));
+    history.history.loss!.forEach((loss, i) =>
+      expect(Math.abs(loss - expectedHistory.history.loss![i]!)).toBeLessThanOrEqual(TOLERANCE),
+    );
     const state = model.compiled!.optimizer.getState();
     const reference = expected.compiled!.optimizer.getState();
     expect(state.iterations).toBe(reference.iterations);
     for (const [weight, slots] of Object.entries(reference.slots)) {
-      expect(relativeDifference([state.slots[weight]!.m!, state.slots[weight]!.v!], [slots.m!, slots.v!])).toBeLessThanOrEqual(TOLERANCE);
+      expect(
+        relativeDifference([state.slots[weight]!.m!, state.slots[weight]!.v!], [slots.m!, slots.v!]),
+      ).toBeLessThanOrEqual(TOLERANCE);
     }
     const replicas = trainer.replicaWeights!;
     replicas.forEach((weights) => expect(weights).toEqual(replicas[0]));
@@ -42,11 +46,21 @@ describe.each([1, 2, 3])('DataParallelTrainer with %i worker(s) on the native ba
 function sharedLayerModel(): LayersModel {
   resetNames();
   const x = input({ shape: [8] });
-  const a = layers.dense({ units: 6, activation: 'relu', kernelInitializer: initializers.glorotUniform({ seed: 1 }) }).apply(x);
-  const b = layers.dense({ units: 6, activation: 'tanh', kernelInitializer: initializers.glorotUniform({ seed: 2 }) }).apply(x);
-  const shared = layers.dense({ units: 6, activation: 'relu', kernelInitializer: initializers.glorotUniform({ seed: 3 }) });
+  const a = layers
+    .dense({ units: 6, activation: 'relu', kernelInitializer: initializers.glorotUniform({ seed: 1 }) })
+    .apply(x);
+  const b = layers
+    .dense({ units: 6, activation: 'tanh', kernelInitializer: initializers.glorotUniform({ seed: 2 }) })
+    .apply(x);
+  const shared = layers.dense({
+    units: 6,
+    activation: 'relu',
+    kernelInitializer: initializers.glorotUniform({ seed: 3 }),
+  });
   const merged = add().apply([shared.apply(a), shared.apply(b)]);
-  const out = layers.dense({ units: 3, activation: 'softmax', kernelInitializer: initializers.glorotUniform({ seed: 4 }) }).apply(merged);
+  const out = layers
+    .dense({ units: 3, activation: 'softmax', kernelInitializer: initializers.glorotUniform({ seed: 4 }) })
+    .apply(merged);
   const m = model({ inputs: x, outputs: out });
   m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   return m;

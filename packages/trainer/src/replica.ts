@@ -1,6 +1,18 @@
 import {
-  computeGradients, computeLossAndMetrics, mixSeeds, modelFromJSON, readLogs, SeededRandom, stepSeed, tf,
-  type CallContext, type LayersModel, type LayerWeight, type Optimizer, type SerializedCompileArgs, type Tensor,
+  computeGradients,
+  computeLossAndMetrics,
+  mixSeeds,
+  modelFromJSON,
+  readLogs,
+  SeededRandom,
+  stepSeed,
+  tf,
+  type CallContext,
+  type LayersModel,
+  type LayerWeight,
+  type Optimizer,
+  type SerializedCompileArgs,
+  type Tensor,
 } from '@fnn/core';
 import { Dataset, permutation, shardRanges } from '@fnn/data';
 import { AllReduce } from './all-reduce.js';
@@ -66,7 +78,14 @@ export class Replica {
     this.iterations = Atomics.load(shared.control, Ctrl.optimizerIterations);
     this.train = Dataset.fromTransferable(task.train);
     this.validation = task.validation === null ? null : Dataset.fromTransferable(task.validation);
-    this.barrier = new Barrier(shared.control, Ctrl.barrierCount, Ctrl.barrierGeneration, spec.syncTimeoutMs, `${owner}: step barrier`, spec.spinMs);
+    this.barrier = new Barrier(
+      shared.control,
+      Ctrl.barrierCount,
+      Ctrl.barrierGeneration,
+      spec.syncTimeoutMs,
+      `${owner}: step barrier`,
+      spec.spinMs,
+    );
     this.allReduce = spec.syncBatchNorm && this.w > 1 ? new AllReduce(shared, this.k, spec.syncTimeoutMs) : null;
     this.weightIndex = new Map(this.trainable.map((weight, i) => [weight, i]));
     if (this.w === 1) {
@@ -76,14 +95,23 @@ export class Replica {
       this.exchange = null;
     } else {
       this.aliased = aliasWeights(this.trainable, spec.layout.trainable, shared.params);
-      this.exchange = new GradientExchange(shared, spec.layout, this.optimizer, this.k, spec.syncTimeoutMs, spec.spinMs, this.timings);
+      this.exchange = new GradientExchange(
+        shared,
+        spec.layout,
+        this.optimizer,
+        this.k,
+        spec.syncTimeoutMs,
+        spec.spinMs,
+        this.timings,
+      );
     }
     // Room for the largest shard of a batch, reused at every step.
     const rows = Math.ceil(spec.batchSize / this.w);
     this.x = new Float32Array(rows * this.train.featureSize);
     this.y = new Float32Array(rows * this.train.labelSize);
     // Several inputs or targets: one buffer each for the split rows (validation takes whole batches).
-    const scratch = (shapes: number[][]) => (shapes.length > 1 ? shapes.map((shape) => new Float32Array(spec.batchSize * tf.util.sizeFromShape(shape))) : []);
+    const scratch = (shapes: number[][]) =>
+      shapes.length > 1 ? shapes.map((shape) => new Float32Array(spec.batchSize * tf.util.sizeFromShape(shape))) : [];
     this.splitX = scratch(spec.sampleLayout.inputs);
     this.splitY = scratch(spec.sampleLayout.outputs);
   }
@@ -110,7 +138,13 @@ export class Replica {
         Atomics.notify(c, Ctrl.events);
       });
     }
-    const report: ReplicaReport = { workerIndex: this.k, backend: this.backend, steps: this.stepsRun, timings: this.timings, tensorsAfterEpochs: this.tensorsAfterEpochs };
+    const report: ReplicaReport = {
+      workerIndex: this.k,
+      backend: this.backend,
+      steps: this.stepsRun,
+      timings: this.timings,
+      tensorsAfterEpochs: this.tensorsAfterEpochs,
+    };
     if (this.spec.returnReplicaWeights) {
       const { layout } = this.spec;
       const weights = new Float32Array(layout.trainableSize + layout.nonTrainableSize);
@@ -128,7 +162,9 @@ export class Replica {
   private runEpoch(epoch: number): void {
     const c = this.shared.control;
     const n = this.train.size;
-    const order = this.spec.shuffle ? permutation(n, this.spec.seed, epoch) : (this.identity ??= Uint32Array.from({ length: n }, (_, i) => i));
+    const order = this.spec.shuffle
+      ? permutation(n, this.spec.seed, epoch)
+      : (this.identity ??= Uint32Array.from({ length: n }, (_, i) => i));
     const b = this.spec.batchSize;
     const steps = Math.ceil(n / b);
     let done = 0;
@@ -226,10 +262,12 @@ export class Replica {
             writeStats(loss, metrics);
             exchange.publishStats();
           },
-          onWeightGradient: (weight, gradient) => exchange.publishWeight(this.weightIndex.get(weight)!, tensorValues(gradient)),
+          onWeightGradient: (weight, gradient) =>
+            exchange.publishWeight(this.weightIndex.get(weight)!, tensorValues(gradient)),
         });
         exchange.publishRest((i) => tensorValues(gradients[i]!));
-        if (layout.nonTrainableSize > 0) copyWeightsOut(this.nonTrainable, layout.nonTrainable, shared.nonTrainable, k * layout.nonTrainableSize);
+        if (layout.nonTrainableSize > 0)
+          copyWeightsOut(this.nonTrainable, layout.nonTrainable, shared.nonTrainable, k * layout.nonTrainableSize);
         exchange.publishNonTrainable();
       });
     }
@@ -306,7 +344,8 @@ export class Replica {
   /** The model's input and target tensors for `rows` gathered rows (inside a tidy). */
   private tensorsOf(x: Float32Array, y: Float32Array, rows: number): { xs: Tensor[]; ys: Tensor[] } {
     const { inputs, outputs } = this.spec.sampleLayout;
-    const make = (parts: Float32Array[], shapes: number[][]) => parts.map((values, i) => tf.tensor(values, [rows, ...shapes[i]!], 'float32'));
+    const make = (parts: Float32Array[], shapes: number[][]) =>
+      parts.map((values, i) => tf.tensor(values, [rows, ...shapes[i]!], 'float32'));
     return {
       xs: make(splitColumns(x, rows, inputs, this.splitX), inputs),
       ys: make(splitColumns(y, rows, outputs, this.splitY), outputs),

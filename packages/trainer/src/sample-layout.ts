@@ -38,7 +38,12 @@ export function packColumns(parts: Float32Array[], shapes: number[][], n: number
  * Splits `rows` packed rows into one array per part: the source itself when there is one part,
  * else copies into `scratch` (one buffer per part, reused across steps).
  */
-export function splitColumns(source: Float32Array, rows: number, shapes: number[][], scratch: Float32Array[]): Float32Array[] {
+export function splitColumns(
+  source: Float32Array,
+  rows: number,
+  shapes: number[][],
+  scratch: Float32Array[],
+): Float32Array[] {
   const sizes = shapes.map(tf.util.sizeFromShape);
   const width = rowWidth(shapes);
   if (sizes.length === 1) return [source.subarray(0, rows * width)];

@@ -163,7 +163,14 @@ export class SharedViews {
   /** Releases every thread waiting on the control block; they throw ReplicaAbortedError. */
   abort(): void {
     Atomics.store(this.control, Ctrl.abort, 1);
-    for (const slot of [Ctrl.barrierGeneration, Ctrl.reduceGeneration, Ctrl.commandSeq, Ctrl.stepGrant, Ctrl.events, Ctrl.statsReady]) {
+    for (const slot of [
+      Ctrl.barrierGeneration,
+      Ctrl.reduceGeneration,
+      Ctrl.commandSeq,
+      Ctrl.stepGrant,
+      Ctrl.events,
+      Ctrl.statsReady,
+    ]) {
       Atomics.notify(this.control, slot);
     }
     for (let i = 0; i < this.published.length; i++) Atomics.notify(this.published, i);

@@ -1,7 +1,23 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { initializers, layers, resetNames, setBackend, tf, type History, type LayersModel, type OptimizerState, type Tensor } from '@fnn/core';
+import {
+  initializers,
+  layers,
+  resetNames,
+  setBackend,
+  tf,
+  type History,
+  type LayersModel,
+  type OptimizerState,
+  type Tensor,
+} from '@fnn/core';
 import { Dataset } from '@fnn/data';
-import { classificationData, compiledModel, denseModel, flatWeights, relativeDifference } from '../test-support/fixtures.js';
+import {
+  classificationData,
+  compiledModel,
+  denseModel,
+  flatWeights,
+  relativeDifference,
+} from '../test-support/fixtures.js';
 import { DataParallelTrainer } from './index.js';
 
 // Workers 1, 2 and 3 against single-thread model.fit: same initial weights, same shuffled order.
@@ -10,7 +26,12 @@ const TOLERANCE = 1e-5;
 process.env.FNN_QUIET = '1';
 await setBackend('wasm');
 
-async function referenceFit(build: () => LayersModel, x: Tensor, y: Tensor, args: Parameters<LayersModel['fit']>[2]): Promise<{ model: LayersModel; history: History }> {
+async function referenceFit(
+  build: () => LayersModel,
+  x: Tensor,
+  y: Tensor,
+  args: Parameters<LayersModel['fit']>[2],
+): Promise<{ model: LayersModel; history: History }> {
   const model = build();
   const history = await model.fit(x, y, { verbose: 0, ...args });
   return { model, history };
@@ -20,7 +41,9 @@ function expectHistoriesClose(actual: History, expected: History): void {
   expect(actual.epoch).toEqual(expected.epoch);
   expect(Object.keys(actual.history).sort()).toEqual(Object.keys(expected.history).sort());
   for (const [key, values] of Object.entries(expected.history)) {
-    actual.history[key]!.forEach((v, i) => expect(Math.abs(v - values[i]!)).toBeLessThanOrEqual(TOLERANCE * Math.max(1, Math.abs(values[i]!))));
+    actual.history[key]!.forEach((v, i) =>
+      expect(Math.abs(v - values[i]!)).toBeLessThanOrEqual(TOLERANCE * Math.max(1, Math.abs(values[i]!))),
+    );
   }
 }
 
@@ -32,7 +55,12 @@ describe.each([1, 2, 3])('DataParallelTrainer with %i worker(s) on a Dense model
 
   it('reaches the weights and logs of single-thread model.fit (uneven last batch, shuffled, validation)', async () => {
     // 100 samples in batches of 32: the last batch has 4 samples, split 2/1/1 across 3 workers.
-    const args = { epochs: 3, batchSize: 32, seed: 7, validationData: [validation.x, validation.y] as [Tensor, Tensor] };
+    const args = {
+      epochs: 3,
+      batchSize: 32,
+      seed: 7,
+      validationData: [validation.x, validation.y] as [Tensor, Tensor],
+    };
     const expected = await referenceFit(denseModel, data.x, data.y, args);
     const model = denseModel();
     const before = tf.memory().numTensors;
@@ -95,30 +123,52 @@ describe('DataParallelTrainer and the model it trains', () => {
     expect(relativeDifference(expected.getWeights(), model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
   });
 
-  it.each([1, 2])('holds the optimizer state of model.fit at every epoch end (%i worker(s)), so a checkpoint there resumes exactly', async (workers) => {
-    const statesAt = (model: LayersModel, into: OptimizerState[]) => ({ onEpochEnd: () => void into.push(model.compiled!.optimizer.getState()) });
-    const expected = denseModel();
-    const expectedStates: OptimizerState[] = [];
-    await expected.fit(data.x, data.y, { epochs: 3, batchSize: 16, seed: 8, verbose: 0, callbacks: [statesAt(expected, expectedStates)] });
-    const model = denseModel();
-    const states: OptimizerState[] = [];
-    const run = workers === 2 ? trainer : new DataParallelTrainer({ workers, backend: 'wasm' });
-    await run.fit(model, data.x, data.y, { epochs: 3, batchSize: 16, seed: 8, verbose: 0, callbacks: [statesAt(model, states)] });
-    if (run !== trainer) await run.close();
-    expect(states.map((s) => s.iterations)).toEqual([4, 8, 12]);
-    states.forEach((state, epoch) => {
-      const reference = expectedStates[epoch]!;
-      expect(Object.keys(state.slots).sort()).toEqual(Object.keys(reference.slots).sort());
-      for (const [weight, slots] of Object.entries(reference.slots)) {
-        for (const [slot, values] of Object.entries(slots)) {
-          expect(relativeDifference([state.slots[weight]![slot]!], [values])).toBeLessThanOrEqual(TOLERANCE);
+  it.each([1, 2])(
+    'holds the optimizer state of model.fit at every epoch end (%i worker(s)), so a checkpoint there resumes exactly',
+    async (workers) => {
+      const statesAt = (model: LayersModel, into: OptimizerState[]) => ({
+        onEpochEnd: () => void into.push(model.compiled!.optimizer.getState()),
+      });
+      const expected = denseModel();
+      const expectedStates: OptimizerState[] = [];
+      await expected.fit(data.x, data.y, {
+        epochs: 3,
+        batchSize: 16,
+        seed: 8,
+        verbose: 0,
+        callbacks: [statesAt(expected, expectedStates)],
+      });
+      const model = denseModel();
+      const states: OptimizerState[] = [];
+      const run = workers === 2 ? trainer : new DataParallelTrainer({ workers, backend: 'wasm' });
+      await run.fit(model, data.x, data.y, {
+        epochs: 3,
+        batchSize: 16,
+        seed: 8,
+        verbose: 0,
+        callbacks: [statesAt(model, states)],
+      });
+      if (run !== trainer) await run.close();
+      expect(states.map((s) => s.iterations)).toEqual([4, 8, 12]);
+      states.forEach((state, epoch) => {
+        const reference = expectedStates[epoch]!;
+        expect(Object.keys(state.slots).sort()).toEqual(Object.keys(reference.slots).sort());
+        for (const [weight, slots] of Object.entries(reference.slots)) {
+          for (const [slot, values] of Object.entries(slots)) {
+            expect(relativeDifference([state.slots[weight]![slot]!], [values])).toBeLessThanOrEqual(TOLERANCE);
+          }
         }
-      }
-    });
-  });
+      });
+    },
+  );
 
   it('trains on a Dataset as on the same tensors', async () => {
-    const dataset = Dataset.fromArrays({ x: data.x.dataSync() as Float32Array, y: data.y.dataSync() as Float32Array, featureShape: [8], labelShape: [3] });
+    const dataset = Dataset.fromArrays({
+      x: data.x.dataSync() as Float32Array,
+      y: data.y.dataSync() as Float32Array,
+      featureShape: [8],
+      labelShape: [3],
+    });
     const fromTensors = denseModel();
     const fromDataset = denseModel();
     await trainer.fit(fromTensors, data.x, data.y, { epochs: 1, batchSize: 16, seed: 4, verbose: 0 });
@@ -141,27 +191,52 @@ describe('DataParallelTrainer and the model it trains', () => {
     const output: string[] = [];
     model = denseModel();
     const history = await trainer.fit(model, data.x, data.y, {
-      epochs: 2, batchSize: 32, seed: 1, verbose: 2, callbacks, validationData: [data.x, data.y],
+      epochs: 2,
+      batchSize: 32,
+      seed: 1,
+      verbose: 2,
+      callbacks,
+      validationData: [data.x, data.y],
       progress: { write: (text) => void output.push(text), isTTY: false },
     });
-    expect(events).toEqual(['epochBegin 0', 'batchEnd 0', 'batchEnd 1', 'epochEnd 0 loss,accuracy,val_loss,val_accuracy', 'epochBegin 1', 'batchEnd 0', 'batchEnd 1', 'epochEnd 1 loss,accuracy,val_loss,val_accuracy']);
+    expect(events).toEqual([
+      'epochBegin 0',
+      'batchEnd 0',
+      'batchEnd 1',
+      'epochEnd 0 loss,accuracy,val_loss,val_accuracy',
+      'epochBegin 1',
+      'batchEnd 0',
+      'batchEnd 1',
+      'epochEnd 1 loss,accuracy,val_loss,val_accuracy',
+    ]);
     // At the last epoch end the model already held the final weights.
     expect(epochWeights[1]).toBe(model.trainableWeights[0]!.read().dataSync()[0]);
     expect(epochWeights[0]).not.toBe(epochWeights[1]);
     const text = output.join('');
-    expect(text).toMatch(/Epoch 1\/2\n2\/2 - .* - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4}/);
+    expect(text).toMatch(
+      /Epoch 1\/2\n2\/2 - .* - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4}/,
+    );
     expect(history.history.loss).toHaveLength(2);
   });
 
   it('stops where model.fit stops when a callback sets stopTraining after a batch', async () => {
     const stopAt = (model: () => LayersModel) => {
       const m = model();
-      return { model: m, callbacks: [{ onBatchEnd: (batch: number) => void (batch === 1 && (m.stopTraining = true)) }] };
+      return {
+        model: m,
+        callbacks: [{ onBatchEnd: (batch: number) => void (batch === 1 && (m.stopTraining = true)) }],
+      };
     };
     const a = stopAt(denseModel);
     await a.model.fit(data.x, data.y, { epochs: 3, batchSize: 8, seed: 9, verbose: 0, callbacks: a.callbacks });
     const b = stopAt(denseModel);
-    const history = await trainer.fit(b.model, data.x, data.y, { epochs: 3, batchSize: 8, seed: 9, verbose: 0, callbacks: b.callbacks });
+    const history = await trainer.fit(b.model, data.x, data.y, {
+      epochs: 3,
+      batchSize: 8,
+      seed: 9,
+      verbose: 0,
+      callbacks: b.callbacks,
+    });
     expect(history.epoch).toEqual([0]);
     expect(b.model.compiled!.optimizer.iterations).toBe(2);
     expect(relativeDifference(a.model.getWeights(), b.model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
@@ -171,18 +246,27 @@ describe('DataParallelTrainer and the model it trains', () => {
     // SGD with an absurd learning rate: the first step is finite, the second loss overflows.
     const build = () => {
       resetNames();
-      const m = compiledModel([layers.dense({ units: 16, activation: 'relu', kernelInitializer: initializers.glorotUniform({ seed: 5 }) })], {
-        optimizer: { className: 'SGD', config: { learningRate: 1e30 } },
-      });
+      const m = compiledModel(
+        [layers.dense({ units: 16, activation: 'relu', kernelInitializer: initializers.glorotUniform({ seed: 5 }) })],
+        {
+          optimizer: { className: 'SGD', config: { learningRate: 1e30 } },
+        },
+      );
       return m;
     };
     const reference = build();
-    const expected = await reference.fit(data.x, data.y, { epochs: 2, batchSize: 16, seed: 2, verbose: 0 }).catch((e: unknown) => e);
+    const expected = await reference
+      .fit(data.x, data.y, { epochs: 2, batchSize: 16, seed: 2, verbose: 0 })
+      .catch((e: unknown) => e);
     expect(expected).toBeInstanceOf(Error);
     const model = build();
-    const error = await trainer.fit(model, data.x, data.y, { epochs: 2, batchSize: 16, seed: 2, verbose: 0 }).catch((e: unknown) => e);
+    const error = await trainer
+      .fit(model, data.x, data.y, { epochs: 2, batchSize: 16, seed: 2, verbose: 0 })
+      .catch((e: unknown) => e);
     const cause = (e: unknown) => (e as Error).message.replace(/^.*?: the loss/, 'the loss');
-    expect((error as Error).message).toMatch(/^DataParallelTrainer.fit: the loss became (NaN|Infinity) at epoch 1\/2, batch \d\/4/);
+    expect((error as Error).message).toMatch(
+      /^DataParallelTrainer.fit: the loss became (NaN|Infinity) at epoch 1\/2, batch \d\/4/,
+    );
     expect(cause(error)).toBe(cause(expected));
     expect(model.compiled!.optimizer.iterations).toBe(reference.compiled!.optimizer.iterations);
     expect(relativeDifference(reference.getWeights(), model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
@@ -191,7 +275,10 @@ describe('DataParallelTrainer and the model it trains', () => {
   it('draws distinct dropout masks per worker, keeps replicas identical, and with one worker matches model.fit', async () => {
     const build = () => {
       resetNames();
-      return compiledModel([layers.dense({ units: 16, activation: 'relu', kernelInitializer: initializers.glorotUniform({ seed: 5 }) }), layers.dropout({ rate: 0.5 })]);
+      return compiledModel([
+        layers.dense({ units: 16, activation: 'relu', kernelInitializer: initializers.glorotUniform({ seed: 5 }) }),
+        layers.dropout({ rate: 0.5 }),
+      ]);
     };
     const args = { epochs: 1, batchSize: 16, seed: 30 };
     const expected = await referenceFit(build, data.x, data.y, args);

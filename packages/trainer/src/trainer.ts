@@ -2,8 +2,16 @@ import { availableParallelism } from 'node:os';
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import {
-  LayersModel, RuntimeError, ValueError, nonFiniteLossError, requireCompiled, runTrainingLoop, serializeCompileArgs,
-  type BackendName, type History, type Tensor,
+  LayersModel,
+  RuntimeError,
+  ValueError,
+  nonFiniteLossError,
+  requireCompiled,
+  runTrainingLoop,
+  serializeCompileArgs,
+  type BackendName,
+  type History,
+  type Tensor,
 } from '@fnn/core';
 import type { Dataset } from '@fnn/data';
 import { describeValue } from './errors.js';
@@ -25,7 +33,6 @@ export interface DataParallelTrainerOptions {
   /** Node's `resourceLimits` for every worker thread (e.g. `{maxOldGenerationSizeMb: 512}`). */
   resourceLimits?: ResourceLimits;
 }
-
 
 /** Longest spin at a step barrier, when every worker has a core (see Barrier). */
 const SPIN_MS = 2;
@@ -57,18 +64,29 @@ export class DataParallelTrainer {
 
   constructor(options: DataParallelTrainerOptions = {}) {
     const owner = 'DataParallelTrainer';
-    if (typeof options !== 'object' || options === null) throw new ValueError(`${owner}: expected an options object, but got ${describeValue(options)}.`);
+    if (typeof options !== 'object' || options === null)
+      throw new ValueError(`${owner}: expected an options object, but got ${describeValue(options)}.`);
     this.workers = options.workers ?? availableParallelism();
     if (!Number.isInteger(this.workers) || this.workers < 1) {
-      throw new ValueError(`${owner}: expected workers to be an integer >= 1, but got ${describeValue(options.workers)}.`);
+      throw new ValueError(
+        `${owner}: expected workers to be an integer >= 1, but got ${describeValue(options.workers)}.`,
+      );
     }
     this.backend = options.backend ?? 'auto';
-    if (!BACKENDS.includes(this.backend)) throw new ValueError(`${owner}: expected backend to be one of ${BACKENDS.join(', ')}, but got ${describeValue(options.backend)}.`);
+    if (!BACKENDS.includes(this.backend))
+      throw new ValueError(
+        `${owner}: expected backend to be one of ${BACKENDS.join(', ')}, but got ${describeValue(options.backend)}.`,
+      );
     this.syncBatchNorm = options.syncBatchNorm ?? false;
-    if (typeof this.syncBatchNorm !== 'boolean') throw new ValueError(`${owner}: expected syncBatchNorm to be a boolean, but got ${describeValue(options.syncBatchNorm)}.`);
+    if (typeof this.syncBatchNorm !== 'boolean')
+      throw new ValueError(
+        `${owner}: expected syncBatchNorm to be a boolean, but got ${describeValue(options.syncBatchNorm)}.`,
+      );
     this.syncTimeout = options.syncTimeout ?? 600_000;
     if (typeof this.syncTimeout !== 'number' || !(this.syncTimeout > 0)) {
-      throw new ValueError(`${owner}: expected syncTimeout to be a positive number of milliseconds, but got ${describeValue(options.syncTimeout)}.`);
+      throw new ValueError(
+        `${owner}: expected syncTimeout to be a positive number of milliseconds, but got ${describeValue(options.syncTimeout)}.`,
+      );
     }
     this.resourceLimits = options.resourceLimits;
   }
@@ -83,24 +101,36 @@ export class DataParallelTrainer {
    * once to shared memory) or on a Dataset `x`, as `model.fit` does, and returns the same History. Rejects with WorkerFailedError when a
    * worker fails (all threads are then shut down) and with TrainingInterruptedError on SIGINT.
    */
-  async fit(model: LayersModel, x: Tensor | Tensor[] | Dataset, y?: Tensor | Tensor[], args: DataParallelFitArgs = {}): Promise<History> {
+  async fit(
+    model: LayersModel,
+    x: Tensor | Tensor[] | Dataset,
+    y?: Tensor | Tensor[],
+    args: DataParallelFitArgs = {},
+  ): Promise<History> {
     const owner = 'DataParallelTrainer.fit';
     if (this.closed) throw new RuntimeError(`${owner}: the trainer is closed; create a new DataParallelTrainer.`);
     if (this.running) throw new RuntimeError(`${owner}: another fit is still running on this trainer; await it first.`);
-    if (!(model instanceof LayersModel)) throw new ValueError(`${owner}: expected an @fnn/core model, but got ${describeValue(model)}.`);
+    if (!(model instanceof LayersModel))
+      throw new ValueError(`${owner}: expected an @fnn/core model, but got ${describeValue(model)}.`);
     const compiled = requireCompiled(model, owner);
     const { epochs, batchSize, initialEpoch, verbose, seed, shuffle, callbacks } = resolveFitArgs(args, owner);
     const fault = args.faultInjection;
     if (fault !== undefined && !(Number.isInteger(fault.worker) && fault.worker >= 0 && fault.worker < this.workers)) {
-      throw new ValueError(`${owner}: expected faultInjection.worker in [0, ${this.workers - 1}], but got ${describeValue(fault.worker)}.`);
+      throw new ValueError(
+        `${owner}: expected faultInjection.worker in [0, ${this.workers - 1}], but got ${describeValue(fault.worker)}.`,
+      );
     }
     const { dataset: train, layout: sampleLayout } = toSharedDataset(model, compiled, x, y, 'x', owner);
     let validation: Dataset | null = null;
     if (args.validationData !== undefined) {
       const v = args.validationData;
-      const shared = Array.isArray(v) ? toSharedDataset(model, compiled, v[0], v[1], 'validationData', owner) : toSharedDataset(model, compiled, v, undefined, 'validationData', owner);
+      const shared = Array.isArray(v)
+        ? toSharedDataset(model, compiled, v[0], v[1], 'validationData', owner)
+        : toSharedDataset(model, compiled, v, undefined, 'validationData', owner);
       if (JSON.stringify(shared.layout) !== JSON.stringify(sampleLayout)) {
-        throw new ValueError(`${owner}: expected validationData samples shaped as x's (inputs ${JSON.stringify(sampleLayout.inputs)}, targets ${JSON.stringify(sampleLayout.outputs)}), but got inputs ${JSON.stringify(shared.layout.inputs)}, targets ${JSON.stringify(shared.layout.outputs)}.`);
+        throw new ValueError(
+          `${owner}: expected validationData samples shaped as x's (inputs ${JSON.stringify(sampleLayout.inputs)}, targets ${JSON.stringify(sampleLayout.outputs)}), but got inputs ${JSON.stringify(shared.layout.inputs)}, targets ${JSON.stringify(shared.layout.outputs)}.`,
+        );
       }
       validation = shared.dataset;
     }
@@ -123,7 +153,9 @@ export class DataParallelTrainer {
     };
     // Batch callbacks may set stopTraining: then steps are handed out one at a time, so training
     // stops exactly where model.fit would; otherwise the workers run each epoch without waiting.
-    const stepByStep = callbacks.some((c) => typeof c.onBatchBegin === 'function' || typeof c.onBatchEnd === 'function');
+    const stepByStep = callbacks.some(
+      (c) => typeof c.onBatchBegin === 'function' || typeof c.onBatchEnd === 'function',
+    );
 
     this.running = true;
     const run = new FitRun(this.ensurePool(), model, spec, train, validation, stepByStep);
@@ -142,11 +174,15 @@ export class DataParallelTrainer {
         progress: args.progress,
         logKeys: compiled.logKeys,
         // First, so that the weights are in the model before any user callback sees the epoch end.
-        callbacks: [{ onEpochBegin: (epoch: number) => run.beginEpoch(epoch), onEpochEnd: () => run.endEpoch() }, ...callbacks],
+        callbacks: [
+          { onEpochBegin: (epoch: number) => run.beginEpoch(epoch), onEpochEnd: () => run.endEpoch() },
+          ...callbacks,
+        ],
         trainBatch: async (batch) => {
           const logs = await run.batchLogs(batch);
           // The workers did not apply this step: the model keeps its last finite weights, as with model.fit.
-          if (!Number.isFinite(logs.loss)) throw nonFiniteLossError(logs.loss ?? NaN, batch, epochs, Math.ceil(train.size / batchSize), owner);
+          if (!Number.isFinite(logs.loss))
+            throw nonFiniteLossError(logs.loss ?? NaN, batch, epochs, Math.ceil(train.size / batchSize), owner);
           return logs;
         },
         validate: validation === null ? undefined : () => run.validate(),

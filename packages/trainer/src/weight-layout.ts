@@ -33,15 +33,23 @@ export function weightLayout(model: LayersModel): WeightLayout {
   };
   const trainable = slots(model.trainableWeights);
   const nonTrainable = slots(model.nonTrainableWeights);
-  return { trainable: trainable.list, nonTrainable: nonTrainable.list, trainableSize: trainable.size, nonTrainableSize: nonTrainable.size };
+  return {
+    trainable: trainable.list,
+    nonTrainable: nonTrainable.list,
+    trainableSize: trainable.size,
+    nonTrainableSize: nonTrainable.size,
+  };
 }
 
 /** Throws unless the model's weights have exactly the names and shapes of the layout. */
 export function assertLayoutMatches(model: LayersModel, layout: WeightLayout, owner: string): void {
   const actual = weightLayout(model);
-  const describe = (l: WeightLayout) => [...l.trainable, ...l.nonTrainable].map((s) => `${s.name}[${s.shape.join(',')}]`).join(' ');
+  const describe = (l: WeightLayout) =>
+    [...l.trainable, ...l.nonTrainable].map((s) => `${s.name}[${s.shape.join(',')}]`).join(' ');
   if (describe(actual) !== describe(layout)) {
-    throw new Error(`${owner}: the rebuilt replica's weights (${describe(actual)}) do not match the model's (${describe(layout)}).`);
+    throw new Error(
+      `${owner}: the rebuilt replica's weights (${describe(actual)}) do not match the model's (${describe(layout)}).`,
+    );
   }
 }
 

@@ -27,7 +27,12 @@ export default async function trainReplica(task: ReplicaTask): Promise<Uint8Arra
 function recordFailure(shared: SharedViews, workerIndex: number, error: unknown): void {
   if (Atomics.compareExchange(shared.control, Ctrl.failureClaimed, 0, 1) !== 0) return;
   const e = error instanceof Error ? error : new Error(String(error));
-  const record: FailureRecord = { workerIndex, name: e.name, message: e.message.slice(0, 2000), stack: (e.stack ?? '').slice(0, 4000) };
+  const record: FailureRecord = {
+    workerIndex,
+    name: e.name,
+    message: e.message.slice(0, 2000),
+    stack: (e.stack ?? '').slice(0, 4000),
+  };
   let bytes = encode(record);
   if (bytes.length > FAILURE_BYTES) bytes = encode({ ...record, stack: '' });
   shared.failure.set(bytes.subarray(0, FAILURE_BYTES));

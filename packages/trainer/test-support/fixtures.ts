@@ -1,4 +1,15 @@
-import { initializers, layers, resetNames, sequential, SeededRandom, tf, type CompileArgs, type LayersModel, type Layer, type Tensor } from '@fnn/core';
+import {
+  initializers,
+  layers,
+  resetNames,
+  sequential,
+  SeededRandom,
+  tf,
+  type CompileArgs,
+  type LayersModel,
+  type Layer,
+  type Tensor,
+} from '@fnn/core';
 
 /** A small classification problem: `n` samples of `features` normal values, one-hot labels over `classes` depending on them. */
 export function classificationData(n: number, features = 8, classes = 3, seed = 11): { x: Tensor; y: Tensor } {
@@ -19,11 +30,18 @@ export function classificationData(n: number, features = 8, classes = 3, seed = 
 }
 
 /** Compiles a fresh Sequential model with names restarted, so two calls give the same names (and, with the same seeds, the same weights). */
-export function compiledModel(hidden: Layer[], options: { features?: number; classes?: number; optimizer?: CompileArgs['optimizer'] } = {}): LayersModel {
+export function compiledModel(
+  hidden: Layer[],
+  options: { features?: number; classes?: number; optimizer?: CompileArgs['optimizer'] } = {},
+): LayersModel {
   const model = sequential([
     layers.inputLayer({ inputShape: [options.features ?? 8] }),
     ...hidden,
-    layers.dense({ units: options.classes ?? 3, activation: 'softmax', kernelInitializer: initializers.glorotUniform({ seed: 99 }) }),
+    layers.dense({
+      units: options.classes ?? 3,
+      activation: 'softmax',
+      kernelInitializer: initializers.glorotUniform({ seed: 99 }),
+    }),
   ]);
   model.compile({ optimizer: options.optimizer ?? 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   return model;
@@ -32,7 +50,9 @@ export function compiledModel(hidden: Layer[], options: { features?: number; cla
 /** 8 → 16 relu → 3 softmax, seeded. */
 export function denseModel(): LayersModel {
   resetNames();
-  return compiledModel([layers.dense({ units: 16, activation: 'relu', kernelInitializer: initializers.glorotUniform({ seed: 5 }) })]);
+  return compiledModel([
+    layers.dense({ units: 16, activation: 'relu', kernelInitializer: initializers.glorotUniform({ seed: 5 }) }),
+  ]);
 }
 
 /** The largest over a model's weights of max|a - b| / max|a|: how far two sets of weights are apart, relative to their size. */
@@ -56,7 +76,9 @@ export function relativeDifference(a: Tensor[] | Float32Array[], b: Tensor[] | F
 
 /** All of a model's weights as one flat array, trainable then non-trainable (the trainer's layout). */
 export function flatWeights(model: LayersModel): Float32Array {
-  const parts = [...model.trainableWeights, ...model.nonTrainableWeights].map((w) => w.read().dataSync() as Float32Array);
+  const parts = [...model.trainableWeights, ...model.nonTrainableWeights].map(
+    (w) => w.read().dataSync() as Float32Array,
+  );
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -25,7 +25,15 @@ export function conv2dFilterGradient(
   const [, oh, ow] = dy.shape as [number, number, number, number];
   const [[top, bottom], [left, right]] = resolvePadding(pad, [h, w], [kh, kw], [sh, sw], [oh, ow]);
   return tf.tidy(() => {
-    const padded = top || bottom || left || right ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]) : x;
+    const padded =
+      top || bottom || left || right
+        ? tf.pad(x, [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ])
+        : x;
     const dyT = tf.transpose(tf.reshape(dy, [n * oh * ow, cout]));
     const slices: Tensor[] = [];
     for (let i = 0; i < kh; i++) {
@@ -50,15 +58,28 @@ function resolvePadding(
   [sh, sw]: [number, number],
   [oh, ow]: [number, number],
 ): [[number, number], [number, number]] {
-  if (pad === 'valid') return [[0, 0], [0, 0]];
+  if (pad === 'valid')
+    return [
+      [0, 0],
+      [0, 0],
+    ];
   if (pad === 'same') {
     const rows = Math.max((oh - 1) * sh + kh - h, 0);
     const cols = Math.max((ow - 1) * sw + kw - w, 0);
-    return [[Math.floor(rows / 2), rows - Math.floor(rows / 2)], [Math.floor(cols / 2), cols - Math.floor(cols / 2)]];
+    return [
+      [Math.floor(rows / 2), rows - Math.floor(rows / 2)],
+      [Math.floor(cols / 2), cols - Math.floor(cols / 2)],
+    ];
   }
-  if (typeof pad === 'number') return [[pad, pad], [pad, pad]];
+  if (typeof pad === 'number')
+    return [
+      [pad, pad],
+      [pad, pad],
+    ];
   if (Array.isArray(pad) && pad.length === 4) return [pad[1], pad[2]];
-  throw new ValueError(`conv2dFilterGradient: expected pad 'valid', 'same', a number or explicit [[0, 0], [t, b], [l, r], [0, 0]], but got ${describeValue(pad)}.`);
+  throw new ValueError(
+    `conv2dFilterGradient: expected pad 'valid', 'same', a number or explicit [[0, 0], [t, b], [l, r], [0, 0]], but got ${describeValue(pad)}.`,
+  );
 }
 
 interface BackpropFilterAttrs {
@@ -88,7 +109,9 @@ export function registerConv2DBackpropFilterKernel(): void {
       const { x, dy } = inputs as unknown as { x: Tensor; dy: Tensor };
       const { strides, pad, dataFormat, filterShape } = attrs as unknown as BackpropFilterAttrs;
       if (dataFormat !== undefined && dataFormat !== 'NHWC') {
-        throw new ValueError(`Conv2DBackpropFilter (wasm): expected dataFormat 'NHWC', but got ${describeValue(dataFormat)}.`);
+        throw new ValueError(
+          `Conv2DBackpropFilter (wasm): expected dataFormat 'NHWC', but got ${describeValue(dataFormat)}.`,
+        );
       }
       // Ops run inside a kernel are not taped; the result's data is handed over to the engine,
       // which wraps it in the kernel's output tensor (the pattern of tfjs's Identity kernels).

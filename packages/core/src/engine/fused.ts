@@ -27,7 +27,11 @@ export function hasFused(kernel: FusedKernel): boolean {
 }
 
 /** Runs a fused kernel on the active backend (check `hasFused` first). */
-export function runFused(kernel: FusedKernel, inputs: Record<string, Tensor>, attrs: Record<string, unknown> = {}): Tensor[] {
+export function runFused(
+  kernel: FusedKernel,
+  inputs: Record<string, Tensor>,
+  attrs: Record<string, unknown> = {},
+): Tensor[] {
   const result = tf.engine().runKernel(kernel, inputs, attrs as never) as Tensor | Tensor[];
   return Array.isArray(result) ? result : [result];
 }

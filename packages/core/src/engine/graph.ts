@@ -34,9 +34,14 @@ export class Graph {
     const seen = new Set<SymbolicTensor>();
     for (const t of inputs) {
       if (t.sourceLayer.className !== 'InputLayer') {
-        throw new ValueError(`${owner}: inputs must come from input() or an InputLayer, but ${t.name} comes from layer ${t.sourceLayer.name} (${t.sourceLayer.className}).`);
+        throw new ValueError(
+          `${owner}: inputs must come from input() or an InputLayer, but ${t.name} comes from layer ${t.sourceLayer.name} (${t.sourceLayer.className}).`,
+        );
       }
-      if (seen.has(t)) throw new ValueError(`${owner}: input ${t.sourceLayer.name} is listed twice in inputs; each input must appear once.`);
+      if (seen.has(t))
+        throw new ValueError(
+          `${owner}: input ${t.sourceLayer.name} is listed twice in inputs; each input must appear once.`,
+        );
       seen.add(t);
     }
     const nodesInDecreasingDepth: Node[] = [];
@@ -45,7 +50,8 @@ export class Graph {
     const inProgress = new Set<Node>();
     const visit = (tensor: SymbolicTensor): void => {
       const node = nodeOf(tensor);
-      if (inProgress.has(node)) throw new ValueError(`${owner}: the graph has a cycle at layer ${node.outboundLayer.name}.`);
+      if (inProgress.has(node))
+        throw new ValueError(`${owner}: the graph has a cycle at layer ${node.outboundLayer.name}.`);
       if (finished.has(node)) return;
       if (!layerIndices.has(node.outboundLayer)) layerIndices.set(node.outboundLayer, layerIndices.size);
       inProgress.add(node);
@@ -70,7 +76,10 @@ export class Graph {
     this.nodeDepths = nodeDepths;
     const byDepthThenIndex = (a: [number, number], b: [number, number]) => b[0] - a[0] || a[1] - b[1];
     this.nodes = [...nodeDepths.keys()].sort((a, b) =>
-      byDepthThenIndex([nodeDepths.get(a)!, layerIndices.get(a.outboundLayer)!], [nodeDepths.get(b)!, layerIndices.get(b.outboundLayer)!]),
+      byDepthThenIndex(
+        [nodeDepths.get(a)!, layerIndices.get(a.outboundLayer)!],
+        [nodeDepths.get(b)!, layerIndices.get(b.outboundLayer)!],
+      ),
     );
     this.layers = [...layerDepths.keys()].sort((a, b) =>
       byDepthThenIndex([layerDepths.get(a)!, layerIndices.get(a)!], [layerDepths.get(b)!, layerIndices.get(b)!]),
@@ -80,7 +89,10 @@ export class Graph {
     const byName = new Map<string, number>();
     for (const layer of this.layers) byName.set(layer.name, (byName.get(layer.name) ?? 0) + 1);
     for (const [name, count] of byName) {
-      if (count > 1) throw new ValueError(`${owner}: the layer name ${JSON.stringify(name)} is used by ${count} layers; layer names must be unique within a model.`);
+      if (count > 1)
+        throw new ValueError(
+          `${owner}: the layer name ${JSON.stringify(name)} is used by ${count} layers; layer names must be unique within a model.`,
+        );
     }
 
     // Every source of the graph must be one of the declared inputs.
@@ -89,19 +101,24 @@ export class Graph {
     for (const node of this.nodes) {
       if (node.inputTensors.length === 0) {
         if (!declared.has(node.outputTensor.id)) {
-          const users = this.nodes.filter((n) => n.inputTensors.some((t) => t.id === node.outputTensor.id)).map((n) => n.outboundLayer.name);
+          const users = this.nodes
+            .filter((n) => n.inputTensors.some((t) => t.id === node.outputTensor.id))
+            .map((n) => n.outboundLayer.name);
           throw new ValueError(
             `${owner}: graph disconnected: the outputs need input ${node.outboundLayer.name} (used by ${users.join(', ')}), which is not among the model's inputs [${inputs.map((t) => t.sourceLayer.name).join(', ')}]; add it to inputs.`,
           );
         }
         continue;
       }
-      for (const t of node.inputTensors) if (!computable.has(t.id)) throw new ValueError(`${owner}: graph disconnected at ${t.name}.`);
+      for (const t of node.inputTensors)
+        if (!computable.has(t.id)) throw new ValueError(`${owner}: graph disconnected at ${t.name}.`);
       computable.add(node.outputTensor.id);
     }
     for (const t of inputs) {
       if (!nodeDepths.has(nodeOf(t))) {
-        throw new ValueError(`${owner}: input ${t.sourceLayer.name} is not connected to any of the outputs [${outputs.map((o) => o.name).join(', ')}].`);
+        throw new ValueError(
+          `${owner}: input ${t.sourceLayer.name} is not connected to any of the outputs [${outputs.map((o) => o.name).join(', ')}].`,
+        );
       }
     }
   }
@@ -127,7 +144,12 @@ export class Graph {
    * while earlier layers still run (a data-parallel trainer starts combining gradients then).
    * Call inside `tf.tidy`.
    */
-  backward(tape: Tape, outputGradients: Tensor[], context: CallContext, onWeightGradient?: (weight: LayerWeight, gradient: Tensor) => void): Map<LayerWeight, Tensor> {
+  backward(
+    tape: Tape,
+    outputGradients: Tensor[],
+    context: CallContext,
+    onWeightGradient?: (weight: LayerWeight, gradient: Tensor) => void,
+  ): Map<LayerWeight, Tensor> {
     const grads = new Map<number, Tensor>();
     const accumulate = <K>(map: Map<K, Tensor>, key: K, value: Tensor) => {
       const prev = map.get(key);
@@ -139,7 +161,8 @@ export class Graph {
     const callsLeft = new Map<LayerWeight, number>();
     if (onWeightGradient) {
       for (const { node } of tape.entries) {
-        if (node.outboundLayer.trainable) for (const w of node.outboundLayer.ownTrainableWeights) callsLeft.set(w, (callsLeft.get(w) ?? 0) + 1);
+        if (node.outboundLayer.trainable)
+          for (const w of node.outboundLayer.ownTrainableWeights) callsLeft.set(w, (callsLeft.get(w) ?? 0) + 1);
       }
     }
     for (let i = tape.entries.length - 1; i >= 0; i--) {
@@ -170,10 +193,14 @@ function assertSymbolic(tensors: unknown[], argument: string, owner: string): vo
   tensors.forEach((t, i) => {
     if (t instanceof SymbolicTensor) return;
     const received =
-      t instanceof tf.Tensor ? `a concrete tensor of shape [${t.shape.join(', ')}]`
-      : typeof t === 'object' && t !== null && 'inboundNodes' in t ? `the layer ${String((t as unknown as { name: unknown }).name)} itself (pass the result of its apply())`
-      : describeValue(t);
-    throw new ValueError(`${owner}: ${argument}[${i}] must be a symbolic tensor from input() or layer.apply(), but got ${received}.`);
+      t instanceof tf.Tensor
+        ? `a concrete tensor of shape [${t.shape.join(', ')}]`
+        : typeof t === 'object' && t !== null && 'inboundNodes' in t
+          ? `the layer ${String((t as unknown as { name: unknown }).name)} itself (pass the result of its apply())`
+          : describeValue(t);
+    throw new ValueError(
+      `${owner}: ${argument}[${i}] must be a symbolic tensor from input() or layer.apply(), but got ${received}.`,
+    );
   });
 }
 

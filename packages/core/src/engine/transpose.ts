@@ -61,10 +61,22 @@ export function transposeInto(src: Float32Array, dst: Float32Array, rows: number
           const d1 = d0 + rows;
           const d2 = d1 + rows;
           const d3 = d2 + rows;
-          dst[d0] = src[s0 + c]!; dst[d0 + 1] = src[s1 + c]!; dst[d0 + 2] = src[s2 + c]!; dst[d0 + 3] = src[s3 + c]!;
-          dst[d1] = src[s0 + c + 1]!; dst[d1 + 1] = src[s1 + c + 1]!; dst[d1 + 2] = src[s2 + c + 1]!; dst[d1 + 3] = src[s3 + c + 1]!;
-          dst[d2] = src[s0 + c + 2]!; dst[d2 + 1] = src[s1 + c + 2]!; dst[d2 + 2] = src[s2 + c + 2]!; dst[d2 + 3] = src[s3 + c + 2]!;
-          dst[d3] = src[s0 + c + 3]!; dst[d3 + 1] = src[s1 + c + 3]!; dst[d3 + 2] = src[s2 + c + 3]!; dst[d3 + 3] = src[s3 + c + 3]!;
+          dst[d0] = src[s0 + c]!;
+          dst[d0 + 1] = src[s1 + c]!;
+          dst[d0 + 2] = src[s2 + c]!;
+          dst[d0 + 3] = src[s3 + c]!;
+          dst[d1] = src[s0 + c + 1]!;
+          dst[d1 + 1] = src[s1 + c + 1]!;
+          dst[d1 + 2] = src[s2 + c + 1]!;
+          dst[d1 + 3] = src[s3 + c + 1]!;
+          dst[d2] = src[s0 + c + 2]!;
+          dst[d2 + 1] = src[s1 + c + 2]!;
+          dst[d2 + 2] = src[s2 + c + 2]!;
+          dst[d2 + 3] = src[s3 + c + 2]!;
+          dst[d3] = src[s0 + c + 3]!;
+          dst[d3 + 1] = src[s1 + c + 3]!;
+          dst[d3 + 2] = src[s2 + c + 3]!;
+          dst[d3 + 3] = src[s3 + c + 3]!;
         }
       }
     }

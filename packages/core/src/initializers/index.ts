@@ -1,10 +1,23 @@
 import { ValueError, describeValue } from '../errors.js';
 import { Initializer } from './initializer.js';
 import { Constant, Ones, Zeros } from './constant.js';
-import { RandomNormal, RandomUniform, TruncatedNormal, type RandomNormalArgs, type RandomUniformArgs } from './random-distributions.js';
 import {
-  GlorotNormal, GlorotUniform, HeNormal, HeUniform, LeCunNormal, LeCunUniform, VarianceScaling,
-  type SeedArgs, type VarianceScalingArgs,
+  RandomNormal,
+  RandomUniform,
+  TruncatedNormal,
+  type RandomNormalArgs,
+  type RandomUniformArgs,
+} from './random-distributions.js';
+import {
+  GlorotNormal,
+  GlorotUniform,
+  HeNormal,
+  HeUniform,
+  LeCunNormal,
+  LeCunUniform,
+  VarianceScaling,
+  type SeedArgs,
+  type VarianceScalingArgs,
 } from './variance-scaling.js';
 
 export { Initializer, VarianceScaling };
@@ -50,7 +63,12 @@ function seedOf(config: Record<string, unknown>): SeedArgs {
 function varianceScalingArgs(config: Record<string, unknown>): VarianceScalingArgs {
   const mode = String(config.mode ?? 'fanIn').replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
   const distribution = String(config.distribution ?? 'normal').replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-  return { ...seedOf(config), scale: Number(config.scale ?? 1), mode: mode as VarianceScalingArgs['mode'], distribution: distribution as VarianceScalingArgs['distribution'] };
+  return {
+    ...seedOf(config),
+    scale: Number(config.scale ?? 1),
+    mode: mode as VarianceScalingArgs['mode'],
+    distribution: distribution as VarianceScalingArgs['distribution'],
+  };
 }
 
 export type InitializerIdentifier = keyof typeof BY_NAME | string;
@@ -60,26 +78,39 @@ function snakeToCamel(name: string): string {
 }
 
 /** Resolves an initializer given by name, instance or serialized `{className, config}`. */
-export function getInitializer(identifier: InitializerIdentifier | Initializer | { className?: string; class_name?: string; config?: Record<string, unknown> }, owner = 'initializer'): Initializer {
+export function getInitializer(
+  identifier:
+    | InitializerIdentifier
+    | Initializer
+    | { className?: string; class_name?: string; config?: Record<string, unknown> },
+  owner = 'initializer',
+): Initializer {
   if (identifier instanceof Initializer) return identifier;
   if (typeof identifier === 'string') {
     const byName = BY_NAME[snakeToCamel(identifier)];
     if (byName) return byName();
     const byClassName = BY_CLASS_NAME[identifier];
     if (byClassName) return byClassName({});
-    throw new ValueError(`${owner}: unknown initializer ${describeValue(identifier)}; expected one of ${Object.keys(BY_NAME).join(', ')}.`);
+    throw new ValueError(
+      `${owner}: unknown initializer ${describeValue(identifier)}; expected one of ${Object.keys(BY_NAME).join(', ')}.`,
+    );
   }
   if (identifier !== null && typeof identifier === 'object') {
     const className = identifier.className ?? identifier.class_name;
     const make = className === undefined ? undefined : BY_CLASS_NAME[className];
     if (make) return make(identifier.config ?? {});
-    throw new ValueError(`${owner}: unknown initializer class ${describeValue(className)}; expected one of ${Object.keys(BY_CLASS_NAME).join(', ')}.`);
+    throw new ValueError(
+      `${owner}: unknown initializer class ${describeValue(className)}; expected one of ${Object.keys(BY_CLASS_NAME).join(', ')}.`,
+    );
   }
   throw new ValueError(`${owner}: expected an initializer name or instance, but got ${describeValue(identifier)}.`);
 }
 
 /** Serialized form used in model.json, as tfjs-layers writes it. */
-export function serializeInitializer(initializer: Initializer): { class_name: string; config: Record<string, unknown> } {
+export function serializeInitializer(initializer: Initializer): {
+  class_name: string;
+  config: Record<string, unknown>;
+} {
   return { class_name: initializer.className, config: initializer.getConfig() };
 }
 

@@ -12,7 +12,11 @@ export abstract class Initializer {
 }
 
 /** Fills a Float32Array of the shape's size from a seeded generator; one place for all random initializers. */
-export function randomTensor(shape: number[], seed: number | undefined, sample: (random: SeededRandom) => number): Tensor {
+export function randomTensor(
+  shape: number[],
+  seed: number | undefined,
+  sample: (random: SeededRandom) => number,
+): Tensor {
   const random = new SeededRandom(seed);
   const size = shape.reduce((a, b) => a * b, 1);
   const values = new Float32Array(size);

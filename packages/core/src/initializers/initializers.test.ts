@@ -24,7 +24,8 @@ function stats(values: ArrayLike<number>) {
   return { min, max, mean, std: Math.sqrt(sumSq / values.length - mean * mean) };
 }
 
-const sample = (name: string, shape: number[], seed = 3) => getInitializer({ className: name, config: { seed } }).apply(shape).dataSync();
+const sample = (name: string, shape: number[], seed = 3) =>
+  getInitializer({ className: name, config: { seed } }).apply(shape).dataSync();
 
 describe('initializers', () => {
   it('computes Keras fans for dense and conv kernels', () => {
@@ -46,8 +47,16 @@ describe('initializers', () => {
   });
 
   it.each([
-    { name: 'HeNormal', std: (fanIn: number) => Math.sqrt(2 / fanIn), bound: (fanIn: number) => (2 * Math.sqrt(2 / fanIn)) / 0.8796256610342398 },
-    { name: 'LeCunNormal', std: (fanIn: number) => Math.sqrt(1 / fanIn), bound: (fanIn: number) => (2 * Math.sqrt(1 / fanIn)) / 0.8796256610342398 },
+    {
+      name: 'HeNormal',
+      std: (fanIn: number) => Math.sqrt(2 / fanIn),
+      bound: (fanIn: number) => (2 * Math.sqrt(2 / fanIn)) / 0.8796256610342398,
+    },
+    {
+      name: 'LeCunNormal',
+      std: (fanIn: number) => Math.sqrt(1 / fanIn),
+      bound: (fanIn: number) => (2 * Math.sqrt(1 / fanIn)) / 0.8796256610342398,
+    },
   ])('$name: truncated normal (2 std) with std sqrt(scale / fanIn), as Keras', ({ name, std, bound }) => {
     const s = stats(sample(name, [400, 300]));
     expect(Math.abs(s.std / std(400) - 1)).toBeLessThan(0.01);
@@ -56,7 +65,9 @@ describe('initializers', () => {
   });
 
   it('glorotNormal: std sqrt(2 / (fanIn + fanOut)); heUniform: ±sqrt(6 / fanIn)', () => {
-    expect(Math.abs(stats(sample('GlorotNormal', [3, 3, 16, 32])).std / Math.sqrt(2 / (144 + 288)) - 1)).toBeLessThan(0.02);
+    expect(Math.abs(stats(sample('GlorotNormal', [3, 3, 16, 32])).std / Math.sqrt(2 / (144 + 288)) - 1)).toBeLessThan(
+      0.02,
+    );
     const s = stats(sample('HeUniform', [500, 200]));
     expect(Math.max(-s.min, s.max)).toBeLessThanOrEqual(Math.sqrt(6 / 500));
     expect(Math.abs(s.std / Math.sqrt(2 / 500) - 1)).toBeLessThan(0.01);
@@ -80,17 +91,24 @@ describe('initializers', () => {
     expect([...initializers.constant({ value: 0.25 }).apply([2]).dataSync()]).toEqual([0.25, 0.25]);
   });
 
-  it.each(['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'leCunNormal', 'leCunUniform', 'randomNormal', 'truncatedNormal', 'randomUniform'] as const)(
-    '%s: the same seed gives bit-identical values, another seed different ones',
-    (name) => {
-      const make = initializers[name] as (args: { seed: number }) => { apply(shape: number[]): tf.Tensor };
-      const a = make({ seed: 42 }).apply([30, 20]).dataSync();
-      const b = make({ seed: 42 }).apply([30, 20]).dataSync();
-      const c = make({ seed: 43 }).apply([30, 20]).dataSync();
-      expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
-      expect(Buffer.from(a.buffer).equals(Buffer.from(c.buffer))).toBe(false);
-    },
-  );
+  it.each([
+    'glorotUniform',
+    'glorotNormal',
+    'heNormal',
+    'heUniform',
+    'leCunNormal',
+    'leCunUniform',
+    'randomNormal',
+    'truncatedNormal',
+    'randomUniform',
+  ] as const)('%s: the same seed gives bit-identical values, another seed different ones', (name) => {
+    const make = initializers[name] as (args: { seed: number }) => { apply(shape: number[]): tf.Tensor };
+    const a = make({ seed: 42 }).apply([30, 20]).dataSync();
+    const b = make({ seed: 42 }).apply([30, 20]).dataSync();
+    const c = make({ seed: 43 }).apply([30, 20]).dataSync();
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+    expect(Buffer.from(a.buffer).equals(Buffer.from(c.buffer))).toBe(false);
+  });
 
   it('gives the same seeded values on every backend', async () => {
     const cpu = initializers.glorotUniform({ seed: 7 }).apply([50, 40]).dataSync().slice();
@@ -109,8 +127,15 @@ describe('initializers', () => {
     expect(getInitializer(instance)).toBe(instance);
     const roundTrip = getInitializer(serializeInitializer(instance));
     expect(roundTrip.className).toBe('HeUniform');
-    expect(Buffer.from(roundTrip.apply([4, 4]).dataSync().buffer).equals(Buffer.from(instance.apply([4, 4]).dataSync().buffer))).toBe(true);
-    const scaled = getInitializer({ class_name: 'VarianceScaling', config: { scale: 2, mode: 'fan_avg', distribution: 'uniform', seed: 1 } });
+    expect(
+      Buffer.from(roundTrip.apply([4, 4]).dataSync().buffer).equals(
+        Buffer.from(instance.apply([4, 4]).dataSync().buffer),
+      ),
+    ).toBe(true);
+    const scaled = getInitializer({
+      class_name: 'VarianceScaling',
+      config: { scale: 2, mode: 'fan_avg', distribution: 'uniform', seed: 1 },
+    });
     expect(scaled.getConfig()).toEqual({ scale: 2, mode: 'fanAvg', distribution: 'uniform', seed: 1 });
   });
 
@@ -118,7 +143,11 @@ describe('initializers', () => {
     expect(() => getInitializer('xavier', 'Dense dense_3')).toThrow(
       'Dense dense_3: unknown initializer "xavier"; expected one of glorotUniform, glorotNormal, heNormal, heUniform, leCunNormal, leCunUniform, randomNormal, randomUniform, truncatedNormal, zeros, ones.',
     );
-    expect(() => getInitializer({ className: 'Orthogonal' })).toThrow('initializer: unknown initializer class "Orthogonal"; expected one of GlorotUniform,');
-    expect(() => getInitializer(42 as never)).toThrow('initializer: expected an initializer name or instance, but got 42.');
+    expect(() => getInitializer({ className: 'Orthogonal' })).toThrow(
+      'initializer: unknown initializer class "Orthogonal"; expected one of GlorotUniform,',
+    );
+    expect(() => getInitializer(42 as never)).toThrow(
+      'initializer: expected an initializer name or instance, but got 42.',
+    );
   });
 });

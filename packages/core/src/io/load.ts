@@ -10,12 +10,20 @@ import { assignWeights, readWeightGroup, type WeightSpec } from './model-artifac
  * Rebuilds a model from in-memory artifacts, as tfjs's `io.fromMemory` takes them: the topology,
  * the weight specs and the weights' bytes (little-endian float32, in spec order).
  */
-export function modelFromArtifacts(artifacts: { modelTopology: object; weightSpecs: WeightSpec[]; weightData: ArrayBuffer | Uint8Array }): LayersModel {
+export function modelFromArtifacts(artifacts: {
+  modelTopology: object;
+  weightSpecs: WeightSpec[];
+  weightData: ArrayBuffer | Uint8Array;
+}): LayersModel {
   const model = modelFromJSON(artifacts.modelTopology as Record<string, unknown>, 'modelFromArtifacts');
   try {
     const data = artifacts.weightData;
     const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-    assignWeights(model, readWeightGroup(artifacts.weightSpecs, bytes, 'modelFromArtifacts: weightData'), 'modelFromArtifacts');
+    assignWeights(
+      model,
+      readWeightGroup(artifacts.weightSpecs, bytes, 'modelFromArtifacts: weightData'),
+      'modelFromArtifacts',
+    );
   } catch (error) {
     model.dispose();
     throw error;
@@ -38,19 +46,34 @@ export async function loadModel(url: string): Promise<LayersModel> {
     throw new ValueError(`loadModel: model file ${path} is not valid JSON (${(error as Error).message}).`);
   }
   const modelJson = parsed as { modelTopology?: unknown; weightsManifest?: unknown };
-  if (typeof modelJson !== 'object' || modelJson === null || typeof modelJson.modelTopology !== 'object' || modelJson.modelTopology === null) {
-    throw new ValueError(`loadModel: model file ${path} has no modelTopology object; expected a tfjs-layers model.json with modelTopology and weightsManifest.`);
+  if (
+    typeof modelJson !== 'object' ||
+    modelJson === null ||
+    typeof modelJson.modelTopology !== 'object' ||
+    modelJson.modelTopology === null
+  ) {
+    throw new ValueError(
+      `loadModel: model file ${path} has no modelTopology object; expected a tfjs-layers model.json with modelTopology and weightsManifest.`,
+    );
   }
   const manifest = modelJson.weightsManifest ?? [];
-  if (!Array.isArray(manifest) || !manifest.every((g) => typeof g === 'object' && g !== null && Array.isArray(g.paths) && Array.isArray(g.weights))) {
-    throw new ValueError(`loadModel: model file ${path}: expected weightsManifest to be a list of {paths, weights}, but got ${describeValue(manifest)}.`);
+  if (
+    !Array.isArray(manifest) ||
+    !manifest.every((g) => typeof g === 'object' && g !== null && Array.isArray(g.paths) && Array.isArray(g.weights))
+  ) {
+    throw new ValueError(
+      `loadModel: model file ${path}: expected weightsManifest to be a list of {paths, weights}, but got ${describeValue(manifest)}.`,
+    );
   }
   const model = modelFromJSON(modelJson.modelTopology as Record<string, unknown>, `loadModel: model file ${path}`);
   try {
     const found = new Map<string, { spec: WeightSpec; values: Float32Array }>();
     for (const group of manifest as { paths: unknown[]; weights: WeightSpec[] }[]) {
       const files = group.paths.map((p) => {
-        if (typeof p !== 'string') throw new ValueError(`loadModel: model file ${path}: expected weightsManifest paths to be file names, but got ${describeValue(p)}.`);
+        if (typeof p !== 'string')
+          throw new ValueError(
+            `loadModel: model file ${path}: expected weightsManifest paths to be file names, but got ${describeValue(p)}.`,
+          );
         return resolve(dirname(path), p);
       });
       const parts = await Promise.all(files.map((file) => readBytes(file, path)));

@@ -60,7 +60,8 @@ function float32ToBytes(values: Float32Array): Uint8Array {
 }
 
 function bytesToFloat32(bytes: Uint8Array): Float32Array {
-  if (littleEndian && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  if (littleEndian && bytes.byteOffset % 4 === 0)
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const values = new Float32Array(bytes.byteLength / 4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
@@ -70,11 +71,21 @@ function bytesToFloat32(bytes: Uint8Array): Float32Array {
 /** Checks a manifest entry and returns its element count; `source` names the file in errors. */
 export function checkWeightSpec(spec: unknown, source: string): number {
   const s = spec as Partial<WeightSpec> & { quantization?: unknown };
-  if (typeof s !== 'object' || s === null || typeof s.name !== 'string' || !Array.isArray(s.shape) || !s.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ValueError(`${source}: expected each weightsManifest entry to be {name, shape, dtype}, but got ${describeValue(spec)}.`);
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    typeof s.name !== 'string' ||
+    !Array.isArray(s.shape) ||
+    !s.shape.every((d) => Number.isInteger(d) && d >= 0)
+  ) {
+    throw new ValueError(
+      `${source}: expected each weightsManifest entry to be {name, shape, dtype}, but got ${describeValue(spec)}.`,
+    );
   }
   if (s.dtype !== 'float32' || s.quantization !== undefined) {
-    throw new ValueError(`${source}: weight ${s.name} is stored as ${s.quantization !== undefined ? 'quantized ' : ''}${describeValue(s.dtype)}; only unquantized float32 weights are supported.`);
+    throw new ValueError(
+      `${source}: weight ${s.name} is stored as ${s.quantization !== undefined ? 'quantized ' : ''}${describeValue(s.dtype)}; only unquantized float32 weights are supported.`,
+    );
   }
   return s.shape.reduce((a, b) => a * b, 1);
 }
@@ -83,7 +94,11 @@ export function checkWeightSpec(spec: unknown, source: string): number {
  * Writes the weights of one manifest group into the model's weights, matched by name.
  * `bytes` is the group's files concatenated; its length must be exactly what the specs list.
  */
-export function readWeightGroup(specs: WeightSpec[], bytes: Uint8Array, source: string): Map<string, { spec: WeightSpec; values: Float32Array }> {
+export function readWeightGroup(
+  specs: WeightSpec[],
+  bytes: Uint8Array,
+  source: string,
+): Map<string, { spec: WeightSpec; values: Float32Array }> {
   const sizes = specs.map((spec) => checkWeightSpec(spec, source));
   const expected = sizes.reduce((a, b) => a + b, 0) * 4;
   if (bytes.byteLength !== expected) {
@@ -102,16 +117,24 @@ export function readWeightGroup(specs: WeightSpec[], bytes: Uint8Array, source: 
 }
 
 /** Assigns every model weight from `found` by name; names and shapes must match. */
-export function assignWeights(model: LayersModel, found: Map<string, { spec: WeightSpec; values: Float32Array }>, source: string): void {
+export function assignWeights(
+  model: LayersModel,
+  found: Map<string, { spec: WeightSpec; values: Float32Array }>,
+  source: string,
+): void {
   const weights = model.weights;
   const missing = weights.filter((w) => !found.has(w.name)).map((w) => w.name);
   if (missing.length > 0) {
-    throw new ValueError(`${source}: the weightsManifest has no values for ${missing.join(', ')}; it lists ${[...found.keys()].join(', ') || 'nothing'}.`);
+    throw new ValueError(
+      `${source}: the weightsManifest has no values for ${missing.join(', ')}; it lists ${[...found.keys()].join(', ') || 'nothing'}.`,
+    );
   }
   for (const w of weights) {
     const { spec, values } = found.get(w.name)!;
     if (spec.shape.length !== w.shape.length || spec.shape.some((d, i) => d !== w.shape[i])) {
-      throw new ValueError(`${source}: weight ${w.name} has shape ${describeValue(spec.shape)} in the file, but the model expects ${describeValue(w.shape)}.`);
+      throw new ValueError(
+        `${source}: weight ${w.name} has shape ${describeValue(spec.shape)} in the file, but the model expects ${describeValue(w.shape)}.`,
+      );
     }
     const tensor = tf.tensor(values, w.shape, 'float32');
     w.write(tensor);

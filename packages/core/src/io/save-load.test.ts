@@ -3,7 +3,16 @@ import { mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
-import { SeededRandom, loadModel, modelFromArtifacts, resetNames, setBackend, tf, type LayersModel, type Tensor } from '../index.js';
+import {
+  SeededRandom,
+  loadModel,
+  modelFromArtifacts,
+  resetNames,
+  setBackend,
+  tf,
+  type LayersModel,
+  type Tensor,
+} from '../index.js';
 // @ts-expect-error plain ES module shared with the examples and the sweep app
 import * as lesson from '../../examples/lesson-models.mjs';
 
@@ -21,14 +30,26 @@ const freshDir = () => join(root, `m${dirCount++}`);
 
 function randomizeWeights(m: LayersModel, seed: number): void {
   const random = new SeededRandom(seed);
-  m.setWeights(m.weights.map((w) => tf.tensor(Float32Array.from({ length: w.size }, () => (w.name.endsWith('moving_variance') ? random.uniform(0.5, 1.5) : random.uniform(-0.5, 0.5))), w.shape)));
+  m.setWeights(
+    m.weights.map((w) =>
+      tf.tensor(
+        Float32Array.from({ length: w.size }, () =>
+          w.name.endsWith('moving_variance') ? random.uniform(0.5, 1.5) : random.uniform(-0.5, 0.5),
+        ),
+        w.shape,
+      ),
+    ),
+  );
 }
 
 function randomInputs(shapes: (number | null)[][], batch: number, seed: number): Tensor[] {
   const random = new SeededRandom(seed);
   return shapes.map((s) => {
     const shape = [batch, ...s.slice(1).map((d) => d!)];
-    return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.uniform(-1, 1)), shape);
+    return tf.tensor(
+      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.uniform(-1, 1)),
+      shape,
+    );
   });
 }
 
@@ -44,10 +65,16 @@ function maxDiff(a: Tensor, b: Tensor): number {
 }
 
 /** What `tfjs.io.fromMemory` needs, read from a directory written by `model.save`. */
-async function readArtifacts(dir: string): Promise<{ modelTopology: object; weightSpecs: tfjs.io.WeightsManifestEntry[]; weightData: ArrayBuffer }> {
+async function readArtifacts(
+  dir: string,
+): Promise<{ modelTopology: object; weightSpecs: tfjs.io.WeightsManifestEntry[]; weightData: ArrayBuffer }> {
   const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
   const bytes = await readFile(join(dir, json.weightsManifest[0].paths[0]));
-  return { modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) };
+  return {
+    modelTopology: json.modelTopology,
+    weightSpecs: json.weightsManifest[0].weights,
+    weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+  };
 }
 
 /** A tfjs save handler writing the same files as tfjs-node's file:// handler. */
@@ -85,14 +112,19 @@ describe('save() and loadModel()', () => {
       { paths: ['weights.bin'], weights: m.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' })) },
     ]);
     expect(json.weightsManifest[0].weights.slice(0, 6).map((w: { name: string }) => w.name)).toEqual([
-      'dense_1/kernel', 'dense_1/bias', 'batch_normalization_1/gamma', 'batch_normalization_1/beta',
-      'batch_normalization_1/moving_mean', 'batch_normalization_1/moving_variance',
+      'dense_1/kernel',
+      'dense_1/bias',
+      'batch_normalization_1/gamma',
+      'batch_normalization_1/beta',
+      'batch_normalization_1/moving_mean',
+      'batch_normalization_1/moving_variance',
     ]);
     const bytes = await readFile(paths.weightsPath);
     expect(bytes.byteLength).toBe(714_550 * 4);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const expected = m.weights.flatMap((w) => Array.from(w.read().dataSync()));
-    for (const i of [0, 1, 392_499, 392_500, 392_500 + 1_999, 714_549]) expect(view.getFloat32(i * 4, true)).toBe(expected[i]);
+    for (const i of [0, 1, 392_499, 392_500, 392_500 + 1_999, 714_549])
+      expect(view.getFloat32(i * 4, true)).toBe(expected[i]);
     m.dispose();
   });
 
@@ -108,7 +140,11 @@ describe('save() and loadModel()', () => {
       const loaded = await loadModel(`file://${dir}/model.json`);
       expect(loaded.toJSON()).toEqual(m.toJSON());
       loaded.weights.forEach((w, i) => expect(maxDiff(w.read(), m.weights[i]!.read())).toBe(0));
-      const xs = randomInputs(m.inputs.map((t) => t.shape), 5, 4);
+      const xs = randomInputs(
+        m.inputs.map((t) => t.shape),
+        5,
+        4,
+      );
       const expected = list(m.predict(xs));
       list(loaded.predict(xs)).forEach((y, i) => expect(maxDiff(y, expected[i]!)).toBe(0));
       // The directory and a path without the scheme name the same model.
@@ -129,11 +165,17 @@ describe('save() and loadModel()', () => {
       const fromMemory = await tfjs.loadLayersModel(tfjs.io.fromMemory(artifacts));
       // The same files through a custom IOHandler, as an application would read them.
       const fromHandler = await tfjs.loadLayersModel({ load: async () => readArtifacts(dir) });
-      const xs = randomInputs(ours.inputs.map((t) => t.shape), 6, 6);
+      const xs = randomInputs(
+        ours.inputs.map((t) => t.shape),
+        6,
+        6,
+      );
       const expected = list(ours.predict(xs));
       for (const theirs of [fromMemory, fromHandler]) {
         expect(theirs.layers.map((l) => l.name)).toEqual(ours.layers.map((l) => l.name));
-        list(theirs.predict(xs.length === 1 ? xs[0]! : xs)).forEach((y, i) => expect(maxDiff(y, expected[i]!)).toBeLessThan(1e-5));
+        list(theirs.predict(xs.length === 1 ? xs[0]! : xs)).forEach((y, i) =>
+          expect(maxDiff(y, expected[i]!)).toBeLessThan(1e-5),
+        );
         theirs.dispose();
       }
       ours.dispose();
@@ -154,16 +196,30 @@ describe('save() and loadModel()', () => {
     const h = tfjs.layers.dense({ units: 3, activation: 'tanh' }).apply(a) as tfjs.SymbolicTensor;
     const fn = tfjs.model({
       inputs: [a, b],
-      outputs: tfjs.layers.dense({ units: 2, activation: 'sigmoid' }).apply(tfjs.layers.concatenate().apply([h, tfjs.layers.add().apply([h, b]) as tfjs.SymbolicTensor]) as tfjs.SymbolicTensor) as tfjs.SymbolicTensor,
+      outputs: tfjs.layers
+        .dense({ units: 2, activation: 'sigmoid' })
+        .apply(
+          tfjs.layers
+            .concatenate()
+            .apply([h, tfjs.layers.add().apply([h, b]) as tfjs.SymbolicTensor]) as tfjs.SymbolicTensor,
+        ) as tfjs.SymbolicTensor,
     });
     for (const theirs of [seq, fn]) {
       // Moving statistics away from 0 and 1, so inference-mode batch norm is really checked.
-      theirs.setWeights(theirs.weights.map((w, i) => tfjs.randomUniform(w.shape, w.name.includes('variance') ? 0.5 : -0.5, 1, 'float32', 100 + i)));
+      theirs.setWeights(
+        theirs.weights.map((w, i) =>
+          tfjs.randomUniform(w.shape, w.name.includes('variance') ? 0.5 : -0.5, 1, 'float32', 100 + i),
+        ),
+      );
       const dir = freshDir();
       await theirs.save(tfjsFileWriter(dir));
       const ours = await loadModel(`file://${join(dir, 'model.json')}`);
       expect(ours.layers.map((l) => l.name)).toEqual(theirs.layers.map((l) => l.name));
-      const xs = randomInputs(ours.inputs.map((t) => t.shape), 5, 7);
+      const xs = randomInputs(
+        ours.inputs.map((t) => t.shape),
+        5,
+        7,
+      );
       const expected = list(theirs.predict(xs.length === 1 ? xs[0]! : xs));
       list(ours.predict(xs)).forEach((y, i) => expect(maxDiff(y, expected[i]!)).toBeLessThan(1e-5));
       ours.dispose();
@@ -216,9 +272,13 @@ describe('loadModel errors name the file and what is wrong', () => {
     const path = join(dir, 'model.json');
     const text = await readFile(path, 'utf8');
     await writeFile(path, text.slice(0, 200));
-    await expect(loadModel(`file://${path}`)).rejects.toThrow(new RegExp(`^loadModel: model file ${path} is not valid JSON \\(.+\\)\\.$`));
+    await expect(loadModel(`file://${path}`)).rejects.toThrow(
+      new RegExp(`^loadModel: model file ${path} is not valid JSON \\(.+\\)\\.$`),
+    );
     await writeFile(path, JSON.stringify({ format: 'layers-model', weightsManifest: [] }));
-    await expect(loadModel(`file://${path}`)).rejects.toThrow(`loadModel: model file ${path} has no modelTopology object; expected a tfjs-layers model.json with modelTopology and weightsManifest.`);
+    await expect(loadModel(`file://${path}`)).rejects.toThrow(
+      `loadModel: model file ${path} has no modelTopology object; expected a tfjs-layers model.json with modelTopology and weightsManifest.`,
+    );
     await writeFile(path, text.replace('"class_name":"Dense"', '"class_name":"Dense3D"'));
     await expect(loadModel(`file://${path}`)).rejects.toThrow(
       `loadModel: model file ${path}: layer "dense_1": unknown layer class "Dense3D"; known classes are Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense, Dropout, Flatten, InputLayer, MaxPooling2D, Reshape.`,
@@ -231,16 +291,24 @@ describe('loadModel errors name the file and what is wrong', () => {
     const json = JSON.parse(await readFile(path, 'utf8'));
     json.weightsManifest[0].weights[0].name = 'dense_9/kernel';
     await writeFile(path, JSON.stringify(json));
-    await expect(loadModel(path)).rejects.toThrow(`loadModel: ${path}: the weightsManifest has no values for dense_1/kernel; it lists dense_9/kernel, dense_1/bias,`);
+    await expect(loadModel(path)).rejects.toThrow(
+      `loadModel: ${path}: the weightsManifest has no values for dense_1/kernel; it lists dense_9/kernel, dense_1/bias,`,
+    );
     json.weightsManifest[0].weights[0] = { name: 'dense_1/kernel', shape: [10, 10], dtype: 'int32' };
     await writeFile(path, JSON.stringify(json));
-    await expect(loadModel(path)).rejects.toThrow(`weight dense_1/kernel is stored as "int32"; only unquantized float32 weights are supported.`);
+    await expect(loadModel(path)).rejects.toThrow(
+      `weight dense_1/kernel is stored as "int32"; only unquantized float32 weights are supported.`,
+    );
   });
 
   test('only file:// URLs', async () => {
-    await expect(loadModel('indexeddb://my-model')).rejects.toThrow('loadModel: only file:// URLs are supported, but got "indexeddb://my-model".');
+    await expect(loadModel('indexeddb://my-model')).rejects.toThrow(
+      'loadModel: only file:// URLs are supported, but got "indexeddb://my-model".',
+    );
     resetNames();
     const m = lesson.exercise1() as LayersModel;
-    await expect(m.save('http://example.com/model')).rejects.toThrow('Model model_1: save: only file:// URLs are supported, but got "http://example.com/model".');
+    await expect(m.save('http://example.com/model')).rejects.toThrow(
+      'Model model_1: save: only file:// URLs are supported, but got "http://example.com/model".',
+    );
   });
 });

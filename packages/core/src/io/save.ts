@@ -9,7 +9,10 @@ import { WEIGHTS_FILE, modelArtifacts } from './model-artifacts.js';
  * format (a path ending in `.json` names the model file itself). Each file is written to a
  * temporary name and renamed, so a reader never sees a half-written file.
  */
-export async function saveModel(model: LayersModel, url: string): Promise<{ modelJsonPath: string; weightsPath: string }> {
+export async function saveModel(
+  model: LayersModel,
+  url: string,
+): Promise<{ modelJsonPath: string; weightsPath: string }> {
   const path = filePathOf(url, `Model ${model.name}: save`);
   const modelJsonPath = path.endsWith('.json') ? path : join(path, 'model.json');
   const dir = dirname(modelJsonPath);

@@ -13,7 +13,13 @@ beforeAll(async () => {
 
 describe('Activation', () => {
   it.each(ACTIVATION_NAMES)('%s passes the layer test (finite differences and autodiff)', (name) => {
-    runLayerTest({ make: () => activation({ activation: name }), inputShapes: [[3, 5]], expectedOutputShape: [null, 5], expectedWeightShapes: [], autodiffTolerance: 1e-5 });
+    runLayerTest({
+      make: () => activation({ activation: name }),
+      inputShapes: [[3, 5]],
+      expectedOutputShape: [null, 5],
+      expectedWeightShapes: [],
+      autodiffTolerance: 1e-5,
+    });
   });
 
   it.each(ACTIVATION_NAMES)('%s matches tfjs-layers', (name) => {

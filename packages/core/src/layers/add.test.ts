@@ -16,8 +16,26 @@ beforeAll(async () => {
 
 describe('Add', () => {
   it('passes the layer test with two and three inputs', () => {
-    runLayerTest({ make: () => add(), inputShapes: [[3, 4], [3, 4]], expectedOutputShape: [null, 4], expectedWeightShapes: [], autodiffTolerance: 1e-6 });
-    runLayerTest({ make: () => add(), inputShapes: [[2, 3, 2], [2, 3, 2], [2, 3, 2]], expectedOutputShape: [null, 3, 2], autodiffTolerance: 1e-6 });
+    runLayerTest({
+      make: () => add(),
+      inputShapes: [
+        [3, 4],
+        [3, 4],
+      ],
+      expectedOutputShape: [null, 4],
+      expectedWeightShapes: [],
+      autodiffTolerance: 1e-6,
+    });
+    runLayerTest({
+      make: () => add(),
+      inputShapes: [
+        [2, 3, 2],
+        [2, 3, 2],
+        [2, 3, 2],
+      ],
+      expectedOutputShape: [null, 3, 2],
+      autodiffTolerance: 1e-6,
+    });
   });
 
   it('matches tfjs-layers', () => {
@@ -51,6 +69,10 @@ describe('Add', () => {
 
   it('serializes like tfjs-layers', () => {
     const ours = add({ name: 'add_cfg' }).getConfig();
-    expect(Object.keys(ours).filter((k) => k !== 'dtype').sort()).toEqual(Object.keys(tfjs.layers.add({ name: 'add_cfg' }).getConfig()).sort());
+    expect(
+      Object.keys(ours)
+        .filter((k) => k !== 'dtype')
+        .sort(),
+    ).toEqual(Object.keys(tfjs.layers.add({ name: 'add_cfg' }).getConfig()).sort());
   });
 });

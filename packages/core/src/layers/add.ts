@@ -21,12 +21,17 @@ export class Add extends Layer {
   computeOutputShape(inputShapes: Shape[]): Shape {
     const first = inputShapes[0]!;
     if (inputShapes.length < 2) {
-      throw new ValueError(`Add ${this.name}: expected at least 2 inputs, but got ${inputShapes.length} (${inputShapes.map(formatShape).join(', ')}).`);
+      throw new ValueError(
+        `Add ${this.name}: expected at least 2 inputs, but got ${inputShapes.length} (${inputShapes.map(formatShape).join(', ')}).`,
+      );
     }
     for (const shape of inputShapes.slice(1)) {
-      const same = shape.length === first.length && shape.every((d, i) => d === null || first[i] === null || d === first[i]);
+      const same =
+        shape.length === first.length && shape.every((d, i) => d === null || first[i] === null || d === first[i]);
       if (!same) {
-        throw new ValueError(`Add ${this.name}: expected inputs of the same shape, but got ${formatShape(first)} and ${formatShape(shape)}.`);
+        throw new ValueError(
+          `Add ${this.name}: expected inputs of the same shape, but got ${formatShape(first)} and ${formatShape(shape)}.`,
+        );
       }
     }
     return first.map((d, i) => d ?? inputShapes.find((s) => s[i] !== null)?.[i] ?? null);
@@ -48,5 +53,7 @@ export function add(inputs: Tensor[], args?: AddArgs): Tensor;
 export function add(first?: AddArgs | SymbolicTensor[] | Tensor[], args?: AddArgs): Add | SymbolicTensor | Tensor {
   if (!Array.isArray(first)) return new Add(first);
   const layer = new Add(args);
-  return first.every((t) => t instanceof SymbolicTensor) ? layer.apply(first as SymbolicTensor[]) : layer.apply(first as Tensor[]);
+  return first.every((t) => t instanceof SymbolicTensor)
+    ? layer.apply(first as SymbolicTensor[])
+    : layer.apply(first as Tensor[]);
 }

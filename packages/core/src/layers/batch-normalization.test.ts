@@ -30,23 +30,37 @@ describe('BatchNormalization', () => {
     { name: '2-D, axis -1', shape: [6, 4], axis: -1, weights: [[4], [4], [4], [4]] },
     { name: '4-D, axis -1', shape: [2, 3, 3, 2], axis: -1, weights: [[2], [2], [2], [2]] },
     { name: '4-D, axis 1', shape: [3, 2, 2, 3], axis: 1, weights: [[2], [2], [2], [2]] },
-  ])('passes the layer test in training mode ($name), against finite differences and autodiff', ({ shape, axis, weights }) => {
-    runLayerTest({
-      make: () => {
-        const layer = batchNormalization({ axis, betaInitializer: 'randomNormal', gammaInitializer: 'heUniform' });
-        return layer;
-      },
-      inputShapes: [shape],
-      expectedWeightShapes: weights,
-      expectedTrainableWeights: 2,
-      autodiffTolerance: 1e-4,
-      gradientCheck: { epsilon: 1e-2, rtol: 2e-2, atol: 2e-3 },
-    });
-  });
+  ])(
+    'passes the layer test in training mode ($name), against finite differences and autodiff',
+    ({ shape, axis, weights }) => {
+      runLayerTest({
+        make: () => {
+          const layer = batchNormalization({ axis, betaInitializer: 'randomNormal', gammaInitializer: 'heUniform' });
+          return layer;
+        },
+        inputShapes: [shape],
+        expectedWeightShapes: weights,
+        expectedTrainableWeights: 2,
+        autodiffTolerance: 1e-4,
+        gradientCheck: { epsilon: 1e-2, rtol: 2e-2, atol: 2e-3 },
+      });
+    },
+  );
 
   it('passes the layer test in inference mode, and with center and scale off', () => {
-    runLayerTest({ make: () => batchNormalization({ movingVarianceInitializer: 'ones', gammaInitializer: 'heUniform' }), inputShapes: [[4, 3]], context: () => ({ training: false, random: new SeededRandom(0) }), autodiffTolerance: 1e-5 });
-    runLayerTest({ make: () => batchNormalization({ center: false, scale: false }), inputShapes: [[5, 3]], expectedWeightShapes: [[3], [3]], expectedTrainableWeights: 0, gradientCheck: { epsilon: 1e-2, rtol: 2e-2, atol: 2e-3 } });
+    runLayerTest({
+      make: () => batchNormalization({ movingVarianceInitializer: 'ones', gammaInitializer: 'heUniform' }),
+      inputShapes: [[4, 3]],
+      context: () => ({ training: false, random: new SeededRandom(0) }),
+      autodiffTolerance: 1e-5,
+    });
+    runLayerTest({
+      make: () => batchNormalization({ center: false, scale: false }),
+      inputShapes: [[5, 3]],
+      expectedWeightShapes: [[3], [3]],
+      expectedTrainableWeights: 0,
+      gradientCheck: { epsilon: 1e-2, rtol: 2e-2, atol: 2e-3 },
+    });
   });
 
   it('has Keras parameter counts: 4 per feature, half of them non-trainable', () => {
@@ -60,17 +74,22 @@ describe('BatchNormalization', () => {
   it.each([
     { shape: [7, 5], axis: -1 },
     { shape: [2, 3, 4, 3], axis: -1 },
-  ])('matches tfjs-layers in inference and training (output and moving statistics), shape $shape axis $axis', ({ shape, axis }) => {
-    const x = tf.add(randomNormalTensor(shape, 17, 2), 1);
-    for (const isTraining of [false, true]) {
-      const ours = batchNormalization({ axis, momentum: 0.9 });
-      const features = shape[axis < 0 ? shape.length + axis : axis]!;
-      ours.apply(x);
-      setRandomWeights(ours, features, 3);
-      const result = compareWithReference(ours, tfjs.layers.batchNormalization({ axis, momentum: 0.9 }), [x], { training: isTraining });
-      if (isTraining) expect(Math.max(...result.weightDifferences.slice(2))).toBeLessThan(1e-6);
-    }
-  });
+  ])(
+    'matches tfjs-layers in inference and training (output and moving statistics), shape $shape axis $axis',
+    ({ shape, axis }) => {
+      const x = tf.add(randomNormalTensor(shape, 17, 2), 1);
+      for (const isTraining of [false, true]) {
+        const ours = batchNormalization({ axis, momentum: 0.9 });
+        const features = shape[axis < 0 ? shape.length + axis : axis]!;
+        ours.apply(x);
+        setRandomWeights(ours, features, 3);
+        const result = compareWithReference(ours, tfjs.layers.batchNormalization({ axis, momentum: 0.9 }), [x], {
+          training: isTraining,
+        });
+        if (isTraining) expect(Math.max(...result.weightDifferences.slice(2))).toBeLessThan(1e-6);
+      }
+    },
+  );
 
   // tfjs-layers is no reference here: tf.batchNorm's kernels broadcast per-feature values along
   // the last axis only, so its BatchNormalization is wrong for other axes.
@@ -80,7 +99,8 @@ describe('BatchNormalization', () => {
     layer.apply(x);
     setRandomWeights(layer, 3, 3);
     const [gamma, beta, movingMean, movingVariance] = layer.getWeights().map((w) => tf.reshape(w, [1, 3, 1, 1]));
-    const normalize = (mean: Tensor, variance: Tensor) => tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-3))), gamma!), beta!);
+    const normalize = (mean: Tensor, variance: Tensor) =>
+      tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-3))), gamma!), beta!);
     const inference = layer.call([x], { training: false, random: new SeededRandom(0) }).output;
     expect(maxAbsDifference(inference, normalize(movingMean!, movingVariance!))).toBeLessThan(1e-5);
     const { mean, variance } = tf.moments(x, [0, 2, 3], true);
@@ -98,7 +118,9 @@ describe('BatchNormalization', () => {
     // mean 3, biased variance (4 + 1 + 0 + 9) / 4 = 3.5
     expect(layer.movingMean!.read().dataSync()[0]).toBeCloseTo(0 * 0.9 + 3 * 0.1, 6);
     expect(layer.movingVariance!.read().dataSync()[0]).toBeCloseTo(1 * 0.9 + 3.5 * 0.1, 6);
-    expect([...output.dataSync()].map((v) => v.toFixed(5))).toEqual([-2, -1, 0, 3].map((d) => (d / Math.sqrt(3.5 + 1e-3)).toFixed(5)));
+    expect([...output.dataSync()].map((v) => v.toFixed(5))).toEqual(
+      [-2, -1, 0, 3].map((d) => (d / Math.sqrt(3.5 + 1e-3)).toFixed(5)),
+    );
     // Inference uses the moving statistics and leaves them alone.
     const y = layer.call([x], { training: false, random: new SeededRandom(0) }).output.dataSync();
     expect(y[0]).toBeCloseTo((1 - 0.3) / Math.sqrt(1.25 + 1e-3), 5);
@@ -171,7 +193,9 @@ describe('BatchNormalization', () => {
       expect(group.calls).toBe(3 * 2 * 2);
       expect(maxAbsDifference(tf.concat(results.map((r) => r.output)), fullRun.output)).toBeLessThan(1e-5);
       expect(maxAbsDifference(tf.concat(results.map((r) => r.dx)), fullGrads.inputs[0]!)).toBeLessThan(1e-5);
-      fullGrads.weights.forEach((g, k) => expect(maxAbsDifference(tf.add(results[0]!.weights[k]!, results[1]!.weights[k]!), g)).toBeLessThan(1e-5));
+      fullGrads.weights.forEach((g, k) =>
+        expect(maxAbsDifference(tf.add(results[0]!.weights[k]!, results[1]!.weights[k]!), g)).toBeLessThan(1e-5),
+      );
       for (const r of results) {
         expect(maxAbsDifference(r.layer.movingMean!.read(), full.movingMean!.read())).toBeLessThan(1e-6);
         expect(maxAbsDifference(r.layer.movingVariance!.read(), full.movingVariance!.read())).toBeLessThan(1e-5);
@@ -194,16 +218,33 @@ describe('BatchNormalization', () => {
   it('serializes like tfjs-layers', () => {
     const ours = new BatchNormalization({ name: 'bn_cfg' }).getConfig();
     const theirs = tfjs.layers.batchNormalization({ name: 'bn_cfg' }).getConfig();
-    expect(Object.keys(ours).filter((k) => k !== 'dtype').sort()).toEqual(Object.keys(theirs).sort());
-    expect(ours).toMatchObject({ axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true, movingVarianceInitializer: { class_name: 'Ones' } });
+    expect(
+      Object.keys(ours)
+        .filter((k) => k !== 'dtype')
+        .sort(),
+    ).toEqual(Object.keys(theirs).sort());
+    expect(ours).toMatchObject({
+      axis: -1,
+      momentum: 0.99,
+      epsilon: 0.001,
+      center: true,
+      scale: true,
+      movingVarianceInitializer: { class_name: 'Ones' },
+    });
   });
 
   it('rejects bad arguments and axes, naming the layer and the value', () => {
-    expect(() => batchNormalization({ momentum: 1.5, name: 'bn_m' })).toThrow('BatchNormalization bn_m: expected momentum in [0, 1], but got 1.5.');
-    expect(() => batchNormalization({ epsilon: 0, name: 'bn_e' })).toThrow('BatchNormalization bn_e: expected epsilon to be a positive number, but got 0.');
+    expect(() => batchNormalization({ momentum: 1.5, name: 'bn_m' })).toThrow(
+      'BatchNormalization bn_m: expected momentum in [0, 1], but got 1.5.',
+    );
+    expect(() => batchNormalization({ epsilon: 0, name: 'bn_e' })).toThrow(
+      'BatchNormalization bn_e: expected epsilon to be a positive number, but got 0.',
+    );
     expect(() => batchNormalization({ axis: 3, name: 'bn_a' }).apply(input({ shape: [4] }))).toThrow(
       'BatchNormalization bn_a: expected axis in [-1, 1] (not the batch axis) for an input of rank 2, but got 3.',
     );
-    expect(() => batchNormalization({ betaInitializer: 'zero', name: 'bn_i' })).toThrow('BatchNormalization bn_i: unknown initializer "zero"; expected one of');
+    expect(() => batchNormalization({ betaInitializer: 'zero', name: 'bn_i' })).toThrow(
+      'BatchNormalization bn_i: unknown initializer "zero"; expected one of',
+    );
   });
 });

@@ -3,7 +3,12 @@ import { ValueError, describeValue } from '../errors.js';
 import { formatShape, type Shape } from '../shape.js';
 import type { CallContext } from '../engine/context.js';
 import { nativeKernels } from '../backend.js';
-import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
+import {
+  getInitializer,
+  serializeInitializer,
+  type Initializer,
+  type InitializerIdentifier,
+} from '../initializers/index.js';
 import { Layer, type CallResult, type LayerArgs, type LayerGradients } from './layer.js';
 import type { LayerWeight } from './layer-weight.js';
 
@@ -81,14 +86,17 @@ export class BatchNormalization extends Layer {
     super(args);
     const owner = `BatchNormalization ${this.name}`;
     this.axis = args.axis ?? -1;
-    if (!Number.isInteger(this.axis)) throw new ValueError(`${owner}: expected axis to be an integer, but got ${describeValue(args.axis)}.`);
+    if (!Number.isInteger(this.axis))
+      throw new ValueError(`${owner}: expected axis to be an integer, but got ${describeValue(args.axis)}.`);
     this.momentum = args.momentum ?? 0.99;
     if (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum <= 1)) {
       throw new ValueError(`${owner}: expected momentum in [0, 1], but got ${describeValue(args.momentum)}.`);
     }
     this.epsilon = args.epsilon ?? 1e-3;
     if (typeof this.epsilon !== 'number' || !(this.epsilon > 0)) {
-      throw new ValueError(`${owner}: expected epsilon to be a positive number, but got ${describeValue(args.epsilon)}.`);
+      throw new ValueError(
+        `${owner}: expected epsilon to be a positive number, but got ${describeValue(args.epsilon)}.`,
+      );
     }
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
@@ -103,7 +111,9 @@ export class BatchNormalization extends Layer {
     const axis = this.resolveAxis(shape.length);
     const features = shape[axis];
     if (features === null || features === undefined) {
-      throw new ValueError(`BatchNormalization ${this.name}: expected axis ${this.axis} of the input to have a known size, but got input shape ${formatShape(shape)}.`);
+      throw new ValueError(
+        `BatchNormalization ${this.name}: expected axis ${this.axis} of the input to have a known size, but got input shape ${formatShape(shape)}.`,
+      );
     }
     if (this.scale) this.gamma = this.addWeight('gamma', [features], this.gammaInitializer);
     if (this.center) this.beta = this.addWeight('beta', [features], this.betaInitializer);
@@ -120,7 +130,8 @@ export class BatchNormalization extends Layer {
   call(inputs: Tensor[], context: CallContext): CallResult {
     const x = inputs[0]!;
     const { reductionAxes, paramShape, count } = this.geometry(x.shape);
-    const param = (w: LayerWeight | undefined) => (w === undefined ? undefined : paramShape === null ? w.read() : tf.reshape(w.read(), paramShape));
+    const param = (w: LayerWeight | undefined) =>
+      w === undefined ? undefined : paramShape === null ? w.read() : tf.reshape(w.read(), paramShape);
     const gamma = param(this.gamma);
     const beta = param(this.beta);
     if (!context.training) {
@@ -135,14 +146,19 @@ export class BatchNormalization extends Layer {
     }
     const sync = context.syncBatchNorm === true && context.allReduceSum !== undefined;
     // On 'native', the local-statistics case is two fused native passes instead of ~15 tfjs ops.
-    const native = !sync && paramShape === null && x.dtype === 'float32' && tf.getBackend() === 'native' ? nativeKernels() : undefined;
+    const native =
+      !sync && paramShape === null && x.dtype === 'float32' && tf.getBackend() === 'native'
+        ? nativeKernels()
+        : undefined;
     if (native) {
       const { y, mean, variance, invStd } = native.nativeBatchNormTrain(x, gamma ?? null, beta ?? null, this.epsilon);
       this.updateMovingAverage(this.movingMean!, mean);
       this.updateMovingAverage(this.movingVariance!, variance);
       return { output: y, saved: { x, mean, invStd, training: true, native: true } satisfies NativeSaved };
     }
-    const stats = sync ? this.globalMoments(x, reductionAxes, paramShape, context) : this.localMoments(x, reductionAxes);
+    const stats = sync
+      ? this.globalMoments(x, reductionAxes, paramShape, context)
+      : this.localMoments(x, reductionAxes);
     const invStd = tf.rsqrt(tf.add(stats.variance, this.epsilon));
     const xhat = tf.mul(stats.centered, invStd);
     let output = gamma ? tf.mul(xhat, gamma) : xhat;
@@ -176,7 +192,9 @@ export class BatchNormalization extends Layer {
     const weights: Tensor[] = [];
     if (this.scale) weights.push(tf.reshape(sumDyXhat, features));
     if (this.center) weights.push(tf.reshape(sumDy, features));
-    const gammaInvStd = this.gamma ? tf.mul(paramShape === null ? this.gamma.read() : tf.reshape(this.gamma.read(), paramShape), invStd) : invStd;
+    const gammaInvStd = this.gamma
+      ? tf.mul(paramShape === null ? this.gamma.read() : tf.reshape(this.gamma.read(), paramShape), invStd)
+      : invStd;
     if (!training.training) return { inputs: [tf.mul(dy, gammaInvStd)], weights };
     // dx = gamma / std * (dy - mean(dy) - xhat * mean(dy * xhat)), the means over the (global) batch.
     let meanDy: Tensor;
@@ -186,8 +204,16 @@ export class BatchNormalization extends Layer {
       const local = tf.concat([tf.reshape(sumDy, [c]), tf.reshape(sumDyXhat, [c])]).dataSync() as Float32Array;
       const global = context.allReduceSum!(`${this.name}/grad_stats`, local);
       const shape = sumDy.shape;
-      meanDy = tf.tensor(global.subarray(0, c).map((v) => v / count), shape, 'float32');
-      meanDyXhat = tf.tensor(global.subarray(c, 2 * c).map((v) => v / count), shape, 'float32');
+      meanDy = tf.tensor(
+        global.subarray(0, c).map((v) => v / count),
+        shape,
+        'float32',
+      );
+      meanDyXhat = tf.tensor(
+        global.subarray(c, 2 * c).map((v) => v / count),
+        shape,
+        'float32',
+      );
     } else {
       meanDy = tf.div(sumDy, count);
       meanDyXhat = tf.div(sumDyXhat, count);
@@ -218,7 +244,9 @@ export class BatchNormalization extends Layer {
   private resolveAxis(rank: number): number {
     const axis = this.axis < 0 ? this.axis + rank : this.axis;
     if (axis < 1 || axis >= rank) {
-      throw new ValueError(`BatchNormalization ${this.name}: expected axis in [${1 - rank}, ${rank - 1}] (not the batch axis) for an input of rank ${rank}, but got ${this.axis}.`);
+      throw new ValueError(
+        `BatchNormalization ${this.name}: expected axis in [${1 - rank}, ${rank - 1}] (not the batch axis) for an input of rank ${rank}, but got ${this.axis}.`,
+      );
     }
     return axis;
   }
@@ -232,7 +260,10 @@ export class BatchNormalization extends Layer {
     return { reductionAxes, paramShape, count };
   }
 
-  private localMoments(x: Tensor, axes: number[]): { mean: Tensor; variance: Tensor; centered: Tensor; count?: number } {
+  private localMoments(
+    x: Tensor,
+    axes: number[],
+  ): { mean: Tensor; variance: Tensor; centered: Tensor; count?: number } {
     const mean = tf.mean(x, axes, true);
     const centered = tf.sub(x, mean);
     return { mean, variance: tf.mean(tf.square(centered), axes, true), centered };
@@ -243,7 +274,12 @@ export class BatchNormalization extends Layer {
    * [count, sum(x - shift), sum((x - shift)^2)], shifted by the moving mean (the same on every
    * replica) so that E[d^2] - E[d]^2 does not cancel catastrophically.
    */
-  private globalMoments(x: Tensor, axes: number[], paramShape: number[] | null, context: CallContext): { mean: Tensor; variance: Tensor; centered: Tensor; count: number } {
+  private globalMoments(
+    x: Tensor,
+    axes: number[],
+    paramShape: number[] | null,
+    context: CallContext,
+  ): { mean: Tensor; variance: Tensor; centered: Tensor; count: number } {
     const c = this.movingMean!.shape[0]!;
     const shiftValue = this.movingMean!.read();
     const shift = paramShape === null ? shiftValue : tf.reshape(shiftValue, paramShape);

@@ -16,8 +16,26 @@ beforeAll(async () => {
 
 describe('Concatenate', () => {
   it('passes the layer test with two and three inputs, along the last and a middle axis', () => {
-    runLayerTest({ make: () => concatenate(), inputShapes: [[3, 4], [3, 2]], expectedOutputShape: [null, 6], expectedWeightShapes: [], autodiffTolerance: 1e-6 });
-    runLayerTest({ make: () => concatenate({ axis: 1 }), inputShapes: [[2, 1, 3], [2, 4, 3], [2, 2, 3]], expectedOutputShape: [null, 7, 3], autodiffTolerance: 1e-6 });
+    runLayerTest({
+      make: () => concatenate(),
+      inputShapes: [
+        [3, 4],
+        [3, 2],
+      ],
+      expectedOutputShape: [null, 6],
+      expectedWeightShapes: [],
+      autodiffTolerance: 1e-6,
+    });
+    runLayerTest({
+      make: () => concatenate({ axis: 1 }),
+      inputShapes: [
+        [2, 1, 3],
+        [2, 4, 3],
+        [2, 2, 3],
+      ],
+      expectedOutputShape: [null, 7, 3],
+      autodiffTolerance: 1e-6,
+    });
   });
 
   it('matches tfjs-layers', () => {
@@ -58,10 +76,17 @@ describe('Concatenate', () => {
     expect(() => concatenate([input({ shape: [3, 4] }), input({ shape: [2, 5] })], { name: 'cat_bad' })).toThrow(
       'Concatenate cat_bad: expected inputs whose shapes match except along axis -1, but got (None, 3, 4), (None, 2, 5).',
     );
-    expect(() => concatenate({ name: 'cat_one' }).apply([input({ shape: [3] })])).toThrow('Concatenate cat_one: expected at least 2 inputs, but got 1 ((None, 3)).');
+    expect(() => concatenate({ name: 'cat_one' }).apply([input({ shape: [3] })])).toThrow(
+      'Concatenate cat_one: expected at least 2 inputs, but got 1 ((None, 3)).',
+    );
   });
 
   it('serializes like tfjs-layers', () => {
-    expect(concatenate({ name: 'cat_cfg' }).getConfig()).toEqual({ name: 'cat_cfg', trainable: true, dtype: 'float32', axis: -1 });
+    expect(concatenate({ name: 'cat_cfg' }).getConfig()).toEqual({
+      name: 'cat_cfg',
+      trainable: true,
+      dtype: 'float32',
+      axis: -1,
+    });
   });
 });

@@ -18,7 +18,9 @@ export class Concatenate extends Layer {
     super(args);
     this.axis = args.axis ?? -1;
     if (!Number.isInteger(this.axis)) {
-      throw new ValueError(`Concatenate ${this.name}: expected axis to be an integer, but got ${describeValue(args.axis)}.`);
+      throw new ValueError(
+        `Concatenate ${this.name}: expected axis to be an integer, but got ${describeValue(args.axis)}.`,
+      );
     }
   }
 
@@ -29,15 +31,26 @@ export class Concatenate extends Layer {
   computeOutputShape(inputShapes: Shape[]): Shape {
     const shapes = inputShapes;
     const show = () => shapes.map(formatShape).join(', ');
-    if (shapes.length < 2) throw new ValueError(`Concatenate ${this.name}: expected at least 2 inputs, but got ${shapes.length} (${show()}).`);
+    if (shapes.length < 2)
+      throw new ValueError(
+        `Concatenate ${this.name}: expected at least 2 inputs, but got ${shapes.length} (${show()}).`,
+      );
     const rank = shapes[0]!.length;
     const axis = this.axis < 0 ? this.axis + rank : this.axis;
     if (axis < 1 || axis >= rank) {
-      throw new ValueError(`Concatenate ${this.name}: expected axis in [${1 - rank}, ${rank - 1}] (not the batch axis) for inputs of rank ${rank}, but got ${this.axis}.`);
+      throw new ValueError(
+        `Concatenate ${this.name}: expected axis in [${1 - rank}, ${rank - 1}] (not the batch axis) for inputs of rank ${rank}, but got ${this.axis}.`,
+      );
     }
-    const matches = shapes.every((s) => s.length === rank && s.every((d, i) => i === axis || d === null || shapes[0]![i] === null || d === shapes[0]![i]));
+    const matches = shapes.every(
+      (s) =>
+        s.length === rank &&
+        s.every((d, i) => i === axis || d === null || shapes[0]![i] === null || d === shapes[0]![i]),
+    );
     if (!matches) {
-      throw new ValueError(`Concatenate ${this.name}: expected inputs whose shapes match except along axis ${this.axis}, but got ${show()}.`);
+      throw new ValueError(
+        `Concatenate ${this.name}: expected inputs whose shapes match except along axis ${this.axis}, but got ${show()}.`,
+      );
     }
     const output = [...shapes[0]!];
     output[axis] = shapes.some((s) => s[axis] === null) ? null : shapes.reduce((n, s) => n + s[axis]!, 0);
@@ -66,8 +79,13 @@ export class Concatenate extends Layer {
 export function concatenate(args?: ConcatenateArgs): Concatenate;
 export function concatenate(inputs: SymbolicTensor[], args?: ConcatenateArgs): SymbolicTensor;
 export function concatenate(inputs: Tensor[], args?: ConcatenateArgs): Tensor;
-export function concatenate(first?: ConcatenateArgs | SymbolicTensor[] | Tensor[], args?: ConcatenateArgs): Concatenate | SymbolicTensor | Tensor {
+export function concatenate(
+  first?: ConcatenateArgs | SymbolicTensor[] | Tensor[],
+  args?: ConcatenateArgs,
+): Concatenate | SymbolicTensor | Tensor {
   if (!Array.isArray(first)) return new Concatenate(first);
   const layer = new Concatenate(args);
-  return first.every((t) => t instanceof SymbolicTensor) ? layer.apply(first as SymbolicTensor[]) : layer.apply(first as Tensor[]);
+  return first.every((t) => t instanceof SymbolicTensor)
+    ? layer.apply(first as SymbolicTensor[])
+    : layer.apply(first as Tensor[]);
 }

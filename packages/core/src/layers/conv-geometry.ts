@@ -5,15 +5,25 @@ export type PaddingMode = 'valid' | 'same';
 /** `3` or `[3, 3]` -> `[3, 3]`, each a positive integer (kernel sizes, strides, pool sizes). */
 export function normalizePair(value: unknown, argument: string, owner: string): [number, number] {
   const pair = typeof value === 'number' ? [value, value] : value;
-  const valid = Array.isArray(pair) && pair.length === 2 && pair.every((d) => typeof d === 'number' && Number.isInteger(d) && d > 0);
+  const valid =
+    Array.isArray(pair) &&
+    pair.length === 2 &&
+    pair.every((d) => typeof d === 'number' && Number.isInteger(d) && d > 0);
   if (!valid) {
-    throw new ValueError(`${owner}: expected ${argument} to be a positive integer or a pair of them, but got ${describeValue(value)}.`);
+    throw new ValueError(
+      `${owner}: expected ${argument} to be a positive integer or a pair of them, but got ${describeValue(value)}.`,
+    );
   }
   return [pair[0] as number, pair[1] as number];
 }
 
 /** Spatial output size of a convolution or pooling window, as TensorFlow computes it. */
-export function convOutputLength(inputLength: number | null, windowSize: number, padding: PaddingMode, stride: number): number | null {
+export function convOutputLength(
+  inputLength: number | null,
+  windowSize: number,
+  padding: PaddingMode,
+  stride: number,
+): number | null {
   if (inputLength === null) return null;
   const length = padding === 'same' ? inputLength : inputLength - windowSize + 1;
   return Math.floor((length + stride - 1) / stride);

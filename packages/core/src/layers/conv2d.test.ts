@@ -26,17 +26,28 @@ describe('Conv2D', () => {
     { padding: 'same', strides: 2, activation: 'relu', kernelSize: 3, out: [null, 3, 3, 3] },
     { padding: 'same', strides: 1, activation: 'tanh', kernelSize: [2, 3], out: [null, 5, 5, 3] },
     { padding: 'valid', strides: [2, 1], activation: 'sigmoid', kernelSize: [3, 2], out: [null, 2, 4, 3] },
-  ] as const)('passes the layer test: $padding, strides $strides, $activation, kernel $kernelSize', ({ padding, strides, activation, kernelSize, out }) => {
-    const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
-    runLayerTest({
-      make: () => conv2d({ filters: 3, kernelSize: kernelSize as never, strides: strides as never, padding, activation, biasInitializer: 'randomNormal' }),
-      inputShapes: [[2, 5, 5, 2]],
-      expectedOutputShape: [...out],
-      expectedWeightShapes: [[kh, kw, 2, 3], [3]],
-      autodiffTolerance: 1e-4,
-      gradientCheck: { maxChecks: 30 },
-    });
-  });
+  ] as const)(
+    'passes the layer test: $padding, strides $strides, $activation, kernel $kernelSize',
+    ({ padding, strides, activation, kernelSize, out }) => {
+      const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+      runLayerTest({
+        make: () =>
+          conv2d({
+            filters: 3,
+            kernelSize: kernelSize as never,
+            strides: strides as never,
+            padding,
+            activation,
+            biasInitializer: 'randomNormal',
+          }),
+        inputShapes: [[2, 5, 5, 2]],
+        expectedOutputShape: [...out],
+        expectedWeightShapes: [[kh, kw, 2, 3], [3]],
+        autodiffTolerance: 1e-4,
+        gradientCheck: { maxChecks: 30 },
+      });
+    },
+  );
 
   it.each([
     { padding: 'valid', strides: 1 },
@@ -47,7 +58,11 @@ describe('Conv2D', () => {
     const x = randomNormalTensor([2, 7, 6, 3], 8);
     const args = { filters: 4, kernelSize: 3, strides, padding, activation: 'relu' } as const;
     compareWithReference(conv2d({ ...args, biasInitializer: 'randomNormal' }), tfjs.layers.conv2d(args), [x]);
-    compareWithReference(conv2d({ ...args, activation: 'softmax', biasInitializer: 'randomNormal' }), tfjs.layers.conv2d({ ...args, activation: 'softmax' }), [x]);
+    compareWithReference(
+      conv2d({ ...args, activation: 'softmax', biasInitializer: 'randomNormal' }),
+      tfjs.layers.conv2d({ ...args, activation: 'softmax' }),
+      [x],
+    );
   });
 
   it('has Keras parameter counts and the lesson alias convolution2d', () => {
@@ -60,20 +75,36 @@ describe('Conv2D', () => {
   it('serializes like tfjs-layers', () => {
     const ours = conv2d({ filters: 2, kernelSize: 3, name: 'c_cfg' }).getConfig();
     const theirs = tfjs.layers.conv2d({ filters: 2, kernelSize: 3, name: 'c_cfg' }).getConfig();
-    expect(Object.keys(ours).filter((k) => k !== 'dtype').sort()).toEqual(Object.keys(theirs).sort());
-    expect(ours).toMatchObject({ kernelSize: [3, 3], strides: [1, 1], padding: 'valid', dataFormat: 'channelsLast', dilationRate: [1, 1] });
+    expect(
+      Object.keys(ours)
+        .filter((k) => k !== 'dtype')
+        .sort(),
+    ).toEqual(Object.keys(theirs).sort());
+    expect(ours).toMatchObject({
+      kernelSize: [3, 3],
+      strides: [1, 1],
+      padding: 'valid',
+      dataFormat: 'channelsLast',
+      dilationRate: [1, 1],
+    });
   });
 
   it('rejects bad arguments and inputs, naming the layer, argument and value', () => {
-    expect(() => conv2d({ filters: 0, kernelSize: 3, name: 'c0' })).toThrow('Conv2D c0: expected filters to be a positive integer, but got 0.');
+    expect(() => conv2d({ filters: 0, kernelSize: 3, name: 'c0' })).toThrow(
+      'Conv2D c0: expected filters to be a positive integer, but got 0.',
+    );
     expect(() => conv2d({ filters: 2, kernelSize: [3, 3, 3] as never, name: 'c1' })).toThrow(
       'Conv2D c1: expected kernelSize to be a positive integer or a pair of them, but got [3, 3, 3].',
     );
-    expect(() => conv2d({ filters: 2, kernelSize: 3, padding: 'causal' as never, name: 'c2' })).toThrow('Conv2D c2: expected padding to be one of valid, same, but got "causal".');
+    expect(() => conv2d({ filters: 2, kernelSize: 3, padding: 'causal' as never, name: 'c2' })).toThrow(
+      'Conv2D c2: expected padding to be one of valid, same, but got "causal".',
+    );
     expect(() => conv2d({ filters: 2, kernelSize: 3, dataFormat: 'channelsFirst', name: 'c3' })).toThrow(
       `Conv2D c3: expected dataFormat 'channelsLast' (the only layout supported), but got "channelsFirst".`,
     );
-    expect(() => conv2d({ filters: 2, kernelSize: 3, dilationRate: 2, name: 'c4' })).toThrow('Conv2D c4: expected dilationRate 1 (dilation is not supported), but got 2.');
+    expect(() => conv2d({ filters: 2, kernelSize: 3, dilationRate: 2, name: 'c4' })).toThrow(
+      'Conv2D c4: expected dilationRate 1 (dilation is not supported), but got 2.',
+    );
     expect(() => conv2d({ filters: 2, kernelSize: 3, name: 'c5' }).apply(input({ shape: [784] }))).toThrow(
       'Conv2D c5: expected a 4-D input (batch, height, width, channels) with known channels, like (None, 28, 28, 1), but got (None, 784).',
     );
@@ -90,16 +121,25 @@ describe('conv2dFilterGradient (for wasm, which has no Conv2DBackpropFilter kern
     { x: [1, 7, 7, 2], f: [3, 3, 2, 2], strides: 2, pad: 'same' },
     { x: [2, 6, 5, 1], f: [2, 4, 1, 3], strides: [1, 2], pad: 'same' },
     { x: [1, 5, 5, 2], f: [3, 3, 2, 2], strides: 1, pad: 1 },
-  ] as const)('equals the cpu kernel: x $x, filter $f, strides $strides, pad $pad', ({ x: xShape, f, strides, pad }) => {
-    const x = randomNormalTensor([...xShape], 1);
-    const filter = randomNormalTensor([...f], 2) as tf.Tensor4D;
-    const y = tf.conv2d(x as tf.Tensor4D, filter, strides as never, pad as never);
-    const dy = randomNormalTensor(y.shape, 3);
-    const attrs = { strides, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: f };
-    const reference = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as never) as Tensor;
-    const ours = conv2dFilterGradient(x, dy, [...f] as [number, number, number, number], strides as never, pad as Conv2DPadding);
-    expect(maxAbsDifference(ours, reference)).toBeLessThan(1e-4);
-  });
+  ] as const)(
+    'equals the cpu kernel: x $x, filter $f, strides $strides, pad $pad',
+    ({ x: xShape, f, strides, pad }) => {
+      const x = randomNormalTensor([...xShape], 1);
+      const filter = randomNormalTensor([...f], 2) as tf.Tensor4D;
+      const y = tf.conv2d(x as tf.Tensor4D, filter, strides as never, pad as never);
+      const dy = randomNormalTensor(y.shape, 3);
+      const attrs = { strides, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: f };
+      const reference = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as never) as Tensor;
+      const ours = conv2dFilterGradient(
+        x,
+        dy,
+        [...f] as [number, number, number, number],
+        strides as never,
+        pad as Conv2DPadding,
+      );
+      expect(maxAbsDifference(ours, reference)).toBeLessThan(1e-4);
+    },
+  );
 });
 
 describe('Conv2D + MaxPooling2D on wasm', () => {
@@ -125,7 +165,12 @@ describe('Conv2D + MaxPooling2D on wasm', () => {
 
   it('trains without a missing-kernel error and matches cpu within 1e-4', async () => {
     const x = randomNormalTensor([3, 10, 10, 2], 4);
-    const weights = [randomNormalTensor([3, 3, 2, 4], 5, 0.4), randomNormalTensor([4], 6, 0.1), randomNormalTensor([3, 3, 4, 3], 7, 0.3), randomNormalTensor([3], 8, 0.1)];
+    const weights = [
+      randomNormalTensor([3, 3, 2, 4], 5, 0.4),
+      randomNormalTensor([4], 6, 0.1),
+      randomNormalTensor([3, 3, 4, 3], 7, 0.3),
+      randomNormalTensor([3], 8, 0.1),
+    ];
     const onCpu = gradients(weights, x);
     const values = [x, ...weights].map((t) => ({ data: t.dataSync().slice(), shape: t.shape }));
     await setBackend('wasm');
@@ -140,32 +185,44 @@ describe('Conv2D + MaxPooling2D on wasm', () => {
     { padding: 'same', strides: 2, activation: 'tanh', x: [2, 9, 8, 3] },
     { padding: 'same', strides: 1, activation: 'relu', x: [2, 8, 8, 3] },
     { padding: 'valid', strides: 2, activation: 'linear', x: [2, 9, 9, 5] },
-  ] as const)('single Conv2D backward on wasm matches cpu: $padding, strides $strides, $activation', async ({ padding, strides, activation, x: shape }) => {
-    const data = [randomNormalTensor([...shape], 11), randomNormalTensor([3, 3, shape[3], 4], 12, 0.3), randomNormalTensor([4], 13, 0.1)].map((t) => ({ data: t.dataSync().slice(), shape: t.shape }));
-    const run = () => {
-      const [x, kernel, bias] = data.map((v) => tf.tensor(v.data, v.shape));
-      const layer = conv2d({ filters: 4, kernelSize: 3, padding, strides, activation });
-      layer.apply(x!);
-      layer.setWeights([kernel!, bias!]);
-      const { output, saved } = layer.call([x!], training());
-      const g = layer.backward(tf.sin(output), saved, training(), true);
-      return [output, ...g.inputs, ...g.weights].map((t) => t.dataSync().slice());
-    };
-    const onCpu = run();
-    await setBackend('wasm');
-    try {
-      run().forEach((values, i) => expect(maxAbsDifference(values, onCpu[i]!)).toBeLessThan(1e-4));
-    } finally {
-      await setBackend('cpu');
-    }
-  });
+  ] as const)(
+    'single Conv2D backward on wasm matches cpu: $padding, strides $strides, $activation',
+    async ({ padding, strides, activation, x: shape }) => {
+      const data = [
+        randomNormalTensor([...shape], 11),
+        randomNormalTensor([3, 3, shape[3], 4], 12, 0.3),
+        randomNormalTensor([4], 13, 0.1),
+      ].map((t) => ({ data: t.dataSync().slice(), shape: t.shape }));
+      const run = () => {
+        const [x, kernel, bias] = data.map((v) => tf.tensor(v.data, v.shape));
+        const layer = conv2d({ filters: 4, kernelSize: 3, padding, strides, activation });
+        layer.apply(x!);
+        layer.setWeights([kernel!, bias!]);
+        const { output, saved } = layer.call([x!], training());
+        const g = layer.backward(tf.sin(output), saved, training(), true);
+        return [output, ...g.inputs, ...g.weights].map((t) => t.dataSync().slice());
+      };
+      const onCpu = run();
+      await setBackend('wasm');
+      try {
+        run().forEach((values, i) => expect(maxAbsDifference(values, onCpu[i]!)).toBeLessThan(1e-4));
+      } finally {
+        await setBackend('cpu');
+      }
+    },
+  );
 
   it("makes tfjs's own conv2d gradient work on wasm (registered Conv2DBackpropFilter kernel)", async () => {
     const f = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.sum(tf.conv2d(x, w, 2, 'same'));
-    const data = [randomNormalTensor([2, 6, 6, 3], 9), randomNormalTensor([3, 3, 3, 2], 10)].map((t) => ({ data: t.dataSync().slice(), shape: t.shape }));
+    const data = [randomNormalTensor([2, 6, 6, 3], 9), randomNormalTensor([3, 3, 3, 2], 10)].map((t) => ({
+      data: t.dataSync().slice(),
+      shape: t.shape,
+    }));
     const run = () => {
       const [x, w] = data.map((v) => tf.tensor(v.data, v.shape) as tf.Tensor4D);
-      return tf.grads(f)([x!, w!]).map((g) => g.dataSync().slice());
+      return tf
+        .grads(f)([x!, w!])
+        .map((g) => g.dataSync().slice());
     };
     const onCpu = run();
     await setBackend('wasm');

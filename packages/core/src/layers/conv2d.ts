@@ -60,11 +60,17 @@ export class Conv2D extends Layer {
     this.strides = normalizePair(args.strides ?? 1, 'strides', owner);
     this.padding = assertOneOf(args.padding ?? 'valid', ['valid', 'same'] as const, 'padding', owner);
     if ((args.dataFormat ?? 'channelsLast') !== 'channelsLast') {
-      throw new ValueError(`${owner}: expected dataFormat 'channelsLast' (the only layout supported), but got ${describeValue(args.dataFormat)}.`);
+      throw new ValueError(
+        `${owner}: expected dataFormat 'channelsLast' (the only layout supported), but got ${describeValue(args.dataFormat)}.`,
+      );
     }
     const dilation = args.dilationRate ?? 1;
-    if (!(dilation === 1 || (Array.isArray(dilation) && dilation.length === 2 && dilation[0] === 1 && dilation[1] === 1))) {
-      throw new ValueError(`${owner}: expected dilationRate 1 (dilation is not supported), but got ${describeValue(dilation)}.`);
+    if (
+      !(dilation === 1 || (Array.isArray(dilation) && dilation.length === 2 && dilation[0] === 1 && dilation[1] === 1))
+    ) {
+      throw new ValueError(
+        `${owner}: expected dilationRate 1 (dilation is not supported), but got ${describeValue(dilation)}.`,
+      );
     }
     this.activation = getActivation(args.activation, owner);
     this.useBias = args.useBias ?? true;
@@ -76,7 +82,9 @@ export class Conv2D extends Layer {
     const shape = inputShapes[0]!;
     const channels = shape[3];
     if (shape.length !== 4 || channels === null || channels === undefined) {
-      throw new ValueError(`Conv2D ${this.name}: expected a 4-D input (batch, height, width, channels) with known channels, like (None, 28, 28, 1), but got ${formatShape(shape)}.`);
+      throw new ValueError(
+        `Conv2D ${this.name}: expected a 4-D input (batch, height, width, channels) with known channels, like (None, 28, 28, 1), but got ${formatShape(shape)}.`,
+      );
     }
     this.kernel = this.addWeight('kernel', [...this.kernelSize, channels, this.filters], this.kernelInitializer);
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer);
@@ -86,12 +94,16 @@ export class Conv2D extends Layer {
   computeOutputShape(inputShapes: Shape[]): Shape {
     const shape = inputShapes[0]!;
     if (shape.length !== 4) {
-      throw new ValueError(`Conv2D ${this.name}: expected a 4-D input (batch, height, width, channels), but got ${formatShape(shape)}.`);
+      throw new ValueError(
+        `Conv2D ${this.name}: expected a 4-D input (batch, height, width, channels), but got ${formatShape(shape)}.`,
+      );
     }
     const rows = convOutputLength(shape[1]!, this.kernelSize[0], this.padding, this.strides[0]);
     const cols = convOutputLength(shape[2]!, this.kernelSize[1], this.padding, this.strides[1]);
     if ((rows !== null && rows <= 0) || (cols !== null && cols <= 0)) {
-      throw new ValueError(`Conv2D ${this.name}: input ${formatShape(shape)} is smaller than kernelSize ${describeValue(this.kernelSize)} with padding 'valid'.`);
+      throw new ValueError(
+        `Conv2D ${this.name}: input ${formatShape(shape)} is smaller than kernelSize ${describeValue(this.kernelSize)} with padding 'valid'.`,
+      );
     }
     return [shape[0]!, rows, cols, this.filters];
   }
@@ -104,7 +116,14 @@ export class Conv2D extends Layer {
     let y: Tensor;
     // relu and linear fuse into the convolution kernel; relu's gradient needs only the output.
     if (this.activation.name === 'relu' || this.activation.name === 'linear') {
-      y = tf.fused.conv2d({ x, filter, strides: this.strides, pad: this.padding, ...(bias ? { bias } : {}), activation: this.activation.name });
+      y = tf.fused.conv2d({
+        x,
+        filter,
+        strides: this.strides,
+        pad: this.padding,
+        ...(bias ? { bias } : {}),
+        activation: this.activation.name,
+      });
       z = y;
     } else {
       const conv = tf.conv2d(x, filter, this.strides, this.padding);
@@ -141,8 +160,15 @@ export class Conv2D extends Layer {
 }
 
 /** The backend's Conv2DBackpropFilter kernel (wasm's is ours, registered on import), else the op-built one. */
-function filterGradient(x: Tensor, dy: Tensor, filterShape: [number, number, number, number], strides: [number, number], pad: PaddingMode): Tensor {
-  if (tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) === undefined) return conv2dFilterGradient(x, dy, filterShape, strides, pad);
+function filterGradient(
+  x: Tensor,
+  dy: Tensor,
+  filterShape: [number, number, number, number],
+  strides: [number, number],
+  pad: PaddingMode,
+): Tensor {
+  if (tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) === undefined)
+    return conv2dFilterGradient(x, dy, filterShape, strides, pad);
   const attrs = { strides, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape };
   return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as Tensor;
 }

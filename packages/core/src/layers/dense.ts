@@ -56,7 +56,9 @@ export class Dense extends Layer {
     const shape = inputShapes[0]!;
     const inputDim = shape[shape.length - 1];
     if (shape.length < 2 || inputDim === null || inputDim === undefined) {
-      throw new ValueError(`Dense ${this.name}: expected an input with a known last dimension, like (None, 784), but got ${formatShape(shape)}.`);
+      throw new ValueError(
+        `Dense ${this.name}: expected an input with a known last dimension, like (None, 784), but got ${formatShape(shape)}.`,
+      );
     }
     this.kernel = this.addWeight('kernel', [inputDim, this.units], this.kernelInitializer);
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer);
@@ -82,10 +84,17 @@ export class Dense extends Layer {
       y = fused ? z : this.activation.forward(z);
     } else if (this.activation.name === 'relu' || this.activation.name === 'linear') {
       // relu and linear fuse into one matmul kernel; relu's gradient needs only the output.
-      y = tf.fused.matMul({ a: x as tf.Tensor2D, b: kernel as tf.Tensor2D, ...(bias ? { bias } : {}), activation: this.activation.name });
+      y = tf.fused.matMul({
+        a: x as tf.Tensor2D,
+        b: kernel as tf.Tensor2D,
+        ...(bias ? { bias } : {}),
+        activation: this.activation.name,
+      });
       z = y;
     } else {
-      z = bias ? tf.add(tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D), bias) : tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D);
+      z = bias
+        ? tf.add(tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D), bias)
+        : tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D);
       y = this.activation.forward(z);
     }
     const output = input.rank === 2 ? y : tf.reshape(y, [...input.shape.slice(0, -1), this.units]);
@@ -99,12 +108,17 @@ export class Dense extends Layer {
     let dx: Tensor | undefined;
     if (hasFused(FUSED.denseBackward) && x.dtype === 'float32' && dy2d.dtype === 'float32') {
       const fused = FUSED_ACTIVATIONS.has(this.activation.name);
-      const outs = runFused(FUSED.denseBackward,
+      const outs = runFused(
+        FUSED.denseBackward,
         { x, y, dy: fused ? dy2d : this.activation.backward(dy2d, z, y), kernel: this.kernel!.read() },
         {
-          activation: fused ? this.activation.name : 'linear', useBias: this.useBias, needsDx: needsInputGradients,
-          dKernelOut: context.gradientOutput?.(this.kernel!), dBiasOut: this.bias && context.gradientOutput?.(this.bias),
-        });
+          activation: fused ? this.activation.name : 'linear',
+          useBias: this.useBias,
+          needsDx: needsInputGradients,
+          dKernelOut: context.gradientOutput?.(this.kernel!),
+          dBiasOut: this.bias && context.gradientOutput?.(this.bias),
+        },
+      );
       weights = outs.slice(0, this.useBias ? 2 : 1);
       dx = outs[weights.length];
     } else {

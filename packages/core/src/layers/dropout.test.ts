@@ -16,7 +16,13 @@ const training = (seed: number) => ({ training: true, random: new SeededRandom(s
 
 describe('Dropout', () => {
   it('passes the layer test in training with a seeded mask (autodiff too)', () => {
-    runLayerTest({ make: () => dropout({ rate: 0.3 }), inputShapes: [[4, 6]], expectedOutputShape: [null, 6], expectedWeightShapes: [], autodiffTolerance: 1e-6 });
+    runLayerTest({
+      make: () => dropout({ rate: 0.3 }),
+      inputShapes: [[4, 6]],
+      expectedOutputShape: [null, 6],
+      expectedWeightShapes: [],
+      autodiffTolerance: 1e-6,
+    });
     runLayerTest({ make: () => dropout({ rate: 0.5, noiseShape: [null, 1, 3] }), inputShapes: [[2, 4, 3]] });
   });
 
@@ -33,7 +39,10 @@ describe('Dropout', () => {
     const ours = dropout({ rate }).call([x], training(7)).output.dataSync();
     const theirs = (tfjs.layers.dropout({ rate }).apply(x, { training: true }) as tf.Tensor).dataSync();
     const xs = x.dataSync();
-    for (const [name, y] of [['ours', ours], ['tfjs', theirs]] as const) {
+    for (const [name, y] of [
+      ['ours', ours],
+      ['tfjs', theirs],
+    ] as const) {
       let dropped = 0;
       let worst = 0;
       for (let i = 0; i < y.length; i++) {
@@ -95,13 +104,24 @@ describe('Dropout', () => {
   });
 
   it('rejects a rate outside [0, 1), naming the layer and the value', () => {
-    expect(() => dropout({ rate: 1.5, name: 'dropout_x' })).toThrow('Dropout dropout_x: expected rate in [0, 1), but got 1.5.');
-    expect(() => dropout({ rate: 1, name: 'dropout_y' })).toThrow('Dropout dropout_y: expected rate in [0, 1), but got 1.');
+    expect(() => dropout({ rate: 1.5, name: 'dropout_x' })).toThrow(
+      'Dropout dropout_x: expected rate in [0, 1), but got 1.5.',
+    );
+    expect(() => dropout({ rate: 1, name: 'dropout_y' })).toThrow(
+      'Dropout dropout_y: expected rate in [0, 1), but got 1.',
+    );
     expect(() => dropout({ rate: -0.1, name: 'dropout_z' })).toThrow('but got -0.1.');
     expect(() => dropout({ rate: '0.2' as never, name: 'dropout_s' })).toThrow('but got "0.2".');
   });
 
   it('serializes like tfjs-layers', () => {
-    expect(dropout({ rate: 0.2, name: 'dr' }).getConfig()).toEqual({ name: 'dr', trainable: true, dtype: 'float32', rate: 0.2, noiseShape: null, seed: null });
+    expect(dropout({ rate: 0.2, name: 'dr' }).getConfig()).toEqual({
+      name: 'dr',
+      trainable: true,
+      dtype: 'float32',
+      rate: 0.2,
+      noiseShape: null,
+      seed: null,
+    });
   });
 });

@@ -43,13 +43,20 @@ export class Dropout extends Layer {
     }
     this.rate = rate;
     if (args.seed !== undefined && args.seed !== null && !Number.isInteger(args.seed)) {
-      throw new ValueError(`Dropout ${this.name}: expected seed to be an integer, but got ${describeValue(args.seed)}.`);
+      throw new ValueError(
+        `Dropout ${this.name}: expected seed to be an integer, but got ${describeValue(args.seed)}.`,
+      );
     }
     this.seed = args.seed ?? undefined;
     if (this.seed !== undefined) this.ownRandom = new SeededRandom(this.seed);
     if (args.noiseShape !== undefined && args.noiseShape !== null) {
-      if (!Array.isArray(args.noiseShape) || !args.noiseShape.every((d) => d === null || (Number.isInteger(d) && d > 0))) {
-        throw new ValueError(`Dropout ${this.name}: expected noiseShape to be a list of positive integers or nulls, but got ${describeValue(args.noiseShape)}.`);
+      if (
+        !Array.isArray(args.noiseShape) ||
+        !args.noiseShape.every((d) => d === null || (Number.isInteger(d) && d > 0))
+      ) {
+        throw new ValueError(
+          `Dropout ${this.name}: expected noiseShape to be a list of positive integers or nulls, but got ${describeValue(args.noiseShape)}.`,
+        );
       }
       this.noiseShape = [...args.noiseShape];
     }
@@ -58,7 +65,9 @@ export class Dropout extends Layer {
   computeOutputShape(inputShapes: Shape[]): Shape {
     const shape = inputShapes[0]!;
     if (this.noiseShape !== undefined && this.noiseShape.length !== shape.length) {
-      throw new ValueError(`Dropout ${this.name}: expected noiseShape of rank ${shape.length} to match the input, but got ${describeValue(this.noiseShape)}.`);
+      throw new ValueError(
+        `Dropout ${this.name}: expected noiseShape of rank ${shape.length} to match the input, but got ${describeValue(this.noiseShape)}.`,
+      );
     }
     return shape;
   }

@@ -13,7 +13,13 @@ beforeAll(async () => {
 
 describe('Flatten', () => {
   it('passes the layer test', () => {
-    runLayerTest({ make: () => flatten(), inputShapes: [[2, 3, 4, 2]], expectedOutputShape: [null, 24], expectedWeightShapes: [], autodiffTolerance: 1e-6 });
+    runLayerTest({
+      make: () => flatten(),
+      inputShapes: [[2, 3, 4, 2]],
+      expectedOutputShape: [null, 24],
+      expectedWeightShapes: [],
+      autodiffTolerance: 1e-6,
+    });
   });
 
   it('matches tfjs-layers (row-major order)', () => {

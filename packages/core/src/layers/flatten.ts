@@ -16,7 +16,9 @@ export class Flatten extends Layer {
   computeOutputShape(inputShapes: Shape[]): Shape {
     const shape = inputShapes[0]!;
     if (shape.length < 2 || shape.slice(1).some((d) => d === null)) {
-      throw new ValueError(`Flatten ${this.name}: expected an input whose dimensions after the batch axis are all known, like (None, 28, 28, 1), but got ${formatShape(shape)}.`);
+      throw new ValueError(
+        `Flatten ${this.name}: expected an input whose dimensions after the batch axis are all known, like (None, 28, 28, 1), but got ${formatShape(shape)}.`,
+      );
     }
     return [shape[0]!, (shape.slice(1) as number[]).reduce((a, b) => a * b, 1)];
   }

@@ -25,11 +25,15 @@ export class InputLayer extends Layer {
     // Keras names inputs `input_1`, not `input_layer_1`.
     super({ ...args, name: args.name ?? uniqueName('input'), trainable: false });
     if (this.batchInputShape === undefined) {
-      throw new ValueError(`InputLayer ${this.name}: expected inputShape or batchInputShape, but got ${describeValue(args)}.`);
+      throw new ValueError(
+        `InputLayer ${this.name}: expected inputShape or batchInputShape, but got ${describeValue(args)}.`,
+      );
     }
     for (const d of this.batchInputShape.slice(1)) {
       if (d !== null && (!Number.isInteger(d) || d <= 0)) {
-        throw new ValueError(`InputLayer ${this.name}: expected positive integer dimensions, but got shape ${describeValue(this.batchInputShape)}.`);
+        throw new ValueError(
+          `InputLayer ${this.name}: expected positive integer dimensions, but got shape ${describeValue(this.batchInputShape)}.`,
+        );
       }
     }
     this.built = true;

@@ -29,7 +29,9 @@ export class LayerWeight {
   /** Replaces the value in place; the shape must match. */
   write(value: Tensor): void {
     if (!shapesMatch(value.shape, this.variable.shape)) {
-      throw new ValueError(`Weight ${this.name}: expected shape ${describeValue(this.variable.shape)}, but got ${describeValue(value.shape)}.`);
+      throw new ValueError(
+        `Weight ${this.name}: expected shape ${describeValue(this.variable.shape)}, but got ${describeValue(value.shape)}.`,
+      );
     }
     this.variable.assign(value.dtype === 'float32' ? value : tf.cast(value, 'float32'));
   }

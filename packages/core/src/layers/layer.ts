@@ -87,9 +87,18 @@ export abstract class Layer {
     return this.weightList.filter((w) => w.trainable);
   }
 
-  protected addWeight(name: string, shape: number[], initializer: Initializer | InitializerIdentifier, trainable = true): LayerWeight {
+  protected addWeight(
+    name: string,
+    shape: number[],
+    initializer: Initializer | InitializerIdentifier,
+    trainable = true,
+  ): LayerWeight {
     const init = getInitializer(initializer as InitializerIdentifier, `Layer ${this.name}`);
-    const weight = new LayerWeight(`${this.name}/${name}`, tf.tidy(() => init.apply(shape)), trainable);
+    const weight = new LayerWeight(
+      `${this.name}/${name}`,
+      tf.tidy(() => init.apply(shape)),
+      trainable,
+    );
     this.weightList.push(weight);
     return weight;
   }
@@ -118,7 +127,8 @@ export abstract class Layer {
   apply(inputs: Tensor | Tensor[]): Tensor;
   apply(inputs: SymbolicTensor | SymbolicTensor[] | Tensor | Tensor[]): SymbolicTensor | Tensor {
     const list = (Array.isArray(inputs) ? inputs : [inputs]) as (SymbolicTensor | Tensor)[];
-    if (list.length === 0) throw new ValueError(`Layer ${this.name}: apply() needs at least one input, but got an empty list.`);
+    if (list.length === 0)
+      throw new ValueError(`Layer ${this.name}: apply() needs at least one input, but got an empty list.`);
     if (!this.takesMultipleInputs && list.length !== 1) {
       throw new ValueError(`Layer ${this.name} (${this.className}) takes one input, but got ${list.length}.`);
     }
@@ -158,7 +168,9 @@ export abstract class Layer {
       });
     if (!compatible) {
       const show = (shapes: Shape[]) => shapes.map(formatShape).join(', ');
-      throw new ValueError(`Layer ${this.name} (${this.className}): incompatible input shape: expected ${show(expected)}, but got ${show(received)}.`);
+      throw new ValueError(
+        `Layer ${this.name} (${this.className}): incompatible input shape: expected ${show(expected)}, but got ${show(received)}.`,
+      );
     }
   }
 
@@ -179,7 +191,9 @@ export abstract class Layer {
   setWeights(values: Tensor[]): void {
     const weights = this.weights;
     if (values.length !== weights.length) {
-      throw new ValueError(`Layer ${this.name}: setWeights expected ${weights.length} tensors, but got ${values.length}.`);
+      throw new ValueError(
+        `Layer ${this.name}: setWeights expected ${weights.length} tensors, but got ${values.length}.`,
+      );
     }
     weights.forEach((w, i) => w.write(values[i]!));
   }
@@ -198,9 +212,16 @@ export abstract class Layer {
 }
 
 /** Throws unless `value` is one of `allowed`. */
-export function assertOneOf<T extends string>(value: unknown, allowed: readonly T[], argument: string, owner: string): T {
+export function assertOneOf<T extends string>(
+  value: unknown,
+  allowed: readonly T[],
+  argument: string,
+  owner: string,
+): T {
   if (!allowed.includes(value as T)) {
-    throw new ValueError(`${owner}: expected ${argument} to be one of ${allowed.join(', ')}, but got ${describeValue(value)}.`);
+    throw new ValueError(
+      `${owner}: expected ${argument} to be one of ${allowed.join(', ')}, but got ${describeValue(value)}.`,
+    );
   }
   return value as T;
 }

@@ -32,22 +32,31 @@ export class MaxPooling2D extends Layer {
     super(args);
     const owner = `MaxPooling2D ${this.name}`;
     this.poolSize = normalizePair(args.poolSize ?? [2, 2], 'poolSize', owner);
-    this.strides = args.strides === undefined || args.strides === null ? this.poolSize : normalizePair(args.strides, 'strides', owner);
+    this.strides =
+      args.strides === undefined || args.strides === null
+        ? this.poolSize
+        : normalizePair(args.strides, 'strides', owner);
     this.padding = assertOneOf(args.padding ?? 'valid', ['valid', 'same'] as const, 'padding', owner);
     if ((args.dataFormat ?? 'channelsLast') !== 'channelsLast') {
-      throw new ValueError(`${owner}: expected dataFormat 'channelsLast' (the only layout supported), but got ${describeValue(args.dataFormat)}.`);
+      throw new ValueError(
+        `${owner}: expected dataFormat 'channelsLast' (the only layout supported), but got ${describeValue(args.dataFormat)}.`,
+      );
     }
   }
 
   computeOutputShape(inputShapes: Shape[]): Shape {
     const shape = inputShapes[0]!;
     if (shape.length !== 4) {
-      throw new ValueError(`MaxPooling2D ${this.name}: expected a 4-D input (batch, height, width, channels), but got ${formatShape(shape)}.`);
+      throw new ValueError(
+        `MaxPooling2D ${this.name}: expected a 4-D input (batch, height, width, channels), but got ${formatShape(shape)}.`,
+      );
     }
     const rows = convOutputLength(shape[1]!, this.poolSize[0], this.padding, this.strides[0]);
     const cols = convOutputLength(shape[2]!, this.poolSize[1], this.padding, this.strides[1]);
     if ((rows !== null && rows <= 0) || (cols !== null && cols <= 0)) {
-      throw new ValueError(`MaxPooling2D ${this.name}: input ${formatShape(shape)} is smaller than poolSize ${describeValue(this.poolSize)} with padding 'valid'.`);
+      throw new ValueError(
+        `MaxPooling2D ${this.name}: input ${formatShape(shape)} is smaller than poolSize ${describeValue(this.poolSize)} with padding 'valid'.`,
+      );
     }
     return [shape[0]!, rows, cols, shape[3]!];
   }
@@ -64,7 +73,13 @@ export class MaxPooling2D extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), poolSize: this.poolSize, padding: this.padding, strides: this.strides, dataFormat: 'channelsLast' };
+    return {
+      ...super.getConfig(),
+      poolSize: this.poolSize,
+      padding: this.padding,
+      strides: this.strides,
+      dataFormat: 'channelsLast',
+    };
   }
 }
 

@@ -13,14 +13,31 @@ beforeAll(async () => {
 
 describe('Reshape', () => {
   it('passes the layer test, with and without an inferred dimension', () => {
-    runLayerTest({ make: () => reshape({ targetShape: [4, 3, 1] }), inputShapes: [[2, 12]], expectedOutputShape: [null, 4, 3, 1], expectedWeightShapes: [], autodiffTolerance: 1e-6 });
-    runLayerTest({ make: () => reshape({ targetShape: [-1, 2] }), inputShapes: [[3, 2, 3]], expectedOutputShape: [null, 3, 2] });
+    runLayerTest({
+      make: () => reshape({ targetShape: [4, 3, 1] }),
+      inputShapes: [[2, 12]],
+      expectedOutputShape: [null, 4, 3, 1],
+      expectedWeightShapes: [],
+      autodiffTolerance: 1e-6,
+    });
+    runLayerTest({
+      make: () => reshape({ targetShape: [-1, 2] }),
+      inputShapes: [[3, 2, 3]],
+      expectedOutputShape: [null, 3, 2],
+    });
   });
 
   it('matches tfjs-layers, as the lesson reshapes MNIST rows into images', () => {
     const x = randomNormalTensor([2, 784], 5);
-    compareWithReference(reshape({ targetShape: [28, 28, 1] }), tfjs.layers.reshape({ targetShape: [28, 28, 1] }), [x], { tolerance: 0 });
-    compareWithReference(reshape({ targetShape: [-1, 28] }), tfjs.layers.reshape({ targetShape: [-1, 28] }), [x], { tolerance: 0 });
+    compareWithReference(
+      reshape({ targetShape: [28, 28, 1] }),
+      tfjs.layers.reshape({ targetShape: [28, 28, 1] }),
+      [x],
+      { tolerance: 0 },
+    );
+    compareWithReference(reshape({ targetShape: [-1, 28] }), tfjs.layers.reshape({ targetShape: [-1, 28] }), [x], {
+      tolerance: 0,
+    });
   });
 
   it('accepts the null tfjs-layers writes for an inferred dimension', () => {

@@ -23,7 +23,9 @@ export class Reshape extends Layer {
       normalized.every((d) => d === -1 || (Number.isInteger(d) && d > 0)) &&
       normalized.filter((d) => d === -1).length <= 1;
     if (!valid) {
-      throw new ValueError(`Reshape ${this.name}: expected targetShape to be a list of positive integers with at most one -1, but got ${describeValue(target)}.`);
+      throw new ValueError(
+        `Reshape ${this.name}: expected targetShape to be a list of positive integers with at most one -1, but got ${describeValue(target)}.`,
+      );
     }
     this.targetShape = normalized as number[];
   }

@@ -27,20 +27,26 @@ export function modelFromJSON(json: ModelTopology | Json | string, source = 'mod
   // Keras-converted files wrap the model as {model_config, training_config}.
   if (isObject(topology) && isObject(topology.model_config)) topology = topology.model_config;
   if (!isObject(topology) || typeof topology.class_name !== 'string') {
-    throw new ValueError(`${source}: expected a model topology like {class_name: 'Sequential' | 'Model', config: {...}}, but got ${describeValue(topology)}.`);
+    throw new ValueError(
+      `${source}: expected a model topology like {class_name: 'Sequential' | 'Model', config: {...}}, but got ${describeValue(topology)}.`,
+    );
   }
   const className = topology.class_name;
   const config = toCamelConfig(topology.config);
   if (className === 'Sequential') return sequentialFromConfig(config, source);
   if (className === 'Model' || className === 'Functional') return functionalFromConfig(config, source);
-  throw new ValueError(`${source}: unknown model class ${describeValue(className)}; expected Sequential, Model or Functional.`);
+  throw new ValueError(
+    `${source}: unknown model class ${describeValue(className)}; expected Sequential, Model or Functional.`,
+  );
 }
 
 function sequentialFromConfig(config: unknown, source: string): Sequential {
   // Old tfjs-layers and Keras 2.1 files give the layer list directly.
   const layerList = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
   if (!Array.isArray(layerList) || layerList.length === 0) {
-    throw new ValueError(`${source}: a Sequential config needs a non-empty layers list, but got ${describeValue(config)}.`);
+    throw new ValueError(
+      `${source}: a Sequential config needs a non-empty layers list, but got ${describeValue(config)}.`,
+    );
   }
   const name = isObject(config) && typeof config.name === 'string' ? config.name : undefined;
   const model = new Sequential(name === undefined ? {} : { name });
@@ -67,21 +73,33 @@ function functionalFromConfig(config: unknown, source: string): LayersModel {
   for (const entry of config.layers) {
     const layer = createLayer(entry, source);
     const name = isObject(entry) && typeof entry.name === 'string' ? entry.name : layer.name;
-    if (created.has(name)) throw new ValueError(`${source}: two layers are named ${describeValue(name)}; layer names must be unique.`);
+    if (created.has(name))
+      throw new ValueError(`${source}: two layers are named ${describeValue(name)}; layer names must be unique.`);
     created.set(name, layer);
-    const inbound = isObject(entry) ? entry.inboundNodes ?? [] : [];
-    if (!Array.isArray(inbound)) throw new ValueError(`${source}: layer ${name}: expected inbound_nodes to be a list, but got ${describeValue(inbound)}.`);
+    const inbound = isObject(entry) ? (entry.inboundNodes ?? []) : [];
+    if (!Array.isArray(inbound))
+      throw new ValueError(
+        `${source}: layer ${name}: expected inbound_nodes to be a list, but got ${describeValue(inbound)}.`,
+      );
     queues.push(inbound.map((inputs) => ({ layer, inputs: Array.isArray(inputs) ? inputs : [inputs] })));
   }
 
   const tensorAt = (ref: unknown, what: string): SymbolicTensor | undefined => {
     if (!Array.isArray(ref) || typeof ref[0] !== 'string') {
-      throw new ValueError(`${source}: ${what}: expected [layerName, nodeIndex, tensorIndex], but got ${describeValue(ref)}.`);
+      throw new ValueError(
+        `${source}: ${what}: expected [layerName, nodeIndex, tensorIndex], but got ${describeValue(ref)}.`,
+      );
     }
     const [layerName, nodeIndex = 0, tensorIndex = 0] = ref as [string, number?, number?];
     const layer = created.get(layerName);
-    if (layer === undefined) throw new ValueError(`${source}: ${what} refers to layer ${describeValue(layerName)}, which is not in the model; layers are ${[...created.keys()].join(', ')}.`);
-    if (tensorIndex !== 0) throw new ValueError(`${source}: ${what} asks for output ${tensorIndex} of layer ${layerName}, but layers have one output.`);
+    if (layer === undefined)
+      throw new ValueError(
+        `${source}: ${what} refers to layer ${describeValue(layerName)}, which is not in the model; layers are ${[...created.keys()].join(', ')}.`,
+      );
+    if (tensorIndex !== 0)
+      throw new ValueError(
+        `${source}: ${what} asks for output ${tensorIndex} of layer ${layerName}, but layers have one output.`,
+      );
     return layer.inboundNodes[nodeIndex]?.outputTensor;
   };
 
@@ -102,15 +120,21 @@ function functionalFromConfig(config: unknown, source: string): LayersModel {
     }
     if (!progressed) {
       const stuck = queues.find((q) => q.length > 0)![0]!;
-      throw new ValueError(`${source}: layer ${stuck.layer.name} is called on ${describeValue(stuck.inputs)}, but no layer produces that node.`);
+      throw new ValueError(
+        `${source}: layer ${stuck.layer.name} is called on ${describeValue(stuck.inputs)}, but no layer produces that node.`,
+      );
     }
   }
 
   const endpoints = (refs: unknown, what: string): SymbolicTensor[] => {
-    if (!Array.isArray(refs) || refs.length === 0) throw new ValueError(`${source}: expected ${what} to be a non-empty list, but got ${describeValue(refs)}.`);
+    if (!Array.isArray(refs) || refs.length === 0)
+      throw new ValueError(`${source}: expected ${what} to be a non-empty list, but got ${describeValue(refs)}.`);
     return refs.map((ref) => {
       const tensor = tensorAt(ref, what);
-      if (tensor === undefined) throw new ValueError(`${source}: ${what} entry ${describeValue(ref)} refers to a call that the layers never make.`);
+      if (tensor === undefined)
+        throw new ValueError(
+          `${source}: ${what} entry ${describeValue(ref)} refers to a call that the layers never make.`,
+        );
       return tensor;
     });
   };
@@ -122,13 +146,17 @@ function functionalFromConfig(config: unknown, source: string): LayersModel {
 /** Creates one layer from `{className, config}` (camelCase), rejecting features we do not implement. */
 function createLayer(entry: unknown, source: string): Layer {
   if (!isObject(entry) || !isObject(entry.config)) {
-    throw new ValueError(`${source}: expected a layer entry like {class_name, config}, but got ${describeValue(entry)}.`);
+    throw new ValueError(
+      `${source}: expected a layer entry like {class_name, config}, but got ${describeValue(entry)}.`,
+    );
   }
   const where = `${source}: layer ${describeValue(entry.config.name ?? entry.name)}`;
   const cls = getLayerClass(entry.className, where);
   for (const [key, value] of Object.entries(entry.config)) {
     if (/(Regularizer|Constraint)$/.test(key) && value !== null && value !== undefined) {
-      throw new ValueError(`${where} (${cls.className}): ${key} is not supported, but the file sets it to ${describeValue(value)}.`);
+      throw new ValueError(
+        `${where} (${cls.className}): ${key} is not supported, but the file sets it to ${describeValue(value)}.`,
+      );
     }
   }
   return new cls(entry.config as never);

@@ -23,7 +23,9 @@ const registry = new Map<string, LayerClass>();
 /** Makes a layer class loadable by `modelFromJSON` and `loadModel` under its `className`. */
 export function registerLayer(cls: LayerClass): void {
   if (typeof cls?.className !== 'string' || cls.className === '') {
-    throw new ValueError(`registerLayer: expected a layer class with a static className, but got ${describeValue(cls?.name ?? cls)}.`);
+    throw new ValueError(
+      `registerLayer: expected a layer class with a static className, but got ${describeValue(cls?.name ?? cls)}.`,
+    );
   }
   registry.set(cls.className, cls);
 }
@@ -36,9 +38,24 @@ export function knownLayerClassNames(): string[] {
 export function getLayerClass(className: unknown, where: string): LayerClass {
   const cls = typeof className === 'string' ? registry.get(className) : undefined;
   if (cls === undefined) {
-    throw new ValueError(`${where}: unknown layer class ${describeValue(className)}; known classes are ${knownLayerClassNames().join(', ')}.`);
+    throw new ValueError(
+      `${where}: unknown layer class ${describeValue(className)}; known classes are ${knownLayerClassNames().join(', ')}.`,
+    );
   }
   return cls;
 }
 
-for (const cls of [Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense, Dropout, Flatten, InputLayer, MaxPooling2D, Reshape]) registerLayer(cls);
+for (const cls of [
+  Activation,
+  Add,
+  BatchNormalization,
+  Concatenate,
+  Conv2D,
+  Dense,
+  Dropout,
+  Flatten,
+  InputLayer,
+  MaxPooling2D,
+  Reshape,
+])
+  registerLayer(cls);

@@ -56,15 +56,24 @@ describe('model({inputs, outputs}) construction errors', () => {
     expect(() => model({ inputs: a, outputs: [undefined as unknown as SymbolicTensor] })).toThrow(
       'Model model_3: outputs[0] must be a symbolic tensor from input() or layer.apply(), but got undefined.',
     );
-    expect(() => model({ inputs: [], outputs: y })).toThrow('Model model_4: expected at least one input and one output, but got 0 inputs and 1 outputs.');
+    expect(() => model({ inputs: [], outputs: y })).toThrow(
+      'Model model_4: expected at least one input and one output, but got 0 inputs and 1 outputs.',
+    );
   });
 
   test('two layers with the same name (saved weights are keyed by it)', () => {
     resetNames();
     const a = input({ shape: [2] });
     const y = layers.dense({ units: 1, name: 'head' }).apply(layers.dense({ units: 3, name: 'head' }).apply(a));
-    expect(() => model({ inputs: a, outputs: y })).toThrow('Model model_1: the layer name "head" is used by 2 layers; layer names must be unique within a model.');
-    const s = sequential([layers.dense({ units: 3, inputDim: 2, name: 'twin' }), layers.dense({ units: 1, name: 'twin' })]);
-    expect(() => s.summary()).toThrow('Sequential sequential_1: the layer name "twin" is used by 2 layers; layer names must be unique within a model.');
+    expect(() => model({ inputs: a, outputs: y })).toThrow(
+      'Model model_1: the layer name "head" is used by 2 layers; layer names must be unique within a model.',
+    );
+    const s = sequential([
+      layers.dense({ units: 3, inputDim: 2, name: 'twin' }),
+      layers.dense({ units: 1, name: 'twin' }),
+    ]);
+    expect(() => s.summary()).toThrow(
+      'Sequential sequential_1: the layer name "twin" is used by 2 layers; layer names must be unique within a model.',
+    );
   });
 });

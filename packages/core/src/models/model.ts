@@ -40,7 +40,9 @@ export class LayersModel {
       const inputs = Array.isArray(args.inputs) ? args.inputs : [args.inputs];
       const outputs = Array.isArray(args.outputs) ? args.outputs : [args.outputs];
       if (inputs.length === 0 || outputs.length === 0) {
-        throw new ValueError(`Model ${this.name}: expected at least one input and one output, but got ${inputs.length} inputs and ${outputs.length} outputs.`);
+        throw new ValueError(
+          `Model ${this.name}: expected at least one input and one output, but got ${inputs.length} inputs and ${outputs.length} outputs.`,
+        );
       }
       this.graphOrUndefined = new Graph(inputs, outputs, `Model ${this.name}`);
     }
@@ -52,7 +54,9 @@ export class LayersModel {
 
   get graph(): Graph {
     if (this.graphOrUndefined === undefined) {
-      throw new ValueError(`Model ${this.name} has no inputs yet: give its first layer an inputShape (or inputDim), or add an inputLayer first.`);
+      throw new ValueError(
+        `Model ${this.name} has no inputs yet: give its first layer an inputShape (or inputDim), or add an inputLayer first.`,
+      );
     }
     return this.graphOrUndefined;
   }
@@ -85,7 +89,10 @@ export class LayersModel {
 
   getLayer(name: string): Layer {
     const layer = this.layers.find((l) => l.name === name);
-    if (!layer) throw new ValueError(`Model ${this.name}: no layer named ${describeValue(name)}; layers are ${this.layers.map((l) => l.name).join(', ')}.`);
+    if (!layer)
+      throw new ValueError(
+        `Model ${this.name}: no layer named ${describeValue(name)}; layers are ${this.layers.map((l) => l.name).join(', ')}.`,
+      );
     return layer;
   }
 
@@ -101,7 +108,9 @@ export class LayersModel {
   setWeights(values: Tensor[]): void {
     const weights = this.weights;
     if (values.length !== weights.length) {
-      throw new ValueError(`Model ${this.name}: setWeights expected ${weights.length} tensors (${weights.map((w) => w.name).join(', ')}), but got ${values.length}.`);
+      throw new ValueError(
+        `Model ${this.name}: setWeights expected ${weights.length} tensors (${weights.map((w) => w.name).join(', ')}), but got ${values.length}.`,
+      );
     }
     weights.forEach((w, i) => w.write(values[i]!));
   }
@@ -112,7 +121,9 @@ export class LayersModel {
    */
   forward(inputs: Tensor[], context: CallContext, tape?: Tape): Tensor[] {
     if (inputs.length !== this.inputs.length) {
-      throw new ValueError(`Model ${this.name}: expected ${this.inputs.length} input tensor(s), but got ${inputs.length}.`);
+      throw new ValueError(
+        `Model ${this.name}: expected ${this.inputs.length} input tensor(s), but got ${inputs.length}.`,
+      );
     }
     return this.graph.forward(inputs, context, tape);
   }
@@ -121,7 +132,12 @@ export class LayersModel {
    * Gradients of all trainable weights (zeros for weights the outputs do not depend on), in
    * `trainableWeights` order; `onWeightGradient` as in Graph.backward (not called for the zeros).
    */
-  backward(tape: Tape, outputGradients: Tensor[], context: CallContext, onWeightGradient?: (weight: LayerWeight, gradient: Tensor) => void): Tensor[] {
+  backward(
+    tape: Tape,
+    outputGradients: Tensor[],
+    context: CallContext,
+    onWeightGradient?: (weight: LayerWeight, gradient: Tensor) => void,
+  ): Tensor[] {
     const byWeight = this.graph.backward(tape, outputGradients, context, onWeightGradient);
     return this.trainableWeights.map((w) => byWeight.get(w) ?? tf.zerosLike(w.read()));
   }

@@ -41,7 +41,9 @@ export class Sequential extends LayersModel {
       }
     } else {
       if (layer instanceof InputLayer) {
-        throw new ValueError(`Sequential ${this.name}: an InputLayer can only be the first layer, but ${layer.name} was added after ${this.output.sourceLayer.name}.`);
+        throw new ValueError(
+          `Sequential ${this.name}: an InputLayer can only be the first layer, but ${layer.name} was added after ${this.output.sourceLayer.name}.`,
+        );
       }
       this.output = layer.apply(this.output);
     }
@@ -53,7 +55,10 @@ export class Sequential extends LayersModel {
     if (this.input !== undefined) return;
     const layers = this.pending;
     this.pending = [];
-    this.input = this.output = input({ batchShape: batchInputShape, ...(layers[0] ? { name: `${layers[0].name}_input` } : {}) });
+    this.input = this.output = input({
+      batchShape: batchInputShape,
+      ...(layers[0] ? { name: `${layers[0].name}_input` } : {}),
+    });
     for (const layer of layers) this.add(layer);
   }
 

@@ -1,8 +1,19 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tfjs from '@tensorflow/tfjs';
 import {
-  SeededRandom, add, concatenate, input, layers, model, modelFromJSON, resetNames, sequential, setBackend, tf,
-  type LayersModel, type Tensor,
+  SeededRandom,
+  add,
+  concatenate,
+  input,
+  layers,
+  model,
+  modelFromJSON,
+  resetNames,
+  sequential,
+  setBackend,
+  tf,
+  type LayersModel,
+  type Tensor,
 } from '../index.js';
 // @ts-expect-error plain ES module shared with the examples and the sweep app
 import * as lesson from '../../examples/lesson-models.mjs';
@@ -16,7 +27,9 @@ function randomizeWeights(m: LayersModel, seed: number): void {
   const random = new SeededRandom(seed);
   m.setWeights(
     m.weights.map((w) => {
-      const values = Float32Array.from({ length: w.size }, () => (w.name.endsWith('moving_variance') ? random.uniform(0.5, 1.5) : random.uniform(-0.5, 0.5)));
+      const values = Float32Array.from({ length: w.size }, () =>
+        w.name.endsWith('moving_variance') ? random.uniform(0.5, 1.5) : random.uniform(-0.5, 0.5),
+      );
       return tf.tensor(values, w.shape);
     }),
   );
@@ -26,7 +39,10 @@ function randomInputs(m: LayersModel, batch: number, seed: number): Tensor[] {
   const random = new SeededRandom(seed);
   return m.inputs.map((t) => {
     const shape = [batch, ...t.shape.slice(1).map((d) => d!)];
-    return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.uniform(-1, 1)), shape);
+    return tf.tensor(
+      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.uniform(-1, 1)),
+      shape,
+    );
   });
 }
 
@@ -89,7 +105,10 @@ function branchyFunctional(): LayersModel {
 describe('toJSON', () => {
   test('a Sequential is written as tfjs-layers writes it', () => {
     resetNames();
-    const m = sequential([layers.dense({ units: 2, inputShape: [3], activation: 'relu' }), layers.dropout({ rate: 0.5 })]);
+    const m = sequential([
+      layers.dense({ units: 2, inputShape: [3], activation: 'relu' }),
+      layers.dropout({ rate: 0.5 }),
+    ]);
     expect(m.toJSON()).toEqual({
       class_name: 'Sequential',
       config: {
@@ -98,14 +117,26 @@ describe('toJSON', () => {
           {
             class_name: 'Dense',
             config: {
-              name: 'dense_1', trainable: true, batch_input_shape: [null, 3], dtype: 'float32',
-              units: 2, activation: 'relu', use_bias: true,
+              name: 'dense_1',
+              trainable: true,
+              batch_input_shape: [null, 3],
+              dtype: 'float32',
+              units: 2,
+              activation: 'relu',
+              use_bias: true,
               kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } },
               bias_initializer: { class_name: 'Zeros', config: {} },
-              kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+              kernel_regularizer: null,
+              bias_regularizer: null,
+              activity_regularizer: null,
+              kernel_constraint: null,
+              bias_constraint: null,
             },
           },
-          { class_name: 'Dropout', config: { name: 'dropout_1', trainable: true, dtype: 'float32', rate: 0.5, noise_shape: null, seed: null } },
+          {
+            class_name: 'Dropout',
+            config: { name: 'dropout_1', trainable: true, dtype: 'float32', rate: 0.5, noise_shape: null, seed: null },
+          },
         ],
       },
       keras_version: 'tfjs-layers 4.22.0',
@@ -120,23 +151,39 @@ describe('toJSON', () => {
     const y = add([h, layers.dense({ units: 4 }).apply(x)]);
     const json = model({ inputs: x, outputs: y }).toJSON();
     expect(json.class_name).toBe('Model');
-    const config = json.config as { name: string; layers: { name: string; class_name: string; inbound_nodes: unknown }[]; input_layers: unknown; output_layers: unknown };
+    const config = json.config as {
+      name: string;
+      layers: { name: string; class_name: string; inbound_nodes: unknown }[];
+      input_layers: unknown;
+      output_layers: unknown;
+    };
     expect(config.name).toBe('model_1');
     expect(config.layers.map((l) => [l.name, l.class_name, l.inbound_nodes])).toEqual([
       ['features', 'InputLayer', []],
       ['hidden', 'Dense', [[['features', 0, 0, {}]]]],
       ['dense_1', 'Dense', [[['features', 0, 0, {}]]]],
-      ['add_1', 'Add', [[['hidden', 0, 0, {}], ['dense_1', 0, 0, {}]]]],
+      [
+        'add_1',
+        'Add',
+        [
+          [
+            ['hidden', 0, 0, {}],
+            ['dense_1', 0, 0, {}],
+          ],
+        ],
+      ],
     ]);
     expect(config.layers[0]).toEqual({
-      name: 'features', class_name: 'InputLayer', inbound_nodes: [],
+      name: 'features',
+      class_name: 'InputLayer',
+      inbound_nodes: [],
       config: { batch_input_shape: [null, 3], dtype: 'float32', sparse: false, name: 'features' },
     });
     expect(config.input_layers).toEqual([['features', 0, 0]]);
     expect(config.output_layers).toEqual([['add_1', 0, 0]]);
   });
 
-  test('a layer shared with another model keeps only this graph\'s calls, renumbered from 0', () => {
+  test("a layer shared with another model keeps only this graph's calls, renumbered from 0", () => {
     resetNames();
     const shared = layers.dense({ units: 2 });
     shared.apply(input({ shape: [3] })); // call 0 belongs to no model below
@@ -178,8 +225,12 @@ describe('modelFromJSON round trips', () => {
       const rebuilt = modelFromJSON(JSON.stringify(json));
       expect(rebuilt.toJSON()).toEqual(json);
       expect(rebuilt.constructor).toBe(original.constructor);
-      expect(rebuilt.layers.map((l) => `${l.name}:${l.className}`)).toEqual(original.layers.map((l) => `${l.name}:${l.className}`));
-      expect(rebuilt.weights.map((w) => `${w.name}:${w.shape}:${w.trainable}`)).toEqual(original.weights.map((w) => `${w.name}:${w.shape}:${w.trainable}`));
+      expect(rebuilt.layers.map((l) => `${l.name}:${l.className}`)).toEqual(
+        original.layers.map((l) => `${l.name}:${l.className}`),
+      );
+      expect(rebuilt.weights.map((w) => `${w.name}:${w.shape}:${w.trainable}`)).toEqual(
+        original.weights.map((w) => `${w.name}:${w.shape}:${w.trainable}`),
+      );
       expect(rebuilt.trainableWeights.map((w) => w.name)).toEqual(original.trainableWeights.map((w) => w.name));
       rebuilt.setWeights(original.getWeights());
       const xs = randomInputs(original, 3, 11);
@@ -193,12 +244,19 @@ describe('modelFromJSON round trips', () => {
 
 describe('interchange with tfjs-layers', () => {
   test('tfjs-layers builds the same models from our JSON and predicts the same with our weights', async () => {
-    for (const build of [everyLayerSequential, branchyFunctional, lesson.churn as () => LayersModel, lesson.wideDeepBn as () => LayersModel]) {
+    for (const build of [
+      everyLayerSequential,
+      branchyFunctional,
+      lesson.churn as () => LayersModel,
+      lesson.wideDeepBn as () => LayersModel,
+    ]) {
       resetNames();
       const ours = build();
       randomizeWeights(ours, 3);
       const theirs = await tfjs.models.modelFromJSON({ modelTopology: ours.toJSON() as never });
-      expect(theirs.layers.map((l) => `${l.name}:${l.getClassName()}`)).toEqual(ours.layers.map((l) => `${l.name}:${l.className}`));
+      expect(theirs.layers.map((l) => `${l.name}:${l.getClassName()}`)).toEqual(
+        ours.layers.map((l) => `${l.name}:${l.className}`),
+      );
       expect(theirs.countParams()).toBe(ours.countParams());
       theirs.setWeights(ourWeightsInTheirOrder(ours, theirs));
       const xs = randomInputs(ours, 4, 5);
@@ -210,7 +268,7 @@ describe('interchange with tfjs-layers', () => {
     }
   });
 
-  test('we build the same models from tfjs-layers\' JSON (Sequential with batch_input_shape, functional) and predict the same', () => {
+  test("we build the same models from tfjs-layers' JSON (Sequential with batch_input_shape, functional) and predict the same", () => {
     const seq = tfjs.sequential({
       layers: [
         tfjs.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [5, 5, 1], activation: 'relu' }),
@@ -230,17 +288,26 @@ describe('interchange with tfjs-layers', () => {
     const da = tfjs.layers.dense({ units: 2, activation: 'relu' }).apply(a) as tfjs.SymbolicTensor;
     const merged = tfjs.layers.concatenate().apply([da, b]) as tfjs.SymbolicTensor;
     const summed = tfjs.layers.add().apply([da, b]) as tfjs.SymbolicTensor;
-    const fn = tfjs.model({ inputs: [a, b], outputs: [tfjs.layers.dense({ units: 1, activation: 'sigmoid' }).apply(merged) as tfjs.SymbolicTensor, summed] });
+    const fn = tfjs.model({
+      inputs: [a, b],
+      outputs: [tfjs.layers.dense({ units: 1, activation: 'sigmoid' }).apply(merged) as tfjs.SymbolicTensor, summed],
+    });
     for (const theirs of [seq, fn]) {
       const ours = modelFromJSON(theirs.toJSON(null, false) as object as Record<string, unknown>);
       expect(ours.className).toBe(theirs.getClassName() === 'Sequential' ? 'Sequential' : 'Model');
       expect(ours.layers.map((l) => l.name)).toEqual(theirs.layers.map((l) => l.name));
       expect(new Set(ours.weights.map((w) => w.name))).toEqual(new Set(theirs.weights.map((w) => w.originalName)));
-      theirs.setWeights(theirs.weights.map((w, i) => tfjs.randomUniform(w.shape, w.name.includes('variance') ? 0.5 : -0.5, 1, 'float32', i)));
+      theirs.setWeights(
+        theirs.weights.map((w, i) =>
+          tfjs.randomUniform(w.shape, w.name.includes('variance') ? 0.5 : -0.5, 1, 'float32', i),
+        ),
+      );
       ours.setWeights(theirWeightsInOurOrder(theirs, ours));
       const xs = randomInputs(ours, 4, 9);
       const expected = theirs.predict(xs.length === 1 ? xs[0]! : xs);
-      outputsOf(ours, xs).forEach((y, i) => expect(maxDiff(y, (Array.isArray(expected) ? expected : [expected])[i]!)).toBeLessThan(1e-5));
+      outputsOf(ours, xs).forEach((y, i) =>
+        expect(maxDiff(y, (Array.isArray(expected) ? expected : [expected])[i]!)).toBeLessThan(1e-5),
+      );
       ours.dispose();
       theirs.dispose();
     }
@@ -248,23 +315,46 @@ describe('interchange with tfjs-layers', () => {
 });
 
 describe('modelFromJSON errors', () => {
-  const sequentialWith = (layer: Record<string, unknown>) => ({ class_name: 'Sequential', config: { name: 's', layers: [layer] } });
+  const sequentialWith = (layer: Record<string, unknown>) => ({
+    class_name: 'Sequential',
+    config: { name: 's', layers: [layer] },
+  });
 
   test('an unknown layer class names the layer and lists the known classes', () => {
-    expect(() => modelFromJSON(sequentialWith({ class_name: 'LSTM', config: { name: 'lstm_1', units: 4, batch_input_shape: [null, 2, 3] } }))).toThrow(
+    expect(() =>
+      modelFromJSON(
+        sequentialWith({ class_name: 'LSTM', config: { name: 'lstm_1', units: 4, batch_input_shape: [null, 2, 3] } }),
+      ),
+    ).toThrow(
       /layer "lstm_1": unknown layer class "LSTM"; known classes are Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense, Dropout, Flatten, InputLayer, MaxPooling2D, Reshape\./,
     );
   });
 
   test('regularizers and constraints are refused rather than dropped', () => {
-    const dense = { class_name: 'Dense', config: { name: 'd', units: 2, batch_input_shape: [null, 2], kernel_regularizer: { class_name: 'L1L2', config: { l1: 0.01, l2: 0 } } } };
-    expect(() => modelFromJSON(sequentialWith(dense))).toThrow(/layer "d" \(Dense\): kernelRegularizer is not supported, but the file sets it to \{"className":"L1L2"/);
+    const dense = {
+      class_name: 'Dense',
+      config: {
+        name: 'd',
+        units: 2,
+        batch_input_shape: [null, 2],
+        kernel_regularizer: { class_name: 'L1L2', config: { l1: 0.01, l2: 0 } },
+      },
+    };
+    expect(() => modelFromJSON(sequentialWith(dense))).toThrow(
+      /layer "d" \(Dense\): kernelRegularizer is not supported, but the file sets it to \{"className":"L1L2"/,
+    );
   });
 
   test('bad JSON, a wrong model class and a Sequential without an input shape', () => {
-    expect(() => modelFromJSON('{"class_name": "Sequential", ')).toThrow(/modelFromJSON: the model topology is not valid JSON \(/);
-    expect(() => modelFromJSON({ class_name: 'Graph', config: {} })).toThrow(/unknown model class "Graph"; expected Sequential, Model or Functional/);
-    expect(() => modelFromJSON({ config: {} })).toThrow(/expected a model topology like \{class_name: 'Sequential' \| 'Model', config: \{\.\.\.\}\}, but got \{"config":\{\}\}/);
+    expect(() => modelFromJSON('{"class_name": "Sequential", ')).toThrow(
+      /modelFromJSON: the model topology is not valid JSON \(/,
+    );
+    expect(() => modelFromJSON({ class_name: 'Graph', config: {} })).toThrow(
+      /unknown model class "Graph"; expected Sequential, Model or Functional/,
+    );
+    expect(() => modelFromJSON({ config: {} })).toThrow(
+      /expected a model topology like \{class_name: 'Sequential' \| 'Model', config: \{\.\.\.\}\}, but got \{"config":\{\}\}/,
+    );
     expect(() => modelFromJSON(sequentialWith({ class_name: 'Dense', config: { name: 'd', units: 2 } }))).toThrow(
       /cannot rebuild Sequential s: .*the first layer \(d\) needs an inputShape or inputDim/,
     );
@@ -275,10 +365,26 @@ describe('modelFromJSON errors', () => {
       class_name: 'Model',
       config: { name: 'm', layers: layersList, input_layers: [['in', 0, 0]], output_layers: outputs },
     });
-    const inputEntry = { name: 'in', class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, 2] }, inbound_nodes: [] };
-    const dense = (from: string, node = 0) => ({ name: 'd', class_name: 'Dense', config: { name: 'd', units: 1 }, inbound_nodes: [[[from, node, 0, {}]]] });
-    expect(() => modelFromJSON(functional([inputEntry, dense('nowhere')]))).toThrow(/layer d's inbound node refers to layer "nowhere", which is not in the model; layers are in, d\./);
-    expect(() => modelFromJSON(functional([inputEntry, dense('in', 3)]))).toThrow(/layer d is called on \[\["in", 3, 0, \{\}\]\], but no layer produces that node\./);
-    expect(() => modelFromJSON(functional([inputEntry, dense('in')], [['d', 1, 0]]))).toThrow(/output_layers entry \["d", 1, 0\] refers to a call that the layers never make\./);
+    const inputEntry = {
+      name: 'in',
+      class_name: 'InputLayer',
+      config: { name: 'in', batch_input_shape: [null, 2] },
+      inbound_nodes: [],
+    };
+    const dense = (from: string, node = 0) => ({
+      name: 'd',
+      class_name: 'Dense',
+      config: { name: 'd', units: 1 },
+      inbound_nodes: [[[from, node, 0, {}]]],
+    });
+    expect(() => modelFromJSON(functional([inputEntry, dense('nowhere')]))).toThrow(
+      /layer d's inbound node refers to layer "nowhere", which is not in the model; layers are in, d\./,
+    );
+    expect(() => modelFromJSON(functional([inputEntry, dense('in', 3)]))).toThrow(
+      /layer d is called on \[\["in", 3, 0, \{\}\]\], but no layer produces that node\./,
+    );
+    expect(() => modelFromJSON(functional([inputEntry, dense('in')], [['d', 1, 0]]))).toThrow(
+      /output_layers entry \["d", 1, 0\] refers to a call that the layers never make\./,
+    );
   });
 });

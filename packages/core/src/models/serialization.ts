@@ -24,7 +24,12 @@ export type TensorRef = [string, number, number];
  */
 export function serializeModel(model: LayersModel): ModelTopology {
   const config = model.className === 'Sequential' ? sequentialConfig(model) : functionalConfig(model);
-  return { class_name: model.className, config: toPythonic(config) as Record<string, unknown>, keras_version: KERAS_VERSION, backend: BACKEND };
+  return {
+    class_name: model.className,
+    config: toPythonic(config) as Record<string, unknown>,
+    keras_version: KERAS_VERSION,
+    backend: BACKEND,
+  };
 }
 
 function sequentialConfig(model: LayersModel): Record<string, unknown> {
@@ -48,7 +53,11 @@ function functionalConfig(model: LayersModel): Record<string, unknown> {
   for (const layer of model.layers) {
     layer.inboundNodes.filter((node) => inGraph.has(node)).forEach((node, i) => renumbered.set(node, i));
   }
-  const ref = (t: SymbolicTensor): TensorRef => [t.sourceLayer.name, renumbered.get(t.sourceLayer.inboundNodes[t.nodeIndex]!) ?? 0, t.tensorIndex];
+  const ref = (t: SymbolicTensor): TensorRef => [
+    t.sourceLayer.name,
+    renumbered.get(t.sourceLayer.inboundNodes[t.nodeIndex]!) ?? 0,
+    t.tensorIndex,
+  ];
   const layers = model.layers.map((layer) => ({
     name: layer.name,
     className: layer.className,
@@ -71,7 +80,11 @@ export function toPythonic(value: unknown, key?: string): unknown {
   if (typeof value === 'string') return toSnakeCase(value);
   if (typeof value === 'number' || typeof value === 'boolean') return value;
   if (Array.isArray(value)) {
-    return value.map((item, i) => (i === 0 && typeof item === 'string' && key !== undefined && NAME_LIST_KEYS.has(key) ? item : toPythonic(item, key)));
+    return value.map((item, i) =>
+      i === 0 && typeof item === 'string' && key !== undefined && NAME_LIST_KEYS.has(key)
+        ? item
+        : toPythonic(item, key),
+    );
   }
   const result: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
@@ -86,7 +99,11 @@ export function toCamelConfig(value: unknown, key?: string): unknown {
   if (typeof value === 'string') return toCamelCase(value);
   if (typeof value === 'number' || typeof value === 'boolean') return value;
   if (Array.isArray(value)) {
-    return value.map((item, i) => (i === 0 && typeof item === 'string' && key !== undefined && NAME_LIST_KEYS.has(key) ? item : toCamelConfig(item, key)));
+    return value.map((item, i) =>
+      i === 0 && typeof item === 'string' && key !== undefined && NAME_LIST_KEYS.has(key)
+        ? item
+        : toCamelConfig(item, key),
+    );
   }
   const result: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {

@@ -20,7 +20,7 @@ function table(text: string): string {
 
 /** Keras 2's print_summary output for every model of the lesson, derived from its column rules. */
 const EXPECTED: Record<string, string> = {
-  'wide': table(`
+  wide: table(`
 _________________________________________________________________|
 Layer (type)                 Output Shape              Param #   |
 =================================================================|
@@ -32,7 +32,7 @@ Total params: 198,760|
 Trainable params: 198,760|
 Non-trainable params: 0|
 _________________________________________________________________|`),
-  'deep': table(`
+  deep: table(`
 _________________________________________________________________|
 Layer (type)                 Output Shape              Param #   |
 =================================================================|
@@ -196,7 +196,7 @@ Total params: 198,760|
 Trainable params: 198,760|
 Non-trainable params: 0|
 _________________________________________________________________|`),
-  'exercise1': table(`
+  exercise1: table(`
 _________________________________________________________________|
 Layer (type)                 Output Shape              Param #   |
 =================================================================|
@@ -214,7 +214,7 @@ Total params: 551|
 Trainable params: 551|
 Non-trainable params: 0|
 _________________________________________________________________|`),
-  'churn': table(`
+  churn: table(`
 __________________________________________________________________________________________________|
 Layer (type)                    Output Shape         Param #     Connected to                     |
 ==================================================================================================|
@@ -245,7 +245,7 @@ Total params: 890|
 Trainable params: 890|
 Non-trainable params: 0|
 __________________________________________________________________________________________________|`),
-  'exercise2': table(`
+  exercise2: table(`
 __________________________________________________________________________________________________|
 Layer (type)                    Output Shape         Param #     Connected to                     |
 ==================================================================================================|
@@ -370,7 +370,9 @@ describe('summary() layout rules', () => {
     expect(narrow[3]).toBe('input_1 (InputLay (None, 10)      0     ');
     const absolute = capture(m, 30, [10, 20, 30]).lines;
     expect(absolute[3]).toBe('input_1 ( (None, 10 0         ');
-    expect(() => m.summary(undefined, [0.5, 1])).toThrow(/expected 3 positions \(one per column: Layer \(type\), Output Shape, Param #\), but got \[0\.5, 1\]/);
+    expect(() => m.summary(undefined, [0.5, 1])).toThrow(
+      /expected 3 positions \(one per column: Layer \(type\), Output Shape, Param #\), but got \[0\.5, 1\]/,
+    );
     m.dispose();
   });
 
@@ -411,7 +413,11 @@ ________________________________________________________________________________
     const c = input({ shape: [4] });
     const d = input({ batchShape: [2, 4] });
     const both = layers.dense({ units: 3 });
-    const row = capture(model({ inputs: [c, d], outputs: [both.apply(c), both.apply(d)] })).lines.find((l) => l.startsWith('dense_2'));
-    expect(row).toBe('dense_2 (Dense)                 multiple             15          input_3[0][0]                    ');
+    const row = capture(model({ inputs: [c, d], outputs: [both.apply(c), both.apply(d)] })).lines.find((l) =>
+      l.startsWith('dense_2'),
+    );
+    expect(row).toBe(
+      'dense_2 (Dense)                 multiple             15          input_3[0][0]                    ',
+    );
   });
 });

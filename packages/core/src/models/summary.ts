@@ -26,12 +26,18 @@ export function printSummary(
   const sequentialLike = isSequentialLike(model);
   const width = lineLength ?? (sequentialLike ? 65 : 98);
   if (!Number.isInteger(width) || width <= 0) {
-    throw new ValueError(`Model ${model.name}: summary() expected lineLength to be a positive integer, but got ${describeValue(lineLength)}.`);
+    throw new ValueError(
+      `Model ${model.name}: summary() expected lineLength to be a positive integer, but got ${describeValue(lineLength)}.`,
+    );
   }
   const relative = positions ?? (sequentialLike ? [0.45, 0.85, 1] : [0.33, 0.55, 0.67, 1]);
-  const columns = sequentialLike ? ['Layer (type)', 'Output Shape', 'Param #'] : ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'];
+  const columns = sequentialLike
+    ? ['Layer (type)', 'Output Shape', 'Param #']
+    : ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'];
   if (relative.length !== columns.length) {
-    throw new ValueError(`Model ${model.name}: summary() expected ${columns.length} positions (one per column: ${columns.join(', ')}), but got ${describeValue(relative)}.`);
+    throw new ValueError(
+      `Model ${model.name}: summary() expected ${columns.length} positions (one per column: ${columns.join(', ')}), but got ${describeValue(relative)}.`,
+    );
   }
   // Positions up to 1 are fractions of the line; Python's int() truncates.
   const stops = relative[relative.length - 1]! <= 1 ? relative.map((p) => Math.trunc(width * p)) : relative;

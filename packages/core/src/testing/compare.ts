@@ -20,7 +20,9 @@ export function maxAbsDifference(a: Tensor | ArrayLike<number>, b: Tensor | Arra
 export function assertClose(actual: Tensor, expected: Tensor, tolerance: number, what: string): void {
   const diff = maxAbsDifference(actual, expected);
   if (!(diff <= tolerance)) {
-    throw new Error(`${what}: max |actual - expected| = ${diff} exceeds ${tolerance} (actual shape [${actual.shape}], expected shape [${expected.shape}]).`);
+    throw new Error(
+      `${what}: max |actual - expected| = ${diff} exceeds ${tolerance} (actual shape [${actual.shape}], expected shape [${expected.shape}]).`,
+    );
   }
 }
 

@@ -27,26 +27,44 @@ class WrongWeightGradient extends Dense {
 
 describe('runLayerTest', () => {
   it('reports a wrong input gradient, naming the entry and both values', () => {
-    expect(() => runLayerTest({ make: () => new WrongInputGradient({ units: 3, name: 'bad_in' }), inputShapes: [[2, 4]] })).toThrow(
+    expect(() =>
+      runLayerTest({ make: () => new WrongInputGradient({ units: 3, name: 'bad_in' }), inputShapes: [[2, 4]] }),
+    ).toThrow(
       /^Dense bad_in: \d+ of \d+ gradient entries differ from finite differences[\s\S]*input 0\[\d+\]: finite difference -?[\d.]+, backward -?[\d.]+/,
     );
   });
 
   it('reports a wrong weight gradient', () => {
-    expect(() => runLayerTest({ make: () => new WrongWeightGradient({ units: 3, name: 'bad_w' }), inputShapes: [[2, 4]] })).toThrow(/weight bad_w\/kernel\[\d+\]/);
+    expect(() =>
+      runLayerTest({ make: () => new WrongWeightGradient({ units: 3, name: 'bad_w' }), inputShapes: [[2, 4]] }),
+    ).toThrow(/weight bad_w\/kernel\[\d+\]/);
   });
 
   it('reports a wrong expected output or weight shape', () => {
-    expect(() => runLayerTest({ make: () => new Dense({ units: 3, name: 'shape_a' }), inputShapes: [[2, 4]], expectedOutputShape: [null, 4], gradientCheck: false })).toThrow(
-      'Dense shape_a: expected output shape (None, 4), but got (None, 3).',
-    );
-    expect(() => runLayerTest({ make: () => new Dense({ units: 3, name: 'shape_b' }), inputShapes: [[2, 4]], expectedWeightShapes: [[4, 3]], gradientCheck: false })).toThrow(
-      'Dense shape_b: expected weight shapes [[4,3]], but got [[4,3],[3]].',
-    );
+    expect(() =>
+      runLayerTest({
+        make: () => new Dense({ units: 3, name: 'shape_a' }),
+        inputShapes: [[2, 4]],
+        expectedOutputShape: [null, 4],
+        gradientCheck: false,
+      }),
+    ).toThrow('Dense shape_a: expected output shape (None, 4), but got (None, 3).');
+    expect(() =>
+      runLayerTest({
+        make: () => new Dense({ units: 3, name: 'shape_b' }),
+        inputShapes: [[2, 4]],
+        expectedWeightShapes: [[4, 3]],
+        gradientCheck: false,
+      }),
+    ).toThrow('Dense shape_b: expected weight shapes [[4,3]], but got [[4,3],[3]].');
   });
 
   it('passes a correct layer and counts the entries it checked', () => {
-    const report = runLayerTest({ make: () => new Dense({ units: 3, activation: 'tanh' }), inputShapes: [[2, 4]], gradientCheck: { maxChecks: 5 } });
+    const report = runLayerTest({
+      make: () => new Dense({ units: 3, activation: 'tanh' }),
+      inputShapes: [[2, 4]],
+      gradientCheck: { maxChecks: 5 },
+    });
     expect(report.gradientEntriesChecked).toBe(5 + 5 + 3);
     expect(report.worstGradientError).toBeLessThan(1e-2);
   });

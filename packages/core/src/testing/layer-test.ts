@@ -76,9 +76,12 @@ export function runLayerTest(args: LayerTestArgs): LayerTestReport {
   const symbolicInputs = args.inputShapes.map((s) => input({ batchShape: [null, ...s.slice(1)] }));
   const symbolicOutput = layer.apply(symbolicInputs.length === 1 ? symbolicInputs[0]! : symbolicInputs);
   const computed = layer.computeOutputShape(symbolicInputs.map((t) => t.shape));
-  if (!shapesEqual(symbolicOutput.shape, computed)) fail(`apply() gave shape ${formatShape(symbolicOutput.shape)}, computeOutputShape ${formatShape(computed)}.`);
+  if (!shapesEqual(symbolicOutput.shape, computed))
+    fail(`apply() gave shape ${formatShape(symbolicOutput.shape)}, computeOutputShape ${formatShape(computed)}.`);
   if (args.expectedOutputShape && !shapesEqual(symbolicOutput.shape, args.expectedOutputShape)) {
-    fail(`expected output shape ${formatShape(args.expectedOutputShape)}, but got ${formatShape(symbolicOutput.shape)}.`);
+    fail(
+      `expected output shape ${formatShape(args.expectedOutputShape)}, but got ${formatShape(symbolicOutput.shape)}.`,
+    );
   }
 
   // Weights.
@@ -104,21 +107,31 @@ export function runLayerTest(args: LayerTestArgs): LayerTestReport {
   const Cls = layer.constructor as new (config: Record<string, unknown>) => Layer;
   const copy = new Cls(config);
   const again = JSON.stringify(sortKeys(copy.getConfig()));
-  if (again !== JSON.stringify(sortKeys(config))) fail(`config does not round-trip:\n  ${JSON.stringify(sortKeys(config))}\n  ${again}`);
+  if (again !== JSON.stringify(sortKeys(config)))
+    fail(`config does not round-trip:\n  ${JSON.stringify(sortKeys(config))}\n  ${again}`);
   copy.dispose();
 
   // Concrete forward: the shape must match the symbolic one.
   const context = args.context ?? (() => ({ training: true, random: new SeededRandom(seed) }));
-  const inputs = args.makeInputs ? args.makeInputs(args.inputShapes) : args.inputShapes.map((s, i) => randomNormalTensor(s, seed * 7919 + i));
+  const inputs = args.makeInputs
+    ? args.makeInputs(args.inputShapes)
+    : args.inputShapes.map((s, i) => randomNormalTensor(s, seed * 7919 + i));
   const outputShape = tf.tidy(() => layer.call(inputs, context()).output.shape);
   const expectedConcrete = computed.map((d, i) => (i === 0 ? args.inputShapes[0]![0]! : d));
-  if (!shapesEqual(outputShape, expectedConcrete)) fail(`call() gave shape ${formatShape(outputShape)}, expected ${formatShape(expectedConcrete)}.`);
+  if (!shapesEqual(outputShape, expectedConcrete))
+    fail(`call() gave shape ${formatShape(outputShape)}, expected ${formatShape(expectedConcrete)}.`);
 
-  const report: LayerTestReport = { layer, outputShape: symbolicOutput.shape, gradientEntriesChecked: 0, worstGradientError: 0 };
+  const report: LayerTestReport = {
+    layer,
+    outputShape: symbolicOutput.shape,
+    gradientEntriesChecked: 0,
+    worstGradientError: 0,
+  };
   if (args.gradientCheck !== false) {
     const projection = randomNormalTensor(outputShape, seed * 31 + 5);
     Object.assign(report, checkGradients(layer, inputs, projection, context, args.gradientCheck ?? {}, seed, fail));
-    if (args.autodiffTolerance !== undefined) checkAgainstAutodiff(layer, inputs, projection, context, args.autodiffTolerance, fail);
+    if (args.autodiffTolerance !== undefined)
+      checkAgainstAutodiff(layer, inputs, projection, context, args.autodiffTolerance, fail);
     projection.dispose();
   }
   tf.dispose(inputs);
@@ -126,7 +139,12 @@ export function runLayerTest(args: LayerTestArgs): LayerTestReport {
 }
 
 /** Analytic gradients of L = sum(output * R): `backward(R)` for the inputs and the trainable weights. */
-function analyticGradients(layer: Layer, inputs: Tensor[], projection: Tensor, context: () => CallContext): Float32Array[] {
+function analyticGradients(
+  layer: Layer,
+  inputs: Tensor[],
+  projection: Tensor,
+  context: () => CallContext,
+): Float32Array[] {
   return tf.tidy(() => {
     const ctx = context();
     const { saved } = layer.call(inputs, ctx);
@@ -149,7 +167,9 @@ function checkGradients(
   const weights = layer.ownTrainableWeights;
   const analytic = analyticGradients(layer, inputs, projection, context);
   if (analytic.length !== inputs.length + weights.length) {
-    fail(`backward returned ${analytic.length} gradients, expected ${inputs.length} inputs + ${weights.length} trainable weights.`);
+    fail(
+      `backward returned ${analytic.length} gradients, expected ${inputs.length} inputs + ${weights.length} trainable weights.`,
+    );
   }
   // The loss in float64 from the float32 outputs.
   const loss = (xs: Tensor[]): number => {
@@ -158,41 +178,44 @@ function checkGradients(
     for (let i = 0; i < y.length; i++) sum += y[i]! * r[i]!;
     return sum;
   };
-  const targets: { name: string; values: Float32Array; shape: number[]; evaluate: (values: Float32Array) => number }[] = [
-    ...inputs.map((x, k) => ({
-      name: `input ${k}`,
-      values: x.dataSync() as Float32Array,
-      shape: x.shape,
-      evaluate: (values: Float32Array) => {
-        const t = tf.tensor(values, x.shape, 'float32');
-        const value = loss(inputs.map((other, j) => (j === k ? t : other)));
-        t.dispose();
-        return value;
-      },
-    })),
-    ...weights.map((w) => ({
-      name: `weight ${w.name}`,
-      values: w.read().dataSync() as Float32Array,
-      shape: w.shape,
-      evaluate: (values: Float32Array) => {
-        const original = tf.clone(w.read());
-        const t = tf.tensor(values, w.shape, 'float32');
-        w.write(t);
-        const value = loss(inputs);
-        w.write(original);
-        tf.dispose([t, original]);
-        return value;
-      },
-    })),
-  ];
+  const targets: { name: string; values: Float32Array; shape: number[]; evaluate: (values: Float32Array) => number }[] =
+    [
+      ...inputs.map((x, k) => ({
+        name: `input ${k}`,
+        values: x.dataSync() as Float32Array,
+        shape: x.shape,
+        evaluate: (values: Float32Array) => {
+          const t = tf.tensor(values, x.shape, 'float32');
+          const value = loss(inputs.map((other, j) => (j === k ? t : other)));
+          t.dispose();
+          return value;
+        },
+      })),
+      ...weights.map((w) => ({
+        name: `weight ${w.name}`,
+        values: w.read().dataSync() as Float32Array,
+        shape: w.shape,
+        evaluate: (values: Float32Array) => {
+          const original = tf.clone(w.read());
+          const t = tf.tensor(values, w.shape, 'float32');
+          w.write(t);
+          const value = loss(inputs);
+          w.write(original);
+          tf.dispose([t, original]);
+          return value;
+        },
+      })),
+    ];
   const random = new SeededRandom(seed + 101);
   let checked = 0;
   let worst = 0;
   const failures: string[] = [];
   targets.forEach((target, t) => {
     const grad = analytic[t]!;
-    if (grad.length !== target.values.length) fail(`gradient of ${target.name} has ${grad.length} entries, expected ${target.values.length}.`);
-    const indices = target.values.length <= maxChecks ? [...target.values.keys()] : sample(target.values.length, maxChecks, random);
+    if (grad.length !== target.values.length)
+      fail(`gradient of ${target.name} has ${grad.length} entries, expected ${target.values.length}.`);
+    const indices =
+      target.values.length <= maxChecks ? [...target.values.keys()] : sample(target.values.length, maxChecks, random);
     for (const i of indices) {
       const plus = Float32Array.from(target.values);
       const minus = Float32Array.from(target.values);
@@ -203,19 +226,30 @@ function checkGradients(
       const error = Math.abs(numeric - a) / Math.max(Math.abs(numeric), Math.abs(a), atol / rtol);
       worst = Math.max(worst, Number.isNaN(error) ? Infinity : error);
       if (!(Math.abs(numeric - a) <= atol + rtol * Math.max(Math.abs(numeric), Math.abs(a)))) {
-        failures.push(`${target.name}[${i}]: finite difference ${numeric.toPrecision(6)}, backward ${a.toPrecision(6)}`);
+        failures.push(
+          `${target.name}[${i}]: finite difference ${numeric.toPrecision(6)}, backward ${a.toPrecision(6)}`,
+        );
       }
       checked++;
     }
   });
   if (failures.length > 0) {
-    fail(`${failures.length} of ${checked} gradient entries differ from finite differences (eps ${epsilon}, rtol ${rtol}, atol ${atol}):\n  ${failures.slice(0, 8).join('\n  ')}`);
+    fail(
+      `${failures.length} of ${checked} gradient entries differ from finite differences (eps ${epsilon}, rtol ${rtol}, atol ${atol}):\n  ${failures.slice(0, 8).join('\n  ')}`,
+    );
   }
   return { gradientEntriesChecked: checked, worstGradientError: worst };
 }
 
 /** Compares `backward` with tfjs's tape-based gradients of the same `call`. */
-function checkAgainstAutodiff(layer: Layer, inputs: Tensor[], projection: Tensor, context: () => CallContext, tolerance: number, fail: (message: string) => never): void {
+function checkAgainstAutodiff(
+  layer: Layer,
+  inputs: Tensor[],
+  projection: Tensor,
+  context: () => CallContext,
+  tolerance: number,
+  fail: (message: string) => never,
+): void {
   const analytic = analyticGradients(layer, inputs, projection, context);
   const variables = layer.ownTrainableWeights.map((w) => w.variable);
   const wasTrainable = variables.map((v) => v.trainable);
@@ -235,7 +269,8 @@ function checkAgainstAutodiff(layer: Layer, inputs: Tensor[], projection: Tensor
         scale = Math.max(scale, Math.abs(ref[i]!));
         diff = Math.max(diff, Math.abs(ref[i]! - ours[i]!));
       }
-      if (!(diff <= tolerance * scale)) fail(`gradient ${k} differs from tfjs autodiff: max |diff| ${diff} > ${tolerance} × max |grad| ${scale}.`);
+      if (!(diff <= tolerance * scale))
+        fail(`gradient ${k} differs from tfjs autodiff: max |diff| ${diff} > ${tolerance} × max |grad| ${scale}.`);
     });
   } finally {
     variables.forEach((v, i) => (v.trainable = wasTrainable[i]!));
@@ -251,7 +286,11 @@ function sample(size: number, count: number, random: SeededRandom): number[] {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }

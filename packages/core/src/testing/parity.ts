@@ -27,7 +27,11 @@ export function compareWithReference(
   ours: Layer,
   reference: ReferenceLayer,
   inputs: Tensor[],
-  { training = false, tolerance = 1e-5, context }: { training?: boolean; tolerance?: number; context?: CallContext } = {},
+  {
+    training = false,
+    tolerance = 1e-5,
+    context,
+  }: { training?: boolean; tolerance?: number; context?: CallContext } = {},
 ): ParityResult {
   const single = inputs.length === 1 ? inputs[0]! : inputs;
   // Identity layers (linear, inference dropout) return their input: keep it.
@@ -49,9 +53,11 @@ export function compareWithReference(
   disposeOutput(expected);
   tf.dispose(a);
   const what = `${ours.className} ${ours.name} vs reference (${training ? 'training' : 'inference'})`;
-  if (!(result.outputDifference <= tolerance)) throw new Error(`${what}: outputs differ by ${result.outputDifference} > ${tolerance}.`);
+  if (!(result.outputDifference <= tolerance))
+    throw new Error(`${what}: outputs differ by ${result.outputDifference} > ${tolerance}.`);
   result.weightDifferences.forEach((d, i) => {
-    if (!(d <= tolerance)) throw new Error(`${what}: weight ${ours.weights[i]!.name} differs by ${d} > ${tolerance} after the call.`);
+    if (!(d <= tolerance))
+      throw new Error(`${what}: weight ${ours.weights[i]!.name} differs by ${d} > ${tolerance} after the call.`);
   });
   return result;
 }

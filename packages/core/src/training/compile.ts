@@ -2,7 +2,13 @@ import { ValueError, RuntimeError, describeValue } from '../errors.js';
 import type { LayersModel } from '../models/model.js';
 import { getLoss, type Loss, type LossIdentifier } from './losses.js';
 import { resolveMetric, type MetricIdentifier, type ResolvedMetric } from './metrics.js';
-import { getOptimizer, serializeOptimizer, type Optimizer, type OptimizerConfig, type OptimizerIdentifier } from './optimizers/index.js';
+import {
+  getOptimizer,
+  serializeOptimizer,
+  type Optimizer,
+  type OptimizerConfig,
+  type OptimizerIdentifier,
+} from './optimizers/index.js';
 
 export interface CompileArgs {
   /** `'adam'`, `'sgd'`, `'rmsprop'`, `'adagrad'` (Keras defaults), `{className, config}` or an instance. */
@@ -41,13 +47,17 @@ export interface SerializedCompileArgs {
 /** Configures the model for training, as Keras's `model.compile`. */
 export function compileModel(model: LayersModel, args: CompileArgs | SerializedCompileArgs): void {
   const owner = `compile (model ${model.name})`;
-  if (typeof args !== 'object' || args === null) throw new ValueError(`${owner}: expected {optimizer, loss, metrics?}, but got ${describeValue(args)}.`);
-  if (args.loss === undefined) throw new ValueError(`${owner}: a loss is required, e.g. loss: 'categoricalCrossentropy'.`);
+  if (typeof args !== 'object' || args === null)
+    throw new ValueError(`${owner}: expected {optimizer, loss, metrics?}, but got ${describeValue(args)}.`);
+  if (args.loss === undefined)
+    throw new ValueError(`${owner}: a loss is required, e.g. loss: 'categoricalCrossentropy'.`);
   const optimizer = getOptimizer(args.optimizer as OptimizerIdentifier, owner);
   const outputLayers = model.outputs.map((t) => t.sourceLayer.name);
   const lossList = Array.isArray(args.loss) ? args.loss : outputLayers.map(() => args.loss as LossIdentifier);
   if (lossList.length !== outputLayers.length) {
-    throw new ValueError(`${owner}: expected one loss per output (${outputLayers.length}: ${outputLayers.join(', ')}), but got ${lossList.length}.`);
+    throw new ValueError(
+      `${owner}: expected one loss per output (${outputLayers.length}: ${outputLayers.join(', ')}), but got ${lossList.length}.`,
+    );
   }
   const metricList = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
   const outputs = model.outputs.map((t, i): CompiledOutput => {
@@ -61,13 +71,19 @@ export function compileModel(model: LayersModel, args: CompileArgs | SerializedC
 /** Keras's log names: `loss`, then `<output>_loss` and `<output>_<metric>` when there are several outputs. */
 function logKeysOf(outputs: CompiledOutput[]): string[] {
   if (outputs.length === 1) return ['loss', ...outputs[0]!.metrics.map((m) => m.key)];
-  return ['loss', ...outputs.map((o) => `${o.name}_loss`), ...outputs.flatMap((o) => o.metrics.map((m) => `${o.name}_${m.key}`))];
+  return [
+    'loss',
+    ...outputs.map((o) => `${o.name}_loss`),
+    ...outputs.flatMap((o) => o.metrics.map((m) => `${o.name}_${m.key}`)),
+  ];
 }
 
 /** The model's compiled state, or an error saying `compile` must come first. */
 export function requireCompiled(model: LayersModel, caller: string): CompiledState {
   if (model.compiled === undefined) {
-    throw new RuntimeError(`${caller}: model ${model.name} must be compiled first: call model.compile({optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy']}).`);
+    throw new RuntimeError(
+      `${caller}: model ${model.name} must be compiled first: call model.compile({optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy']}).`,
+    );
   }
   return model.compiled;
 }
@@ -76,7 +92,9 @@ export function requireCompiled(model: LayersModel, caller: string): CompiledSta
 export function serializeCompileArgs(compiled: CompiledState): SerializedCompileArgs {
   const name = (value: unknown, what: string): string => {
     if (typeof value === 'string') return value;
-    throw new ValueError(`serializeCompileArgs: the ${what} ${describeValue((value as { name?: unknown }).name)} was given as an object, which cannot be sent to a worker; give it by name.`);
+    throw new ValueError(
+      `serializeCompileArgs: the ${what} ${describeValue((value as { name?: unknown }).name)} was given as an object, which cannot be sent to a worker; give it by name.`,
+    );
   };
   const { loss, metrics } = compiled.args;
   return {

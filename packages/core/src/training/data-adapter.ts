@@ -17,7 +17,9 @@ export function toList(value: Tensor | Tensor[], what: string, owner: string): T
   const list = Array.isArray(value) ? value : [value];
   list.forEach((t, i) => {
     if (!(t instanceof tf.Tensor)) {
-      throw new ValueError(`${owner}: expected ${what} to be a tensor or an array of tensors, but got ${Array.isArray(value) ? `${what}[${i}] = ${describeValue(t)}` : describeValue(t)}.`);
+      throw new ValueError(
+        `${owner}: expected ${what} to be a tensor or an array of tensors, but got ${Array.isArray(value) ? `${what}[${i}] = ${describeValue(t)}` : describeValue(t)}.`,
+      );
     }
   });
   return list;
@@ -27,29 +29,43 @@ export function toList(value: Tensor | Tensor[], what: string, owner: string): T
  * Checks x against the model's inputs (count, sample count, feature shape) and, when given, y
  * against its outputs and compiled losses (counts, sample count, label shape and values).
  */
-export function checkData(model: LayersModel, x: Tensor[], y: Tensor[] | undefined, owner: string, compiled?: CompiledState): number {
+export function checkData(
+  model: LayersModel,
+  x: Tensor[],
+  y: Tensor[] | undefined,
+  owner: string,
+  compiled?: CompiledState,
+): number {
   const inputs = model.inputs;
   if (x.length !== inputs.length) {
-    throw new ValueError(`${owner}: model ${model.name} has ${inputs.length} input(s) (${inputs.map((t) => t.sourceLayer.name).join(', ')}), but got ${x.length} x tensor(s).`);
+    throw new ValueError(
+      `${owner}: model ${model.name} has ${inputs.length} input(s) (${inputs.map((t) => t.sourceLayer.name).join(', ')}), but got ${x.length} x tensor(s).`,
+    );
   }
   x.forEach((t, i) => {
     const expected = inputs[i]!.shape;
     const matches = t.rank === expected.length && expected.every((d, k) => k === 0 || d === null || d === t.shape[k]);
     if (!matches) {
-      throw new ValueError(`${owner}: expected input ${inputs[i]!.sourceLayer.name} to have shape ${formatShape(expected)}, but got x${x.length > 1 ? `[${i}]` : ''} with shape ${formatShape(t.shape)}.`);
+      throw new ValueError(
+        `${owner}: expected input ${inputs[i]!.sourceLayer.name} to have shape ${formatShape(expected)}, but got x${x.length > 1 ? `[${i}]` : ''} with shape ${formatShape(t.shape)}.`,
+      );
     }
   });
   const counts = x.map((t) => t.shape[0]!);
   if (y !== undefined) {
     const outputs = model.outputs;
     if (y.length !== outputs.length) {
-      throw new ValueError(`${owner}: model ${model.name} has ${outputs.length} output(s), but got ${y.length} y tensor(s).`);
+      throw new ValueError(
+        `${owner}: model ${model.name} has ${outputs.length} output(s), but got ${y.length} y tensor(s).`,
+      );
     }
     counts.push(...y.map((t) => t.shape[0]!));
   }
   if (counts.some((c) => c !== counts[0])) {
     const describe = (list: Tensor[]) => list.map((t) => t.shape[0]).join(', ');
-    throw new ValueError(`${owner}: x and y must have the same number of samples, but got x sizes: ${describe(x)} and y sizes: ${y ? describe(y) : '-'}.`);
+    throw new ValueError(
+      `${owner}: x and y must have the same number of samples, but got x sizes: ${describe(x)} and y sizes: ${y ? describe(y) : '-'}.`,
+    );
   }
   if (y !== undefined && compiled !== undefined) {
     compiled.outputs.forEach((output, i) => output.loss.checkTargets(y[i]!, model.outputs[i]!.shape, owner));
@@ -58,13 +74,21 @@ export function checkData(model: LayersModel, x: Tensor[], y: Tensor[] | undefin
 }
 
 /** Splits off the last `fraction` of the samples (before any shuffling), as Keras's `validationSplit`. */
-export function splitData(data: TrainingData, fraction: number, owner: string): { train: TrainingData; validation: TrainingData } {
+export function splitData(
+  data: TrainingData,
+  fraction: number,
+  owner: string,
+): { train: TrainingData; validation: TrainingData } {
   if (typeof fraction !== 'number' || !(fraction > 0 && fraction < 1)) {
-    throw new ValueError(`${owner}: expected validationSplit to be a number in (0, 1), but got ${describeValue(fraction)}.`);
+    throw new ValueError(
+      `${owner}: expected validationSplit to be a number in (0, 1), but got ${describeValue(fraction)}.`,
+    );
   }
   const at = Math.floor(data.numSamples * (1 - fraction));
   if (at === 0 || at === data.numSamples) {
-    throw new ValueError(`${owner}: validationSplit ${fraction} of ${data.numSamples} samples leaves ${at} for training and ${data.numSamples - at} for validation; both need at least one.`);
+    throw new ValueError(
+      `${owner}: validationSplit ${fraction} of ${data.numSamples} samples leaves ${at} for training and ${data.numSamples - at} for validation; both need at least one.`,
+    );
   }
   const part = (start: number, size: number): TrainingData => ({
     inputs: data.inputs.map((t) => tf.slice(t, start, size)),
@@ -98,9 +122,11 @@ export function gatherRows(tensors: Tensor[], indices: Int32Array): Tensor[] {
       // Read after the output's allocation, which may have moved the wasm heap.
       const source = readValues(t);
       if (rowSize >= 16) {
-        for (let i = 0; i < n; i++) out.set(source.subarray(indices[i]! * rowSize, (indices[i]! + 1) * rowSize), i * rowSize);
+        for (let i = 0; i < n; i++)
+          out.set(source.subarray(indices[i]! * rowSize, (indices[i]! + 1) * rowSize), i * rowSize);
       } else {
-        for (let i = 0; i < n; i++) for (let k = 0, from = indices[i]! * rowSize; k < rowSize; k++) out[i * rowSize + k] = source[from + k]!;
+        for (let i = 0; i < n; i++)
+          for (let k = 0, from = indices[i]! * rowSize; k < rowSize; k++) out[i * rowSize + k] = source[from + k]!;
       }
     });
   });
@@ -140,7 +166,8 @@ function permutationSeed(seed: number, epoch: number): number {
 /** Consecutive batches of `order` (the last one partial). */
 export function batchesOf(order: Int32Array, batchSize: number): Int32Array[] {
   const batches: Int32Array[] = [];
-  for (let start = 0; start < order.length; start += batchSize) batches.push(order.subarray(start, Math.min(start + batchSize, order.length)));
+  for (let start = 0; start < order.length; start += batchSize)
+    batches.push(order.subarray(start, Math.min(start + batchSize, order.length)));
   return batches;
 }
 

@@ -37,7 +37,12 @@ export function evaluateLogs(model: LayersModel, data: TrainingData, batchSize: 
  * `model.evaluate(x, y, {batchSize})`: the loss, or `[loss, ...metrics]` when metrics were
  * compiled or the model has several outputs, as scalar tensors (tfjs-layers' return form).
  */
-export function evaluateModel(model: LayersModel, x: Tensor | Tensor[], y: Tensor | Tensor[], args: EvaluateArgs = {}): Tensor | Tensor[] {
+export function evaluateModel(
+  model: LayersModel,
+  x: Tensor | Tensor[],
+  y: Tensor | Tensor[],
+  args: EvaluateArgs = {},
+): Tensor | Tensor[] {
   const owner = `evaluate (model ${model.name})`;
   const compiled = requireCompiled(model, 'evaluate');
   const batchSize = checkPositiveInteger(args.batchSize ?? 32, 'batchSize', owner);

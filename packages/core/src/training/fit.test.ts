@@ -22,7 +22,12 @@ beforeAll(async () => {
 function classification(samples: number, seed: number): { x: Tensor; y: Tensor } {
   const x = randomNormalTensor([samples, 4], seed);
   const y = tf.tidy(() => {
-    const w = tf.tensor2d([[1, -1, 0.5], [0.5, 1, -1], [-1, 0.5, 1], [0.2, 0.2, -0.4]]);
+    const w = tf.tensor2d([
+      [1, -1, 0.5],
+      [0.5, 1, -1],
+      [-1, 0.5, 1],
+      [0.2, 0.2, -0.4],
+    ]);
     return tf.cast(tf.oneHot(tf.argMax(tf.matMul(x, w), 1), 3), 'float32');
   });
   return { x, y };
@@ -31,9 +36,18 @@ function classification(samples: number, seed: number): { x: Tensor; y: Tensor }
 function smallModel(seed = 1, dropout = 0): LayersModel {
   resetNames();
   return sequential([
-    layers.dense({ units: 8, activation: 'relu', inputShape: [4], kernelInitializer: initializers.glorotUniform({ seed }) }),
+    layers.dense({
+      units: 8,
+      activation: 'relu',
+      inputShape: [4],
+      kernelInitializer: initializers.glorotUniform({ seed }),
+    }),
     ...(dropout > 0 ? [layers.dropout({ rate: dropout })] : []),
-    layers.dense({ units: 3, activation: 'softmax', kernelInitializer: initializers.glorotUniform({ seed: seed + 1 }) }),
+    layers.dense({
+      units: 3,
+      activation: 'softmax',
+      kernelInitializer: initializers.glorotUniform({ seed: seed + 1 }),
+    }),
   ]);
 }
 
@@ -45,9 +59,16 @@ describe('fit', () => {
   it('matches tfjs-layers model.fit (SGD, 3 epochs of batches 4, 4, 2): weights within 1e-5, history within 1e-5', async () => {
     const { x, y } = classification(10, 3);
     const ours = smallModel();
-    ours.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    ours.compile({
+      optimizer: optimizers.sgd({ learningRate: 0.1 }),
+      loss: 'categoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
     const theirs = tfjs.sequential({
-      layers: [tfjs.layers.dense({ units: 8, activation: 'relu', inputShape: [4] }), tfjs.layers.dense({ units: 3, activation: 'softmax' })],
+      layers: [
+        tfjs.layers.dense({ units: 8, activation: 'relu', inputShape: [4] }),
+        tfjs.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
     });
     theirs.compile({ optimizer: tfjs.train.sgd(0.1), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const initial = ours.getWeights();
@@ -173,23 +194,39 @@ describe('fit', () => {
   it('rejects bad input with the values received', async () => {
     const { x, y } = classification(10, 9);
     const m = smallModel();
-    await expect(m.fit(x, y)).rejects.toThrow(`fit: model ${m.name} must be compiled first: call model.compile({optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy']}).`);
+    await expect(m.fit(x, y)).rejects.toThrow(
+      `fit: model ${m.name} must be compiled first: call model.compile({optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy']}).`,
+    );
     m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
     const owner = `fit (model ${m.name})`;
     const y9 = tf.slice(y, 0, 9);
-    await expect(m.fit(x, y9, { verbose: 0 })).rejects.toThrow(`${owner}: x and y must have the same number of samples, but got x sizes: 10 and y sizes: 9.`);
+    await expect(m.fit(x, y9, { verbose: 0 })).rejects.toThrow(
+      `${owner}: x and y must have the same number of samples, but got x sizes: 10 and y sizes: 9.`,
+    );
     const wide = tf.zeros([10, 5]);
-    await expect(m.fit(wide, y, { verbose: 0 })).rejects.toThrow(`${owner}: expected input dense_1_input to have shape (None, 4), but got x with shape (10, 5).`);
+    await expect(m.fit(wide, y, { verbose: 0 })).rejects.toThrow(
+      `${owner}: expected input dense_1_input to have shape (None, 4), but got x with shape (10, 5).`,
+    );
     const indices = tf.tensor2d([[0], [1], [2], [0], [1], [2], [0], [1], [2], [0]]);
     await expect(m.fit(x, indices, { verbose: 0 })).rejects.toThrow(
       `${owner}: categorical_crossentropy expects one-hot labels of shape (10, 3) (the model's output), but got targets of shape (10, 1); for class indices use sparse_categorical_crossentropy.`,
     );
     const twos = tf.mul(y, 2);
-    await expect(m.fit(x, twos, { verbose: 0 })).rejects.toThrow(`${owner}: categorical_crossentropy expects one-hot (or probability) label rows that sum to 1, but row 0 of the targets is`);
-    await expect(m.fit(x, y, { batchSize: 0, verbose: 0 })).rejects.toThrow(`${owner}: expected batchSize to be a positive integer, but got 0.`);
-    await expect(m.fit(x, y, { batchSize: -32, verbose: 0 })).rejects.toThrow(`${owner}: expected batchSize to be a positive integer, but got -32.`);
-    expect(() => m.evaluate(x, y, { batchSize: 2.5 })).toThrow(`evaluate (model ${m.name}): expected batchSize to be a positive integer, but got 2.5.`);
-    expect(() => m.predict(wide)).toThrow(`predict (model ${m.name}): expected input dense_1_input to have shape (None, 4), but got x with shape (10, 5).`);
+    await expect(m.fit(x, twos, { verbose: 0 })).rejects.toThrow(
+      `${owner}: categorical_crossentropy expects one-hot (or probability) label rows that sum to 1, but row 0 of the targets is`,
+    );
+    await expect(m.fit(x, y, { batchSize: 0, verbose: 0 })).rejects.toThrow(
+      `${owner}: expected batchSize to be a positive integer, but got 0.`,
+    );
+    await expect(m.fit(x, y, { batchSize: -32, verbose: 0 })).rejects.toThrow(
+      `${owner}: expected batchSize to be a positive integer, but got -32.`,
+    );
+    expect(() => m.evaluate(x, y, { batchSize: 2.5 })).toThrow(
+      `evaluate (model ${m.name}): expected batchSize to be a positive integer, but got 2.5.`,
+    );
+    expect(() => m.predict(wide)).toThrow(
+      `predict (model ${m.name}): expected input dense_1_input to have shape (None, 4), but got x with shape (10, 5).`,
+    );
     tf.dispose([x, y, y9, wide, indices, twos]);
     m.dispose();
   });
@@ -201,7 +238,10 @@ describe('evaluate and predict', () => {
     const m = smallModel();
     m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const theirs = tfjs.sequential({
-      layers: [tfjs.layers.dense({ units: 8, activation: 'relu', inputShape: [4] }), tfjs.layers.dense({ units: 3, activation: 'softmax' })],
+      layers: [
+        tfjs.layers.dense({ units: 8, activation: 'relu', inputShape: [4] }),
+        tfjs.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
     });
     theirs.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const w = m.getWeights();
@@ -237,7 +277,10 @@ describe('several inputs and outputs', () => {
     resetNames();
     const a = input({ shape: [3] });
     const b = input({ shape: [2] });
-    const merged = concatenate([layers.dense({ units: 4, activation: 'relu' }).apply(a), layers.dense({ units: 4, activation: 'relu' }).apply(b)]);
+    const merged = concatenate([
+      layers.dense({ units: 4, activation: 'relu' }).apply(a),
+      layers.dense({ units: 4, activation: 'relu' }).apply(b),
+    ]);
     const out1 = layers.dense({ units: 1, activation: 'sigmoid', name: 'cancel' }).apply(merged);
     const out2 = layers.dense({ units: 2, name: 'score' }).apply(merged);
     const m = functionalModel({ inputs: [a, b], outputs: [out1, out2] });
@@ -251,7 +294,10 @@ describe('several inputs and outputs', () => {
     // The total loss is the sum of the output losses (Keras loss weights 1).
     expect(h.history.loss![1]).toBeCloseTo(h.history.cancel_loss![1]! + h.history.score_loss![1]!, 5);
     const predictions = m.predict([xa, xb]) as Tensor[];
-    expect(predictions.map((p) => p.shape)).toEqual([[9, 1], [9, 2]]);
+    expect(predictions.map((p) => p.shape)).toEqual([
+      [9, 1],
+      [9, 2],
+    ]);
     tf.dispose([xa, xb, y1, y2, ...predictions]);
     m.dispose();
   });
@@ -261,14 +307,30 @@ describe('convolutional models', () => {
   it('train on wasm (Conv2D + MaxPooling2D, whose filter gradient wasm lacks): 2 SGD steps match tfjs-layers on cpu within 1e-4', async () => {
     resetNames();
     const ours = sequential([
-      layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [6, 6, 1], kernelInitializer: initializers.glorotUniform({ seed: 3 }) }),
+      layers.conv2d({
+        filters: 3,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        inputShape: [6, 6, 1],
+        kernelInitializer: initializers.glorotUniform({ seed: 3 }),
+      }),
       layers.maxPooling2d({ poolSize: 2 }),
       layers.flatten(),
       layers.dense({ units: 2, activation: 'softmax', kernelInitializer: initializers.glorotUniform({ seed: 4 }) }),
     ]);
     ours.compile({ optimizer: optimizers.sgd({ learningRate: 0.5 }), loss: 'categoricalCrossentropy' });
     const xValues = randomNormalTensor([8, 6, 6, 1], 15);
-    const yValues = tf.tensor2d([[1, 0], [0, 1], [1, 0], [1, 0], [0, 1], [0, 1], [1, 0], [0, 1]]);
+    const yValues = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+      [1, 0],
+      [1, 0],
+      [0, 1],
+      [0, 1],
+      [1, 0],
+      [0, 1],
+    ]);
     const initial = ours.getWeights().map((w) => ({ values: w.dataSync().slice(), shape: w.shape }));
     await ours.fit(xValues, yValues, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
     const trained = ours.getWeights().map((w) => w.dataSync().slice());
@@ -328,14 +390,23 @@ describe('batch normalization in fit', () => {
     const tfjsOrder = [0, 1, 2, 3, 6, 7, 4, 5];
     theirs.setWeights(tfjsOrder.map((i) => initial[i]!));
     const x = randomNormalTensor([6, 3], 16);
-    const y = tf.tensor2d([[1, 0], [0, 1], [1, 0], [0, 1], [0, 1], [1, 0]]);
+    const y = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+      [1, 0],
+      [0, 1],
+      [0, 1],
+      [1, 0],
+    ]);
     await ours.fit(x, y, { epochs: 2, batchSize: 6, shuffle: false, verbose: 0 });
     await theirs.fit(x, y, { epochs: 2, batchSize: 6, shuffle: false, verbose: 0 });
     const a = ours.getWeights();
     const b = theirs.getWeights();
     // Keras order: kernel, bias, gamma, beta, moving mean, moving variance, kernel, bias.
     expect(a.length).toBe(8);
-    tfjsOrder.forEach((i, k) => expect(maxAbsDifference(a[i]!, b[k]!), `weight ${ours.weights[i]!.name}`).toBeLessThan(1e-5));
+    tfjsOrder.forEach((i, k) =>
+      expect(maxAbsDifference(a[i]!, b[k]!), `weight ${ours.weights[i]!.name}`).toBeLessThan(1e-5),
+    );
     expect(maxAbsDifference(a[4]!, initial[4]!)).toBeGreaterThan(1e-4); // the moving mean moved
     const pa = ours.predict(x) as Tensor;
     const pb = theirs.predict(x) as Tensor;
@@ -345,4 +416,3 @@ describe('batch normalization in fit', () => {
     theirs.dispose();
   });
 });
-

@@ -35,17 +35,25 @@ export interface FitArgs {
 }
 
 /** `model.fit`: trains with the compiled optimizer and loss, as Keras's `fit`. */
-export async function fitModel(model: LayersModel, x: Tensor | Tensor[], y: Tensor | Tensor[], args: FitArgs = {}): Promise<History> {
+export async function fitModel(
+  model: LayersModel,
+  x: Tensor | Tensor[],
+  y: Tensor | Tensor[],
+  args: FitArgs = {},
+): Promise<History> {
   const owner = `fit (model ${model.name})`;
   const compiled = requireCompiled(model, 'fit');
   const batchSize = checkPositiveInteger(args.batchSize ?? 32, 'batchSize', owner);
   const epochs = checkPositiveInteger(args.epochs ?? 1, 'epochs', owner);
   const initialEpoch = args.initialEpoch ?? 0;
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0) {
-    throw new ValueError(`${owner}: expected initialEpoch to be a non-negative integer, but got ${describeValue(initialEpoch)}.`);
+    throw new ValueError(
+      `${owner}: expected initialEpoch to be a non-negative integer, but got ${describeValue(initialEpoch)}.`,
+    );
   }
   const verbose = args.verbose ?? defaultVerbose();
-  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`${owner}: expected verbose to be 0, 1 or 2, but got ${describeValue(verbose)}.`);
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2)
+    throw new ValueError(`${owner}: expected verbose to be 0, 1 or 2, but got ${describeValue(verbose)}.`);
   const seed = args.seed ?? randomSeed();
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new ValueError(`${owner}: expected seed to be an integer in [0, 2^32), but got ${describeValue(seed)}.`);
@@ -62,7 +70,11 @@ export async function fitModel(model: LayersModel, x: Tensor | Tensor[], y: Tens
     const [vx, vy] = args.validationData;
     const vInputs = toList(vx, 'validationData x', `${owner} validationData`);
     const vTargets = toList(vy, 'validationData y', `${owner} validationData`);
-    validation = { inputs: vInputs, targets: vTargets, numSamples: checkData(model, vInputs, vTargets, `${owner} validationData`, compiled) };
+    validation = {
+      inputs: vInputs,
+      targets: vTargets,
+      numSamples: checkData(model, vInputs, vTargets, `${owner} validationData`, compiled),
+    };
   } else if (args.validationSplit !== undefined && args.validationSplit !== 0) {
     ({ train, validation } = splitData(train, args.validationSplit, owner));
     owned.push(...train.inputs, ...train.targets, ...validation.inputs, ...validation.targets);
@@ -88,10 +100,17 @@ export async function fitModel(model: LayersModel, x: Tensor | Tensor[], y: Tens
           const context = { training: true, random: new SeededRandom(spec.seed) };
           const batchInputs = gatherRows(train.inputs, spec.indices);
           const batchTargets = gatherRows(train.targets, spec.indices);
-          return trainStep(model, batchInputs, batchTargets, context, (logs) => {
-            // Checked before the update, so the weights keep their last finite values.
-            if (!Number.isFinite(logs.loss)) throw nonFiniteLossError(logs.loss!, spec, epochs, steps, owner);
-          }, weights);
+          return trainStep(
+            model,
+            batchInputs,
+            batchTargets,
+            context,
+            (logs) => {
+              // Checked before the update, so the weights keep their last finite values.
+              if (!Number.isFinite(logs.loss)) throw nonFiniteLossError(logs.loss!, spec, epochs, steps, owner);
+            },
+            weights,
+          );
         }),
       validate: validation ? () => evaluateLogs(model, validation, batchSize) : undefined,
     });

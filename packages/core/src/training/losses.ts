@@ -68,7 +68,14 @@ const categoricalCrossentropy: Loss = {
     return { value, gradient };
   },
   checkTargets(yTrue, outputShape, owner) {
-    checkSameShape(yTrue, outputShape, owner, this.name, 'one-hot labels', '; for class indices use sparse_categorical_crossentropy');
+    checkSameShape(
+      yTrue,
+      outputShape,
+      owner,
+      this.name,
+      'one-hot labels',
+      '; for class indices use sparse_categorical_crossentropy',
+    );
     const values = yTrue.dataSync();
     const classes = yTrue.shape[yTrue.rank - 1]!;
     for (let row = 0; row < values.length / classes; row++) {
@@ -100,13 +107,17 @@ const sparseCategoricalCrossentropy: Loss = {
   checkTargets(yTrue, outputShape, owner) {
     const samples = yTrue.shape[0]!;
     if (!(yTrue.rank === 1 || (yTrue.rank === 2 && yTrue.shape[1] === 1))) {
-      throw new ValueError(`${owner}: ${this.name} expects class indices of shape (${samples},) or (${samples}, 1), but got targets of shape ${formatShape(yTrue.shape)}.`);
+      throw new ValueError(
+        `${owner}: ${this.name} expects class indices of shape (${samples},) or (${samples}, 1), but got targets of shape ${formatShape(yTrue.shape)}.`,
+      );
     }
     const classes = outputShape[outputShape.length - 1]!;
     const values = yTrue.dataSync();
     const bad = values.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= classes);
     if (bad >= 0) {
-      throw new ValueError(`${owner}: ${this.name} expects integer class indices in [0, ${classes - 1}], but target ${bad} is ${values[bad]}.`);
+      throw new ValueError(
+        `${owner}: ${this.name} expects integer class indices in [0, ${classes - 1}], but target ${bad} is ${values[bad]}.`,
+      );
     }
   },
 };
@@ -132,7 +143,10 @@ const binaryCrossentropy: Loss = {
     checkSameShape(yTrue, outputShape, owner, this.name, 'labels in [0, 1]');
     const values = yTrue.dataSync();
     const bad = values.findIndex((v) => !(v >= 0 && v <= 1));
-    if (bad >= 0) throw new ValueError(`${owner}: ${this.name} expects labels in [0, 1], but target value ${bad} is ${values[bad]}.`);
+    if (bad >= 0)
+      throw new ValueError(
+        `${owner}: ${this.name} expects labels in [0, 1], but target value ${bad} is ${values[bad]}.`,
+      );
   },
 };
 
@@ -161,11 +175,20 @@ function oneHotOf(yTrue: Tensor, yPred: Tensor): Tensor {
   return tf.cast(tf.oneHot(tf.reshape(indices, [-1]), classes), 'float32');
 }
 
-function checkSameShape(yTrue: Tensor, outputShape: (number | null)[], owner: string, loss: string, what: string, hint = ''): void {
+function checkSameShape(
+  yTrue: Tensor,
+  outputShape: (number | null)[],
+  owner: string,
+  loss: string,
+  what: string,
+  hint = '',
+): void {
   const expected = [yTrue.shape[0]!, ...outputShape.slice(1)];
   const matches = yTrue.rank === expected.length && expected.every((d, i) => d === null || d === yTrue.shape[i]);
   if (!matches) {
-    throw new ValueError(`${owner}: ${loss} expects ${what} of shape ${formatShape(expected)} (the model's output), but got targets of shape ${formatShape(yTrue.shape)}${hint}.`);
+    throw new ValueError(
+      `${owner}: ${loss} expects ${what} of shape ${formatShape(expected)} (the model's output), but got targets of shape ${formatShape(yTrue.shape)}${hint}.`,
+    );
   }
 }
 
@@ -178,19 +201,26 @@ const LOSSES: Record<string, Loss> = {
 const ALIASES: Record<string, string> = { mse: 'meanSquaredError', MSE: 'meanSquaredError' };
 
 /** Every accepted loss name: tfjs's camelCase, Keras's snake_case, and `mse`. */
-export const LOSS_NAMES = [...Object.keys(LOSSES), ...Object.values(LOSSES).map((l) => l.name), ...Object.keys(ALIASES)];
+export const LOSS_NAMES = [
+  ...Object.keys(LOSSES),
+  ...Object.values(LOSSES).map((l) => l.name),
+  ...Object.keys(ALIASES),
+];
 
 export type LossIdentifier = string | Loss;
 
 /** Looks a loss up by name (camelCase or snake_case), or returns a `Loss` object as given. */
 export function getLoss(identifier: LossIdentifier, owner = 'compile'): Loss {
-  if (typeof identifier === 'object' && identifier !== null && typeof identifier.valueAndGradient === 'function') return identifier;
+  if (typeof identifier === 'object' && identifier !== null && typeof identifier.valueAndGradient === 'function')
+    return identifier;
   if (typeof identifier === 'string') {
     const camel = ALIASES[identifier] ?? identifier.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     const found = LOSSES[camel];
     if (found) return found;
   }
-  throw new ValueError(`${owner}: unknown loss ${describeValue(identifier)}; expected one of ${LOSS_NAMES.join(', ')} (or a Loss object with value and valueAndGradient).`);
+  throw new ValueError(
+    `${owner}: unknown loss ${describeValue(identifier)}; expected one of ${LOSS_NAMES.join(', ')} (or a Loss object with value and valueAndGradient).`,
+  );
 }
 
 /** The loss objects, as `tf.losses`-style values for direct use. */

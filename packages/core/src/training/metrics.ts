@@ -13,7 +13,13 @@ export interface Metric {
 const categoricalAccuracy: Metric = {
   name: 'categorical_accuracy',
   compute: (yTrue, yPred) => {
-    if (yTrue.dtype === 'float32' && yPred.dtype === 'float32' && yPred.rank > 0 && tf.util.arraysEqual(yTrue.shape, yPred.shape) && hasFused(FUSED.categoricalAccuracy)) {
+    if (
+      yTrue.dtype === 'float32' &&
+      yPred.dtype === 'float32' &&
+      yPred.rank > 0 &&
+      tf.util.arraysEqual(yTrue.shape, yPred.shape) &&
+      hasFused(FUSED.categoricalAccuracy)
+    ) {
       return runFused(FUSED.categoricalAccuracy, { yTrue, yPred })[0]!;
     }
     return tf.mean(tf.cast(tf.equal(tf.argMax(yTrue, -1), tf.argMax(yPred, -1)), 'float32'));
@@ -53,12 +59,19 @@ export interface ResolvedMetric {
  * binary cross-entropy or a one-unit output, sparse categorical accuracy for sparse categorical
  * cross-entropy, categorical accuracy otherwise. Loss names are accepted as metrics too.
  */
-export function resolveMetric(identifier: MetricIdentifier, loss: Loss, outputUnits: number | null, owner = 'compile'): ResolvedMetric {
+export function resolveMetric(
+  identifier: MetricIdentifier,
+  loss: Loss,
+  outputUnits: number | null,
+  owner = 'compile',
+): ResolvedMetric {
   if (typeof identifier === 'object' && identifier !== null && typeof identifier.compute === 'function') {
     return { key: identifier.name, metric: identifier };
   }
   if (typeof identifier !== 'string') {
-    throw new ValueError(`${owner}: expected each metric to be a name or a Metric object, but got ${describeValue(identifier)}.`);
+    throw new ValueError(
+      `${owner}: expected each metric to be a name or a Metric object, but got ${describeValue(identifier)}.`,
+    );
   }
   if (identifier === 'accuracy' || identifier === 'acc') {
     const metric =
@@ -76,7 +89,9 @@ export function resolveMetric(identifier: MetricIdentifier, loss: Loss, outputUn
     const asLoss = getLoss(identifier, owner);
     return { key: identifier, metric: { name: asLoss.name, compute: (t, p) => asLoss.value(t, p) } };
   }
-  throw new ValueError(`${owner}: unknown metric ${describeValue(identifier)}; expected one of ${[...METRIC_NAMES, ...LOSS_NAMES].join(', ')} (or a Metric object with name and compute).`);
+  throw new ValueError(
+    `${owner}: unknown metric ${describeValue(identifier)}; expected one of ${[...METRIC_NAMES, ...LOSS_NAMES].join(', ')} (or a Metric object with name and compute).`,
+  );
 }
 
 /** The metric objects, for direct use. */

@@ -21,11 +21,18 @@ export function predictModel(model: LayersModel, x: Tensor | Tensor[], args: Pre
   const parts: Tensor[][] = [];
   for (let start = 0; start < numSamples; start += batchSize) {
     const size = Math.min(batchSize, numSamples - start);
-    parts.push(tf.tidy(() => model.forward(size === numSamples ? inputs : inputs.map((t) => tf.slice(t, start, size)), context)));
+    parts.push(
+      tf.tidy(() => model.forward(size === numSamples ? inputs : inputs.map((t) => tf.slice(t, start, size)), context)),
+    );
   }
   let outputs = parts[0] ?? [];
   if (parts.length > 1) {
-    outputs = outputs.map((_, o) => tf.concat(parts.map((p) => p[o]!), 0));
+    outputs = outputs.map((_, o) =>
+      tf.concat(
+        parts.map((p) => p[o]!),
+        0,
+      ),
+    );
     for (const t of parts.flat()) t.dispose();
   }
   return outputs.length === 1 ? outputs[0]! : outputs;

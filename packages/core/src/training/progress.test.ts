@@ -31,7 +31,9 @@ describe('progress (Keras Progbar format)', () => {
     expect(out).toEqual([]);
     c.advance(2.86);
     bar.update(430, { loss: 0.1203, accuracy: 0.9641, val_loss: 0.0934, val_accuracy: 0.9712 }, true);
-    expect(out.pop()).toBe('\r430/430 [==============================] - 4s 9ms/step - loss: 0.1203 - accuracy: 0.9641 - val_loss: 0.0934 - val_accuracy: 0.9712\n');
+    expect(out.pop()).toBe(
+      '\r430/430 [==============================] - 4s 9ms/step - loss: 0.1203 - accuracy: 0.9641 - val_loss: 0.0934 - val_accuracy: 0.9712\n',
+    );
   });
 
   it('verbose 1 off a terminal prints only the final bar; verbose 2 one line per epoch', () => {
@@ -46,14 +48,24 @@ describe('progress (Keras Progbar format)', () => {
     const two = new ProgressBar(430, 2, { write: (s) => void out.push(s), now: c.now });
     c.advance(4);
     two.update(430, { loss: 0.2913, accuracy: 0.9175, val_loss: 0.1457, val_accuracy: 0.9594 }, true);
-    expect(out.pop()).toBe('430/430 - 4s - loss: 0.2913 - accuracy: 0.9175 - val_loss: 0.1457 - val_accuracy: 0.9594 - 4s/epoch - 9ms/step\n');
+    expect(out.pop()).toBe(
+      '430/430 - 4s - loss: 0.2913 - accuracy: 0.9175 - val_loss: 0.1457 - val_accuracy: 0.9594 - 4s/epoch - 9ms/step\n',
+    );
   });
 
   it('ProgressLogger prints "Epoch 3/25" before each epoch (not for a single epoch) and the epoch logs at its end', () => {
     const out: string[] = [];
     const c = clock();
     const logger = new ProgressLogger(2, { write: (s) => void out.push(s), now: c.now });
-    const params: TrainingParams = { epochs: 25, initialEpoch: 0, steps: 2, samples: 256, batchSize: 128, verbose: 2, metrics: ['loss'] };
+    const params: TrainingParams = {
+      epochs: 25,
+      initialEpoch: 0,
+      steps: 2,
+      samples: 256,
+      batchSize: 128,
+      verbose: 2,
+      metrics: ['loss'],
+    };
     logger.setParams(params);
     logger.onEpochBegin(2);
     logger.onBatchEnd(0, { loss: 1 });

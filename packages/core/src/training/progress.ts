@@ -17,7 +17,8 @@ export function defaultVerbose(): 1 | 2 {
 
 /** Python's `%.4f` / `%.4e` choice of Keras's Progbar, with a two-digit exponent as Python prints it. */
 export function formatLogValue(value: number): string {
-  if (Math.abs(value) > 1e-3 || !Number.isFinite(value)) return Number.isFinite(value) ? value.toFixed(4) : String(value).toLowerCase();
+  if (Math.abs(value) > 1e-3 || !Number.isFinite(value))
+    return Number.isFinite(value) ? value.toFixed(4) : String(value).toLowerCase();
   const [mantissa, exponent] = value.toExponential(4).split('e') as [string, string];
   const sign = exponent.startsWith('-') ? '-' : '+';
   return `${mantissa}e${sign}${exponent.replace(/^[+-]/, '').padStart(2, '0')}`;
@@ -39,7 +40,8 @@ export function formatTime(seconds: number, unit: string): string {
 
 function formatEta(eta: number): string {
   const whole = Math.floor(eta);
-  if (eta > 3600) return `${Math.floor(whole / 3600)}:${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')}:${String(whole % 60).padStart(2, '0')}`;
+  if (eta > 3600)
+    return `${Math.floor(whole / 3600)}:${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')}:${String(whole % 60).padStart(2, '0')}`;
   if (eta > 60) return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
   return `${whole}s`;
 }
@@ -88,7 +90,9 @@ export class ProgressBar {
     const perStep = current > 0 ? elapsed / current : 0;
     if (this.verbose === 2) {
       if (!finalize) return;
-      this.write(`${count} - ${wholeNumber(elapsed)}s${formatLogs(logs)} -${formatTime(elapsed, 'epoch')} -${formatTime(elapsed / Math.max(1, this.target), 'step')}\n`);
+      this.write(
+        `${count} - ${wholeNumber(elapsed)}s${formatLogs(logs)} -${formatTime(elapsed, 'epoch')} -${formatTime(elapsed / Math.max(1, this.target), 'step')}\n`,
+      );
       return;
     }
     if (!finalize && (!this.isTTY || now - this.lastUpdate < this.interval)) return;
@@ -97,7 +101,10 @@ export class ProgressBar {
     let bar = `${count} [`;
     if (progWidth > 0) bar += '='.repeat(progWidth - 1) + (current < this.target ? '>' : '=');
     bar += `${'.'.repeat(this.width - progWidth)}]`;
-    const info = (finalize ? ` - ${wholeNumber(elapsed)}s${formatTime(perStep, 'step')}` : ` - ETA: ${formatEta(perStep * (this.target - current))}`) + formatLogs(logs);
+    const info =
+      (finalize
+        ? ` - ${wholeNumber(elapsed)}s${formatTime(perStep, 'step')}`
+        : ` - ETA: ${formatEta(perStep * (this.target - current))}`) + formatLogs(logs);
     const line = bar + info;
     const padding = ' '.repeat(Math.max(0, this.totalWidth - line.length));
     this.totalWidth = line.length;

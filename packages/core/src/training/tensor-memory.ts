@@ -31,7 +31,9 @@ interface WasmBackendLike {
 function wasmBackend(): WasmBackendLike | undefined {
   if (tf.getBackend() !== 'wasm') return undefined;
   const backend = tf.backend() as unknown as Partial<WasmBackendLike>;
-  return typeof backend.typedArrayFromHeap === 'function' && typeof backend.makeOutput === 'function' ? (backend as WasmBackendLike) : undefined;
+  return typeof backend.typedArrayFromHeap === 'function' && typeof backend.makeOutput === 'function'
+    ? (backend as WasmBackendLike)
+    : undefined;
 }
 
 /**
@@ -49,7 +51,8 @@ export function hasDirectAccess(): boolean {
  */
 export function readValues(t: Tensor): Values {
   const wasm = wasmBackend();
-  if (wasm && t.dtype !== 'string' && t.dtype !== 'complex64') return wasm.typedArrayFromHeap(t as unknown as TensorInfoLike);
+  if (wasm && t.dtype !== 'string' && t.dtype !== 'complex64')
+    return wasm.typedArrayFromHeap(t as unknown as TensorInfoLike);
   return t.dataSync() as Values;
 }
 
@@ -57,7 +60,11 @@ export function readValues(t: Tensor): Values {
  * A new tensor whose values `fill` writes. On wasm they are written straight into the heap (no
  * JavaScript buffer, so no garbage per batch); elsewhere into a new array.
  */
-export function tensorFromValues(shape: number[], dtype: 'float32' | 'int32', fill: (values: Float32Array | Int32Array) => void): Tensor {
+export function tensorFromValues(
+  shape: number[],
+  dtype: 'float32' | 'int32',
+  fill: (values: Float32Array | Int32Array) => void,
+): Tensor {
   const wasm = wasmBackend();
   if (wasm) {
     const info = wasm.makeOutput(shape, dtype);
@@ -125,7 +132,8 @@ export function wasmHeap(): WasmHeap | undefined {
   const backend = wasmBackend();
   const module = backend?.wasm;
   const memory = module?.asm?.memory;
-  if (!backend || !module || !(memory instanceof WebAssemblyJs.Memory) || typeof backend.getMemoryOffset !== 'function') return undefined;
+  if (!backend || !module || !(memory instanceof WebAssemblyJs.Memory) || typeof backend.getMemoryOffset !== 'function')
+    return undefined;
   return {
     memory,
     malloc: (bytes) => module._malloc(bytes) >>> 0,

@@ -72,7 +72,13 @@ export interface GradientHooks {
 }
 
 /** Loss, metrics and weight gradients for one batch. Call inside `tf.tidy`. */
-export function computeGradients(model: LayersModel, inputs: Tensor[], targets: Tensor[], context: CallContext, hooks: GradientHooks = {}): GradientResult {
+export function computeGradients(
+  model: LayersModel,
+  inputs: Tensor[],
+  targets: Tensor[],
+  context: CallContext,
+  hooks: GradientHooks = {},
+): GradientResult {
   const compiled = requireCompiled(model, 'computeGradients');
   checkTargetCount(compiled, targets);
   const tape: Tape = { entries: [] };
@@ -91,7 +97,12 @@ export function computeGradients(model: LayersModel, inputs: Tensor[], targets: 
 }
 
 /** Loss and metrics (keyed as in `computeGradients`, plus `loss`) without gradients, in inference mode unless `context` says otherwise. Call inside `tf.tidy`. */
-export function computeLossAndMetrics(model: LayersModel, inputs: Tensor[], targets: Tensor[], context: CallContext): Record<string, Tensor> {
+export function computeLossAndMetrics(
+  model: LayersModel,
+  inputs: Tensor[],
+  targets: Tensor[],
+  context: CallContext,
+): Record<string, Tensor> {
   const compiled = requireCompiled(model, 'evaluate');
   checkTargetCount(compiled, targets);
   const outputs = model.forward(inputs, context);
@@ -105,7 +116,8 @@ function lossAndMetrics(compiled: CompiledState, losses: Tensor[], outputs: Tens
   const metrics: Record<string, Tensor> = {};
   compiled.outputs.forEach((output, i) => {
     if (!single) metrics[`${output.name}_loss`] = losses[i]!;
-    for (const m of output.metrics) metrics[single ? m.key : `${output.name}_${m.key}`] = m.metric.compute(targets[i]!, outputs[i]!);
+    for (const m of output.metrics)
+      metrics[single ? m.key : `${output.name}_${m.key}`] = m.metric.compute(targets[i]!, outputs[i]!);
   });
   return { loss: single ? losses[0]! : tf.addN(losses), metrics };
 }
@@ -151,6 +163,8 @@ export function trainStep(
 
 function checkTargetCount(compiled: CompiledState, targets: Tensor[]): void {
   if (targets.length !== compiled.outputs.length) {
-    throw new ValueError(`expected one target tensor per model output (${compiled.outputs.length}), but got ${targets.length}.`);
+    throw new ValueError(
+      `expected one target tensor per model output (${compiled.outputs.length}), but got ${targets.length}.`,
+    );
   }
 }

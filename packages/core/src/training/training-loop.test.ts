@@ -40,7 +40,12 @@ describe('runTrainingLoop (the loop a data-parallel trainer drives)', () => {
     }
     expect(specs[0]!.indices).not.toEqual(specs[3]!.indices); // reshuffled per epoch
     expect(specs.map((s) => s.seed)).toEqual(specs.map((s) => stepSeed(7, s.epoch, s.batch)));
-    expect(history.history).toEqual({ loss: [1.8, 1.8], accuracy: [0.5, 0.5], val_loss: [0.25, 0.25], val_accuracy: [1, 1] });
+    expect(history.history).toEqual({
+      loss: [1.8, 1.8],
+      accuracy: [0.5, 0.5],
+      val_loss: [0.25, 0.25],
+      val_accuracy: [1, 1],
+    });
   });
 
   it('shuffles like @fnn/data permutation(n, seed, epoch) (same generator, same order)', () => {

@@ -51,7 +51,13 @@ export function stepSeed(seed: number, epoch: number, batch: number): number {
 }
 
 /** The error a NaN or infinite batch loss raises, naming the epoch and batch (both 1-based). */
-export function nonFiniteLossError(loss: number, spec: { epoch: number; batch: number }, epochs: number, steps: number, caller = 'fit'): RuntimeError {
+export function nonFiniteLossError(
+  loss: number,
+  spec: { epoch: number; batch: number },
+  epochs: number,
+  steps: number,
+  caller = 'fit',
+): RuntimeError {
   return new RuntimeError(
     `${caller}: the loss became ${loss} at epoch ${spec.epoch + 1}/${epochs}, batch ${spec.batch + 1}/${steps}; training stopped. ` +
       'Lower the learning rate, or check the data for NaN or infinite values.',
@@ -80,7 +86,11 @@ export async function runTrainingLoop(model: LayersModel, args: TrainingLoopArgs
   };
   const history = new History();
   const progress = args.verbose > 0 ? new ProgressLogger(args.verbose as 1 | 2, args.progress) : undefined;
-  const callbacks = new CallbackList([...(progress ? [progress] : []), ...(args.callbacks ?? []), history], model, params);
+  const callbacks = new CallbackList(
+    [...(progress ? [progress] : []), ...(args.callbacks ?? []), history],
+    model,
+    params,
+  );
   model.stopTraining = false;
   try {
     await callbacks.trainBegin();
@@ -97,7 +107,8 @@ export async function runTrainingLoop(model: LayersModel, args: TrainingLoopArgs
         const spec: BatchSpec = { epoch, batch, indices, seed: stepSeed(args.seed, epoch, batch) };
         const logs = await args.trainBatch(spec);
         const loss = logs.loss;
-        if (loss === undefined || !Number.isFinite(loss)) throw nonFiniteLossError(loss ?? NaN, spec, args.epochs, steps, args.caller);
+        if (loss === undefined || !Number.isFinite(loss))
+          throw nonFiniteLossError(loss ?? NaN, spec, args.epochs, steps, args.caller);
         seen += indices.length;
         running = {};
         keys.forEach((key, k) => {

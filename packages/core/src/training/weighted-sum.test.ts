@@ -12,14 +12,24 @@ describe('weightedSum', () => {
     weightedSum(out, [same, same, same], [1 / 3, 1 / 3, 1 / 3]);
     expect(Array.from(out)).toEqual([v, v, v]);
     // float32 would lose the small part: 1 + 2^-30 - 1 = 2^-30 only in float64.
-    weightedSum(out.subarray(0, 1), [Float32Array.from([1 + 2 ** -20]), Float32Array.from([-1]), Float32Array.from([2 ** -30])], [1, 1, 1]);
+    weightedSum(
+      out.subarray(0, 1),
+      [Float32Array.from([1 + 2 ** -20]), Float32Array.from([-1]), Float32Array.from([2 ** -30])],
+      [1, 1, 1],
+    );
     expect(out[0]).toBe(Math.fround(2 ** -20 + 2 ** -30));
   });
 
   it('names the part or weight that does not fit', () => {
     const out = new Float32Array(2);
-    expect(() => weightedSum(out, [new Float32Array(2)], [1, 2])).toThrow('weightedSum: expected one weight per part (1), but got 2.');
-    expect(() => weightedSum(out, [new Float32Array(2), new Float32Array(3)], [1, 2])).toThrow('weightedSum: expected parts[1] to have 2 values (as out), but got 3.');
-    expect(() => weightedSum(out, [new Float32Array(2)], [NaN])).toThrow('weightedSum: expected weights[0] to be a finite number, but got NaN.');
+    expect(() => weightedSum(out, [new Float32Array(2)], [1, 2])).toThrow(
+      'weightedSum: expected one weight per part (1), but got 2.',
+    );
+    expect(() => weightedSum(out, [new Float32Array(2), new Float32Array(3)], [1, 2])).toThrow(
+      'weightedSum: expected parts[1] to have 2 values (as out), but got 3.',
+    );
+    expect(() => weightedSum(out, [new Float32Array(2)], [NaN])).toThrow(
+      'weightedSum: expected weights[0] to be a finite number, but got NaN.',
+    );
   });
 });

@@ -9,10 +9,15 @@ import { tf } from '../tf.js';
  * exactly themselves. One native pass on the 'native' backend, a JavaScript loop elsewhere.
  */
 export function weightedSum(out: Float32Array, parts: Float32Array[], weights: number[]): void {
-  if (parts.length !== weights.length) throw new ValueError(`weightedSum: expected one weight per part (${parts.length}), but got ${weights.length}.`);
+  if (parts.length !== weights.length)
+    throw new ValueError(`weightedSum: expected one weight per part (${parts.length}), but got ${weights.length}.`);
   parts.forEach((part, j) => {
-    if (part.length !== out.length) throw new ValueError(`weightedSum: expected parts[${j}] to have ${out.length} values (as out), but got ${part.length}.`);
-    if (!Number.isFinite(weights[j])) throw new ValueError(`weightedSum: expected weights[${j}] to be a finite number, but got ${weights[j]}.`);
+    if (part.length !== out.length)
+      throw new ValueError(
+        `weightedSum: expected parts[${j}] to have ${out.length} values (as out), but got ${part.length}.`,
+      );
+    if (!Number.isFinite(weights[j]))
+      throw new ValueError(`weightedSum: expected weights[${j}] to be a finite number, but got ${weights[j]}.`);
   });
   const native = tf.getBackend() === 'native' ? nativeKernels() : undefined;
   if (native?.nativeWeightedSum) {

@@ -1,5 +1,12 @@
 import {
-  backend_util, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, MaxPool, MaxPoolGrad, type TensorInfo,
+  backend_util,
+  Conv2D,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  FusedConv2D,
+  MaxPool,
+  MaxPoolGrad,
+  type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { Activation, type NativeAddon } from '../addon.js';
 import { releaseFloat32, takeFloat32 } from '../buffer-pool.js';
@@ -10,33 +17,71 @@ type Conv2DInfo = backend_util.Conv2DInfo;
 
 /** The geometry native/addon.cc's im2col and col2im read. */
 function convDims(info: Conv2DInfo): number[] {
-  return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
-    info.dilationHeight, info.dilationWidth];
+  return [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+    info.dilationHeight,
+    info.dilationWidth,
+  ];
 }
 
 function poolDims(info: Conv2DInfo): number[] {
-  return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
+  return [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  ];
 }
 
 /** Rows of the im2col matrix: one per output pixel; columns: one per filter tap and channel. */
 function im2col(addon: NativeAddon, x: Float32Array, info: Conv2DInfo): Float32Array {
-  const cols = takeFloat32(info.batchSize * info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * info.inChannels);
+  const cols = takeFloat32(
+    info.batchSize * info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * info.inChannels,
+  );
   addon.im2col(x, cols, convDims(info));
   return cols;
 }
 
 /** Conv2D (and FusedConv2D: a bias over channels and relu go into the matmul's store). */
-function conv2DKernel({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon, bias: Float32Array | null = null,
-  activation: number = Activation.linear): TensorInfo | null {
+function conv2DKernel(
+  { inputs, backend, attrs }: KernelArgs,
+  addon: NativeAddon,
+  bias: Float32Array | null = null,
+  activation: number = Activation.linear,
+): TensorInfo | null {
   const { x, filter } = inputs;
   const xv = f32(backend, x);
   const wv = f32(backend, filter);
   if (!xv || !wv) return null;
-  const info = backend_util.computeConv2DInfo(x!.shape as [number, number, number, number],
-    filter!.shape as [number, number, number, number], attrs!.strides as number, attrs!.dilations as number,
-    attrs!.pad as 'same', attrs!.dimRoundingMode as 'floor', false, backend_util.convertConv2DDataFormat(attrs!.dataFormat as 'NHWC'));
+  const info = backend_util.computeConv2DInfo(
+    x!.shape as [number, number, number, number],
+    filter!.shape as [number, number, number, number],
+    attrs!.strides as number,
+    attrs!.dilations as number,
+    attrs!.pad as 'same',
+    attrs!.dimRoundingMode as 'floor',
+    false,
+    backend_util.convertConv2DDataFormat(attrs!.dataFormat as 'NHWC'),
+  );
   if (info.dataFormat !== 'channelsLast') return null;
   const pixels = info.batchSize * info.outHeight * info.outWidth;
   const taps = info.filterHeight * info.filterWidth * info.inChannels;
@@ -72,9 +117,16 @@ function conv2DBackpropInputKernel({ inputs, backend, attrs }: KernelArgs, addon
   const dyv = f32(backend, dy);
   const wv = f32(backend, filter);
   if (!dyv || !wv) return null;
-  const info = backend_util.computeConv2DInfo(attrs!.inputShape as [number, number, number, number],
-    filter!.shape as [number, number, number, number], attrs!.strides as number, 1, attrs!.pad as 'same',
-    attrs!.dimRoundingMode as 'floor', false, backend_util.convertConv2DDataFormat(attrs!.dataFormat as 'NHWC'));
+  const info = backend_util.computeConv2DInfo(
+    attrs!.inputShape as [number, number, number, number],
+    filter!.shape as [number, number, number, number],
+    attrs!.strides as number,
+    1,
+    attrs!.pad as 'same',
+    attrs!.dimRoundingMode as 'floor',
+    false,
+    backend_util.convertConv2DDataFormat(attrs!.dataFormat as 'NHWC'),
+  );
   if (info.dataFormat !== 'channelsLast') return null;
   const pixels = info.batchSize * info.outHeight * info.outWidth;
   const taps = info.filterHeight * info.filterWidth * info.inChannels;
@@ -92,9 +144,16 @@ function conv2DBackpropFilterKernel({ inputs, backend, attrs }: KernelArgs, addo
   const dyv = f32(backend, dy);
   if (!xv || !dyv) return null;
   const filterShape = attrs!.filterShape as [number, number, number, number];
-  const info = backend_util.computeConv2DInfo(x!.shape as [number, number, number, number], filterShape,
-    attrs!.strides as number, 1, attrs!.pad as 'same', attrs!.dimRoundingMode as 'floor', false,
-    backend_util.convertConv2DDataFormat(attrs!.dataFormat as 'NHWC'));
+  const info = backend_util.computeConv2DInfo(
+    x!.shape as [number, number, number, number],
+    filterShape,
+    attrs!.strides as number,
+    1,
+    attrs!.pad as 'same',
+    attrs!.dimRoundingMode as 'floor',
+    false,
+    backend_util.convertConv2DDataFormat(attrs!.dataFormat as 'NHWC'),
+  );
   if (info.dataFormat !== 'channelsLast') return null;
   const pixels = info.batchSize * info.outHeight * info.outWidth;
   const taps = info.filterHeight * info.filterWidth * info.inChannels;
@@ -106,8 +165,14 @@ function conv2DBackpropFilterKernel({ inputs, backend, attrs }: KernelArgs, addo
 }
 
 function poolInfo(shape: number[], attrs: Record<string, unknown>): Conv2DInfo {
-  return backend_util.computePool2DInfo(shape as [number, number, number, number],
-    attrs.filterSize as number, attrs.strides as number, 1, attrs.pad as 'same', attrs.dimRoundingMode as 'floor');
+  return backend_util.computePool2DInfo(
+    shape as [number, number, number, number],
+    attrs.filterSize as number,
+    attrs.strides as number,
+    1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'floor',
+  );
 }
 
 function maxPoolKernel({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon): TensorInfo | null {

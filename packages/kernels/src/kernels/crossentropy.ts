@@ -22,8 +22,16 @@ function categoricalCrossentropy({ inputs, backend, attrs }: KernelArgs, addon: 
   const rows = cols === 0 ? 0 : p.length / cols;
   const epsilon = Number(attrs?.epsilon);
   const gradient = attrs?.gradient ? takeFloat32(p.length) : null;
-  const loss = addon.categoricalCrossentropy(floatValues(backend, yTrue!, CATEGORICAL_CROSSENTROPY, 'yTrue'), p, gradient,
-    rows, cols, epsilon, 1 - epsilon, -1 / rows);
+  const loss = addon.categoricalCrossentropy(
+    floatValues(backend, yTrue!, CATEGORICAL_CROSSENTROPY, 'yTrue'),
+    p,
+    gradient,
+    rows,
+    cols,
+    epsilon,
+    1 - epsilon,
+    -1 / rows,
+  );
   const outs = [output(backend, [], Float32Array.of(loss))];
   if (gradient) outs.push(output(backend, [...yPred!.shape], gradient));
   return outs;

@@ -12,7 +12,11 @@ import { expectShape, floatValues, nativeOnly, output, type KernelArgs } from '.
 export const DENSE = 'FnnDense';
 export const DENSE_BACKWARD = 'FnnDenseBackward';
 
-const ACTIVATIONS: Record<string, number> = { linear: Activation.linear, relu: Activation.relu, softmax: Activation.softmax };
+const ACTIVATIONS: Record<string, number> = {
+  linear: Activation.linear,
+  relu: Activation.relu,
+  softmax: Activation.softmax,
+};
 
 function activationCode(kernel: string, attrs: KernelArgs['attrs']): number {
   const name = String(attrs?.activation ?? 'linear');
@@ -30,9 +34,21 @@ function dense({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon): Tens
   expectShape(kernel!, [inDim, units], DENSE, 'kernel');
   if (bias) expectShape(bias, [units], DENSE, 'bias');
   const out = takeFloat32(rows * units);
-  addon.gemm(floatValues(backend, x!, DENSE, 'x'), floatValues(backend, kernel!, DENSE, 'kernel'), out, 1, rows, units,
-    inDim, false, false, 0, 0, bias ? floatValues(backend, bias, DENSE, 'bias') : null,
-    act === Activation.relu ? Activation.relu : Activation.linear);
+  addon.gemm(
+    floatValues(backend, x!, DENSE, 'x'),
+    floatValues(backend, kernel!, DENSE, 'kernel'),
+    out,
+    1,
+    rows,
+    units,
+    inDim,
+    false,
+    false,
+    0,
+    0,
+    bias ? floatValues(backend, bias, DENSE, 'bias') : null,
+    act === Activation.relu ? Activation.relu : Activation.linear,
+  );
   if (act === Activation.softmax && units > 0) addon.softmax(out, out, rows, units);
   return output(backend, [rows, units], out);
 }
@@ -60,8 +76,19 @@ function denseBackward({ inputs, backend, attrs }: KernelArgs, addon: NativeAddo
   const dw = given('dKernelOut', inDim * units);
   const db = attrs?.useBias ? given('dBiasOut', units) : null;
   const dx = attrs?.needsDx ? takeFloat32(rows * inDim) : null;
-  addon.denseBackward(floatValues(backend, x!, DENSE_BACKWARD, 'x'), act === Activation.linear ? dyv : floatValues(backend, y!, DENSE_BACKWARD, 'y'),
-    dyv, floatValues(backend, kernel!, DENSE_BACKWARD, 'kernel'), dw, db, dx, rows, inDim, units, act);
+  addon.denseBackward(
+    floatValues(backend, x!, DENSE_BACKWARD, 'x'),
+    act === Activation.linear ? dyv : floatValues(backend, y!, DENSE_BACKWARD, 'y'),
+    dyv,
+    floatValues(backend, kernel!, DENSE_BACKWARD, 'kernel'),
+    dw,
+    db,
+    dx,
+    rows,
+    inDim,
+    units,
+    act,
+  );
   const outs = [output(backend, [inDim, units], dw)];
   if (db) outs.push(output(backend, [units], db));
   if (dx) outs.push(output(backend, [rows, inDim], dx));

@@ -22,7 +22,11 @@ interface Layout {
  * The broadcasts the native loops handle: equal shapes, a scalar, a trailing block repeated
  * over the leading axes (a bias row), or one value per row (a keepDims reduction).
  */
-export function broadcastLayout(aShape: readonly number[], bShape: readonly number[], outShape: readonly number[]): Layout | null {
+export function broadcastLayout(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  outShape: readonly number[],
+): Layout | null {
   const size = sizeOf(outShape);
   const rank = outShape.length;
   const inner = rank === 0 ? 1 : outShape[rank - 1]!;
@@ -133,4 +137,3 @@ export const elementwiseKernels = [
   override('Reciprocal', unaryKernel(UnaryOp.reciprocal)),
   override('Select', selectKernel),
 ];
-

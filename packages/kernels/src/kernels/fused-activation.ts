@@ -4,7 +4,12 @@ import { runNative } from './util.js';
 
 /** The kernel behind each activation a fused op (_FusedMatMul, FusedConv2D) may ask for. */
 const ACTIVATION_KERNELS: Record<string, string> = {
-  relu: 'Relu', relu6: 'Relu6', sigmoid: 'Sigmoid', elu: 'Elu', leakyrelu: 'LeakyRelu', prelu: 'Prelu',
+  relu: 'Relu',
+  relu6: 'Relu6',
+  sigmoid: 'Sigmoid',
+  elu: 'Elu',
+  leakyrelu: 'LeakyRelu',
+  prelu: 'Prelu',
 };
 
 export function isSupportedFusedActivation(activation: string): boolean {
@@ -12,8 +17,13 @@ export function isSupportedFusedActivation(activation: string): boolean {
 }
 
 /** Applies a fused op's activation that was not folded into its native store; disposes the input. */
-export function applyFusedActivation(backend: MathBackendCPU, x: TensorInfo, activation: string,
-  preluActivationWeights: TensorInfo | undefined, leakyreluAlpha: unknown): TensorInfo {
+export function applyFusedActivation(
+  backend: MathBackendCPU,
+  x: TensorInfo,
+  activation: string,
+  preluActivationWeights: TensorInfo | undefined,
+  leakyreluAlpha: unknown,
+): TensorInfo {
   if (activation === 'linear') return x;
   const activated = runNative(ACTIVATION_KERNELS[activation]!, {
     inputs: activation === 'prelu' ? { x, alpha: preluActivationWeights } : { x },

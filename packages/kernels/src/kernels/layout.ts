@@ -30,7 +30,11 @@ function transposeKernel({ inputs, backend, attrs }: KernelArgs, addon: NativeAd
   if (!dims) return null;
   const out = takeFloat32(xv.length);
   addon.transpose(xv, out, dims[0], dims[1], dims[2]);
-  return output(backend, perm.map((axis) => x.shape[axis]!), out);
+  return output(
+    backend,
+    perm.map((axis) => x.shape[axis]!),
+    out,
+  );
 }
 
 function softmaxKernel({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon): TensorInfo | null {
@@ -55,12 +59,19 @@ function gatherRowsKernel({ inputs, backend, attrs }: KernelArgs): TensorInfo | 
   if (axis !== 0 && axis !== -x.shape.length) return null;
   const source = backend.data.get(x.dataId).values;
   const index = backend.data.get(indices.dataId).values;
-  if (!(index instanceof Int32Array) || !(source instanceof Float32Array || source instanceof Int32Array || source instanceof Uint8Array)) return null;
+  if (
+    !(index instanceof Int32Array) ||
+    !(source instanceof Float32Array || source instanceof Int32Array || source instanceof Uint8Array)
+  )
+    return null;
   const rows = x.shape[0]!;
   const rowSize = rows === 0 ? 0 : source.length / rows;
   for (const i of index) if (!(i >= 0 && i < rows)) return null; // tfjs-cpu reports the bad index
   const size = index.length * rowSize;
-  const out = source instanceof Float32Array ? takeFloat32(size) : new (source.constructor as new (n: number) => Int32Array | Uint8Array)(size);
+  const out =
+    source instanceof Float32Array
+      ? takeFloat32(size)
+      : new (source.constructor as new (n: number) => Int32Array | Uint8Array)(size);
   for (let r = 0; r < index.length; r++) {
     const from = index[r]! * rowSize;
     out.set(source.subarray(from, from + rowSize), r * rowSize);

@@ -9,8 +9,16 @@ import { f32, output, override, runNative, sizeOf, type KernelArgs } from './uti
  * a·b with optional transposes, batch dims (equal, or one side unbatched), a bias over the last
  * axis and relu fused into the store; null when the shapes or dtypes need tfjs-cpu.
  */
-function matMul(backend: MathBackendCPU, addon: NativeAddon, a: TensorInfo, b: TensorInfo, transposeA: boolean,
-  transposeB: boolean, bias: Float32Array | null, activation: number): TensorInfo | null {
+function matMul(
+  backend: MathBackendCPU,
+  addon: NativeAddon,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  bias: Float32Array | null,
+  activation: number,
+): TensorInfo | null {
   const av = f32(backend, a);
   const bv = f32(backend, b);
   const ra = a.shape.length;
@@ -32,8 +40,21 @@ function matMul(backend: MathBackendCPU, addon: NativeAddon, a: TensorInfo, b: T
   else return null;
   const batch = sizeOf(outer);
   const out = takeFloat32(batch * m * n);
-  addon.gemm(av, bv, out, batch, m, n, k, transposeA, transposeB, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n,
-    bias, activation);
+  addon.gemm(
+    av,
+    bv,
+    out,
+    batch,
+    m,
+    n,
+    k,
+    transposeA,
+    transposeB,
+    batchA === 1 ? 0 : m * k,
+    batchB === 1 ? 0 : k * n,
+    bias,
+    activation,
+  );
   return output(backend, [...outer, m, n], out);
 }
 
@@ -48,8 +69,17 @@ function rowBias(backend: MathBackendCPU, bias: TensorInfo, n: number): Float32A
 
 export const matMulKernels = [
   override(BatchMatMul, ({ inputs, backend, attrs }, addon) =>
-    matMul(backend, addon, inputs.a!, inputs.b!, Boolean(attrs?.transposeA), Boolean(attrs?.transposeB), null,
-      Activation.linear)),
+    matMul(
+      backend,
+      addon,
+      inputs.a!,
+      inputs.b!,
+      Boolean(attrs?.transposeA),
+      Boolean(attrs?.transposeB),
+      null,
+      Activation.linear,
+    ),
+  ),
 
   override(_FusedMatMul, (args: KernelArgs, addon) => {
     const { inputs, backend, attrs } = args;
@@ -61,8 +91,16 @@ export const matMulKernels = [
     const n = transposeB ? b!.shape[b!.shape.length - 2]! : b!.shape[b!.shape.length - 1]!;
     const biasRow = bias ? rowBias(backend, bias, n) : null;
     const fusedRelu = activation === 'relu' && (!bias || biasRow !== null);
-    let current = matMul(backend, addon, a!, b!, transposeA, transposeB, biasRow,
-      fusedRelu ? Activation.relu : Activation.linear);
+    let current = matMul(
+      backend,
+      addon,
+      a!,
+      b!,
+      transposeA,
+      transposeB,
+      biasRow,
+      fusedRelu ? Activation.relu : Activation.linear,
+    );
     if (!current) return null;
     if (bias && !biasRow) {
       const sum = runNative('Add', { inputs: { a: current, b: bias }, backend });

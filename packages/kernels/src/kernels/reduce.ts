@@ -3,7 +3,12 @@ import type { NativeAddon } from '../addon.js';
 import { takeFloat32 } from '../buffer-pool.js';
 import { f32, output, override, sizeOf, type KernelArgs } from './util.js';
 
-const enum Reduce { sum = 0, max = 1, min = 2, mean = 3 }
+const enum Reduce {
+  sum = 0,
+  max = 1,
+  min = 2,
+  mean = 3,
+}
 
 interface Split {
   /** Product of the kept axes and of the reduced axes. */
@@ -23,7 +28,9 @@ function split(shape: readonly number[], axisAttr: unknown, keepDims: boolean): 
   const isPrefix = axes.every((axis, i) => axis === i);
   if (!isSuffix && !isPrefix) return null;
   const reducedSize = sizeOf(axes.map((axis) => shape[axis]!));
-  const outShape = keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
+  const outShape = keepDims
+    ? shape.map((d, i) => (axes.includes(i) ? 1 : d))
+    : shape.filter((_, i) => !axes.includes(i));
   return { kept: sizeOf(outShape), reduced: reducedSize, leading: !isSuffix, outShape };
 }
 

@@ -22,8 +22,12 @@ export function f32(backend: MathBackendCPU, t: TensorInfo | undefined): Float32
   return values instanceof Float32Array ? values : null;
 }
 
-export function output(backend: MathBackendCPU, shape: number[], values: Float32Array | Uint8Array | Int32Array,
-  dtype: 'float32' | 'bool' | 'int32' = 'float32'): TensorInfo {
+export function output(
+  backend: MathBackendCPU,
+  shape: number[],
+  values: Float32Array | Uint8Array | Int32Array,
+  dtype: 'float32' | 'bool' | 'int32' = 'float32',
+): TensorInfo {
   return backend.makeTensorInfo(shape, dtype, values);
 }
 
@@ -92,7 +96,10 @@ export function expectShape(t: TensorInfo, shape: readonly number[], kernel: str
 }
 
 /** A kernel of this package's own (no tfjs-cpu counterpart to fall back to) for the native backend. */
-export function nativeOnly(kernelName: string, kernel: (args: KernelArgs, addon: NativeAddon) => TensorInfo | TensorInfo[]): KernelConfig {
+export function nativeOnly(
+  kernelName: string,
+  kernel: (args: KernelArgs, addon: NativeAddon) => TensorInfo | TensorInfo[],
+): KernelConfig {
   let addon: NativeAddon | undefined;
   const kernelFunc = (args: KernelArgs) => kernel(args, (addon ??= loadAddon()));
   return { kernelName, backendName: BACKEND_NAME, kernelFunc: kernelFunc as unknown as KernelFunc };

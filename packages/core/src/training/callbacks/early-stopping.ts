@@ -44,13 +44,18 @@ export class EarlyStopping extends Callback {
     super();
     this.monitor = args.monitor ?? 'val_loss';
     const minDelta = args.minDelta ?? 0;
-    if (typeof minDelta !== 'number' || !Number.isFinite(minDelta)) throw new ValueError(`earlyStopping: expected minDelta to be a number, but got ${describeValue(minDelta)}.`);
+    if (typeof minDelta !== 'number' || !Number.isFinite(minDelta))
+      throw new ValueError(`earlyStopping: expected minDelta to be a number, but got ${describeValue(minDelta)}.`);
     this.minDelta = Math.abs(minDelta);
     const patience = args.patience ?? 0;
-    if (!Number.isInteger(patience) || patience < 0) throw new ValueError(`earlyStopping: expected patience to be a non-negative integer, but got ${describeValue(patience)}.`);
+    if (!Number.isInteger(patience) || patience < 0)
+      throw new ValueError(
+        `earlyStopping: expected patience to be a non-negative integer, but got ${describeValue(patience)}.`,
+      );
     this.patience = patience;
     const mode = args.mode ?? 'auto';
-    if (!['auto', 'min', 'max'].includes(mode)) throw new ValueError(`earlyStopping: expected mode to be auto, min or max, but got ${describeValue(mode)}.`);
+    if (!['auto', 'min', 'max'].includes(mode))
+      throw new ValueError(`earlyStopping: expected mode to be auto, min or max, but got ${describeValue(mode)}.`);
     this.mode = monitorMode(this.monitor, mode);
     this.baseline = args.baseline;
     this.restoreBestWeights = args.restoreBestWeights ?? false;
@@ -72,7 +77,10 @@ export class EarlyStopping extends Callback {
   onEpochEnd(epoch: number, logs: Logs = {}): void {
     const current = logs[this.monitor];
     if (current === undefined) {
-      if (!this.warned) console.warn(`earlyStopping: the monitored value ${describeValue(this.monitor)} is not in the logs; available: ${Object.keys(logs).join(', ')}.`);
+      if (!this.warned)
+        console.warn(
+          `earlyStopping: the monitored value ${describeValue(this.monitor)} is not in the logs; available: ${Object.keys(logs).join(', ')}.`,
+        );
       this.warned = true;
       return;
     }
@@ -94,7 +102,8 @@ export class EarlyStopping extends Callback {
   onTrainEnd(): void {
     if (this.stoppedEpoch >= 0 && this.verbose > 0) console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
     if (this.restoreBestWeights && this.bestWeights !== undefined) {
-      if (this.verbose > 0) console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+      if (this.verbose > 0)
+        console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
       restoreWeights(this.model!, this.bestWeights);
     }
     this.bestWeights = undefined;

@@ -32,7 +32,9 @@ export class ModelCheckpoint extends Callback {
   constructor(args: ModelCheckpointArgs) {
     super();
     if (typeof args?.path !== 'string' || args.path === '') {
-      throw new ValueError(`modelCheckpoint: expected path to be a non-empty string like 'file://checkpoints/epoch-{epoch:02d}', but got ${describeValue(args?.path)}.`);
+      throw new ValueError(
+        `modelCheckpoint: expected path to be a non-empty string like 'file://checkpoints/epoch-{epoch:02d}', but got ${describeValue(args?.path)}.`,
+      );
     }
     this.path = args.path;
     this.monitor = args.monitor ?? 'val_loss';
@@ -50,15 +52,21 @@ export class ModelCheckpoint extends Callback {
     if (this.saveBestOnly) {
       const current = logs[this.monitor];
       if (current === undefined) {
-        console.warn(`modelCheckpoint: cannot save the best model: ${describeValue(this.monitor)} is not in the logs; available: ${Object.keys(logs).join(', ')}.`);
+        console.warn(
+          `modelCheckpoint: cannot save the best model: ${describeValue(this.monitor)} is not in the logs; available: ${Object.keys(logs).join(', ')}.`,
+        );
         return;
       }
       const improved = this.mode === 'max' ? current > this.best : current < this.best;
       if (!improved) {
-        if (this.verbose > 0) console.log(`Epoch ${epoch + 1}: ${this.monitor} did not improve from ${this.best.toFixed(5)}`);
+        if (this.verbose > 0)
+          console.log(`Epoch ${epoch + 1}: ${this.monitor} did not improve from ${this.best.toFixed(5)}`);
         return;
       }
-      if (this.verbose > 0) console.log(`Epoch ${epoch + 1}: ${this.monitor} improved from ${this.best.toFixed(5)} to ${current.toFixed(5)}, saving model to ${path}`);
+      if (this.verbose > 0)
+        console.log(
+          `Epoch ${epoch + 1}: ${this.monitor} improved from ${this.best.toFixed(5)} to ${current.toFixed(5)}, saving model to ${path}`,
+        );
       this.best = current;
     } else if (this.verbose > 0) {
       console.log(`Epoch ${epoch + 1}: saving model to ${path}`);
@@ -73,12 +81,23 @@ export function formatPath(template: string, epoch: number, logs: Logs): string 
   const values: Logs = { ...logs, epoch: epoch + 1 };
   return template.replace(/\{(\w+)(?::([^}]*))?\}/g, (match, key: string, spec: string | undefined) => {
     const value = values[key];
-    if (value === undefined) throw new ValueError(`modelCheckpoint: the path ${describeValue(template)} uses {${key}}, which is not in the logs (${Object.keys(values).join(', ')}).`);
+    if (value === undefined)
+      throw new ValueError(
+        `modelCheckpoint: the path ${describeValue(template)} uses {${key}}, which is not in the logs (${Object.keys(values).join(', ')}).`,
+      );
     if (spec === undefined || spec === '') return String(value);
     const m = /^(0?)(\d*)(?:\.(\d+))?([dfe])$/.exec(spec);
-    if (!m) throw new ValueError(`modelCheckpoint: unsupported format ${describeValue(match)}; use forms like {epoch:02d} or {val_loss:.4f}.`);
+    if (!m)
+      throw new ValueError(
+        `modelCheckpoint: unsupported format ${describeValue(match)}; use forms like {epoch:02d} or {val_loss:.4f}.`,
+      );
     const [, zero, width, precision, type] = m;
-    const text = type === 'd' ? String(Math.round(value)) : type === 'e' ? value.toExponential(Number(precision ?? 6)) : value.toFixed(Number(precision ?? 6));
+    const text =
+      type === 'd'
+        ? String(Math.round(value))
+        : type === 'e'
+          ? value.toExponential(Number(precision ?? 6))
+          : value.toFixed(Number(precision ?? 6));
     return text.padStart(Number(width || 0), zero ? '0' : ' ');
   });
 }

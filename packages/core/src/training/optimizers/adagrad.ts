@@ -19,7 +19,12 @@ export class Adagrad extends Optimizer {
   constructor(args: AdagradArgs = {}) {
     super();
     this.learningRate = checkNumber(args.learningRate ?? 0.001, 'learningRate', 'Adagrad', 0, Infinity, true);
-    this.initialAccumulatorValue = checkNumber(args.initialAccumulatorValue ?? 0.1, 'initialAccumulatorValue', 'Adagrad', 0);
+    this.initialAccumulatorValue = checkNumber(
+      args.initialAccumulatorValue ?? 0.1,
+      'initialAccumulatorValue',
+      'Adagrad',
+      0,
+    );
     this.epsilon = checkNumber(args.epsilon ?? 1e-7, 'epsilon', 'Adagrad', 0);
   }
 
@@ -35,7 +40,13 @@ export class Adagrad extends Optimizer {
     return {};
   }
 
-  protected updateValues(param: Float32Array, grad: Float32Array, slots: Float32Array[], _c: Record<string, number>, from: number): void {
+  protected updateValues(
+    param: Float32Array,
+    grad: Float32Array,
+    slots: Float32Array[],
+    _c: Record<string, number>,
+    from: number,
+  ): void {
     const acc = slots[0]!;
     const { learningRate: lr, epsilon } = this;
     for (let i = from; i < param.length; i++) {
@@ -46,7 +57,11 @@ export class Adagrad extends Optimizer {
   }
 
   getConfig(): Record<string, number> {
-    return { learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
+    return {
+      learningRate: this.learningRate,
+      initialAccumulatorValue: this.initialAccumulatorValue,
+      epsilon: this.epsilon,
+    };
   }
 }
 

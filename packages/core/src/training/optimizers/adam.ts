@@ -44,7 +44,13 @@ export class Adam extends Optimizer {
     return { alpha: (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t) };
   }
 
-  protected updateValues(param: Float32Array, grad: Float32Array, slots: Float32Array[], c: Record<string, number>, from: number): void {
+  protected updateValues(
+    param: Float32Array,
+    grad: Float32Array,
+    slots: Float32Array[],
+    c: Record<string, number>,
+    from: number,
+  ): void {
     // Every operation rounded to float32 (Math.fround), in the order of the SIMD kernel, so
     // both paths give the same bits.
     const f = Math.fround;
@@ -64,14 +70,49 @@ export class Adam extends Optimizer {
     }
   }
 
-  protected override updateOnHeap(kernels: HeapKernels, pointers: HeapPointers, count: number, c: Record<string, number>): void {
+  protected override updateOnHeap(
+    kernels: HeapKernels,
+    pointers: HeapPointers,
+    count: number,
+    c: Record<string, number>,
+  ): void {
     const [m, v] = pointers.slots as [number, number];
-    kernels.adam(pointers.out, pointers.param, pointers.grad, m, v, count, c.alpha!, 1 - this.beta1, 1 - this.beta2, this.epsilon);
+    kernels.adam(
+      pointers.out,
+      pointers.param,
+      pointers.grad,
+      m,
+      v,
+      count,
+      c.alpha!,
+      1 - this.beta1,
+      1 - this.beta2,
+      this.epsilon,
+    );
   }
 
-  protected override updateNative(native: NativeKernels, params: Float32Array[], grads: Float32Array[], slots: Float32Array[][], iteration: number): void {
-    const options = { lr: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, step: iteration, epsilonForm: 'keras' as const };
-    native.nativeAdamUpdate(params, grads, slots.map((s) => s[0]!), slots.map((s) => s[1]!), options);
+  protected override updateNative(
+    native: NativeKernels,
+    params: Float32Array[],
+    grads: Float32Array[],
+    slots: Float32Array[][],
+    iteration: number,
+  ): void {
+    const options = {
+      lr: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      step: iteration,
+      epsilonForm: 'keras' as const,
+    };
+    native.nativeAdamUpdate(
+      params,
+      grads,
+      slots.map((s) => s[0]!),
+      slots.map((s) => s[1]!),
+      options,
+    );
   }
 
   getConfig(): Record<string, number> {

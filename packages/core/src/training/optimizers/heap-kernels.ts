@@ -11,12 +11,30 @@
 
 // Opcodes used below (WebAssembly core + SIMD proposal, as shipped in V8).
 const OP = {
-  block: 0x02, loop: 0x03, br_if: 0x0d, end: 0x0b,
-  localGet: 0x20, localSet: 0x21, localTee: 0x22,
-  i32Const: 0x41, i32Add: 0x6a, i32Shl: 0x74, i32GeU: 0x4f, i32LtU: 0x49,
+  block: 0x02,
+  loop: 0x03,
+  br_if: 0x0d,
+  end: 0x0b,
+  localGet: 0x20,
+  localSet: 0x21,
+  localTee: 0x22,
+  i32Const: 0x41,
+  i32Add: 0x6a,
+  i32Shl: 0x74,
+  i32GeU: 0x4f,
+  i32LtU: 0x49,
   simd: 0xfd,
 } as const;
-const SIMD = { load: 0x00, store: 0x0b, f32x4Splat: 0x13, sqrt: 0xe3, add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7 } as const;
+const SIMD = {
+  load: 0x00,
+  store: 0x0b,
+  f32x4Splat: 0x13,
+  sqrt: 0xe3,
+  add: 0xe4,
+  sub: 0xe5,
+  mul: 0xe6,
+  div: 0xe7,
+} as const;
 const TYPE = { i32: 0x7f, f32: 0x7d, v128: 0x7b, func: 0x60, void: 0x40 } as const;
 
 function uleb(n: number): number[] {
@@ -56,50 +74,137 @@ const set = (i: number) => [OP.localSet, i];
  */
 function adamBody(): number[] {
   // params 0..5 i32 (out, p, g, m, v, n), 6..9 f32; locals: 10 i32 i, 11 i32 end, 12..15 v128 splats, 16 gv, 17 mv, 18 vv
-  const [out, p, g, m, v, n, alpha, b1, b2, eps, i, end, alphaV, b1V, b2V, epsV, gv, mv, vv] = Array.from({ length: 19 }, (_, k) => k) as number[];
+  const [out, p, g, m, v, n, alpha, b1, b2, eps, i, end, alphaV, b1V, b2V, epsV, gv, mv, vv] = Array.from(
+    { length: 19 },
+    (_, k) => k,
+  ) as number[];
   const addr = (base: number) => [...get(base!), ...get(i!), OP.i32Add];
   const code = [
-    ...get(alpha!), ...simd(SIMD.f32x4Splat), ...set(alphaV!),
-    ...get(b1!), ...simd(SIMD.f32x4Splat), ...set(b1V!),
-    ...get(b2!), ...simd(SIMD.f32x4Splat), ...set(b2V!),
-    ...get(eps!), ...simd(SIMD.f32x4Splat), ...set(epsV!),
-    ...get(n!), OP.i32Const, ...sleb(2), OP.i32Shl, ...set(end!),
-    OP.block, TYPE.void,
-    ...get(i!), ...get(end!), OP.i32GeU, OP.br_if, 0,
-    OP.loop, TYPE.void,
+    ...get(alpha!),
+    ...simd(SIMD.f32x4Splat),
+    ...set(alphaV!),
+    ...get(b1!),
+    ...simd(SIMD.f32x4Splat),
+    ...set(b1V!),
+    ...get(b2!),
+    ...simd(SIMD.f32x4Splat),
+    ...set(b2V!),
+    ...get(eps!),
+    ...simd(SIMD.f32x4Splat),
+    ...set(epsV!),
+    ...get(n!),
+    OP.i32Const,
+    ...sleb(2),
+    OP.i32Shl,
+    ...set(end!),
+    OP.block,
+    TYPE.void,
+    ...get(i!),
+    ...get(end!),
+    OP.i32GeU,
+    OP.br_if,
+    0,
+    OP.loop,
+    TYPE.void,
     // gv = g[i]
-    ...addr(g!), ...simd(SIMD.load, ...MEMARG), ...set(gv!),
+    ...addr(g!),
+    ...simd(SIMD.load, ...MEMARG),
+    ...set(gv!),
     // mv = m[i] + (gv - m[i]) * b1;  m[i] = mv
-    ...addr(m!), ...simd(SIMD.load, ...MEMARG), ...set(mv!),
-    ...get(mv!), ...get(gv!), ...get(mv!), ...simd(SIMD.sub), ...get(b1V!), ...simd(SIMD.mul), ...simd(SIMD.add), ...set(mv!),
-    ...addr(m!), ...get(mv!), ...simd(SIMD.store, ...MEMARG),
+    ...addr(m!),
+    ...simd(SIMD.load, ...MEMARG),
+    ...set(mv!),
+    ...get(mv!),
+    ...get(gv!),
+    ...get(mv!),
+    ...simd(SIMD.sub),
+    ...get(b1V!),
+    ...simd(SIMD.mul),
+    ...simd(SIMD.add),
+    ...set(mv!),
+    ...addr(m!),
+    ...get(mv!),
+    ...simd(SIMD.store, ...MEMARG),
     // vv = v[i] + (gv * gv - v[i]) * b2;  v[i] = vv
-    ...addr(v!), ...simd(SIMD.load, ...MEMARG), ...set(vv!),
-    ...get(vv!), ...get(gv!), ...get(gv!), ...simd(SIMD.mul), ...get(vv!), ...simd(SIMD.sub), ...get(b2V!), ...simd(SIMD.mul), ...simd(SIMD.add), ...set(vv!),
-    ...addr(v!), ...get(vv!), ...simd(SIMD.store, ...MEMARG),
+    ...addr(v!),
+    ...simd(SIMD.load, ...MEMARG),
+    ...set(vv!),
+    ...get(vv!),
+    ...get(gv!),
+    ...get(gv!),
+    ...simd(SIMD.mul),
+    ...get(vv!),
+    ...simd(SIMD.sub),
+    ...get(b2V!),
+    ...simd(SIMD.mul),
+    ...simd(SIMD.add),
+    ...set(vv!),
+    ...addr(v!),
+    ...get(vv!),
+    ...simd(SIMD.store, ...MEMARG),
     // out[i] = p[i] - (mv * alpha) / (sqrt(vv) + eps)
     ...addr(out!),
-    ...addr(p!), ...simd(SIMD.load, ...MEMARG),
-    ...get(mv!), ...get(alphaV!), ...simd(SIMD.mul),
-    ...get(vv!), ...simd(SIMD.sqrt), ...get(epsV!), ...simd(SIMD.add),
-    ...simd(SIMD.div), ...simd(SIMD.sub),
+    ...addr(p!),
+    ...simd(SIMD.load, ...MEMARG),
+    ...get(mv!),
+    ...get(alphaV!),
+    ...simd(SIMD.mul),
+    ...get(vv!),
+    ...simd(SIMD.sqrt),
+    ...get(epsV!),
+    ...simd(SIMD.add),
+    ...simd(SIMD.div),
+    ...simd(SIMD.sub),
     ...simd(SIMD.store, ...MEMARG),
     // i += 16; loop while i < end
-    ...get(i!), OP.i32Const, ...sleb(16), OP.i32Add, OP.localTee, i!,
-    ...get(end!), OP.i32LtU, OP.br_if, 0,
+    ...get(i!),
+    OP.i32Const,
+    ...sleb(16),
+    OP.i32Add,
+    OP.localTee,
+    i!,
+    ...get(end!),
+    OP.i32LtU,
+    OP.br_if,
+    0,
     OP.end,
     OP.end,
     OP.end,
   ];
-  const locals = vec([[2, TYPE.i32], [7, TYPE.v128]]);
+  const locals = vec([
+    [2, TYPE.i32],
+    [7, TYPE.v128],
+  ]);
   const body = [...locals, ...code];
   return [...uleb(body.length), ...body];
 }
 
 function moduleBytes(): Uint8Array {
-  const adamType = [TYPE.func, ...vec([[TYPE.i32], [TYPE.i32], [TYPE.i32], [TYPE.i32], [TYPE.i32], [TYPE.i32], [TYPE.f32], [TYPE.f32], [TYPE.f32], [TYPE.f32]]), ...vec([])];
+  const adamType = [
+    TYPE.func,
+    ...vec([
+      [TYPE.i32],
+      [TYPE.i32],
+      [TYPE.i32],
+      [TYPE.i32],
+      [TYPE.i32],
+      [TYPE.i32],
+      [TYPE.f32],
+      [TYPE.f32],
+      [TYPE.f32],
+      [TYPE.f32],
+    ]),
+    ...vec([]),
+  ];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([adamType])),
     // import env.memory: a memory of at least 0 pages, no maximum (kind 0x02, limits flag 0x00)
     ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, 0x00]])),
@@ -123,7 +228,18 @@ interface WebAssemblyApi {
 export const WebAssemblyJs = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
 export interface HeapKernels {
-  adam(out: number, p: number, g: number, m: number, v: number, n: number, alpha: number, oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number): void;
+  adam(
+    out: number,
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    alpha: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
+    epsilon: number,
+  ): void;
 }
 
 let compiled: object | null | undefined;

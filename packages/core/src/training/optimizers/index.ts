@@ -34,14 +34,20 @@ export function getOptimizer(identifier: OptimizerIdentifier, owner = 'compile')
   if (typeof identifier === 'string') {
     const className = names.find((n) => n.toLowerCase() === identifier.toLowerCase());
     if (className) return BY_CLASS_NAME[className]!({});
-    throw new ValueError(`${owner}: unknown optimizer ${describeValue(identifier)}; expected one of ${names.map((n) => n.toLowerCase()).join(', ')} or an optimizer instance.`);
+    throw new ValueError(
+      `${owner}: unknown optimizer ${describeValue(identifier)}; expected one of ${names.map((n) => n.toLowerCase()).join(', ')} or an optimizer instance.`,
+    );
   }
   if (typeof identifier === 'object' && identifier !== null && typeof identifier.className === 'string') {
     const create = BY_CLASS_NAME[identifier.className];
     if (create) return create(identifier.config ?? {});
-    throw new ValueError(`${owner}: unknown optimizer class ${describeValue(identifier.className)}; expected one of ${names.join(', ')}.`);
+    throw new ValueError(
+      `${owner}: unknown optimizer class ${describeValue(identifier.className)}; expected one of ${names.join(', ')}.`,
+    );
   }
-  throw new ValueError(`${owner}: expected the optimizer to be a name, {className, config} or an optimizer instance, but got ${describeValue(identifier)}.`);
+  throw new ValueError(
+    `${owner}: expected the optimizer to be a name, {className, config} or an optimizer instance, but got ${describeValue(identifier)}.`,
+  );
 }
 
 /** `{className, config}`, which `getOptimizer` turns back into an equal optimizer. */

@@ -80,7 +80,13 @@ export abstract class Optimizer {
   protected abstract coefficients(iteration: number): Record<string, number>;
 
   /** Updates `param[from..]` in place from `grad`, reading and writing `slots`. */
-  protected abstract updateValues(param: Float32Array, grad: Float32Array, slots: Float32Array[], c: Record<string, number>, from: number): void;
+  protected abstract updateValues(
+    param: Float32Array,
+    grad: Float32Array,
+    slots: Float32Array[],
+    c: Record<string, number>,
+    from: number,
+  ): void;
 
   /**
    * The same update for the first `count` values (a multiple of 4) on the wasm heap, with SIMD
@@ -92,7 +98,13 @@ export abstract class Optimizer {
    * The update of all weights in one call to @fnn/kernels on the 'native' backend, in place
    * (`params` are the variables' own memory there); absent where it has no such kernel.
    */
-  protected updateNative?(native: NativeKernels, params: Float32Array[], grads: Float32Array[], slots: Float32Array[][], iteration: number): void;
+  protected updateNative?(
+    native: NativeKernels,
+    params: Float32Array[],
+    grads: Float32Array[],
+    slots: Float32Array[][],
+    iteration: number,
+  ): void;
 
   abstract getConfig(): Record<string, number | boolean>;
 
@@ -136,10 +148,20 @@ export abstract class Optimizer {
    */
   updateArrays(params: Float32Array, grads: Float32Array, slots: Float32Array[], iteration: number): void {
     const owner = `${this.className}.updateArrays`;
-    if (!Number.isInteger(iteration) || iteration < 1) throw new ValueError(`${owner}: expected iteration to be an integer >= 1, but got ${describeValue(iteration)}.`);
-    if (slots.length !== this.slotNames.length) throw new ValueError(`${owner}: expected ${this.slotNames.length} slot arrays (${this.slotNames.join(', ') || 'none'}), but got ${slots.length}.`);
-    for (const [what, array] of [['grads', grads], ...slots.map((s, i) => [`slot ${this.slotNames[i]}`, s] as const)] as const) {
-      if (array.length !== params.length) throw new ValueError(`${owner}: expected ${what} to have ${params.length} values (as params), but got ${array.length}.`);
+    if (!Number.isInteger(iteration) || iteration < 1)
+      throw new ValueError(`${owner}: expected iteration to be an integer >= 1, but got ${describeValue(iteration)}.`);
+    if (slots.length !== this.slotNames.length)
+      throw new ValueError(
+        `${owner}: expected ${this.slotNames.length} slot arrays (${this.slotNames.join(', ') || 'none'}), but got ${slots.length}.`,
+      );
+    for (const [what, array] of [
+      ['grads', grads],
+      ...slots.map((s, i) => [`slot ${this.slotNames[i]}`, s] as const),
+    ] as const) {
+      if (array.length !== params.length)
+        throw new ValueError(
+          `${owner}: expected ${what} to have ${params.length} values (as params), but got ${array.length}.`,
+        );
     }
     const native = this.updateNative !== undefined && tf.getBackend() === 'native' ? nativeKernels() : undefined;
     if (native) {
@@ -160,7 +182,12 @@ export abstract class Optimizer {
     const pointer = this.scratchPointer(heap, arrays.length * count);
     const pointers = arrays.map((_, k) => pointer + k * count * 4);
     arrays.forEach((array, k) => heap.floats(pointers[k]!, count).set(array.subarray(0, count)));
-    this.updateOnHeap!(kernels, { out: pointers[0]!, param: pointers[0]!, grad: pointers[1]!, slots: pointers.slice(2) }, count, c);
+    this.updateOnHeap!(
+      kernels,
+      { out: pointers[0]!, param: pointers[0]!, grad: pointers[1]!, slots: pointers.slice(2) },
+      count,
+      c,
+    );
     params.set(heap.floats(pointers[0]!, count));
     slots.forEach((slot, k) => slot.set(heap.floats(pointers[k + 2]!, count)));
     if (count < params.length) this.updateValues(params, grads, slots, c, count);
@@ -200,7 +227,12 @@ export abstract class Optimizer {
         heap!.rewrite(weight.variable, (from, to) => {
           const size = weight.size;
           const count = size - (size % 4);
-          this.updateOnHeap!(kernels!, { out: to, param: from, grad: gradPointer, slots: slots.heap!.pointers }, count, c);
+          this.updateOnHeap!(
+            kernels!,
+            { out: to, param: from, grad: gradPointer, slots: slots.heap!.pointers },
+            count,
+            c,
+          );
           if (count < size) {
             const out = heap!.floats(to, size);
             out.set(heap!.floats(from + count * 4, size - count), count);
@@ -226,7 +258,10 @@ export abstract class Optimizer {
   /** A copy of the optimizer's state (slots keyed by weight name), e.g. to checkpoint or to send to a worker. */
   getState(): OptimizerState {
     const state = this.stateViews();
-    return { ...state, slots: Object.fromEntries(Object.entries(state.slots).map(([name, slots]) => [name, copySlots(slots)])) };
+    return {
+      ...state,
+      slots: Object.fromEntries(Object.entries(state.slots).map(([name, slots]) => [name, copySlots(slots)])),
+    };
   }
 
   /**
@@ -252,12 +287,15 @@ export abstract class Optimizer {
    */
   setState(state: OptimizerState): void {
     if (state.className !== this.className) {
-      throw new ValueError(`${this.className}.setState: expected a state of ${this.className}, but got one of ${describeValue(state.className)}.`);
+      throw new ValueError(
+        `${this.className}.setState: expected a state of ${this.className}, but got one of ${describeValue(state.className)}.`,
+      );
     }
     const unused = new Map(this.restored);
     this.reset();
     this.iterations = state.iterations;
-    for (const [name, slots] of Object.entries(state.slots)) this.restored.set(name, copySlots(slots, unused.get(name)));
+    for (const [name, slots] of Object.entries(state.slots))
+      this.restored.set(name, copySlots(slots, unused.get(name)));
   }
 
   /** Forgets all state (as a freshly created optimizer) and frees the heap memory it held. */
@@ -288,7 +326,9 @@ export abstract class Optimizer {
       const saved = restored?.[name];
       if (saved === undefined) return new Float32Array(weight.size).fill(this.initialSlotValue(name));
       if (saved.length !== weight.size) {
-        throw new ValueError(`${this.className}: restored slot ${name} of ${weight.name} has ${saved.length} values, but the weight has ${weight.size}.`);
+        throw new ValueError(
+          `${this.className}: restored slot ${name} of ${weight.name} has ${saved.length} values, but the weight has ${weight.size}.`,
+        );
       }
       return saved;
     });
@@ -309,32 +349,49 @@ export abstract class Optimizer {
 
   private checkLengths(weights: LayerWeight[], gradients: number): void {
     if (weights.length !== gradients) {
-      throw new ValueError(`${this.className}.applyGradients: expected one gradient per weight (${weights.length}), but got ${gradients}.`);
+      throw new ValueError(
+        `${this.className}.applyGradients: expected one gradient per weight (${weights.length}), but got ${gradients}.`,
+      );
     }
   }
 
   private checkSize(weight: LayerWeight, size: number): void {
     if (size !== weight.size) {
-      throw new ValueError(`${this.className}.applyGradients: the gradient of ${weight.name} has ${size} values, but the weight has ${weight.size} (shape ${describeValue(weight.shape)}).`);
+      throw new ValueError(
+        `${this.className}.applyGradients: the gradient of ${weight.name} has ${size} values, but the weight has ${weight.size} (shape ${describeValue(weight.shape)}).`,
+      );
     }
   }
 }
 
 /** Copies of `slots`, written into the arrays of `into` where they have the right lengths. */
-function copySlots(slots: Record<string, Float32Array>, into?: Record<string, Float32Array>): Record<string, Float32Array> {
-  return Object.fromEntries(Object.entries(slots).map(([k, v]) => {
-    const target = into?.[k];
-    if (target !== undefined && target.length === v.length) {
-      target.set(v);
-      return [k, target];
-    }
-    // The typed-array constructor copies memory at once; Float32Array.from walks an iterator.
-    return [k, new Float32Array(v)];
-  }));
+function copySlots(
+  slots: Record<string, Float32Array>,
+  into?: Record<string, Float32Array>,
+): Record<string, Float32Array> {
+  return Object.fromEntries(
+    Object.entries(slots).map(([k, v]) => {
+      const target = into?.[k];
+      if (target !== undefined && target.length === v.length) {
+        target.set(v);
+        return [k, target];
+      }
+      // The typed-array constructor copies memory at once; Float32Array.from walks an iterator.
+      return [k, new Float32Array(v)];
+    }),
+  );
 }
 
 /** Throws unless `value` is a finite number within [min, max] (bounds inclusive unless stated). */
-export function checkNumber(value: unknown, argument: string, owner: string, min: number, max = Infinity, minExclusive = false, maxExclusive = false): number {
+export function checkNumber(
+  value: unknown,
+  argument: string,
+  owner: string,
+  min: number,
+  max = Infinity,
+  minExclusive = false,
+  maxExclusive = false,
+): number {
   const ok =
     typeof value === 'number' &&
     Number.isFinite(value) &&

@@ -34,7 +34,11 @@ describe('Adam', () => {
 
   it('follows Keras/TensorFlow ApplyAdam, computed by hand in float64 (1e-7 over 3 steps)', () => {
     const w = weightOf([0.5, -1, 2, 0.25, 3]);
-    const grads = [[0.1, -0.2, 0.3, 1e-4, -5], [0.05, 0.1, -0.3, 2e-4, 4], [-0.2, 0.3, 0.1, -1e-4, 1]];
+    const grads = [
+      [0.1, -0.2, 0.3, 1e-4, -5],
+      [0.05, 0.1, -0.3, 2e-4, 4],
+      [-0.2, 0.3, 0.1, -1e-4, 1],
+    ];
     const opt = optimizers.adam({ learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-3 });
     const p = valuesOf(w);
     const m = p.map(() => 0);
@@ -61,19 +65,30 @@ describe('Adam', () => {
     // update when tfjs's epsilon is Keras's 1e-7 / sqrt(1 - beta2^t), set before each step.
     resetNames();
     const ours = sequential([
-      dense({ units: 5, activation: 'relu', inputShape: [4], kernelInitializer: initializers.glorotUniform({ seed: 1 }), biasInitializer: 'randomNormal' }),
+      dense({
+        units: 5,
+        activation: 'relu',
+        inputShape: [4],
+        kernelInitializer: initializers.glorotUniform({ seed: 1 }),
+        biasInitializer: 'randomNormal',
+      }),
       dense({ units: 3, activation: 'softmax', kernelInitializer: initializers.glorotUniform({ seed: 2 }) }),
     ]);
     ours.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
     const theirs = tfjs.sequential({
-      layers: [tfjs.layers.dense({ units: 5, activation: 'relu', inputShape: [4] }), tfjs.layers.dense({ units: 3, activation: 'softmax' })],
+      layers: [
+        tfjs.layers.dense({ units: 5, activation: 'relu', inputShape: [4] }),
+        tfjs.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
     });
     const tfjsAdam = tfjs.train.adam(0.001, 0.9, 0.999, 1e-7);
     theirs.compile({ optimizer: tfjsAdam, loss: 'categoricalCrossentropy' });
     const initial = ours.getWeights();
     theirs.setWeights(initial);
     const x = randomNormalTensor([16, 4], 3);
-    const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d([0, 1, 2, 1, 0, 2, 2, 1, 0, 0, 1, 2, 2, 1, 0, 1], 'int32'), 3), 'float32'));
+    const y = tf.tidy(() =>
+      tf.cast(tf.oneHot(tf.tensor1d([0, 1, 2, 1, 0, 2, 2, 1, 0, 0, 1, 2, 2, 1, 0, 1], 'int32'), 3), 'float32'),
+    );
     for (let step = 1; step <= 3; step++) {
       (tfjsAdam as unknown as { epsilon: number }).epsilon = 1e-7 / Math.sqrt(1 - 0.999 ** step);
       await theirs.trainOnBatch(x, y);
@@ -117,7 +132,10 @@ describe('Adam', () => {
     const b = weightOf([1, 2, 3, 4, 5]);
     const optA = new Adam();
     const optB = new Adam();
-    const grads = [[0.1, 0.2, -0.3, 0.4, -0.5], [0.3, -0.1, 0.2, 0.1, 0.05]];
+    const grads = [
+      [0.1, 0.2, -0.3, 0.4, -0.5],
+      [0.3, -0.1, 0.2, 0.1, 0.05],
+    ];
     const gradient = tf.tensor1d(grads[0]!);
     optA.applyGradients([a], [gradient]);
     optB.applyGradientArrays([b], [Float32Array.from(grads[0]!)]);
@@ -156,7 +174,9 @@ describe('SGD', () => {
   it('has Keras defaults (lr 0.01, no momentum)', () => {
     expect(getOptimizer('sgd').getConfig()).toEqual({ learningRate: 0.01, momentum: 0, nesterov: false });
     // w -= lr * g, twice.
-    expect(maxAbsDifference(run(new SGD()), [1 - 0.01 * (0.5 - 0.25), 1 - 0.01 * (-1 + 0.5), 1 - 0.01 * 3])).toBeLessThan(1e-7);
+    expect(
+      maxAbsDifference(run(new SGD()), [1 - 0.01 * (0.5 - 0.25), 1 - 0.01 * (-1 + 0.5), 1 - 0.01 * 3]),
+    ).toBeLessThan(1e-7);
   });
 
   it('with momentum: v = m v - lr g; w += v (hand-computed)', () => {
@@ -179,18 +199,29 @@ describe('SGD', () => {
       const v2 = mu * v1 - lr * g2[i]!;
       return w1 + mu * v2 - lr * g2[i]!;
     });
-    expect(maxAbsDifference(run(new SGD({ learningRate: lr, momentum: mu, nesterov: true })), expected)).toBeLessThan(1e-6);
+    expect(maxAbsDifference(run(new SGD({ learningRate: lr, momentum: mu, nesterov: true })), expected)).toBeLessThan(
+      1e-6,
+    );
   });
 });
 
 describe('RMSprop and Adagrad', () => {
   it('RMSprop: ms = rho ms + (1 - rho) g²; w -= lr g / (sqrt(ms) + eps) (hand-computed, 2 steps)', () => {
-    expect(getOptimizer('rmsprop').getConfig()).toEqual({ learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false });
+    expect(getOptimizer('rmsprop').getConfig()).toEqual({
+      learningRate: 0.001,
+      rho: 0.9,
+      momentum: 0,
+      epsilon: 1e-7,
+      centered: false,
+    });
     const w = weightOf([1, -1]);
     const opt = new RMSprop({ learningRate: 0.01 });
     const expected = [1, -1];
     const ms = [0, 0];
-    for (const g of [[0.5, -2], [1, 0.25]]) {
+    for (const g of [
+      [0.5, -2],
+      [1, 0.25],
+    ]) {
       g.forEach((gi, i) => {
         ms[i] = 0.9 * ms[i]! + 0.1 * gi * gi;
         expected[i] = expected[i]! - (0.01 * gi) / (Math.sqrt(ms[i]!) + 1e-7);
@@ -204,12 +235,19 @@ describe('RMSprop and Adagrad', () => {
   });
 
   it('Adagrad: acc starts at 0.1, acc += g²; w -= lr g / (sqrt(acc) + eps) (hand-computed, 2 steps)', () => {
-    expect(getOptimizer('adagrad').getConfig()).toEqual({ learningRate: 0.001, initialAccumulatorValue: 0.1, epsilon: 1e-7 });
+    expect(getOptimizer('adagrad').getConfig()).toEqual({
+      learningRate: 0.001,
+      initialAccumulatorValue: 0.1,
+      epsilon: 1e-7,
+    });
     const w = weightOf([1, -1]);
     const opt = new Adagrad({ learningRate: 0.1 });
     const expected = [1, -1];
     const acc = [0.1, 0.1];
-    for (const g of [[0.5, -2], [1, 0.25]]) {
+    for (const g of [
+      [0.5, -2],
+      [1, 0.25],
+    ]) {
       g.forEach((gi, i) => {
         acc[i] = acc[i]! + gi * gi;
         expected[i] = expected[i]! - (0.1 * gi) / (Math.sqrt(acc[i]!) + 1e-7);
@@ -225,22 +263,37 @@ describe('RMSprop and Adagrad', () => {
 
 describe('getOptimizer and serialization', () => {
   it('round-trips {className, config} and rejects unknown names with the valid ones', () => {
-    for (const opt of [new Adam({ learningRate: 0.01 }), new SGD({ momentum: 0.9, nesterov: true }), new RMSprop({ centered: true }), new Adagrad()]) {
+    for (const opt of [
+      new Adam({ learningRate: 0.01 }),
+      new SGD({ momentum: 0.9, nesterov: true }),
+      new RMSprop({ centered: true }),
+      new Adagrad(),
+    ]) {
       const json = JSON.parse(JSON.stringify(serializeOptimizer(opt))) as ReturnType<typeof serializeOptimizer>;
       const back = getOptimizer(json);
       expect(back.className).toBe(opt.className);
       expect(back.getConfig()).toEqual(opt.getConfig());
     }
-    expect(() => getOptimizer('adamw')).toThrow('compile: unknown optimizer "adamw"; expected one of adam, sgd, rmsprop, adagrad or an optimizer instance.');
-    expect(() => optimizers.adam({ learningRate: -1 })).toThrow('Adam: expected learningRate to be a number in (0, inf), but got -1.');
-    expect(() => optimizers.sgd({ momentum: 2 })).toThrow('SGD: expected momentum to be a number in [0, 1], but got 2.');
+    expect(() => getOptimizer('adamw')).toThrow(
+      'compile: unknown optimizer "adamw"; expected one of adam, sgd, rmsprop, adagrad or an optimizer instance.',
+    );
+    expect(() => optimizers.adam({ learningRate: -1 })).toThrow(
+      'Adam: expected learningRate to be a number in (0, inf), but got -1.',
+    );
+    expect(() => optimizers.sgd({ momentum: 2 })).toThrow(
+      'SGD: expected momentum to be a number in [0, 1], but got 2.',
+    );
   });
 
   it('rejects gradients that do not match the weights', () => {
     const w = weightOf([1, 2]);
     const g: Tensor = tf.tensor1d([1, 2, 3]);
-    expect(() => new Adam().applyGradients([w], [g])).toThrow('Adam.applyGradients: the gradient of w has 3 values, but the weight has 2 (shape [2]).');
-    expect(() => new Adam().applyGradients([w], [])).toThrow('Adam.applyGradients: expected one gradient per weight (1), but got 0.');
+    expect(() => new Adam().applyGradients([w], [g])).toThrow(
+      'Adam.applyGradients: the gradient of w has 3 values, but the weight has 2 (shape [2]).',
+    );
+    expect(() => new Adam().applyGradients([w], [])).toThrow(
+      'Adam.applyGradients: expected one gradient per weight (1), but got 0.',
+    );
     tf.dispose(g);
     w.dispose();
   });
@@ -258,44 +311,67 @@ describe('updateArrays (the update of a flat slice, with the state kept by the c
   ];
 
   for (const backend of ['cpu', 'wasm']) {
-    it.each(cases.map((make) => [make().className, make] as const))(`%s: two halves updated apart equal applyGradients on the whole weight (${backend}, bit for bit)`, async (_name, make) => {
-      await setBackend(backend as 'cpu' | 'wasm');
-      const whole = weightOf(initial);
-      const reference = make();
-      const split = make();
-      const params = Float32Array.from(initial);
-      const slots = split.slotNames.map((name) => new Float32Array(size).fill(split.initialSlotValue(name)));
-      const cut = 4;
-      steps.forEach((g, s) => {
-        const gradient = tf.tensor1d(g);
-        reference.applyGradients([whole], [gradient]);
-        gradient.dispose();
-        const grads = Float32Array.from(g);
-        split.updateArrays(params.subarray(0, cut), grads.subarray(0, cut), slots.map((x) => x.subarray(0, cut)), s + 1);
-        split.updateArrays(params.subarray(cut), grads.subarray(cut), slots.map((x) => x.subarray(cut)), s + 1);
-      });
-      expect(Array.from(params)).toEqual(valuesOf(whole));
-      const state = reference.getState();
-      split.slotNames.forEach((name, k) => expect(Array.from(slots[k]!)).toEqual(Array.from(state.slots.w![name]!)));
-      expect(split.iterations).toBe(0);
-      whole.dispose();
-      await setBackend('wasm');
-    });
+    it.each(cases.map((make) => [make().className, make] as const))(
+      `%s: two halves updated apart equal applyGradients on the whole weight (${backend}, bit for bit)`,
+      async (_name, make) => {
+        await setBackend(backend as 'cpu' | 'wasm');
+        const whole = weightOf(initial);
+        const reference = make();
+        const split = make();
+        const params = Float32Array.from(initial);
+        const slots = split.slotNames.map((name) => new Float32Array(size).fill(split.initialSlotValue(name)));
+        const cut = 4;
+        steps.forEach((g, s) => {
+          const gradient = tf.tensor1d(g);
+          reference.applyGradients([whole], [gradient]);
+          gradient.dispose();
+          const grads = Float32Array.from(g);
+          split.updateArrays(
+            params.subarray(0, cut),
+            grads.subarray(0, cut),
+            slots.map((x) => x.subarray(0, cut)),
+            s + 1,
+          );
+          split.updateArrays(
+            params.subarray(cut),
+            grads.subarray(cut),
+            slots.map((x) => x.subarray(cut)),
+            s + 1,
+          );
+        });
+        expect(Array.from(params)).toEqual(valuesOf(whole));
+        const state = reference.getState();
+        split.slotNames.forEach((name, k) => expect(Array.from(slots[k]!)).toEqual(Array.from(state.slots.w![name]!)));
+        expect(split.iterations).toBe(0);
+        whole.dispose();
+        await setBackend('wasm');
+      },
+    );
   }
 
   it('names the argument that does not fit', () => {
     const opt = new Adam();
     const p = new Float32Array(3);
-    expect(() => opt.updateArrays(p, new Float32Array(2), [new Float32Array(3), new Float32Array(3)], 1)).toThrow('Adam.updateArrays: expected grads to have 3 values (as params), but got 2.');
-    expect(() => opt.updateArrays(p, p, [p], 1)).toThrow('Adam.updateArrays: expected 2 slot arrays (m, v), but got 1.');
-    expect(() => opt.updateArrays(p, p, [p, p], 0)).toThrow('Adam.updateArrays: expected iteration to be an integer >= 1, but got 0.');
+    expect(() => opt.updateArrays(p, new Float32Array(2), [new Float32Array(3), new Float32Array(3)], 1)).toThrow(
+      'Adam.updateArrays: expected grads to have 3 values (as params), but got 2.',
+    );
+    expect(() => opt.updateArrays(p, p, [p], 1)).toThrow(
+      'Adam.updateArrays: expected 2 slot arrays (m, v), but got 1.',
+    );
+    expect(() => opt.updateArrays(p, p, [p, p], 0)).toThrow(
+      'Adam.updateArrays: expected iteration to be an integer >= 1, but got 0.',
+    );
   });
 });
 
 describe('setState, repeated', () => {
   it('holds the latest state, and what getState handed out earlier does not change', () => {
     const opt = new Adam();
-    const state = (k: number) => ({ className: 'Adam', iterations: k, slots: { w: { m: Float32Array.from([k, k]), v: Float32Array.from([k * 10, k * 10]) } } });
+    const state = (k: number) => ({
+      className: 'Adam',
+      iterations: k,
+      slots: { w: { m: Float32Array.from([k, k]), v: Float32Array.from([k * 10, k * 10]) } },
+    });
     opt.setState(state(1));
     const first = opt.getState();
     opt.setState(state(2));
@@ -314,7 +390,7 @@ describe('setState, repeated', () => {
 });
 
 describe('stateViews', () => {
-  it('is getState without the copies: the same values, the optimizer\'s own arrays', () => {
+  it("is getState without the copies: the same values, the optimizer's own arrays", () => {
     const opt = new Adam();
     const w = weightOf([1, 2, 3]);
     opt.applyGradientArrays([w], [Float32Array.from([0.1, -0.2, 0.3])]);

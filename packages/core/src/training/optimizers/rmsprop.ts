@@ -44,7 +44,13 @@ export class RMSprop extends Optimizer {
     return {};
   }
 
-  protected updateValues(param: Float32Array, grad: Float32Array, slots: Float32Array[], _c: Record<string, number>, from: number): void {
+  protected updateValues(
+    param: Float32Array,
+    grad: Float32Array,
+    slots: Float32Array[],
+    _c: Record<string, number>,
+    from: number,
+  ): void {
     const ms = slots[0]!;
     const mom = this.momentum > 0 ? slots[1]! : undefined;
     const mg = this.centered ? slots[slots.length - 1]! : undefined;
@@ -68,7 +74,13 @@ export class RMSprop extends Optimizer {
   }
 
   getConfig(): Record<string, number | boolean> {
-    return { learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
+    return {
+      learningRate: this.learningRate,
+      rho: this.rho,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      centered: this.centered,
+    };
   }
 }
 

@@ -36,7 +36,13 @@ export class SGD extends Optimizer {
     return {};
   }
 
-  protected updateValues(param: Float32Array, grad: Float32Array, slots: Float32Array[], _c: Record<string, number>, from: number): void {
+  protected updateValues(
+    param: Float32Array,
+    grad: Float32Array,
+    slots: Float32Array[],
+    _c: Record<string, number>,
+    from: number,
+  ): void {
     const lr = this.learningRate;
     if (this.momentum === 0) {
       for (let i = from; i < param.length; i++) param[i]! -= lr * grad[i]!;
@@ -58,9 +64,18 @@ export class SGD extends Optimizer {
     }
   }
 
-  protected override updateNative(native: NativeKernels, params: Float32Array[], grads: Float32Array[], slots: Float32Array[][]): void {
+  protected override updateNative(
+    native: NativeKernels,
+    params: Float32Array[],
+    grads: Float32Array[],
+    slots: Float32Array[][],
+  ): void {
     const velocities = this.momentum > 0 ? slots.map((s) => s[0]!) : null;
-    native.nativeSgdUpdate(params, grads, velocities, { lr: this.learningRate, momentum: this.momentum, nesterov: this.nesterov });
+    native.nativeSgdUpdate(params, grads, velocities, {
+      lr: this.learningRate,
+      momentum: this.momentum,
+      nesterov: this.nesterov,
+    });
   }
 
   getConfig(): Record<string, number | boolean> {
