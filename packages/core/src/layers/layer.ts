@@ -6,7 +6,7 @@ import { SymbolicTensor } from '../engine/symbolic-tensor.js';
 import { Node } from '../engine/node.js';
 import { inferenceContext, type CallContext } from '../engine/context.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
-import { LayerWeight } from './layer-weight.js';
+import { LayerWeight, checkWeightShape } from './layer-weight.js';
 
 export interface LayerArgs {
   /** Unique name; defaults to Keras's `<type>_<n>` (`dense_1`). */
@@ -94,6 +94,7 @@ export abstract class Layer {
     trainable = true,
   ): LayerWeight {
     const init = getInitializer(initializer as InitializerIdentifier, `Layer ${this.name}`);
+    checkWeightShape(`${this.name}/${name}`, shape, `Layer ${this.name}`);
     const weight = new LayerWeight(
       `${this.name}/${name}`,
       tf.tidy(() => init.apply(shape)),
