@@ -95,11 +95,11 @@ export abstract class Layer {
   ): LayerWeight {
     const init = getInitializer(initializer as InitializerIdentifier, `Layer ${this.name}`);
     checkWeightShape(`${this.name}/${name}`, shape, `Layer ${this.name}`);
-    const weight = new LayerWeight(
-      `${this.name}/${name}`,
-      tf.tidy(() => init.apply(shape)),
-      trainable,
-    );
+    const initial = tf.tidy(() => init.apply(shape));
+    const weight = new LayerWeight(`${this.name}/${name}`, initial, trainable);
+    // The variable holds its own reference to the values; without this the initial tensor
+    // (and its memory) would outlive the layer's dispose().
+    initial.dispose();
     this.weightList.push(weight);
     return weight;
   }
