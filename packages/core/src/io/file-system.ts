@@ -5,6 +5,7 @@ import { ValueError, describeValue } from '../errors.js';
 import { filePathOf } from './file-url.js';
 import { MODEL_JSON_FILE, WEIGHTS_FILE, type ModelArtifacts, type ModelJson } from './model-artifacts.js';
 import { checkWeightSpecs } from './weight-data.js';
+import { findDeepNesting, MAX_JSON_DEPTH } from './json-tree.js';
 import { fileError, openRegularFile, readExactly, resolveInside, type OpenedFile } from './untrusted-files.js';
 
 /** The largest model.json read (a topology of thousands of layers is a few MB). */
@@ -176,6 +177,12 @@ async function readModelJson(path: string, owner: string): Promise<Record<string
     text = new TextDecoder().decode(bytes);
   } finally {
     await file.handle.close();
+  }
+  const deep = findDeepNesting(text);
+  if (deep !== undefined) {
+    throw new ValueError(
+      `${owner}: ${describe} nests deeper than ${MAX_JSON_DEPTH} levels (at character ${deep}); a model file may nest at most ${MAX_JSON_DEPTH}.`,
+    );
   }
   let parsed: unknown;
   try {

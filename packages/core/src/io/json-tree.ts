@@ -67,3 +67,24 @@ export function assertSafeJson(value: unknown, source: string, what: string): vo
   const found = findJsonProblem(value);
   if (found) throw new ValueError(`${source}: ${formatJsonPath(found.path, what)} ${found.problem}.`);
 }
+
+/**
+ * Where JSON text first opens more than `maxDepth` nested objects/lists (a character index), or
+ * undefined. A linear scan run before `JSON.parse`, which takes seconds on millions of levels.
+ */
+export function findDeepNesting(text: string, maxDepth = MAX_JSON_DEPTH): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return i;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return undefined;
+}
