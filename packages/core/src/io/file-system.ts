@@ -107,7 +107,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
         const checked = checkWeightSpecs(group.weights, source, 'weightsManifest');
         specs.push(...checked.specs);
         const files: { opened: OpenedFile; describe: string }[] = [];
-        groups.push({ total: checked.total * 4, files });
+        groups.push({ total: checked.totalBytes, files });
         for (const name of group.paths) {
           if (typeof name !== 'string')
             throw new ValueError(
@@ -118,13 +118,13 @@ export class FileSystemHandler implements tf.io.IOHandler {
           files.push({ opened: await openRegularFile(real, describe, owner), describe });
         }
         const bytes = files.reduce((n, f) => n + f.opened.size, 0);
-        if (bytes !== checked.total * 4) {
+        if (bytes !== checked.totalBytes) {
           const what =
             files.length === 1
               ? files[0]!.describe
               : `weights files ${group.paths.join(', ')} (listed in ${modelJsonPath})`;
           throw new ValueError(
-            `${owner}: ${what} hold${files.length === 1 ? 's' : ''} ${bytes} bytes, but the weightsManifest lists ${checked.total} float32 values (${checked.total * 4} bytes): the file${files.length === 1 ? ' is' : 's are'} ${bytes < checked.total * 4 ? 'truncated' : 'longer than expected'} or do${files.length === 1 ? 'es' : ''} not belong to this model.json.`,
+            `${owner}: ${what} hold${files.length === 1 ? 's' : ''} ${bytes} bytes, but the weightsManifest lists ${checked.described}: the file${files.length === 1 ? ' is' : 's are'} ${bytes < checked.totalBytes ? 'truncated' : 'longer than expected'} or do${files.length === 1 ? 'es' : ''} not belong to this model.json.`,
           );
         }
       }

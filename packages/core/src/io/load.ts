@@ -55,15 +55,15 @@ function buildModel(artifacts: unknown, source: string, specsName: string): Laye
     throw new ValueError(`${source}: expected modelTopology to be an object, but got ${describeValue(modelTopology)}.`);
   }
   // Sizes first: the specs must match the bytes present, and the topology may declare no more
-  // values than the specs hold, so a hostile topology is refused before it allocates anything.
+  // values than the specs list, so a hostile topology is refused before it allocates anything.
   const checked = checkWeightSpecs(weightSpecs ?? [], source, specsName);
   const bytes = weightBytes(weightData, source);
-  if (bytes.byteLength !== checked.total * 4) {
+  if (bytes.byteLength !== checked.totalBytes) {
     throw new ValueError(
-      `${source}: the weight data holds ${bytes.byteLength} bytes, but the ${specsName} lists ${checked.total} float32 values (${checked.total * 4} bytes).`,
+      `${source}: the weight data holds ${bytes.byteLength} bytes, but the ${specsName} lists ${checked.described}.`,
     );
   }
-  const model = withWeightBudget(checked.total, source, () =>
+  const model = withWeightBudget(checked.values, source, () =>
     modelFromJSON(modelTopology as Record<string, unknown>, source),
   );
   try {
