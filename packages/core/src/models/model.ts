@@ -9,6 +9,7 @@ import type { LayerWeight } from '../layers/layer-weight.js';
 import { printSummary } from './summary.js';
 import { serializeModel, type ModelTopology } from './serialization.js';
 import { saveModel } from '../io/save.js';
+import type { FileSaveResult } from '../io/file-system.js';
 import { compileModel, type CompileArgs, type CompiledState } from '../training/compile.js';
 import { fitModel, type FitArgs } from '../training/fit.js';
 import { evaluateModel, type EvaluateArgs } from '../training/evaluate.js';
@@ -152,9 +153,14 @@ export class LayersModel {
     return serializeModel(this);
   }
 
-  /** Saves `model.json` + `weights.bin` in the tfjs-layers format, e.g. `save('file://out/model')`. */
-  save(url: string): Promise<{ modelJsonPath: string; weightsPath: string }> {
-    return saveModel(this, url);
+  /**
+   * Saves in the tfjs-layers format: `save('file://out/model')` writes `model.json` + `weights.bin`;
+   * any tfjs IOHandler (`tf.io.withSaveHandler`, ...) receives tfjs's ModelArtifacts.
+   */
+  save(url: string): Promise<FileSaveResult>;
+  save(handler: tf.io.IOHandler): Promise<tf.io.SaveResult>;
+  save(handlerOrUrl: string | tf.io.IOHandler): Promise<FileSaveResult | tf.io.SaveResult> {
+    return saveModel(this, handlerOrUrl);
   }
 
   compile(args: CompileArgs): void {
