@@ -1,21 +1,20 @@
 #!/usr/bin/env node
 import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { setBackend } from '@fnn/core';
 import { formatTable, lessonCheck, winnerLine } from './comparison.js';
-import { InProcessEngine, TrainerEngine } from './engines.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { commandLine, pathForCommand } from './invocation.js';
-import { LocalExecutor } from './local-executor.js';
 import { parseSettings, type Backend, type SweepSettings } from './options.js';
 import { lockOutputFolder, type OutputLock } from './output-lock.js';
-import { PlainProgress, TerminalProgress, formatDuration, type ProgressDisplay } from './progress.js';
+import { formatDuration, type ProgressDisplay } from './progress.js';
 import { ResultsStore } from './results-store.js';
 import { estimateCost, longestFirst, planSlots, type SlotPlan } from './schedule.js';
 import { SIGNAL_EXIT_CODES, onStopSignals } from './signals.js';
 import { backendSpeed } from './speed.js';
-import { runSweep } from './sweep.js';
-import { loadSweepData, type SweepData } from './sweep-data.js';
+import type { SweepData } from './sweep-data.js';
+
+// TensorFlow.js, the trainer and vega load after the options are checked (dynamic imports
+// below): --help, --version and a refused option answer without waiting for them.
 
 /**
  * Exit codes: 0 all runs finished, 1 some run failed, 2 bad options, 130 interrupted (Ctrl-C)
@@ -77,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
           oversubscribe: settings.oversubscribe,
           totalMemory: totalmem(),
         });
+    const { loadSweepData } = await import('./sweep-data.js');
     data = loadSweepData(dataOptions);
   } catch (error) {
     return usageError(error);
@@ -84,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
 
   let backend: string;
   try {
+    const { setBackend } = await import('@fnn/core');
     // One line of our own names the backend; setBackend's list of skipped ones stays quiet.
     backend = await setBackend(backendRequest as Backend, { quiet: true });
   } catch (error) {
@@ -161,6 +162,13 @@ async function train(p: TrainPlan): Promise<number> {
     store.writePlan({ version: 1, createdAt: new Date().toISOString(), runs, ...p.dataOptions, backend });
   }
   const totalCost = p.order.reduce((a, r) => a + r.cost, 0);
+  const [{ InProcessEngine, TrainerEngine }, { LocalExecutor }, { PlainProgress, TerminalProgress }, { runSweep }] =
+    await Promise.all([
+      import('./engines.js'),
+      import('./local-executor.js'),
+      import('./progress.js'),
+      import('./sweep.js'),
+    ]);
   const interactive = process.stderr.isTTY === true && !process.env.CI;
   const display: ProgressDisplay = interactive
     ? new TerminalProgress(

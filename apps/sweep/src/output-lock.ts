@@ -33,6 +33,7 @@ export function lockOutputFolder(dir: string, option: '--out' | '--resume'): Out
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new ConfigError(`${option} ${dir}: a part of the path is a file, not a folder.`);
     if (option === '--resume') throw new ConfigError(`${option} ${dir}: no such folder (${code}).`);
     if (code !== 'ENOENT') throw new ConfigError(`${option} ${dir}: cannot use this path (${code}).`);
   }
