@@ -94,11 +94,9 @@ export abstract class Layer {
     trainable = true,
   ): LayerWeight {
     const init = getInitializer(initializer as InitializerIdentifier, `Layer ${this.name}`);
-    const weight = new LayerWeight(
-      `${this.name}/${name}`,
-      tf.tidy(() => init.apply(shape)),
-      trainable,
-    );
+    const initial = tf.tidy(() => init.apply(shape));
+    const weight = new LayerWeight(`${this.name}/${name}`, initial, trainable);
+    initial.dispose(); // the variable keeps its own reference to the values: without this they outlive dispose()
     this.weightList.push(weight);
     return weight;
   }
