@@ -4,7 +4,7 @@
 //   node packages/data/bench/hostile-idx.bench.mjs [--data <@fnn/data's dist/index.js>]
 // `--data` points at another build (e.g. one of an older commit) to compare before and after.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,6 +16,13 @@ const dataModule =
   dataAt >= 0 ? resolve(args[dataAt + 1]) : fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const CAP_MIB = 4096;
 const TIMEOUT_S = 120;
+let running; // the child being measured: interrupting the bench must not leave it behind
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (running) process.kill(-running.pid, 'SIGKILL');
+    process.exit(130);
+  });
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'fnn-hostile-idx-'));
 try {
@@ -32,6 +39,7 @@ try {
     return folder;
   };
   const cases = [
+    ['baseline: start Node and import @fnn/data, nothing read', 'void 0'],
     ['readIdx: gzip bomb, 10 labels declared, inflates 1 GiB (1 MB file)', `readIdx(${JSON.stringify(files.bomb)})`],
     ['readIdx: raw header declaring 2^31 labels, 10-byte payload', `readIdx(${JSON.stringify(files.declares2e31)})`],
     ['readIdx: gzip header declaring 2^31 images of 28×28', `readIdx(${JSON.stringify(files.images2e31Gz)})`],
@@ -83,14 +91,30 @@ function measure(call) {
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
+    running = child;
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (out += c));
     let timedOut = false;
-    // SIGKILL the whole group: the child is GNU time, and node is its child.
+    // On timeout kill node (GNU time's child) so that time still reports its peak; then the group.
     const timer = setTimeout(() => {
       timedOut = true;
-      process.kill(-child.pid, 'SIGKILL');
+      try {
+        for (const pid of readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')
+          .split(' ')
+          .filter(Boolean)) {
+          process.kill(Number(pid), 'SIGKILL');
+        }
+      } catch {
+        process.kill(-child.pid, 'SIGKILL');
+      }
+      setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }, 2000).unref();
     }, TIMEOUT_S * 1000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
