@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -32,6 +32,16 @@ describe('readIdx checks what a header declares before allocating the payload', 
       `${files.images2e31Gz}: the header declares 1683627180048 bytes (sizes 2147483648 × 28 × 28 = 1683627180032 elements of uint8, 1 byte each, ` +
         `after a 16-byte header), but ${gzSize} bytes of gzip data inflate to at most ${gzSize * 1032}; the file is truncated or corrupt.`,
     );
+  });
+
+  it('refuses a consistent file larger than one array can hold, before allocating (a sparse 5 GiB file)', () => {
+    const path = join(dir, 'five-gib');
+    writeFileSync(path, idxFile([5, 2 ** 30], new Uint8Array(0)));
+    truncateSync(path, 12 + 5 * 2 ** 30); // sparse: no disk space used
+    expect(refusal(() => readIdx(path))).toBe(
+      `${path}: the file (${12 + 5 * 2 ** 30} bytes): more than the 4294967296 bytes one array can hold in this Node.js; split the data into smaller files.`,
+    );
+    rmSync(path);
   });
 
   it('stops inflating a gzip bomb at the size its header declares', () => {

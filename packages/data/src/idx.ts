@@ -104,7 +104,7 @@ function decodeIdx(bytes: Uint8Array, name: string, options: ReadIdxOptions): Id
 function checkArraySize(bytes: bigint, name: string, what: string): void {
   if (bytes > BigInt(bufferConstants.MAX_LENGTH)) {
     throw new DataError(
-      `${name}: ${what} exceed the ${bufferConstants.MAX_LENGTH} bytes one array can hold in this Node.js; split the data into smaller files.`,
+      `${name}: ${what}: more than the ${bufferConstants.MAX_LENGTH} bytes one array can hold in this Node.js; split the data into smaller files.`,
     );
   }
 }
