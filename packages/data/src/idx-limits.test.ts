@@ -111,5 +111,11 @@ describe('readIdx checks what a header declares before allocating the payload', 
     const accepted = readIdx(idxFile([2], Uint8Array.from([5, 6]), 0x09), { checkHeader: (h) => seen.push(h) });
     expect(Array.from(accepted.data)).toEqual([5, 6]);
     expect(seen[2]).toEqual({ dtype: 'int8', shape: [2] });
+    expect(refusal(() => readIdx(truncated, null as never))).toBe(
+      "Expected readIdx's options to be an object, but got null.",
+    );
+    expect(refusal(() => readIdx(truncated, { checkHeader: 'uint8' as never }))).toBe(
+      'Expected readIdx\'s checkHeader to be a function, but got "uint8".',
+    );
   });
 });

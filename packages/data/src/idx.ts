@@ -43,6 +43,12 @@ export interface ReadIdxOptions {
  * the declared size) before the payload is allocated; only regular files are read.
  */
 export function readIdx(source: string | Uint8Array, options: ReadIdxOptions = {}): IdxArray {
+  if (options === null || typeof options !== 'object') {
+    throw new DataError(`Expected readIdx's options to be an object, but got ${describe(options)}.`);
+  }
+  if (options.checkHeader !== undefined && typeof options.checkHeader !== 'function') {
+    throw new DataError(`Expected readIdx's checkHeader to be a function, but got ${describe(options.checkHeader)}.`);
+  }
   if (typeof source === 'string') return readIdxFile(source, options);
   if (source instanceof Uint8Array) return decodeIdx(source, 'IDX bytes', options);
   throw new DataError(`Expected readIdx's source to be a file path or a Uint8Array, but got ${describe(source)}.`);
