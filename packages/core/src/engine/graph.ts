@@ -48,17 +48,31 @@ export class Graph {
     const layerIndices = new Map<Layer, number>();
     const finished = new Set<Node>();
     const inProgress = new Set<Node>();
+    // Depth-first, post-order, with an explicit stack: a chain of thousands of layers (a model
+    // file can declare one) would overflow the call stack if this recursed.
     const visit = (tensor: SymbolicTensor): void => {
-      const node = nodeOf(tensor);
-      if (inProgress.has(node))
-        throw new ValueError(`${owner}: the graph has a cycle at layer ${node.outboundLayer.name}.`);
-      if (finished.has(node)) return;
-      if (!layerIndices.has(node.outboundLayer)) layerIndices.set(node.outboundLayer, layerIndices.size);
-      inProgress.add(node);
-      for (const t of node.inputTensors) visit(t);
-      finished.add(node);
-      inProgress.delete(node);
-      nodesInDecreasingDepth.push(node);
+      const stack: { node: Node; next: number }[] = [];
+      const enter = (t: SymbolicTensor): void => {
+        const node = nodeOf(t);
+        if (inProgress.has(node))
+          throw new ValueError(`${owner}: the graph has a cycle at layer ${node.outboundLayer.name}.`);
+        if (finished.has(node)) return;
+        if (!layerIndices.has(node.outboundLayer)) layerIndices.set(node.outboundLayer, layerIndices.size);
+        inProgress.add(node);
+        stack.push({ node, next: 0 });
+      };
+      enter(tensor);
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1]!;
+        if (top.next < top.node.inputTensors.length) {
+          enter(top.node.inputTensors[top.next++]!);
+          continue;
+        }
+        stack.pop();
+        finished.add(top.node);
+        inProgress.delete(top.node);
+        nodesInDecreasingDepth.push(top.node);
+      }
     };
     for (const t of outputs) visit(t);
 

@@ -105,6 +105,31 @@ describe('deep nesting is refused before any recursive code runs', () => {
   });
 });
 
+describe('long chains of layers', () => {
+  test('a file declaring a Sequential of 8,000 layers loads and predicts (the graph walk does not recurse)', () => {
+    const layerList: object[] = [
+      { class_name: 'Dense', config: { name: 'd', units: 3, batch_input_shape: [null, 2] } },
+    ];
+    for (let i = 0; i < 8000; i++)
+      layerList.push({ class_name: 'Activation', config: { name: `a${i}`, activation: 'relu' } });
+    const weights = new Float32Array([0.5, -1, 2, 1, 0.25, -3, 0.1, 0.2, -0.3]);
+    const model = modelFromArtifacts({
+      modelTopology: { class_name: 'Sequential', config: { name: 'chain', layers: layerList } },
+      weightSpecs: [
+        { name: 'd/kernel', shape: [2, 3], dtype: 'float32' },
+        { name: 'd/bias', shape: [3], dtype: 'float32' },
+      ],
+      weightData: weights.buffer,
+    });
+    expect(model.layers).toHaveLength(8001);
+    // relu applied 8000 times is relu once: hand-computed relu(x·W + b) for x = [1, 2].
+    const y = (model.predict(tf.tensor2d([[1, 2]])) as tf.Tensor).dataSync();
+    const expected = [Math.max(0, 0.5 + 2 + 0.1), Math.max(0, -1 + 0.5 + 0.2), Math.max(0, 2 - 6 - 0.3)];
+    expected.forEach((v, i) => expect(y[i]).toBeCloseTo(v, 6));
+    model.dispose();
+  });
+});
+
 describe('"__proto__", "constructor" and "prototype" keys are refused and pollute nothing', () => {
   test('each names the right layer and field, and no prototype changes', async () => {
     const { modelJson, text } = await savedChurn();
