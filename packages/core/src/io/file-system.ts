@@ -34,11 +34,11 @@ export class FileSystemHandler implements tf.io.IOHandler {
   }
 
   async save(artifacts: tf.io.ModelArtifacts): Promise<FileSaveResult> {
-    return this.saveAs(artifacts, 'save');
+    return this.saveAs(artifacts, 'fileSystem save');
   }
 
   async load(): Promise<ModelArtifacts> {
-    return (await this.loadWithSource('load')).artifacts;
+    return (await this.loadWithSource('fileSystem load')).artifacts;
   }
 
   /** `save` with `owner` starting the error messages. */
