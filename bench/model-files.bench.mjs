@@ -65,6 +65,7 @@ if (options.child !== undefined) {
   const root = mkdtempSync(join(tmpdir(), 'fnn-model-files-bench-'));
   const rows = [];
   for (const name of Object.keys(CASES)) {
+    const started = performance.now();
     const child = spawnSync(
       'prlimit',
       [
@@ -84,9 +85,10 @@ if (options.child !== undefined) {
       { encoding: 'utf8', timeout: 300_000, env: { ...process.env, FNN_QUIET: '1' } },
     );
     const line = child.stdout.split('\n').find((l) => l.startsWith('{'));
+    // A child that died reports nothing: its time is the wall time until it died.
     const result = line
       ? JSON.parse(line)
-      : { outcome: `died (${child.signal ?? `exit ${child.status}`})`, ms: NaN, peakMb: NaN };
+      : { outcome: `died (${child.signal ?? `exit ${child.status}`})`, ms: performance.now() - started, peakMb: NaN };
     rows.push([name, result.outcome.slice(0, 70), result.ms.toFixed(0), result.peakMb.toFixed(0)]);
   }
   rmSync(root, { recursive: true, force: true });
