@@ -52,6 +52,31 @@ describe('runtime misuse on the native backend', () => {
     expect(out.same).toBe(true);
   });
 
+  it('model.fit and DataParallelTrainer.fit on one model at once: whichever comes second is refused', async () => {
+    const out = await runChild(`
+      const { DataParallelTrainer } = await import('@fnn/trainer');
+      await fnn.setBackend('native');
+      ${MODEL}
+      const m = makeModel();
+      const trainer = new DataParallelTrainer({ workers: 2, backend: 'native' });
+      const fitting = m.fit(x, y, { epochs: 3, verbose: 0 });
+      out.trainerSecond = await caught(() => trainer.fit(m, x, y, { epochs: 1, verbose: 0 }));
+      await fitting;
+      const training = trainer.fit(m, x, y, { epochs: 2, verbose: 0 });
+      out.fitSecond = await caught(() => m.fit(x, y, { verbose: 0 }));
+      await training;
+      out.afterBoth = await caught(() => m.fit(x, y, { verbose: 0 }));
+      await trainer.close();
+      out.name = m.name;`);
+    expect(out.trainerSecond).toBe(
+      `RuntimeError: DataParallelTrainer.fit: another fit is still running on this model (fit (model ${out.name})); await it first.`,
+    );
+    expect(out.fitSecond).toBe(
+      `RuntimeError: fit (model ${out.name}): another fit is still running on this model (DataParallelTrainer.fit); await it first.`,
+    );
+    expect(out.afterBoth).toBe('no error');
+  });
+
   it('after dispose, predict/evaluate/fit/save say so, and every tensor of the model is freed', async () => {
     const out = await runChild(`
       await fnn.setBackend('native');

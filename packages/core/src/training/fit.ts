@@ -1,11 +1,12 @@
 import { tf, type Tensor } from '../tf.js';
-import { RuntimeError, ValueError, describeValue } from '../errors.js';
+import { ValueError, describeValue } from '../errors.js';
 import { formatShape } from '../shape.js';
 import { SeededRandom, randomSeed } from '../random.js';
 import type { LayersModel } from '../models/model.js';
 import { requireCompiled } from './compile.js';
 import { checkData, checkPositiveInteger, gatherRows, splitData, toList, type TrainingData } from './data-adapter.js';
 import { evaluateLogs } from './evaluate.js';
+import { beginTraining } from './exclusive-training.js';
 import type { History } from './history.js';
 import { defaultVerbose, type ProgressOutput } from './progress.js';
 import { trainStep } from './train-step.js';
@@ -35,9 +36,6 @@ export interface FitArgs {
   progress?: ProgressOutput;
 }
 
-/** Models inside `fit`: a second fit at once would interleave its epochs with the first's on one optimizer. */
-const fitting = new WeakSet<LayersModel>();
-
 /** `model.fit`: trains with the compiled optimizer and loss, as Keras's `fit`. */
 export async function fitModel(
   model: LayersModel,
@@ -46,8 +44,6 @@ export async function fitModel(
   args: FitArgs = {},
 ): Promise<History> {
   const owner = `fit (model ${model.name})`;
-  if (fitting.has(model))
-    throw new RuntimeError(`${owner}: another fit is still running on this model; await it first.`);
   const compiled = requireCompiled(model, 'fit');
   const batchSize = checkPositiveInteger(args.batchSize ?? 32, 'batchSize', owner);
   const epochs = checkPositiveInteger(args.epochs ?? 1, 'epochs', owner);
@@ -88,7 +84,7 @@ export async function fitModel(
 
   const weights = model.trainableWeights;
   const steps = Math.ceil(train.numSamples / batchSize);
-  fitting.add(model); // after the checks, with no await since the has() above
+  const endTraining = beginTraining(model, owner); // after the checks: they do not need the model to themselves
   try {
     return await runTrainingLoop(model, {
       epochs,
@@ -122,7 +118,7 @@ export async function fitModel(
       validate: validation ? () => evaluateLogs(model, validation, batchSize) : undefined,
     });
   } finally {
-    fitting.delete(model);
+    endTraining();
     for (const t of owned) t.dispose();
   }
 }

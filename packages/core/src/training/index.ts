@@ -23,6 +23,8 @@ export {
   type BatchSpec,
   type TrainingLoopArgs,
 } from './training-loop.js';
+// One fit of any engine at a time per model.
+export { beginTraining } from './exclusive-training.js';
 export { epochOrder, batchesOf, checkData, splitData, gatherRows, type TrainingData } from './data-adapter.js';
 export { evaluateLogs } from './evaluate.js';
 export { defaultVerbose, ProgressLogger, type ProgressOutput } from './progress.js';

@@ -12,6 +12,7 @@ import {
   type History,
   type Tensor,
 } from '@fnn/core';
+import { beginTraining } from '@fnn/core/training';
 import type { Dataset } from '@fnn/data';
 import { describeValue } from '../errors.js';
 import { resolveFitArgs, type DataParallelFitArgs } from '../fit-args.js';
@@ -162,6 +163,7 @@ export class DataParallelTrainer {
       (c) => typeof c.onBatchBegin === 'function' || typeof c.onBatchEnd === 'function',
     );
 
+    const endTraining = beginTraining(model, owner); // model.fit or another trainer on this model would interleave
     this.running = true;
     const run = new FitRun(this.ensurePool(), model, spec, train, validation, stepByStep);
     const onSigint = () => run.interrupt();
@@ -206,6 +208,7 @@ export class DataParallelTrainer {
     } finally {
       process.off('SIGINT', onSigint);
       this.running = false;
+      endTraining();
     }
   }
 
