@@ -5,9 +5,7 @@ export {
   setBackend,
   getBackend,
   ensureBackend,
-  nativeKernels,
   type BackendName,
-  type NativeKernels,
 } from './backend.js';
 export { ValueError, RuntimeError } from './errors.js';
 export { formatShape, type Shape } from './shape.js';

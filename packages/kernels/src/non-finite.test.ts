@@ -149,9 +149,7 @@ describe(`non-finite values on native (${process.env.FNN_NATIVE_ISA ?? 'widest'}
       () => [tf.squaredDifference(t(), u())],
       () => [tf.sum(t(), -1), tf.sum(t(), 0), tf.mean(t(), -1), tf.mean(t(), 0), tf.max(t(), -1), tf.min(t(), -1)],
       () => [tf.softmax(t())],
-      () => [
-        tf.batchNorm(t(), row(), tf.abs(row()), tf.tensor1d(offset), tf.tensor1d(x.subarray(33, 66)), 1e-3),
-      ],
+      () => [tf.batchNorm(t(), row(), tf.abs(row()), tf.tensor1d(offset), tf.tensor1d(x.subarray(33, 66)), 1e-3)],
     ];
     for (const [i, run] of cases.entries())
       await expectNativeMatchesCpu(run).catch((error: Error) => {
@@ -239,12 +237,7 @@ describe(`non-finite values on native (${process.env.FNN_NATIVE_ISA ?? 'widest'}
     await expectNativeMatchesCpu(() => {
       const layer = layers.batchNormalization({ momentum: 0.9 });
       layer.apply(tf.zeros([1, channels]));
-      layer.setWeights([
-        tf.tensor1d(gamma),
-        tf.tensor1d(beta),
-        tf.zeros([channels]),
-        tf.ones([channels]),
-      ]);
+      layer.setWeights([tf.tensor1d(gamma), tf.tensor1d(beta), tf.zeros([channels]), tf.ones([channels])]);
       const { output, saved } = layer.call([tf.tensor2d(x, [rows, channels])], training());
       const grads = layer.backward(tf.tensor2d(dy, [rows, channels]), saved, training(), true);
       return [
