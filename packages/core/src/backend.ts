@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { tf, type Tensor, type Variable } from './tf.js';
+import { tf } from './tf.js';
 import { ValueError, describeValue } from './errors.js';
 
 export type BackendName = 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
@@ -11,79 +11,22 @@ const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'native', '
 const AUTO_ORDER: readonly Exclude<BackendName, 'auto'>[] = ['tensorflow', 'native', 'wasm', 'cpu'];
 
 /**
- * The parts of @fnn/kernels (an optional dependency, loaded on demand) that core calls: the
- * backend registration and fused updates over the tensors' own Float32Arrays.
+ * What core calls of @fnn/kernels (an optional dependency, loaded on demand): the registration of
+ * the 'native' backend. Its kernels then run through tfjs's kernel registry (engine/fused.ts).
  */
-export interface NativeKernels {
+interface KernelsPackage {
   registerNativeBackend(): void;
-  /** A float32 tensor's memory on the native backend (no copy), valid until it is disposed. */
-  tensorValues(tensor: Tensor): Float32Array | null;
-  /** A variable's memory, made exclusive to it, for in-place updates. */
-  variableValues(variable: Variable): Float32Array | null;
-  nativeAdamUpdate(
-    params: Float32Array[],
-    grads: Float32Array[],
-    m: Float32Array[],
-    v: Float32Array[],
-    options: {
-      lr: number;
-      beta1: number;
-      beta2: number;
-      epsilon: number;
-      step: number;
-      epsilonForm?: 'keras' | 'pytorch';
-    },
-  ): void;
-  nativeSgdUpdate(
-    params: Float32Array[],
-    grads: Float32Array[],
-    velocities: Float32Array[] | null,
-    options: { lr: number; momentum?: number; nesterov?: boolean },
-  ): void;
-  nativeRmspropUpdate(
-    params: Float32Array[],
-    grads: Float32Array[],
-    meanSquares: Float32Array[],
-    moments: Float32Array[] | null,
-    options: { lr: number; rho: number; momentum?: number; epsilon: number },
-  ): void;
-  /** `weightedSum(out, parts, weights)` in one native pass (the same bits); absent from older builds. */
-  nativeWeightedSum?(out: Float32Array, parts: Float32Array[], weights: number[]): void;
-  /** `fillDropoutMask(out, rate, seed)` in one native pass (the same bits). */
-  nativeDropoutMask(out: Float32Array, rate: number, seed: number): void;
-  /** The same mask as a tensor whose memory comes from the native backend's buffer pool. */
-  nativeDropoutMaskTensor(shape: number[], rate: number, seed: number): Tensor;
-  /** Training-mode batch norm over all axes but the last: output, batch mean and (biased) variance, 1/std. */
-  nativeBatchNormTrain(
-    x: Tensor,
-    gamma: Tensor | null,
-    beta: Tensor | null,
-    epsilon: number,
-  ): { y: Tensor; mean: Tensor; variance: Tensor; invStd: Tensor };
-  /** Its gradients: dx, dgamma, dbeta. */
-  nativeBatchNormTrainGrad(
-    dy: Tensor,
-    x: Tensor,
-    mean: Tensor,
-    invStd: Tensor,
-    gamma: Tensor | null,
-  ): { dx: Tensor | null; dgamma: Tensor; dbeta: Tensor };
 }
 
-let nativeModule: NativeKernels | undefined;
-
-/** @fnn/kernels once the 'native' backend has loaded, else undefined (use it only while that backend is active). */
-export function nativeKernels(): NativeKernels | undefined {
-  return nativeModule;
-}
+let nativeModule: KernelsPackage | undefined;
 
 async function loadNativeKernels(): Promise<void> {
   if (nativeModule) return;
   // A variable specifier: @fnn/kernels is optional, and core builds without it.
   const specifier = '@fnn/kernels';
-  let loaded: NativeKernels;
+  let loaded: KernelsPackage;
   try {
-    loaded = (await import(specifier)) as NativeKernels;
+    loaded = (await import(specifier)) as KernelsPackage;
   } catch (error) {
     throw new Error(`@fnn/kernels is not installed (${firstLine(error)})`);
   }

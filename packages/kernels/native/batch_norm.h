@@ -5,19 +5,21 @@
 
 namespace {
 
+// tfjs-cpu's offset + (x - mean)·scale / sqrt(variance + eps), the factor per channel computed in
+// double once. Not x·factor + (offset - mean·factor): that form turns an infinite scale or mean
+// into inf - inf = NaN where tfjs-cpu gives an infinity.
 void batchnorm(const float* x, const float* mean, const float* var, const float* offset, const float* scale,
                float eps, float* out, int64_t rows, int64_t channels) {
   float* factor = fnn_scratch(fnn::kScratchBatchNormChannels, static_cast<size_t>(channels) * 2);
   float* shift = factor + channels;
   for (int64_t c = 0; c < channels; ++c) {
-    const double f = (scale ? scale[c] : 1.0) / __builtin_sqrt(static_cast<double>(var[c]) + eps);
-    factor[c] = static_cast<float>(f);
-    shift[c] = static_cast<float>((offset ? offset[c] : 0.0) - mean[c] * f);
+    factor[c] = static_cast<float>((scale ? scale[c] : 1.0) / __builtin_sqrt(static_cast<double>(var[c]) + eps));
+    shift[c] = offset ? offset[c] : 0.0f;
   }
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * channels;
     float* orow = out + r * channels;
-    for (int64_t c = 0; c < channels; ++c) orow[c] = xr[c] * factor[c] + shift[c];
+    for (int64_t c = 0; c < channels; ++c) orow[c] = shift[c] + (xr[c] - mean[c]) * factor[c];
   }
 }
 

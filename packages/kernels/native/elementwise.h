@@ -103,10 +103,10 @@ void compare(int op, int mode, const float* a, const float* b, uint8_t* out, int
 void unary(int op, const float* x, float* out, int64_t n, float alpha) {
   switch (op) {
     case fnn::kRelu:
-      for (int64_t i = 0; i < n; ++i) out[i] = x[i] < 0.0f ? 0.0f : x[i];
+      for (int64_t i = 0; i < n; ++i) out[i] = relu(x[i]);
       break;
     case fnn::kRelu6:
-      for (int64_t i = 0; i < n; ++i) out[i] = x[i] < 0.0f ? 0.0f : (x[i] > 6.0f ? 6.0f : x[i]);
+      for (int64_t i = 0; i < n; ++i) out[i] = x[i] > 6.0f ? 6.0f : relu(x[i]);  // Math.min(Math.max(0, x), 6)
       break;
     case fnn::kStep:
       for (int64_t i = 0; i < n; ++i) out[i] = x[i] != x[i] ? x[i] : (x[i] > 0.0f ? 1.0f : alpha);

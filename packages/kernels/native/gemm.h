@@ -57,7 +57,7 @@ inline void micro_kernel(int64_t K, const float* a, int64_t a_rs, int64_t a_cs, 
 #pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) {
         vf x = acc[r][v] + bias[v];
-        if (activation == fnn::kActRelu) x = vmax(x, vf{});
+        if (activation == fnn::kActRelu) x = relu(x);
         store(cr + v * W, x);
       }
     } else {
@@ -65,7 +65,7 @@ inline void micro_kernel(int64_t K, const float* a, int64_t a_rs, int64_t a_cs, 
 #pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) {
         vf x = acc[r][v] + bias[v];
-        if (activation == fnn::kActRelu) x = vmax(x, vf{});
+        if (activation == fnn::kActRelu) x = relu(x);
         store(tmp + v * W, x);
       }
       for (int64_t j = 0; j < ncols; ++j) cr[j] = tmp[j];
@@ -177,7 +177,7 @@ void gemm(int64_t M, int64_t N, int64_t K, const float* a, int64_t a_rs, int64_t
     for (int64_t i = 0; i < M; ++i)
       for (int64_t j = 0; j < N; ++j) {
         float x = bias ? bias[j] : 0.0f;
-        c[i * ldc + j] = (act == fnn::kActRelu && x < 0.0f) ? 0.0f : x;
+        c[i * ldc + j] = act == fnn::kActRelu ? relu(x) : x;
       }
     return;
   }

@@ -8,8 +8,10 @@ void adam(float* p, const float* g, float* m, float* v, int64_t n, float lr_t, f
           float c2, float epsilon) {
   for (int64_t i = 0; i < n; ++i) {
     const float gi = g[i];
-    const float mi = beta1 * m[i] + c1 * gi;
-    const float vi = beta2 * v[i] + c2 * gi * gi;
+    // m += (g - m)(1 - beta1), as @fnn/core's JavaScript and wasm updates: the same value as
+    // beta1·m + (1 - beta1)·g, and the same NaN where g is infinite (-inf + inf, not -inf).
+    const float mi = m[i] + (gi - m[i]) * c1;
+    const float vi = v[i] + (gi * gi - v[i]) * c2;
     m[i] = mi;
     v[i] = vi;
     p[i] -= lr_t * mi / (__builtin_sqrtf(vi) + epsilon);

@@ -16,7 +16,10 @@ constexpr int W = FNN_W;
 inline vf load(const float* p) { return *reinterpret_cast<const vfu*>(p); }
 inline void store(float* p, vf v) { *reinterpret_cast<vfu*>(p) = v; }
 inline vf splat(float x) { return vf{} + x; }
-inline vf vmax(vf a, vf b) { return a > b ? a : b; }
+// relu as tfjs-cpu computes it, Math.max(0, x): NaN stays NaN (a max instruction returns the 0
+// for it, hiding a diverged model behind finite numbers) and -0 becomes +0.
+inline float relu(float x) { return x <= 0.0f ? 0.0f : x; }
+inline vf relu(vf x) { return x <= vf{} ? vf{} : x; }
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t imax(int64_t a, int64_t b) { return a > b ? a : b; }
 

@@ -10,6 +10,8 @@ import {
 } from '@tensorflow/tfjs-core';
 import { loadAddon } from './addon.js';
 import { markEscaped, releaseFloat32 } from './buffer-pool.js';
+import { arrayUpdateKernels } from './kernels/array-updates.js';
+import { batchNormTrainKernels } from './kernels/fnn-batch-norm-train.js';
 import { batchNormKernels } from './kernels/fused-batch-norm.js';
 import { convKernels } from './kernels/conv.js';
 import { crossentropyKernels } from './kernels/crossentropy.js';
@@ -66,6 +68,8 @@ function overrides(): KernelConfig[] {
     ...denseKernels,
     ...dropoutKernels,
     ...crossentropyKernels,
+    ...batchNormTrainKernels,
+    ...arrayUpdateKernels,
   ];
   return cachedOverrides;
 }

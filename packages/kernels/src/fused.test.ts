@@ -10,7 +10,6 @@ import {
   nativeBatchNormBackward,
   nativeBatchNormForward,
   nativeDropoutMask,
-  nativeDropoutMaskTensor,
   nativeRmspropUpdate,
   nativeSgdUpdate,
   registerNativeBackend,
@@ -152,7 +151,7 @@ describe('nativeDropoutMask', () => {
     }
     registerNativeBackend();
     await tf.setBackend('native');
-    const mask = nativeDropoutMaskTensor([32, 50], 0.2, 99);
+    const mask = tf.engine().runKernel('FnnDropoutMask', {}, { shape: [32, 50], rate: 0.2, seed: 99 }) as tf.Tensor;
     const want = new Float32Array(1600);
     fillDropoutMask(want, 0.2, 99);
     expect(mask.shape).toEqual([32, 50]);

@@ -10,14 +10,8 @@ export {
   type SgdOptions,
   type RmspropOptions,
 } from './optimizers.js';
-export {
-  nativeBatchNormForward,
-  nativeBatchNormBackward,
-  nativeBatchNormTrain,
-  nativeBatchNormTrainGrad,
-  type BatchNormForward,
-} from './batch-norm-training.js';
-export { nativeDropoutMask, nativeDropoutMaskTensor } from './dropout-mask.js';
+export { nativeBatchNormForward, nativeBatchNormBackward, type BatchNormForward } from './batch-norm-training.js';
+export { nativeDropoutMask } from './dropout-mask.js';
 export { nativeWeightedSum } from './weighted-sum.js';
 
 import { loadAddon } from './addon.js';

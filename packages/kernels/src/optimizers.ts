@@ -49,7 +49,8 @@ function checkLists(fn: string, params: Float32Array[], lists: Record<string, Fl
 
 /**
  * One Adam step over every parameter in a single native call, updating `params`, `m` and `v`
- * in place (Keras: m = b1 m + (1-b1) g, v = b2 v + (1-b2) g², then the step above).
+ * in place (Keras: m += (g - m)(1 - b1), v += (g² - v)(1 - b2), then the step above; the order of
+ * @fnn/core's JavaScript and wasm updates, so infinite gradients give the same NaN).
  */
 export function nativeAdamUpdate(
   params: Float32Array[],

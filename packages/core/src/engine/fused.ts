@@ -1,10 +1,11 @@
 import { tf, type Tensor } from '../tf.js';
 
 /**
- * Fused training kernels a backend may register besides tfjs's own. @fnn/kernels registers
- * them for 'native': each is one launch for a chain of ops (a Dense layer's backward pass is
- * ~11), with the chain's exact roundings. Layers and losses run them where the active backend
- * has them and their own op chains elsewhere.
+ * Fused training kernels a backend may register besides tfjs's own: the one way a backend
+ * accelerates core. @fnn/kernels registers them for 'native': each is one launch for a chain of
+ * ops (a Dense layer's backward pass is ~11) or for a whole loop (an optimizer step over every
+ * weight), with the chain's exact roundings. Layers, losses, metrics, optimizers and the gradient
+ * average run them where the active backend has them, and their own op chains or loops elsewhere.
  */
 export const FUSED = {
   /** {x [rows, in], kernel, bias?}, {activation: linear|relu|softmax} → y. */
@@ -17,6 +18,22 @@ export const FUSED = {
   categoricalCrossentropy: 'FnnCategoricalCrossentropy',
   /** {yTrue, yPred} → mean categorical accuracy. */
   categoricalAccuracy: 'FnnCategoricalAccuracy',
+  /** {}, {shape, rate, seed} → the mask of fillDropoutMask(rate, seed) (Dropout with a noiseShape). */
+  dropoutMask: 'FnnDropoutMask',
+  /** {x, gamma?, beta?}, {epsilon} → [y, mean, variance, invStd]: batch statistics over all axes but the last. */
+  batchNormTrain: 'FnnBatchNormTrain',
+  /** {dy, x, mean, invStd, gamma?} → [dx, dgamma, dbeta]. */
+  batchNormTrainGrad: 'FnnBatchNormTrainGrad',
+  /**
+   * {}, {params, grads, m, v, lr, beta1, beta2, epsilon, step, epsilonForm} → []: one Adam step
+   * over all weights in place. params are Float32Arrays or the weights' variables (updated in
+   * their own memory), grads Float32Arrays or tensors.
+   */
+  adamUpdate: 'FnnAdamUpdate',
+  /** {}, {params, grads, velocities | null, lr, momentum, nesterov} → []: one SGD step, as adamUpdate. */
+  sgdUpdate: 'FnnSgdUpdate',
+  /** {}, {out, parts, weights} → []: out = Σ weights[j]·parts[j] in float64, rounded once (weightedSum). */
+  weightedSum: 'FnnWeightedSum',
 } as const;
 
 export type FusedKernel = (typeof FUSED)[keyof typeof FUSED];

@@ -2,7 +2,7 @@ import { tf, type Tensor } from '../tf.js';
 import { ValueError, describeValue } from '../errors.js';
 import { formatShape, type Shape } from '../shape.js';
 import type { CallContext } from '../engine/context.js';
-import { nativeKernels } from '../backend.js';
+import { FUSED, hasFused, runFused } from '../engine/fused.js';
 import {
   getInitializer,
   serializeInitializer,
@@ -43,13 +43,13 @@ interface TrainingSaved {
   training: boolean;
 }
 
-/** The fused path on 'native' (local statistics over all axes but the last). */
-interface NativeSaved {
+/** The fused kernels' path (local statistics over all axes but the last). */
+interface FusedSaved {
   x: Tensor;
   mean: Tensor;
   invStd: Tensor;
   training: true;
-  native: true;
+  fused: true;
 }
 
 /** An inference call keeps its inputs only; backward through it is rare. */
@@ -145,16 +145,17 @@ export class BatchNormalization extends Layer {
       return { output: beta ? tf.add(output, beta) : output, saved };
     }
     const sync = context.syncBatchNorm === true && context.allReduceSum !== undefined;
-    // On 'native', the local-statistics case is two fused native passes instead of ~15 tfjs ops.
-    const native =
-      !sync && paramShape === null && x.dtype === 'float32' && tf.getBackend() === 'native'
-        ? nativeKernels()
-        : undefined;
-    if (native) {
-      const { y, mean, variance, invStd } = native.nativeBatchNormTrain(x, gamma ?? null, beta ?? null, this.epsilon);
-      this.updateMovingAverage(this.movingMean!, mean);
-      this.updateMovingAverage(this.movingVariance!, variance);
-      return { output: y, saved: { x, mean, invStd, training: true, native: true } satisfies NativeSaved };
+    // Where the backend has the fused kernels (native), the local-statistics case is two native
+    // passes instead of ~15 tfjs ops.
+    if (!sync && paramShape === null && x.dtype === 'float32' && hasFused(FUSED.batchNormTrain)) {
+      const params = { ...(gamma ? { gamma } : {}), ...(beta ? { beta } : {}) };
+      const [y, mean, variance, invStd] = runFused(FUSED.batchNormTrain, { x, ...params }, { epsilon: this.epsilon });
+      this.updateMovingAverage(this.movingMean!, mean!);
+      this.updateMovingAverage(this.movingVariance!, variance!);
+      return {
+        output: y!,
+        saved: { x, mean: mean!, invStd: invStd!, training: true, fused: true } satisfies FusedSaved,
+      };
     }
     const stats = sync
       ? this.globalMoments(x, reductionAxes, paramShape, context)
@@ -171,11 +172,17 @@ export class BatchNormalization extends Layer {
 
   backward(dy: Tensor, saved: unknown, context: CallContext): LayerGradients {
     const { reductionAxes, paramShape } = this.geometry(dy.shape);
-    if ((saved as NativeSaved).native === true) {
-      const { x, mean, invStd } = saved as NativeSaved;
-      const grads = nativeKernels()!.nativeBatchNormTrainGrad(dy, x, mean, invStd, this.gamma?.read() ?? null);
-      const weights = [...(this.scale ? [grads.dgamma] : []), ...(this.center ? [grads.dbeta] : [])];
-      return { inputs: [grads.dx!], weights };
+    if ((saved as FusedSaved).fused === true) {
+      const { x, mean, invStd } = saved as FusedSaved;
+      const gamma = this.gamma?.read();
+      const [dx, dgamma, dbeta] = runFused(FUSED.batchNormTrainGrad, {
+        dy,
+        x,
+        mean,
+        invStd,
+        ...(gamma ? { gamma } : {}),
+      });
+      return { inputs: [dx!], weights: [...(this.scale ? [dgamma!] : []), ...(this.center ? [dbeta!] : [])] };
     }
     let training: TrainingSaved;
     if ((saved as TrainingSaved | InferenceSaved).training) training = saved as TrainingSaved;

@@ -83,14 +83,11 @@ export class Dense extends Layer {
       z = runFused(FUSED.dense, operands, { activation: fused ? this.activation.name : 'linear' })[0]!;
       y = fused ? z : this.activation.forward(z);
     } else if (this.activation.name === 'relu' || this.activation.name === 'linear') {
-      // relu and linear fuse into one matmul kernel; relu's gradient needs only the output.
-      y = tf.fused.matMul({
-        a: x as tf.Tensor2D,
-        b: kernel as tf.Tensor2D,
-        ...(bias ? { bias } : {}),
-        activation: this.activation.name,
-      });
-      z = y;
+      // The bias fuses into the matmul kernel; relu does not: tfjs-wasm's fused relu is an XNNPACK
+      // clamp that turns NaN into 0 (a diverged model would report finite losses), while its Relu
+      // kernel keeps NaN as tfjs-cpu does. relu's gradient needs only the output.
+      z = tf.fused.matMul({ a: x as tf.Tensor2D, b: kernel as tf.Tensor2D, ...(bias ? { bias } : {}) });
+      y = this.activation.name === 'relu' ? tf.relu(z) : z;
     } else {
       z = bias
         ? tf.add(tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D), bias)

@@ -2,7 +2,6 @@ import { tf, type Tensor } from '../tf.js';
 import { ValueError, describeValue } from '../errors.js';
 import type { Shape } from '../shape.js';
 import { SeededRandom } from '../random.js';
-import { nativeKernels } from '../backend.js';
 import type { CallContext } from '../engine/context.js';
 import { FUSED, hasFused, runFused } from '../engine/fused.js';
 import { Layer, type CallResult, type LayerArgs, type LayerGradients } from './layer.js';
@@ -100,9 +99,10 @@ export class Dropout extends Layer {
 
   /** Kept entries hold 1 / (1 - rate), dropped ones 0. */
   private drawMask(shape: number[], random: SeededRandom): Tensor {
-    // On 'native' the same mask comes from one native pass into pooled memory (no new array per step).
-    const native = tf.getBackend() === 'native' ? nativeKernels() : undefined;
-    if (native) return native.nativeDropoutMaskTensor(shape, this.rate, random.nextUint32());
+    // Where the backend has the fused kernel (native), the same mask in one native pass into pooled
+    // memory (no new array per step).
+    if (hasFused(FUSED.dropoutMask))
+      return runFused(FUSED.dropoutMask, {}, { shape, rate: this.rate, seed: random.nextUint32() })[0]!;
     const size = shape.reduce((a, b) => a * b, 1);
     const reuse = tf.getBackend() === 'wasm';
     let values = reuse ? this.maskBuffer : undefined;

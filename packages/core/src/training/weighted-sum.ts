@@ -1,6 +1,5 @@
 import { ValueError } from '../errors.js';
-import { nativeKernels } from '../backend.js';
-import { tf } from '../tf.js';
+import { FUSED, hasFused, runFused } from '../engine/fused.js';
 
 /**
  * out[i] = Σ_j weights[j] · parts[j][i], added in part order in float64 and rounded once to
@@ -19,9 +18,8 @@ export function weightedSum(out: Float32Array, parts: Float32Array[], weights: n
     if (!Number.isFinite(weights[j]))
       throw new ValueError(`weightedSum: expected weights[${j}] to be a finite number, but got ${weights[j]}.`);
   });
-  const native = tf.getBackend() === 'native' ? nativeKernels() : undefined;
-  if (native?.nativeWeightedSum) {
-    native.nativeWeightedSum(out, parts, weights);
+  if (hasFused(FUSED.weightedSum)) {
+    runFused(FUSED.weightedSum, {}, { out, parts, weights });
     return;
   }
   if (parts.length === 2) {

@@ -1,6 +1,7 @@
 import { Optimizer, checkNumber, type HeapPointers } from './optimizer.js';
 import type { HeapKernels } from './heap-kernels.js';
-import type { NativeKernels } from '../../backend.js';
+import type { Tensor, Variable } from '../../tf.js';
+import { FUSED, runFused } from '../../engine/fused.js';
 
 export interface AdamArgs {
   /** Step size. Default 0.001. */
@@ -91,27 +92,29 @@ export class Adam extends Optimizer {
     );
   }
 
-  protected override updateNative(
-    native: NativeKernels,
-    params: Float32Array[],
-    grads: Float32Array[],
+  protected override readonly fusedUpdate = FUSED.adamUpdate;
+
+  protected override updateFused(
+    params: (Float32Array | Variable)[],
+    grads: (Float32Array | Tensor)[],
     slots: Float32Array[][],
     iteration: number,
   ): void {
-    const options = {
-      lr: this.learningRate,
-      beta1: this.beta1,
-      beta2: this.beta2,
-      epsilon: this.epsilon,
-      step: iteration,
-      epsilonForm: 'keras' as const,
-    };
-    native.nativeAdamUpdate(
-      params,
-      grads,
-      slots.map((s) => s[0]!),
-      slots.map((s) => s[1]!),
-      options,
+    runFused(
+      FUSED.adamUpdate,
+      {},
+      {
+        params,
+        grads,
+        m: slots.map((s) => s[0]!),
+        v: slots.map((s) => s[1]!),
+        lr: this.learningRate,
+        beta1: this.beta1,
+        beta2: this.beta2,
+        epsilon: this.epsilon,
+        step: iteration,
+        epsilonForm: 'keras',
+      },
     );
   }
 

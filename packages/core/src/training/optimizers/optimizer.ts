@@ -1,8 +1,7 @@
-import type { Tensor } from '../../tf.js';
+import type { Tensor, Variable } from '../../tf.js';
 import { ValueError, describeValue } from '../../errors.js';
 import type { LayerWeight } from '../../layers/layer-weight.js';
-import { tf } from '../../tf.js';
-import { nativeKernels, type NativeKernels } from '../../backend.js';
+import { hasFused, type FusedKernel } from '../../engine/fused.js';
 import { readFloat32, updateVariable, wasmHeap, type WasmHeap } from '../tensor-memory.js';
 import { heapKernels, type HeapKernels } from './heap-kernels.js';
 
@@ -95,16 +94,25 @@ export abstract class Optimizer {
   protected updateOnHeap?(kernels: HeapKernels, pointers: HeapPointers, count: number, c: Record<string, number>): void;
 
   /**
-   * The update of all weights in one call to @fnn/kernels on the 'native' backend, in place
-   * (`params` are the variables' own memory there); absent where it has no such kernel.
+   * The fused kernel (engine/fused.ts) that updates all weights in one call where the active
+   * backend registers it ('native'), run by `updateFused`; absent for optimizers without one.
    */
-  protected updateNative?(
-    native: NativeKernels,
-    params: Float32Array[],
-    grads: Float32Array[],
+  protected readonly fusedUpdate?: FusedKernel;
+
+  /**
+   * The update through `fusedUpdate`, in place: `params` are arrays or the weights' variables
+   * (the kernel updates their own memory), `grads` arrays or float32 tensors.
+   */
+  protected updateFused?(
+    params: (Float32Array | Variable)[],
+    grads: (Float32Array | Tensor)[],
     slots: Float32Array[][],
     iteration: number,
   ): void;
+
+  private canUpdateFused(): boolean {
+    return this.fusedUpdate !== undefined && this.updateFused !== undefined && hasFused(this.fusedUpdate);
+  }
 
   abstract getConfig(): Record<string, number | boolean>;
 
@@ -113,7 +121,7 @@ export abstract class Optimizer {
     this.checkLengths(weights, gradients.length);
     gradients.forEach((g, i) => this.checkSize(weights[i]!, g.size));
     this.applyStep(weights, {
-      native: (native) => gradients.map((g) => (g.dtype === 'float32' ? native.tensorValues(g) : null)),
+      fused: () => (gradients.every((g) => g.dtype === 'float32') ? gradients : null),
       heap: (heap, i) => (gradients[i]!.dtype === 'float32' ? heap.offsetOf(gradients[i]!) : undefined),
       values: (i) => readFloat32(gradients[i]!),
     });
@@ -127,7 +135,7 @@ export abstract class Optimizer {
     this.checkLengths(weights, gradients.length);
     gradients.forEach((g, i) => this.checkSize(weights[i]!, g.length));
     this.applyStep(weights, {
-      native: () => gradients,
+      fused: () => gradients,
       heap: (heap, i) => {
         const gradient = gradients[i]!;
         const pointer = this.scratchPointer(heap, gradient.length);
@@ -144,7 +152,7 @@ export abstract class Optimizer {
    * any slice of a flattened parameter vector can be updated on its own, by any thread — how a
    * data-parallel trainer splits the update between its workers, with the state kept outside.
    * Neither counts iterations nor touches the optimizer's own state; same bits as `applyGradients`
-   * on the same backend path (native kernels on 'native', JavaScript elsewhere).
+   * on the same backend path (the fused kernel where registered, JavaScript elsewhere).
    */
   updateArrays(params: Float32Array, grads: Float32Array, slots: Float32Array[], iteration: number): void {
     const owner = `${this.className}.updateArrays`;
@@ -163,9 +171,8 @@ export abstract class Optimizer {
           `${owner}: expected ${what} to have ${params.length} values (as params), but got ${array.length}.`,
         );
     }
-    const native = this.updateNative !== undefined && tf.getBackend() === 'native' ? nativeKernels() : undefined;
-    if (native) {
-      this.updateNative!(native, [params], [grads], [slots], iteration);
+    if (this.canUpdateFused()) {
+      this.updateFused!([params], [grads], [slots], iteration);
       return;
     }
     const c = this.coefficients(iteration);
@@ -194,26 +201,31 @@ export abstract class Optimizer {
   }
 
   /**
-   * One step through the fastest path available: @fnn/kernels on 'native', the SIMD heap
-   * kernels on wasm, else the JavaScript loops. Gradients are read through `source`.
+   * One step through the fastest path available: the fused kernel where the backend registers
+   * it ('native'), the SIMD heap kernels on wasm, else the JavaScript loops. Gradients are read
+   * through `source`.
    */
   private applyStep(
     weights: LayerWeight[],
     source: {
-      native(native: NativeKernels): (Float32Array | null)[];
+      /** The gradients as the fused kernel takes them, or null when one is not float32. */
+      fused(): (Float32Array | Tensor)[] | null;
       heap(heap: WasmHeap, index: number): number | undefined;
       values(index: number): Float32Array;
     },
   ): void {
     const iteration = this.iterations + 1;
     const c = this.coefficients(iteration);
-    const native = this.updateNative !== undefined && tf.getBackend() === 'native' ? nativeKernels() : undefined;
-    if (native) {
-      const params = weights.map((w) => native.variableValues(w.variable));
-      const grads = source.native(native);
-      if (params.every((p) => p !== null) && grads.every((g) => g !== null)) {
+    if (this.canUpdateFused()) {
+      const grads = source.fused();
+      if (grads && weights.every((w) => w.variable.dtype === 'float32')) {
         const slots = weights.map((w) => this.slotsOf(w, undefined).views());
-        this.updateNative!(native, params as Float32Array[], grads as Float32Array[], slots, iteration);
+        this.updateFused!(
+          weights.map((w) => w.variable),
+          grads,
+          slots,
+          iteration,
+        );
         this.iterations++;
         return;
       }

@@ -1,5 +1,6 @@
 import { Optimizer, checkNumber } from './optimizer.js';
-import type { NativeKernels } from '../../backend.js';
+import type { Tensor, Variable } from '../../tf.js';
+import { FUSED, runFused } from '../../engine/fused.js';
 
 export interface SGDArgs {
   /** Step size. Default 0.01 (Keras). */
@@ -64,18 +65,25 @@ export class SGD extends Optimizer {
     }
   }
 
-  protected override updateNative(
-    native: NativeKernels,
-    params: Float32Array[],
-    grads: Float32Array[],
+  protected override readonly fusedUpdate = FUSED.sgdUpdate;
+
+  protected override updateFused(
+    params: (Float32Array | Variable)[],
+    grads: (Float32Array | Tensor)[],
     slots: Float32Array[][],
   ): void {
-    const velocities = this.momentum > 0 ? slots.map((s) => s[0]!) : null;
-    native.nativeSgdUpdate(params, grads, velocities, {
-      lr: this.learningRate,
-      momentum: this.momentum,
-      nesterov: this.nesterov,
-    });
+    runFused(
+      FUSED.sgdUpdate,
+      {},
+      {
+        params,
+        grads,
+        velocities: this.momentum > 0 ? slots.map((s) => s[0]!) : null,
+        lr: this.learningRate,
+        momentum: this.momentum,
+        nesterov: this.nesterov,
+      },
+    );
   }
 
   getConfig(): Record<string, number | boolean> {
