@@ -1,5 +1,6 @@
 import type { Piscina } from 'piscina';
-import type { BatchSpec, LayersModel, Logs } from '@fnn/core';
+import type { LayersModel, Logs } from '@fnn/core';
+import type { BatchSpec } from '@fnn/core/training';
 import { permutation, shardRanges, type Dataset } from '@fnn/data';
 import { TrainingInterruptedError, WorkerFailedError } from '../errors.js';
 import {

@@ -1,17 +1,7 @@
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import {
-  LayersModel,
-  RuntimeError,
-  ValueError,
-  nonFiniteLossError,
-  requireCompiled,
-  runTrainingLoop,
-  serializeCompileArgs,
-  type BackendName,
-  type History,
-  type Tensor,
-} from '@fnn/core';
+import { LayersModel, RuntimeError, ValueError, type BackendName, type History, type Tensor } from '@fnn/core';
+import { nonFiniteLossError, requireCompiled, runTrainingLoop, serializeCompileArgs } from '@fnn/core/training';
 import type { Dataset } from '@fnn/data';
 import { describeValue } from '../errors.js';
 import { resolveFitArgs, type DataParallelFitArgs } from '../fit-args.js';
