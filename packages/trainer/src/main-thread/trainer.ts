@@ -153,7 +153,7 @@ export class DataParallelTrainer {
     );
 
     this.running = true;
-    const run = new FitRun(this.ensurePool(), model, spec, train, validation, stepByStep);
+    const run = new FitRun({ pool: this.ensurePool(), model, spec, train, validation, stepByStep });
     const onSigint = () => run.interrupt();
     process.on('SIGINT', onSigint);
     try {

@@ -41,8 +41,12 @@ export class ShardReader {
   private readonly worker: number;
 
   constructor(options: { train: Dataset; spec: ReplicaSpec; shared: SharedViews; model: LayersModel; worker: number }) {
-    ({ train: this.train, spec: this.spec, shared: this.shared, model: this.model, worker: this.worker } = options);
-    const { train, spec } = options;
+    const { train, spec, shared, model, worker } = options;
+    this.train = train;
+    this.spec = spec;
+    this.shared = shared;
+    this.model = model;
+    this.worker = worker;
     const rows = Math.ceil(spec.batchSize / spec.workers);
     this.x = new Float32Array(rows * train.featureSize);
     this.y = new Float32Array(rows * train.labelSize);
