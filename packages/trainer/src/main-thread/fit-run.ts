@@ -1,5 +1,6 @@
 import type { Piscina } from 'piscina';
-import type { BatchSpec, LayersModel, Logs } from '@fnn/core';
+import type { LayersModel, Logs } from '@fnn/core';
+import type { BatchSpec } from '@fnn/core/training';
 import { permutation, shardRanges, type Dataset } from '@fnn/data';
 import { TrainingInterruptedError, WorkerFailedError } from '../errors.js';
 import {
@@ -17,6 +18,18 @@ import { waitForWorkers } from './wait-for-workers.js';
 
 /** How long the main thread lets workers wind down after an error before it destroys them. */
 const SETTLE_MS = 5000;
+
+export interface FitRunOptions {
+  /** Exactly `spec.workers` threads. */
+  pool: Piscina;
+  /** The user's model: its weights and optimizer state go to the workers and come back at every epoch's end. */
+  model: LayersModel;
+  spec: ReplicaSpec;
+  train: Dataset;
+  validation: Dataset | null;
+  /** Grant steps one at a time (callbacks act on batches), instead of a whole epoch at once. */
+  stepByStep: boolean;
+}
 
 /**
  * The main thread's side of one `fit`: it owns the shared memory, starts one task per worker,
@@ -40,15 +53,21 @@ export class FitRun {
   private stepsConsumed = 0;
   private interrupted = false;
 
-  constructor(
-    private readonly pool: Piscina,
-    private readonly model: LayersModel,
-    private readonly spec: ReplicaSpec,
-    private readonly train: Dataset,
-    private readonly validation: Dataset | null,
-    /** Grant steps one at a time (callbacks act on batches), instead of a whole epoch at once. */
-    private readonly stepByStep: boolean,
-  ) {
+  private readonly pool: Piscina;
+  private readonly model: LayersModel;
+  private readonly spec: ReplicaSpec;
+  private readonly train: Dataset;
+  private readonly validation: Dataset | null;
+  private readonly stepByStep: boolean;
+
+  constructor(options: FitRunOptions) {
+    const { pool, model, spec, train, validation, stepByStep } = options;
+    this.pool = pool;
+    this.model = model;
+    this.spec = spec;
+    this.train = train;
+    this.validation = validation;
+    this.stepByStep = stepByStep;
     const sizes: SharedSizes = {
       workers: spec.workers,
       trainableSize: spec.layout.trainableSize,

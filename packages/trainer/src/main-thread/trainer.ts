@@ -1,18 +1,13 @@
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { LayersModel, RuntimeError, ValueError, type BackendName, type History, type Tensor } from '@fnn/core';
 import {
-  LayersModel,
-  RuntimeError,
-  ValueError,
+  beginTraining,
   nonFiniteLossError,
   requireCompiled,
   runTrainingLoop,
   serializeCompileArgs,
-  type BackendName,
-  type History,
-  type Tensor,
-} from '@fnn/core';
-import { beginTraining } from '@fnn/core/training';
+} from '@fnn/core/training';
 import type { Dataset } from '@fnn/data';
 import { describeValue } from '../errors.js';
 import { resolveFitArgs, type DataParallelFitArgs } from '../fit-args.js';
@@ -165,7 +160,7 @@ export class DataParallelTrainer {
 
     const endTraining = beginTraining(model, owner); // model.fit or another trainer on this model would interleave
     this.running = true;
-    const run = new FitRun(this.ensurePool(), model, spec, train, validation, stepByStep);
+    const run = new FitRun({ pool: this.ensurePool(), model, spec, train, validation, stepByStep });
     const onSigint = () => run.interrupt();
     process.on('SIGINT', onSigint);
     try {

@@ -1,4 +1,5 @@
-import { checkData, ValueError, formatShape, type CompiledState, type LayersModel, type Tensor } from '@fnn/core';
+import { ValueError, formatShape, type CompiledState, type LayersModel, type Tensor } from '@fnn/core';
+import { checkData } from '@fnn/core/training';
 import { Dataset } from '@fnn/data';
 import { packColumns, rowWidth, type SampleLayout } from '../sample-layout.js';
 

@@ -1,34 +1,14 @@
-import {
-  computeGradients,
-  mixSeeds,
-  SeededRandom,
-  tf,
-  type CallContext,
-  type LayersModel,
-  type LayerWeight,
-} from '@fnn/core';
+import { mixSeeds, SeededRandom, tf, type CallContext, type LayersModel, type LayerWeight } from '@fnn/core';
+import { computeGradients } from '@fnn/core/training';
 import type { ReplicaSpec } from '../messages.js';
 import type { Barrier } from '../shared-memory/barrier.js';
 import { Ctrl, type SharedViews } from '../shared-memory/layout.js';
 import { aliasWeights, copyWeightsIn, copyWeightsOut, tensorValues } from '../weight-layout.js';
 import { AllReduce } from './all-reduce.js';
 import { GradientExchange } from './gradient-exchange.js';
-import type { ReplicaStep } from './replica-step.js';
+import type { ReplicaStep, ReplicaStepOptions } from './replica-step.js';
 import type { Shard } from './shards.js';
 import type { StepTimer } from './step-timer.js';
-
-export interface DataParallelStepOptions {
-  model: LayersModel;
-  spec: ReplicaSpec;
-  shared: SharedViews;
-  /** This worker's index. */
-  worker: number;
-  /** The step barrier every worker passes once per step. */
-  barrier: Barrier;
-  timer: StepTimer;
-  /** The optimizer's step count when the fit (or resumed run) began. */
-  iterations: number;
-}
 
 /**
  * One synchronous step of several workers, in three parts:
@@ -58,7 +38,7 @@ export class DataParallelStep implements ReplicaStep {
   /** Optimizer steps taken (Keras's `iterations`), counted alike by every worker. */
   private iterations: number;
 
-  constructor({ model, spec, shared, worker, barrier, timer, iterations }: DataParallelStepOptions) {
+  constructor({ model, spec, shared, worker, barrier, timer, iterations }: ReplicaStepOptions) {
     this.model = model;
     this.spec = spec;
     this.shared = shared;
@@ -86,10 +66,8 @@ export class DataParallelStep implements ReplicaStep {
     this.exchange.beginStep(shard.step, shard.sizes);
     this.allReduce?.beginStep(shard.sizes.filter((n) => n > 0).length);
     this.timer.beginStep();
-    if (shard.rows > 0) this.timer.measure('computeMs', () => this.computeShardGradients(shard));
-    // Every worker reads the same shard losses: they agree on skipping a non-finite step.
-    const applied = this.exchange.averageAndApply(this.iterations + 1);
-    if (applied) this.iterations++;
+    this.timer.measure('computeMs', () => this.computeShardGradients(shard));
+    const applied = this.averageAndApply();
     const stop = this.timer.measure('waitMs', () => this.endStepTogether());
     if (!applied) return true;
     this.timer.measure('applyMs', () => this.loadSharedWeights());
@@ -107,6 +85,8 @@ export class DataParallelStep implements ReplicaStep {
    * native Dense) — then this worker's non-trainable weights (batch norm's moving statistics).
    */
   private computeShardGradients(shard: Shard): void {
+    // A batch smaller than the worker count leaves this worker nothing to compute.
+    if (shard.rows === 0) return;
     const { exchange } = this;
     // Each worker draws its own dropout masks, from the step's seed and its index.
     const context: CallContext = {
@@ -129,16 +109,28 @@ export class DataParallelStep implements ReplicaStep {
           exchange.publishWeight(this.weightIndex.get(weight)!, tensorValues(gradient)),
       });
       exchange.publishRest((i) => tensorValues(gradients[i]!));
-      const { layout } = this.spec;
-      if (layout.nonTrainableSize > 0)
-        copyWeightsOut(
-          this.nonTrainable,
-          layout.nonTrainable,
-          this.shared.nonTrainable,
-          this.worker * layout.nonTrainableSize,
-        );
-      exchange.publishNonTrainable();
+      this.publishNonTrainable();
     });
+  }
+
+  /** This worker's non-trainable weights (batch norm's moving statistics after its shard) into its slot, to be averaged. */
+  private publishNonTrainable(): void {
+    const { layout } = this.spec;
+    const slot = this.worker * layout.nonTrainableSize;
+    if (layout.nonTrainableSize > 0)
+      copyWeightsOut(this.nonTrainable, layout.nonTrainable, this.shared.nonTrainable, slot);
+    this.exchange.publishNonTrainable();
+  }
+
+  /**
+   * Every worker's gradients averaged and applied, a share by each worker; false (nothing
+   * applied) when the batch loss is not finite, which every worker reads alike from the shard
+   * losses, so all agree on skipping the step.
+   */
+  private averageAndApply(): boolean {
+    const applied = this.exchange.averageAndApply(this.iterations + 1);
+    if (applied) this.iterations++;
+    return applied;
   }
 
   /**

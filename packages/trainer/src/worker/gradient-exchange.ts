@@ -1,4 +1,5 @@
-import { weightedSum, type Optimizer } from '@fnn/core';
+import type { Optimizer } from '@fnn/core';
+import { weightedSum } from '@fnn/core/training';
 import { awaitCount } from '../shared-memory/wait.js';
 import { Ctrl, type SharedViews } from '../shared-memory/layout.js';
 import type { WeightLayout } from '../weight-layout.js';

@@ -1,13 +1,5 @@
-import {
-  computeLossAndMetrics,
-  modelFromJSON,
-  readLogs,
-  SeededRandom,
-  tf,
-  type CallContext,
-  type LayersModel,
-  type SerializedCompileArgs,
-} from '@fnn/core';
+import { modelFromJSON, SeededRandom, tf, type CallContext, type LayersModel } from '@fnn/core';
+import { computeLossAndMetrics, readLogs, type SerializedCompileArgs } from '@fnn/core/training';
 import { Dataset, permutation, shardRanges } from '@fnn/data';
 import type { ReplicaReport, ReplicaSpec, ReplicaTask } from '../messages.js';
 import { Barrier } from '../shared-memory/barrier.js';
@@ -16,7 +8,7 @@ import { waitWhileEqual } from '../shared-memory/wait.js';
 import { injectFault } from '../testing/fault-injection.js';
 import { assertLayoutMatches, copyWeightsIn, copyWeightsOut } from '../weight-layout.js';
 import { DataParallelStep } from './data-parallel-step.js';
-import type { ReplicaStep } from './replica-step.js';
+import type { ReplicaStep, ReplicaStepOptions } from './replica-step.js';
 import { ShardReader } from './shards.js';
 import { SingleWorkerStep } from './single-worker-step.js';
 import { StepTimer } from './step-timer.js';
@@ -59,7 +51,7 @@ export class Replica {
     this.model.compile(spec.compileArgs as SerializedCompileArgs);
     this.train = Dataset.fromTransferable(task.train);
     this.validation = task.validation === null ? null : Dataset.fromTransferable(task.validation);
-    this.shards = new ShardReader(this.train, spec, shared, this.model, this.worker);
+    this.shards = new ShardReader({ train: this.train, spec, shared, model: this.model, worker: this.worker });
     this.barrier = new Barrier({
       control: shared.control,
       countSlot: Ctrl.barrierCount,
@@ -68,19 +60,16 @@ export class Replica {
       what: `${owner}: step barrier`,
       spinMs: spec.spinMs,
     });
-    const iterations = Atomics.load(shared.control, Ctrl.optimizerIterations);
-    this.trainingStep =
-      this.workers === 1
-        ? new SingleWorkerStep(this.model, layout, shared, this.timer, iterations)
-        : new DataParallelStep({
-            model: this.model,
-            spec,
-            shared,
-            worker: this.worker,
-            barrier: this.barrier,
-            timer: this.timer,
-            iterations,
-          });
+    const options: ReplicaStepOptions = {
+      model: this.model,
+      spec,
+      shared,
+      worker: this.worker,
+      barrier: this.barrier,
+      timer: this.timer,
+      iterations: Atomics.load(shared.control, Ctrl.optimizerIterations),
+    };
+    this.trainingStep = this.workers === 1 ? new SingleWorkerStep(options) : new DataParallelStep(options);
   }
 
   /** Signals readiness, then runs the main thread's commands until `finish`. */

@@ -1,4 +1,5 @@
-import { readLogs, stepSeed, tf, type LayersModel, type Tensor } from '@fnn/core';
+import { tf, type LayersModel, type Tensor } from '@fnn/core';
+import { readLogs, stepSeed } from '@fnn/core/training';
 import { shardRanges, type Dataset } from '@fnn/data';
 import type { ReplicaSpec } from '../messages.js';
 import { splitColumns } from '../sample-layout.js';
@@ -33,13 +34,19 @@ export class ShardReader {
   private readonly splitX: Float32Array[];
   private readonly splitY: Float32Array[];
 
-  constructor(
-    private readonly train: Dataset,
-    private readonly spec: ReplicaSpec,
-    private readonly shared: SharedViews,
-    private readonly model: LayersModel,
-    private readonly worker: number,
-  ) {
+  private readonly train: Dataset;
+  private readonly spec: ReplicaSpec;
+  private readonly shared: SharedViews;
+  private readonly model: LayersModel;
+  private readonly worker: number;
+
+  constructor(options: { train: Dataset; spec: ReplicaSpec; shared: SharedViews; model: LayersModel; worker: number }) {
+    const { train, spec, shared, model, worker } = options;
+    this.train = train;
+    this.spec = spec;
+    this.shared = shared;
+    this.model = model;
+    this.worker = worker;
     const rows = Math.ceil(spec.batchSize / spec.workers);
     this.x = new Float32Array(rows * train.featureSize);
     this.y = new Float32Array(rows * train.labelSize);

@@ -1,8 +1,9 @@
-import { computeGradients, SeededRandom, tf, type LayersModel, type LayerWeight, type Optimizer } from '@fnn/core';
+import { SeededRandom, tf, type LayersModel, type LayerWeight, type Optimizer } from '@fnn/core';
+import { computeGradients } from '@fnn/core/training';
 import type { SharedViews } from '../shared-memory/layout.js';
 import { readOptimizerState, writeOptimizerState } from '../shared-memory/optimizer-slots.js';
 import { copyWeightsOut, type WeightLayout } from '../weight-layout.js';
-import type { ReplicaStep } from './replica-step.js';
+import type { ReplicaStep, ReplicaStepOptions } from './replica-step.js';
 import type { Shard } from './shards.js';
 import type { StepTimer } from './step-timer.js';
 
@@ -13,20 +14,21 @@ import type { StepTimer } from './step-timer.js';
  * optimizer state reach shared memory only at the end of each epoch.
  */
 export class SingleWorkerStep implements ReplicaStep {
+  private readonly model: LayersModel;
+  private readonly layout: WeightLayout;
+  private readonly shared: SharedViews;
+  private readonly timer: StepTimer;
   private readonly optimizer: Optimizer;
   private readonly trainable: LayerWeight[];
 
-  constructor(
-    private readonly model: LayersModel,
-    private readonly layout: WeightLayout,
-    private readonly shared: SharedViews,
-    private readonly timer: StepTimer,
-    /** The optimizer's step count when the fit (or resumed run) began. */
-    iterations: number,
-  ) {
+  constructor({ model, spec, shared, timer, iterations }: ReplicaStepOptions) {
+    this.model = model;
+    this.layout = spec.layout;
+    this.shared = shared;
+    this.timer = timer;
     this.optimizer = model.compiled!.optimizer;
     this.trainable = model.trainableWeights;
-    this.optimizer.setState(readOptimizerState(this.optimizer, iterations, layout, shared.optimizerSlots));
+    this.optimizer.setState(readOptimizerState(this.optimizer, iterations, this.layout, shared.optimizerSlots));
   }
 
   run(shard: Shard): boolean {
