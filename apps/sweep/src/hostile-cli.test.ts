@@ -67,6 +67,21 @@ describe('fnn-sweep command-line conventions', () => {
     expect(run.stdout).toBe(`fnn-sweep ${version}\n`);
   });
 
+  it('--dry-run estimates with the speed of the backend the runs will use', async () => {
+    const estimate = async (backend: string) => {
+      const run = await runCli(['--dry-run', '--only', 'wide-deep', '--backend', backend]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`estimated single-core time on ${backend}`);
+      const [, m, s] = /wide-deep\s+25 epochs {2}~(?:(\d+)m)?(\d+)s/.exec(run.stdout)!;
+      return Number(m ?? 0) * 60 + Number(s);
+    };
+    const native = await estimate('native');
+    const wasm = await estimate('wasm');
+    // wide-deep: 25 × 430 steps of 6 · 128 · 708,510 FLOPs at 140 (native) and 30 (wasm) GFLOP/s, plus 6 layers' overhead.
+    expect(native).toBe(Math.round(25 * 430 * ((6 * 128 * 708_510) / 140e9 + 6 * 5.5e-5)));
+    expect(wasm).toBe(Math.round(25 * 430 * ((6 * 128 * 708_510) / 30e9 + 6 * 1.5e-4)));
+  });
+
   it('an --out that is a file is a clear error, without a stack trace; so is a seed beyond 32 bits', async () => {
     const file = join(tmp('fnn-out-'), 'a-file');
     writeFileSync(file, 'x');
