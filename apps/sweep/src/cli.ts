@@ -134,6 +134,10 @@ export async function main(argv: string[]): Promise<number> {
       mode,
       order,
     });
+  } catch (error) {
+    // A run file of the folder that is not a valid record (read on resume) is bad input too.
+    if (error instanceof ConfigError) return usageError(error);
+    throw error;
   } finally {
     lock.release();
   }
@@ -178,8 +182,9 @@ async function train(p: TrainPlan): Promise<number> {
         runs.map((r) => r.id),
       )
     : new PlainProgress(runs.length, totalCost, slots.concurrency);
+  display.log(`fnn-sweep: ${runs.length} runs, backend ${backend}${p.backendNote}, ${mode}`);
   display.log(
-    `fnn-sweep: ${runs.length} runs on ${data.source} (train ${data.train.size}, validation ${data.validation.size}, test ${data.test.size}), backend ${backend}${p.backendNote}, ${mode}`,
+    `fnn-sweep: data ${data.source} (train ${data.train.size}, validation ${data.validation.size}, test ${data.test.size})`,
   );
   display.log(`fnn-sweep: writing to ${store.dir}`);
 

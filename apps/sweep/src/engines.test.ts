@@ -80,7 +80,15 @@ describe.each([
         const dir = mkdtempSync(join(tmpdir(), 'fnn-engine-'));
         writeCheckpoint(dir, {
           epoch: epoch + 1,
-          history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [] },
+          // One epoch's history: checkpoints are checked to hold as many epochs as they claim.
+          history: {
+            loss: [logs.loss],
+            accuracy: [logs.loss],
+            val_loss: [logs.loss],
+            val_accuracy: [logs.loss],
+            seconds: [0],
+            workers: [1],
+          },
           ...engine.snapshot(first),
         });
         checkpoint = readCheckpoint(dir)!;

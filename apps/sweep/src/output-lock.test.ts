@@ -31,7 +31,7 @@ describe('lockOutputFolder', () => {
     writeFileSync(join(dir, LOCK_FILE), lockRecord(process.ppid));
     expect(() => lockOutputFolder(dir, '--resume')).toThrow(ConfigError);
     expect(() => lockOutputFolder(dir, '--resume')).toThrow(
-      `--resume ${dir}: another fnn-sweep (pid ${process.ppid}, started 2026-12-01T10:00:00.000Z) is writing to this folder; wait for it to end or choose another folder.`,
+      `--resume ${dir}: another fnn-sweep (pid ${process.ppid}, started 2026-12-01T10:00:00.000Z) is writing to this folder; wait for it to end or choose another folder (if no sweep runs there, remove ${join(dir, LOCK_FILE)}).`,
     );
     // Its lock is left alone.
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.ppid);

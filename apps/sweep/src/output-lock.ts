@@ -86,7 +86,7 @@ function acquire(path: string, dir: string, option: string): OutputLock {
     if (holder && isRunning(holder.pid)) {
       throw new ConfigError(
         `${option} ${dir}: another fnn-sweep (pid ${holder.pid}, started ${holder.startedAt}) is writing to this folder; ` +
-          `wait for it to end or choose another folder.`,
+          `wait for it to end or choose another folder (if no sweep runs there, remove ${path}).`,
       );
     }
     takeOver(path, holder);

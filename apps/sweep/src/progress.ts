@@ -169,13 +169,13 @@ export class TerminalProgress implements ProgressDisplay {
     this.render();
   }
 
-  /** A run line cut to the terminal's width: a wrapped line would break the redraw and the reading. */
+  /** A line cut to the terminal's width: a wrapped line would break the redraw and the reading. */
   private fit(line: string): string {
     return truncate(line, Math.max(20, (this.stream.columns || 80) - 1));
   }
 
   log(line: string): void {
-    this.draw.persist(line);
+    this.draw.persist(this.fit(line));
   }
 
   stop(): void {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
-import { expandGrid, loadGrid } from './grid.js';
+import { GRID_FIELDS, expandGrid, loadGrid } from './grid.js';
 import { MAX_JSON_FILE_BYTES, MAX_RUNS } from './limits.js';
 import { readRunFile } from './run-file.js';
 import { defaultRuns, validateRunConfig } from './run-config.js';
@@ -106,20 +106,6 @@ const json = fc.letrec((tie) => ({
   ),
 })).value;
 
-const GRID_KEYS = [
-  'hidden',
-  'units',
-  'depth',
-  'dropout',
-  'batchNorm',
-  'activation',
-  'optimizer',
-  'learningRate',
-  'batchSize',
-  'epochs',
-  'api',
-];
-
 // Property tests: random and mutated inputs end in a result or the sweep's own ConfigError —
 // never a crash, a TypeError or a RangeError from deep inside.
 describe('property: grid files and run files never crash the sweep', () => {
@@ -133,7 +119,7 @@ describe('property: grid files and run files never crash the sweep', () => {
 
   it('random grids expand to valid runs within the cap, or a ConfigError', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom(...GRID_KEYS, 'x'), json, { maxKeys: 6 }), (spec) => {
+      fc.property(fc.dictionary(fc.constantFrom(...GRID_FIELDS, 'x'), json, { maxKeys: 6 }), (spec) => {
         endsWell(() => {
           const runs = expandGrid(spec, 1);
           expect(runs.length).toBeLessThanOrEqual(MAX_RUNS);

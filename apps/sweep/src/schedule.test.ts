@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
 import { defaultRuns } from './run-config.js';
 import { countParams, estimateCost, longestFirst, planSlots } from './schedule.js';
+import { backendSpeed } from './speed.js';
 
 describe('countParams', () => {
   it('matches Keras’s counts for every default run (lesson.md)', () => {
@@ -34,6 +35,25 @@ describe('longestFirst', () => {
     const [wide] = defaultRuns();
     expect(estimateCost({ ...wide!, epochs: 10 }, 55_000)).toBeCloseTo(2 * estimateCost(wide!, 55_000), 9);
     expect(estimateCost(wide!, 128 * 200)).toBeCloseTo(2 * estimateCost(wide!, 128 * 100), 9);
+  });
+});
+
+describe('estimateCost per backend (--dry-run)', () => {
+  const total = (backend: string) =>
+    defaultRuns().reduce((sum, c) => sum + estimateCost(c, 55_000, 784, 10, backendSpeed(backend)), 0);
+
+  it('puts the default sweep on native near its measured single-core training time', () => {
+    // README "Figures": one run after another with model.fit on native took 126.9 s for the
+    // 125 epochs, ~10 % of it validation and test evaluation.
+    expect(total('native')).toBeGreaterThan(100);
+    expect(total('native')).toBeLessThan(130);
+  });
+
+  it('estimates wasm slower than native and cpu slowest, as measured side by side', () => {
+    expect(total('wasm') / total('native')).toBeGreaterThan(2.7);
+    expect(total('wasm') / total('native')).toBeLessThan(4.7);
+    expect(total('cpu')).toBeGreaterThan(10 * total('wasm'));
+    expect(backendSpeed('tensorflow')).toEqual(backendSpeed('wasm'));
   });
 });
 

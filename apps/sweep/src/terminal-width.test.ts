@@ -88,7 +88,7 @@ describe('TerminalProgress', () => {
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(79);
     const runLine = lines.find((l) => /epoch +1\/25/.test(l))!;
     expect(runLine).toMatch(/…$/); // cut, not wrapped
-    const overall = lines.findLast((l) => l.startsWith('overall'))!;
+    const overall = lines.filter((l) => l.startsWith('overall')).at(-1)!;
     expect(overall).toMatch(/ETA \?$/);
   });
 
@@ -103,7 +103,8 @@ describe('TerminalProgress', () => {
     display.stop();
     const runLine = text()
       .split('\n')
-      .findLast((l) => l.startsWith('wide'))!;
+      .filter((l) => l.startsWith('wide'))
+      .at(-1)!;
     const eta = Number(/ETA (\d+)s$/.exec(runLine)?.[1]);
     expect(eta).toBeGreaterThanOrEqual(1);
     expect(eta).toBeLessThanOrEqual(4);
