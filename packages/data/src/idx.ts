@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { DataError, describe } from './errors.js';
+import { DataError } from './errors.js';
+import { describeValue } from '@fnn/common';
 
 /** Element types of the IDX format (http://yann.lecun.com/exdb/mnist/, "THE IDX FILE FORMAT"). */
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -62,7 +63,9 @@ export function readIdx(source: string | Uint8Array, options: ReadIdxOptions = {
     name = 'IDX bytes';
     bytes = source;
   } else {
-    throw new DataError(`Expected readIdx's source to be a file path or a Uint8Array, but got ${describe(source)}.`);
+    throw new DataError(
+      `Expected readIdx's source to be a file path or a Uint8Array, but got ${describeValue(source)}.`,
+    );
   }
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
