@@ -24,6 +24,13 @@ export {
   type TrainingLoopArgs,
 } from './training-loop.js';
 export { epochOrder, batchesOf, checkData, splitData, gatherRows, type TrainingData } from './data-adapter.js';
+export { resolveFitArgs, type ResolvedFitArgs } from './fit-args.js';
+export {
+  batchProgressCallback,
+  BATCH_PROGRESS_INTERVAL_MS,
+  type BatchProgress,
+  type BatchProgressHook,
+} from './batch-progress.js';
 export { evaluateLogs } from './evaluate.js';
 export { defaultVerbose, ProgressLogger, type ProgressOutput } from './progress.js';
 // Compiled state, and how it travels to a worker thread.
