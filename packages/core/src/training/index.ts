@@ -45,4 +45,4 @@ export {
 // Averaging gradients: the same bits on every backend.
 export { weightedSum } from './weighted-sum.js';
 // Tensor memory without copies (the one module that reads backend storage).
-export { readValues, readFloat32, tensorFromValues, hasDirectAccess } from './tensor-memory.js';
+export { readValues, readFloat32, tensorFromValues, hasDirectAccess, keepsGivenArrays } from './tensor-memory.js';
