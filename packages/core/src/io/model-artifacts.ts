@@ -1,7 +1,7 @@
 import { tf } from '../tf.js';
 import { ValueError, describeValue } from '../errors.js';
-import type { LayersModel } from '../models/model.js';
-import type { ModelTopology } from '../models/serialization.js';
+import type { ModelStructure } from '../models/model-interface.js';
+import { serializeModel, type ModelTopology } from '../models/serialization.js';
 
 /** One tensor in a weights manifest, as tfjs writes it. */
 export interface WeightSpec {
@@ -31,7 +31,7 @@ export const WEIGHTS_FILE = 'weights.bin';
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The model.json object and the weights' bytes (little-endian float32, in `model.weights` order). */
-export function modelArtifacts(model: LayersModel): { modelJson: ModelJson; weightData: Uint8Array } {
+export function modelArtifacts(model: ModelStructure): { modelJson: ModelJson; weightData: Uint8Array } {
   const weights = model.weights;
   const specs: WeightSpec[] = weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' }));
   const total = weights.reduce((n, w) => n + w.size, 0);
@@ -42,7 +42,7 @@ export function modelArtifacts(model: LayersModel): { modelJson: ModelJson; weig
     offset += w.size;
   }
   const modelJson: ModelJson = {
-    modelTopology: model.toJSON(),
+    modelTopology: serializeModel(model),
     format: 'layers-model',
     generatedBy: GENERATED_BY,
     convertedBy: null,
@@ -118,7 +118,7 @@ export function readWeightGroup(
 
 /** Assigns every model weight from `found` by name; names and shapes must match. */
 export function assignWeights(
-  model: LayersModel,
+  model: ModelStructure,
   found: Map<string, { spec: WeightSpec; values: Float32Array }>,
   source: string,
 ): void {

@@ -1,6 +1,6 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { LayersModel } from '../models/model.js';
+import type { ModelStructure } from '../models/model-interface.js';
 import { filePathOf } from './file-url.js';
 import { WEIGHTS_FILE, modelArtifacts } from './model-artifacts.js';
 
@@ -10,7 +10,7 @@ import { WEIGHTS_FILE, modelArtifacts } from './model-artifacts.js';
  * temporary name and renamed, so a reader never sees a half-written file.
  */
 export async function saveModel(
-  model: LayersModel,
+  model: ModelStructure,
   url: string,
 ): Promise<{ modelJsonPath: string; weightsPath: string }> {
   const path = filePathOf(url, `Model ${model.name}: save`);

@@ -6,6 +6,7 @@ import type { CallContext } from '../engine/context.js';
 import type { SymbolicTensor } from '../engine/symbolic-tensor.js';
 import type { Layer } from '../layers/layer.js';
 import type { LayerWeight } from '../layers/layer-weight.js';
+import type { TrainableModel } from './model-interface.js';
 import { printSummary } from './summary.js';
 import { serializeModel, type ModelTopology } from './serialization.js';
 import { saveModel } from '../io/save.js';
@@ -26,7 +27,7 @@ export interface ModelArgs {
  * A model built from a graph of layer calls (Keras's functional `Model`, tfjs's `LayersModel`).
  * `Sequential` is the special case of a chain.
  */
-export class LayersModel {
+export class LayersModel implements TrainableModel {
   static className = 'Model';
   readonly name: string;
   /** Set by `compile`. */

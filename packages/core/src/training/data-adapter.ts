@@ -2,7 +2,7 @@ import { tf, type Tensor } from '../tf.js';
 import { ValueError, describeValue } from '../errors.js';
 import { formatShape } from '../shape.js';
 import { seededPermutation } from '@fnn/common';
-import type { LayersModel } from '../models/model.js';
+import type { TrainableModel } from '../models/model-interface.js';
 import type { CompiledState } from './compile.js';
 import { hasDirectAccess, readValues, tensorFromValues } from './tensor-memory.js';
 
@@ -30,7 +30,7 @@ export function toList(value: Tensor | Tensor[], what: string, owner: string): T
  * against its outputs and compiled losses (counts, sample count, label shape and values).
  */
 export function checkData(
-  model: LayersModel,
+  model: TrainableModel,
   x: Tensor[],
   y: Tensor[] | undefined,
   owner: string,

@@ -1,6 +1,6 @@
 import { tf, type Tensor } from '../tf.js';
 import { inferenceContext } from '../engine/context.js';
-import type { LayersModel } from '../models/model.js';
+import type { TrainableModel } from '../models/model-interface.js';
 import { requireCompiled } from './compile.js';
 import { checkData, checkPositiveInteger, gatherRows, toList, type TrainingData } from './data-adapter.js';
 import { computeLossAndMetrics, readLogs, type Logs } from './train-step.js';
@@ -15,7 +15,7 @@ export interface EvaluateArgs {
  * sample-weighted mean of the batch means (the exact mean over samples). Keys as in the
  * batch logs (`loss`, `accuracy`). Leaves no tensors.
  */
-export function evaluateLogs(model: LayersModel, data: TrainingData, batchSize: number): Logs {
+export function evaluateLogs(model: TrainableModel, data: TrainingData, batchSize: number): Logs {
   const compiled = requireCompiled(model, 'evaluate');
   const keys = compiled.logKeys;
   const sums = new Float64Array(keys.length);
@@ -38,7 +38,7 @@ export function evaluateLogs(model: LayersModel, data: TrainingData, batchSize: 
  * compiled or the model has several outputs, as scalar tensors (tfjs-layers' return form).
  */
 export function evaluateModel(
-  model: LayersModel,
+  model: TrainableModel,
   x: Tensor | Tensor[],
   y: Tensor | Tensor[],
   args: EvaluateArgs = {},

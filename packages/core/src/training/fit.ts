@@ -1,7 +1,7 @@
 import { tf, type Tensor } from '../tf.js';
 import { ValueError } from '../errors.js';
 import { SeededRandom } from '../random.js';
-import type { LayersModel } from '../models/model.js';
+import type { TrainableModel } from '../models/model-interface.js';
 import { requireCompiled } from './compile.js';
 import { checkData, gatherRows, splitData, toList, type TrainingData } from './data-adapter.js';
 import { evaluateLogs } from './evaluate.js';
@@ -12,7 +12,7 @@ import { nonFiniteLossError, runTrainingLoop } from './training-loop.js';
 
 /** `model.fit`: trains with the compiled optimizer and loss, as Keras's `fit`. */
 export async function fitModel(
-  model: LayersModel,
+  model: TrainableModel,
   x: Tensor | Tensor[],
   y: Tensor | Tensor[],
   args: FitArgs = {},

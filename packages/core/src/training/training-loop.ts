@@ -1,6 +1,6 @@
 import { RuntimeError } from '../errors.js';
 import { mixSeeds } from '../random.js';
-import type { LayersModel } from '../models/model.js';
+import type { TrainableModel } from '../models/model-interface.js';
 import { CallbackList, type CallbackLike, type TrainingParams } from './callbacks/callback.js';
 import { History } from './history.js';
 import { ProgressLogger, type ProgressOutput } from './progress.js';
@@ -74,7 +74,7 @@ export function nonFiniteLossError(
  * Stops after the batch or epoch in which a callback sets `model.stopTraining`, and with an
  * error on a NaN or infinite loss. A data-parallel trainer supplies its own `trainBatch`.
  */
-export async function runTrainingLoop(model: LayersModel, args: TrainingLoopArgs): Promise<History> {
+export async function runTrainingLoop(model: TrainableModel, args: TrainingLoopArgs): Promise<History> {
   const initialEpoch = args.initialEpoch ?? 0;
   const steps = Math.ceil(args.numSamples / args.batchSize);
   const keys = args.logKeys;
