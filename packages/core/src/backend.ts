@@ -143,7 +143,8 @@ export async function setBackend(
     if (chosen === name) return name;
     const reason = await tryBackend(name);
     if (reason !== null) throw new ValueError(`setBackend: backend '${name}' is not available here: ${reason}`);
-    return (chosen = name);
+    chosen = name;
+    return name;
   }
   const skipped: string[] = [];
   for (const candidate of AUTO_ORDER) {
@@ -154,7 +155,8 @@ export async function setBackend(
         process.stderr.write(`[fnn] backend: ${candidate}\n`);
       }
       announced = true;
-      return (chosen = candidate);
+      chosen = candidate;
+      return candidate;
     }
     skipped.push(`skipped backend ${candidate}: ${reason}`);
   }

@@ -38,7 +38,10 @@ describe('churnDataset', () => {
     const data = churnDataset({ n: 4, seed: 1 });
     const calls: { values: Float32Array; shape: [number, number] }[] = [];
     const fakeTf = {
-      tensor2d: (values: Float32Array, shape: [number, number]) => (calls.push({ values, shape }), shape),
+      tensor2d: (values: Float32Array, shape: [number, number]) => {
+        calls.push({ values, shape });
+        return shape;
+      },
     };
     const t = data.toTensors(fakeTf);
     expect(t).toEqual({ programmes: [4, 10], demographics: [4, 8], labels: [4, 1] });

@@ -136,7 +136,7 @@ export function churnDataset(options: ChurnOptions = {}): ChurnData {
 
 /** Gamma(k, 1) by Marsaglia–Tsang (boosted for k < 1). */
 function gamma(k: number, uniform: () => number, gauss: () => number): number {
-  if (k < 1) return gamma(k + 1, uniform, gauss) * Math.pow(uniform(), 1 / k);
+  if (k < 1) return gamma(k + 1, uniform, gauss) * uniform() ** (1 / k);
   const d = k - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {

@@ -33,7 +33,7 @@ const TYPES: ReadonlyMap<number, IdxType> = new Map<number, IdxType>([
   [0x0e, { dtype: 'float64', bytes: 8, read: (v, o) => v.getFloat64(o), make: (b, n) => new Float64Array(b, 0, n) }],
 ]);
 
-const hex = (b: number) => '0x' + b.toString(16).padStart(2, '0');
+const hex = (b: number) => `0x${b.toString(16).padStart(2, '0')}`;
 
 export interface ReadIdxOptions {
   /**

@@ -89,7 +89,7 @@ function candidates(base: string): string[] {
 
 function describeFiles(): string {
   return Object.values(MNIST_FILES)
-    .map((b) => b + '[.gz]')
+    .map((b) => `${b}[.gz]`)
     .join(', ');
 }
 

@@ -114,7 +114,9 @@ export class LayersModel implements TrainableModel {
         `Model ${this.name}: setWeights expected ${weights.length} tensors (${weights.map((w) => w.name).join(', ')}), but got ${values.length}.`,
       );
     }
-    weights.forEach((w, i) => w.write(values[i]!));
+    weights.forEach((w, i) => {
+      w.write(values[i]!);
+    });
   }
 
   /**

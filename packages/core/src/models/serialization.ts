@@ -51,7 +51,11 @@ function functionalConfig(model: ModelStructure): Record<string, unknown> {
   const inGraph = new Set(model.graph.nodes);
   const renumbered = new Map<Node, number>();
   for (const layer of model.layers) {
-    layer.inboundNodes.filter((node) => inGraph.has(node)).forEach((node, i) => renumbered.set(node, i));
+    layer.inboundNodes
+      .filter((node) => inGraph.has(node))
+      .forEach((node, i) => {
+        renumbered.set(node, i);
+      });
   }
   const ref = (t: SymbolicTensor): TensorRef => [
     t.sourceLayer.name,

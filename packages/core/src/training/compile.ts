@@ -1,12 +1,11 @@
 import { ValueError, RuntimeError, describeValue } from '../errors.js';
 import type { CompilableModel } from '../models/model-interface.js';
 import type { CompileArgs, CompiledOutput, CompiledState } from './compiled-state.js';
-import { getLoss, type Loss, type LossIdentifier } from './losses.js';
-import { resolveMetric, type MetricIdentifier, type ResolvedMetric } from './metrics.js';
+import { getLoss, type LossIdentifier } from './losses.js';
+import { resolveMetric, type MetricIdentifier } from './metrics.js';
 import {
   getOptimizer,
   serializeOptimizer,
-  type Optimizer,
   type OptimizerConfig,
   type OptimizerIdentifier,
 } from './optimizers/index.js';

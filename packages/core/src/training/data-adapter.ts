@@ -68,7 +68,9 @@ export function checkData(
     );
   }
   if (y !== undefined && compiled !== undefined) {
-    compiled.outputs.forEach((output, i) => output.loss.checkTargets(y[i]!, model.outputs[i]!.shape, owner));
+    compiled.outputs.forEach((output, i) => {
+      output.loss.checkTargets(y[i]!, model.outputs[i]!.shape, owner);
+    });
   }
   return counts[0]!;
 }

@@ -28,7 +28,9 @@ export function evaluateLogs(model: TrainableModel, data: TrainingData, batchSiz
       const targets = gatherRows(data.targets, indices);
       return readLogs(compiled, computeLossAndMetrics(model, inputs, targets, context));
     });
-    keys.forEach((key, k) => (sums[k]! += logs[key]! * indices.length));
+    keys.forEach((key, k) => {
+      sums[k]! += logs[key]! * indices.length;
+    });
   }
   return Object.fromEntries(keys.map((key, k) => [key, sums[k]! / data.numSamples]));
 }

@@ -92,7 +92,9 @@ export function readLogs(compiled: CompiledState, scalars: Record<string, Tensor
     return logs;
   }
   const values = tf.tidy(() => tf.stack(keys.map((k) => scalars[k]!)).dataSync());
-  keys.forEach((k, i) => (logs[k] = values[i]!));
+  keys.forEach((k, i) => {
+    logs[k] = values[i]!;
+  });
   return logs;
 }
 

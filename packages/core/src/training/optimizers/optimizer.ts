@@ -111,7 +111,9 @@ export abstract class Optimizer {
   /** Applies one step to `weights` (each variable gets its new value); `gradients` align with them. */
   applyGradients(weights: LayerWeight[], gradients: Tensor[]): void {
     this.checkLengths(weights, gradients.length);
-    gradients.forEach((g, i) => this.checkSize(weights[i]!, g.size));
+    gradients.forEach((g, i) => {
+      this.checkSize(weights[i]!, g.size);
+    });
     this.applyStep(weights, {
       native: (native) => gradients.map((g) => (g.dtype === 'float32' ? native.tensorValues(g) : null)),
       heap: (heap, i) => (gradients[i]!.dtype === 'float32' ? heap.offsetOf(gradients[i]!) : undefined),
@@ -125,7 +127,9 @@ export abstract class Optimizer {
    */
   applyGradientArrays(weights: LayerWeight[], gradients: Float32Array[]): void {
     this.checkLengths(weights, gradients.length);
-    gradients.forEach((g, i) => this.checkSize(weights[i]!, g.length));
+    gradients.forEach((g, i) => {
+      this.checkSize(weights[i]!, g.length);
+    });
     this.applyStep(weights, {
       native: () => gradients,
       heap: (heap, i) => {
@@ -181,7 +185,9 @@ export abstract class Optimizer {
     const arrays = [params, grads, ...slots];
     const pointer = this.scratchPointer(heap, arrays.length * count);
     const pointers = arrays.map((_, k) => pointer + k * count * 4);
-    arrays.forEach((array, k) => heap.floats(pointers[k]!, count).set(array.subarray(0, count)));
+    arrays.forEach((array, k) => {
+      heap.floats(pointers[k]!, count).set(array.subarray(0, count));
+    });
     this.updateOnHeap!(
       kernels,
       { out: pointers[0]!, param: pointers[0]!, grad: pointers[1]!, slots: pointers.slice(2) },
@@ -189,7 +195,9 @@ export abstract class Optimizer {
       c,
     );
     params.set(heap.floats(pointers[0]!, count));
-    slots.forEach((slot, k) => slot.set(heap.floats(pointers[k + 2]!, count)));
+    slots.forEach((slot, k) => {
+      slot.set(heap.floats(pointers[k + 2]!, count));
+    });
     if (count < params.length) this.updateValues(params, grads, slots, c, count);
   }
 
