@@ -95,7 +95,7 @@ function runParent() {
     `\nideal = what synchronous data parallelism could reach here: ${'N'} independent replicas, each stepping on batch ${BATCH}/N with no synchronisation at all, against one replica on batch ${BATCH} (slowest replica counts).`,
   );
   console.log(
-    `sync = copying gradients to shared memory, this worker's slice of the reduction, and waiting at the two step barriers (mean over workers).`,
+    `sync = copying gradients to shared memory, averaging this worker's share of them, and waiting for the other workers' losses and gradients and at the step barrier (mean over workers); apply = its share of the optimizer update and loading the new weights.`,
   );
   console.log(
     `RSS: whole process after training, worker threads alive, with the ${SAMPLES}-sample float32 training set (${((SAMPLES * 784 * 4) / 2 ** 20).toFixed(0)} MB) loaded once in shared memory.`,

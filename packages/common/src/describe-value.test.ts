@@ -4,7 +4,7 @@ import { describeValue } from './index.js';
 describe('describeValue', () => {
   it.each([
     ['text', '"text"'],
-    ['x'.repeat(70), `"${'x'.repeat(57)}..."`],
+    ['x'.repeat(300), `"${'x'.repeat(195)}..."`],
     [2.5, '2.5'],
     [Number.NaN, 'NaN'],
     [undefined, 'undefined'],
@@ -13,7 +13,8 @@ describe('describeValue', () => {
     [10n, '10'],
     [[3, 3, 3], '[3, 3, 3]'],
     [[-1, 'a', [2]], '[-1, "a", [2]]'],
-    [new Array(17).fill(0), 'an array of length 17'],
+    [new Array(21).fill(0), `[${new Array(20).fill(0).join(', ')}, ... (21 items)]`],
+    [[[[[[1]]]]], '[[[[[...]]]]]'],
     [new Float32Array(7), 'a Float32Array of length 7'],
     [new DataView(new ArrayBuffer(3)), 'a DataView of 3 bytes'],
     [new ArrayBuffer(8), 'an ArrayBuffer of 8 bytes'],

@@ -1,18 +1,27 @@
-/** Arrays up to this length are shown element by element; longer ones by their length. */
-const MAX_LISTED = 16;
+/** Bounds that keep a message short whatever it is given (a hostile file's huge or deep lists). */
+const MAX_ITEMS = 20;
+const MAX_DEPTH = 4;
+const MAX_STRING = 200;
 
 /**
  * A received value as an error message shows it: short, unambiguous, never "[object Object]".
- * Strings are quoted, short arrays listed (`[3, 3, 3]`), binary data named with its length,
- * class instances by their class, plain objects as (truncated) JSON.
+ * Strings are quoted, arrays listed (`[3, 3, 3]`, at most 20 items and 4 levels deep), binary
+ * data named with its length, class instances by their class, plain objects as (truncated) JSON.
  */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  return describe(value, 0);
+}
+
+function describe(value: unknown, depth: number): string {
+  if (typeof value === 'string') {
+    const text = JSON.stringify(value);
+    return text.length > MAX_STRING ? `${text.slice(0, MAX_STRING - 4)}..."` : text;
+  }
   if (value === null || value === undefined) return String(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'symbol') return value.toString();
-  if (Array.isArray(value)) return describeArray(value);
+  if (Array.isArray(value)) return describeArray(value, depth);
   if (ArrayBuffer.isView(value)) return describeBinary(value);
   if (value instanceof ArrayBuffer) return `an ArrayBuffer of ${value.byteLength} bytes`;
   if (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)
@@ -22,9 +31,11 @@ export function describeValue(value: unknown): string {
   return describePlainObject(value);
 }
 
-function describeArray(value: unknown[]): string {
-  if (value.length > MAX_LISTED) return `an array of length ${value.length}`;
-  return `[${value.map(describeValue).join(', ')}]`;
+function describeArray(value: unknown[], depth: number): string {
+  if (depth >= MAX_DEPTH) return '[...]';
+  const shown = value.slice(0, MAX_ITEMS).map((item) => describe(item, depth + 1));
+  if (value.length > MAX_ITEMS) shown.push(`... (${value.length} items)`);
+  return `[${shown.join(', ')}]`;
 }
 
 function describeBinary(value: ArrayBufferView): string {

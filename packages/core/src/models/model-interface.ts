@@ -46,5 +46,6 @@ export interface TrainableModel extends ModelStructure, CompilableModel {
   ): Tensor[];
   getWeights(): Tensor[];
   setWeights(values: Tensor[]): void;
-  save(url: string): Promise<{ modelJsonPath: string; weightsPath: string }>;
+  /** `model.save('file://...')`, as ModelCheckpoint calls it. */
+  save(url: string): Promise<unknown>;
 }
