@@ -1,4 +1,4 @@
-import { tf } from '../tf.js';
+import type { tf } from '../tf.js';
 import { ValueError, describeValue } from '../errors.js';
 import type { CompilableModel, ModelStructure } from '../models/model-interface.js';
 import { FileSystemHandler, type FileSaveResult } from './file-system.js';

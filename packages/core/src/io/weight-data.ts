@@ -113,7 +113,9 @@ export function encodeWeights(weights: LayerWeight[]): { specs: WeightSpec[]; da
   if (littleEndian) return { specs, data: values.buffer };
   const bytes = new ArrayBuffer(values.length * 4);
   const view = new DataView(bytes);
-  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  values.forEach((v, i) => {
+    view.setFloat32(i * 4, v, true);
+  });
   return { specs, data: bytes };
 }
 

@@ -2,7 +2,7 @@ import { ValueError, RuntimeError, describeValue } from '../errors.js';
 import type { CompilableModel } from '../models/model-interface.js';
 import type { CompileArgs, CompiledOutput, CompiledState } from './compiled-state.js';
 import { getLoss, type LossIdentifier } from './losses.js';
-import { resolveMetric, type MetricIdentifier } from './metrics.js';
+import { resolveMetric } from './metrics.js';
 import {
   getOptimizer,
   serializeOptimizer,
