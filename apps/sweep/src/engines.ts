@@ -3,8 +3,8 @@ import {
   tf,
   type CallbackLike,
   type LayersModel,
+  type BatchProgressHook,
   type OptimizerState,
-  type ProgressOutput,
 } from '@fnn/core';
 import { DataParallelTrainer, type DataParallelFitArgs } from '@fnn/trainer';
 import { withTestHooks, type FaultInjection } from '@fnn/trainer/testing';
@@ -12,47 +12,28 @@ import type { Checkpoint } from './checkpoint.js';
 import type { EpochLogs, FitEngine, FitHooks, FitRequest } from './run-task.js';
 
 /**
- * fit's callbacks and progress output, translated into the run task's hooks. Batch progress is
- * read from the Keras progress bar that fit draws (`212/430 [====>...] - ETA: 4s - loss: 0.1234
- * - accuracy: 0.9612`, redrawn at most every 50 ms) rather than from an onBatchEnd callback: a
- * batch callback makes the data-parallel trainer hand out steps one at a time, which costs ~20 %
- * of its throughput (measured on `wide` and `deep`), while the bar costs nothing.
+ * fit's callbacks and batch progress, translated into the run task's hooks. Batch progress comes
+ * from `onBatchProgress`, which observes without being a batch callback: a batch callback makes
+ * the data-parallel trainer hand out steps one at a time (~20 % of its throughput on `wide` and
+ * `deep`), while the progress hook lets it run whole epochs.
  */
 function fitHooks(
   hooks: FitHooks,
   model: LayersModel,
-): { callbacks: CallbackLike[]; progress: ProgressOutput; verbose: 1 } {
-  let currentEpoch = 0;
+): { callbacks: CallbackLike[]; onBatchProgress: BatchProgressHook; verbose: 0 } {
   return {
-    verbose: 1,
+    verbose: 0,
     callbacks: [
       {
-        onEpochBegin: (epoch: number) => {
-          currentEpoch = epoch;
-          hooks.onEpochBegin(epoch);
-        },
+        onEpochBegin: (epoch: number) => hooks.onEpochBegin(epoch),
         onEpochEnd: (epoch: number, logs?: Record<string, number>) => {
           if (hooks.onEpochEnd(epoch, logs as unknown as EpochLogs)) model.stopTraining = true;
         },
       },
     ],
-    progress: {
-      isTTY: true,
-      write: (text: string) => {
-        const bar = /(\d+)\/(\d+) \[/.exec(text);
-        if (!bar) return;
-        hooks.onBatchEnd(currentEpoch, Number(bar[1]) - 1, {
-          loss: logValue(text, 'loss'),
-          accuracy: logValue(text, 'accuracy'),
-        });
-      },
-    },
+    onBatchProgress: ({ epoch, batch, logs }) =>
+      hooks.onBatchEnd(epoch, batch, { loss: logs.loss, accuracy: logs.accuracy }),
   };
-}
-
-function logValue(text: string, key: string): number | undefined {
-  const match = new RegExp(` - ${key}: (\\S+)`).exec(text);
-  return match ? Number(match[1]) : undefined;
 }
 
 /** What a checkpoint keeps at an epoch's end: every weight and the optimizer state (Adam's moments, step count). */

@@ -81,7 +81,7 @@ describe('sizes and caps are checked before allocating', () => {
     const wide = defaultRuns()[0]!;
     // 784·65536 + 65536 + 65536·65536 + 65536 + 65536·10 + 10, by hand.
     expect(() => validateRunConfig({ ...wide, hidden: [65_536, 65_536] }, 'r')).toThrow(
-      'r: hidden [65536,65536] makes a model of 4,347,133,962 parameters; expected at most 100,000,000.',
+      'r: hidden [65536, 65536] makes a model of 4,347,133,962 parameters; expected at most 100,000,000.',
     );
     expect(() => validateRunConfig({ ...wide, seed: 2 ** 32 }, 'r')).toThrow(
       'r.seed: expected an integer seed in [0, 4294967295], but got 4294967296.',

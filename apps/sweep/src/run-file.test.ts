@@ -49,7 +49,7 @@ describe('run files read on resume', () => {
     ],
     [
       (r: Record<string, unknown>) => ({ ...r, history: { ...(r.history as object), loss: Array(6).fill(1) } }),
-      'history.loss: expected a list of at most 5 numbers (one per epoch), but got [1,1,1,1,1,1].',
+      'history.loss: expected a list of at most 5 numbers (one per epoch), but got [1, 1, 1, 1, 1, 1].',
     ],
     [
       (r: Record<string, unknown>) => ({ ...r, final: null }),

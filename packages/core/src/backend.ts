@@ -90,7 +90,8 @@ export async function setBackend(name?: BackendName, options: { quiet?: boolean 
     if (chosen === requested && tf.getBackend() === requested) return requested;
     const reason = await tryBackend(requested as Exclude<BackendName, 'auto'>);
     if (reason !== null) throw new ValueError(`setBackend: backend '${requested}' is not available here: ${reason}`);
-    return (chosen = requested as string);
+    chosen = requested as string;
+    return chosen;
   }
   const skipped: { name: string; reason: string }[] = [];
   for (const candidate of AUTO_ORDER) {
@@ -101,7 +102,8 @@ export async function setBackend(name?: BackendName, options: { quiet?: boolean 
         process.stderr.write(`[fnn] backend: ${candidate}${why === '' ? '' : ` (skipped ${why})`}\n`);
       }
       announced = true;
-      return (chosen = candidate);
+      chosen = candidate;
+      return candidate;
     }
     skipped.push({ name: candidate, reason });
   }

@@ -44,7 +44,8 @@ export { MAX_JSON_DEPTH } from './io/json-tree.js';
 export { MAX_WEIGHT_VALUES } from './layers/layer-weight.js';
 export { History } from './training/history.js';
 export type { CompileArgs } from './training/compile.js';
-export type { FitArgs } from './training/fit.js';
+export type { FitArgs } from './training/fit-args.js';
+export type { BatchProgress, BatchProgressHook } from './training/batch-progress.js';
 export type { EvaluateArgs } from './training/evaluate.js';
 export type { PredictArgs } from './training/predict.js';
 export { losses, getLoss, LOSS_NAMES, EPSILON, type Loss, type LossIdentifier } from './training/losses.js';
@@ -87,21 +88,3 @@ export {
 export type { ProgressOutput } from './training/progress.js';
 export type { Logs } from './training/train-step.js';
 export type { CompiledState } from './training/compile.js';
-
-// TEMPORARY: the names @fnn/trainer imported from the root before @fnn/core/training existed.
-// Removed once the trainer imports them from '@fnn/core/training'.
-export {
-  computeGradients,
-  computeLossAndMetrics,
-  readLogs,
-  runTrainingLoop,
-  stepSeed,
-  nonFiniteLossError,
-  requireCompiled,
-  serializeCompileArgs,
-  checkData,
-  defaultVerbose,
-  weightedSum,
-  type BatchSpec,
-  type SerializedCompileArgs,
-} from './training/index.js';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ChurnNet } from '../test-support/churn-net.js';
 import { churnDataset, DataError, DEMOGRAPHIC_FEATURES, PROGRAMME_CATEGORIES } from './index.js';
 
 describe('churnDataset', () => {
@@ -33,49 +32,16 @@ describe('churnDataset', () => {
     expect(Math.abs(hits / data.n - data.bayesAccuracy())).toBeLessThan(0.01);
   });
 
-  it('is learnable by the lesson churn model (plain-JS stand-in for @fnn/core): >= 85 % held out', () => {
-    const train = churnDataset({ n: 4000, seed: 1 });
-    const test = churnDataset({ n: 1000, seed: 2 });
-    for (const initSeed of [1, 2]) {
-      const net = new ChurnNet(initSeed);
-      expect(net.paramCount).toBe(890); // the lesson's model.summary() total
-      net.fit(train.programmes, train.demographics, train.labels, { epochs: 10, batchSize: 32, seed: initSeed });
-      expect(net.accuracy(test.programmes, test.demographics, test.labels)).toBeGreaterThanOrEqual(0.85);
-    }
-  });
-
-  it('the stand-in net has correct gradients (central finite differences, rel. tol. 1e-5)', () => {
-    const data = churnDataset({ n: 16, seed: 5 });
-    const net = new ChurnNet(9);
-    const p = Float64Array.from(data.programmes);
-    const d = Float64Array.from(data.demographics);
-    const y = Float64Array.from(data.labels);
-    net.lossAndGradients(p, d, y, 16);
-    const checks = [net.branch1[0]!, net.branch2[1]!, net.head[0]!, net.head[2]!];
-    for (const layer of checks) {
-      const analytic = [layer.gW[3]!, layer.gb[0]!];
-      const numeric = [layer.W, layer.b].map((param, which) => {
-        const k = which === 0 ? 3 : 0;
-        const h = 1e-6;
-        const saved = param[k]!;
-        param[k] = saved + h;
-        const up = net.lossAndGradients(p, d, y, 16);
-        param[k] = saved - h;
-        const down = net.lossAndGradients(p, d, y, 16);
-        param[k] = saved;
-        return (up - down) / (2 * h);
-      });
-      net.lossAndGradients(p, d, y, 16);
-      for (let i = 0; i < 2; i++)
-        expect(Math.abs(analytic[i]! - numeric[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(numeric[i]!)));
-    }
-  });
+  // Learnability with the lesson's churn model on @fnn/core: test/churn-learnable.test.ts.
 
   it('toTensors passes row-major data and [n, width] shapes to tf.tensor2d', () => {
     const data = churnDataset({ n: 4, seed: 1 });
     const calls: { values: Float32Array; shape: [number, number] }[] = [];
     const fakeTf = {
-      tensor2d: (values: Float32Array, shape: [number, number]) => (calls.push({ values, shape }), shape),
+      tensor2d: (values: Float32Array, shape: [number, number]) => {
+        calls.push({ values, shape });
+        return shape;
+      },
     };
     const t = data.toTensors(fakeTf);
     expect(t).toEqual({ programmes: [4, 10], demographics: [4, 8], labels: [4, 1] });

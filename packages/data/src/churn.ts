@@ -1,6 +1,6 @@
-import { checkInteger, DataError, describe } from './errors.js';
+import { checkInteger, DataError } from './errors.js';
 import type { Tensor2DFactory } from './dataset.js';
-import { mulberry32 } from './shuffle.js';
+import { describeValue, mulberry32 } from '@fnn/common';
 
 /** The ten programme categories: `programmes[i*10 + c]` is hours per day spent on category c. */
 export const PROGRAMME_CATEGORIES = [
@@ -67,7 +67,7 @@ export class ChurnData {
   toTensors<T>(tf: Tensor2DFactory<T>): { programmes: T; demographics: T; labels: T } {
     if (tf === null || typeof tf !== 'object' || typeof tf.tensor2d !== 'function') {
       throw new DataError(
-        `Expected toTensors's tf argument to be the tf module (with tensor2d), but got ${describe(tf)}.`,
+        `Expected toTensors's tf argument to be the tf module (with tensor2d), but got ${describeValue(tf)}.`,
       );
     }
     const s = this.shapes;
@@ -136,7 +136,7 @@ export function churnDataset(options: ChurnOptions = {}): ChurnData {
 
 /** Gamma(k, 1) by Marsaglia–Tsang (boosted for k < 1). */
 function gamma(k: number, uniform: () => number, gauss: () => number): number {
-  if (k < 1) return gamma(k + 1, uniform, gauss) * Math.pow(uniform(), 1 / k);
+  if (k < 1) return gamma(k + 1, uniform, gauss) * uniform() ** (1 / k);
   const d = k - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {

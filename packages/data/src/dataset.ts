@@ -1,4 +1,5 @@
-import { checkInteger, DataError, describe } from './errors.js';
+import { checkInteger, DataError } from './errors.js';
+import { describeValue } from '@fnn/common';
 import { firstBadIndex, gatherBytes, gatherFloats, gatherWords, LITTLE_ENDIAN } from './gather.js';
 import { permutation } from './shuffle.js';
 
@@ -103,7 +104,7 @@ export class Dataset {
   /** Copies user data into shared memory, validating shapes and values. */
   static fromArrays(args: FromArraysArgs): Dataset {
     if (args === null || typeof args !== 'object') {
-      throw new DataError(`Expected Dataset.fromArrays's argument to be {x, y, ...}, but got ${describe(args)}.`);
+      throw new DataError(`Expected Dataset.fromArrays's argument to be {x, y, ...}, but got ${describeValue(args)}.`);
     }
     const { x, y } = args;
     const xRows = isRows(x, 'x');
@@ -123,7 +124,7 @@ export class Dataset {
     } else {
       if (args.featureShape === undefined) {
         throw new DataError(
-          `Expected featureShape with flat x (${describe(x)}), but got undefined; or pass x as one row per sample.`,
+          `Expected featureShape with flat x (${describeValue(x)}), but got undefined; or pass x as one row per sample.`,
         );
       }
       featureShape = checkShape('featureShape', args.featureShape);
@@ -164,12 +165,12 @@ export class Dataset {
     if (numClasses !== null) checkInteger('numClasses', numClasses, 1);
     const divisor = args.featureDivisor ?? 1;
     if (typeof divisor !== 'number' || !(divisor > 0) || !Number.isFinite(divisor)) {
-      throw new DataError(`Expected featureDivisor to be a positive finite number, but got ${describe(divisor)}.`);
+      throw new DataError(`Expected featureDivisor to be a positive finite number, but got ${describeValue(divisor)}.`);
     }
     const storage: FeatureStorage = x instanceof Uint8Array ? 'uint8' : 'float32';
     if (storage === 'float32' && args.featureDivisor !== undefined && divisor !== 1) {
       throw new DataError(
-        `featureDivisor applies to Uint8Array x only; got featureDivisor ${divisor} with ${describe(x)}.`,
+        `featureDivisor applies to Uint8Array x only; got featureDivisor ${divisor} with ${describeValue(x)}.`,
       );
     }
     const featureBytes = storage === 'uint8' ? 1 : 4;
@@ -193,7 +194,7 @@ export class Dataset {
   static fromTransferable(obj: DatasetTransferable): Dataset {
     if (obj === null || typeof obj !== 'object' || obj.kind !== 'fnn.Dataset' || obj.version !== 1) {
       throw new DataError(
-        `Expected the result of dataset.toTransferable() (kind 'fnn.Dataset', version 1), but got ${describe(obj)}.`,
+        `Expected the result of dataset.toTransferable() (kind 'fnn.Dataset', version 1), but got ${describeValue(obj)}.`,
       );
     }
     checkInteger('size', obj.size, 0);
@@ -203,11 +204,11 @@ export class Dataset {
     const l = obj.labels;
     if (!(f?.buffer instanceof SharedArrayBuffer) || !(l?.buffer instanceof SharedArrayBuffer)) {
       throw new DataError(
-        `Expected features.buffer and labels.buffer to be SharedArrayBuffers, but got ${describe(f?.buffer)} and ${describe(l?.buffer)}.`,
+        `Expected features.buffer and labels.buffer to be SharedArrayBuffers, but got ${describeValue(f?.buffer)} and ${describeValue(l?.buffer)}.`,
       );
     }
     if (f.storage !== 'uint8' && f.storage !== 'float32') {
-      throw new DataError(`Expected features.storage to be 'uint8' or 'float32', but got ${describe(f.storage)}.`);
+      throw new DataError(`Expected features.storage to be 'uint8' or 'float32', but got ${describeValue(f.storage)}.`);
     }
     const fBytes = obj.size * fs * (f.storage === 'uint8' ? 1 : 4);
     if (f.byteOffset + fBytes > f.buffer.byteLength || l.byteOffset + obj.size * ls * 4 > l.buffer.byteLength) {
@@ -273,7 +274,7 @@ export class Dataset {
       indices = order;
     } else {
       throw new DataError(
-        `Expected order to be a Uint32Array of sample indices (e.g. from shuffle()), but got ${describe(order)}.`,
+        `Expected order to be a Uint32Array of sample indices (e.g. from shuffle()), but got ${describeValue(order)}.`,
       );
     }
     for (let start = 0; start < indices.length; start += batchSize) {
@@ -298,19 +299,19 @@ export class Dataset {
     const n = indices.length;
     if (!(xOut instanceof Float32Array) || xOut.length < n * this.featureSize) {
       throw new DataError(
-        `Expected xOut to be a Float32Array of at least ${n} × ${this.featureSize} = ${n * this.featureSize} values, but got ${describe(xOut)}.`,
+        `Expected xOut to be a Float32Array of at least ${n} × ${this.featureSize} = ${n * this.featureSize} values, but got ${describeValue(xOut)}.`,
       );
     }
     if (!(yOut instanceof Float32Array) || yOut.length < n * this.labelSize) {
       throw new DataError(
-        `Expected yOut to be a Float32Array of at least ${n} × ${this.labelSize} = ${n * this.labelSize} values, but got ${describe(yOut)}.`,
+        `Expected yOut to be a Float32Array of at least ${n} × ${this.labelSize} = ${n * this.labelSize} values, but got ${describeValue(yOut)}.`,
       );
     }
     // Out-of-range reads of typed arrays give undefined → NaN silently; refuse them instead.
     const bad = firstBadIndex(indices, this.size);
     if (bad >= 0) {
       throw new DataError(
-        `Expected indices[${bad}] to be a sample index in [0, ${this.size - 1}], but got ${describe(indices[bad])}.`,
+        `Expected indices[${bad}] to be a sample index in [0, ${this.size - 1}], but got ${describeValue(indices[bad])}.`,
       );
     }
     if (this.featureWords !== null) gatherWords(this.featureWords, this.byteTable, this.featureSize / 4, indices, xOut);
@@ -329,7 +330,7 @@ export class Dataset {
   toTensors<T>(tf: Tensor2DFactory<T>): { x: T; y: T } {
     if (tf === null || typeof tf !== 'object' || typeof tf.tensor2d !== 'function') {
       throw new DataError(
-        `Expected toTensors's tf argument to be the tf module (with tensor2d), but got ${describe(tf)}.`,
+        `Expected toTensors's tf argument to be the tf module (with tensor2d), but got ${describeValue(tf)}.`,
       );
     }
     const all = new Uint32Array(this.size);
@@ -351,7 +352,7 @@ function product(shape: readonly number[]): number {
 function checkShape(name: string, shape: unknown): number[] {
   if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 1)) {
     throw new DataError(
-      `Expected ${name} to be an array of positive integers (e.g. [784]), but got ${describe(shape)}${Array.isArray(shape) ? ` [${shape.join(', ')}]` : ''}.`,
+      `Expected ${name} to be an array of positive integers (e.g. [784]), but got ${describeValue(shape)}.`,
     );
   }
   return [...shape] as number[];
@@ -361,7 +362,7 @@ function checkShape(name: string, shape: unknown): number[] {
 function isRows(a: unknown, name: string): a is Rows {
   if (ArrayBuffer.isView(a)) return false;
   if (!Array.isArray(a)) {
-    throw new DataError(`Expected ${name} to be a Float32Array or an array (of rows), but got ${describe(a)}.`);
+    throw new DataError(`Expected ${name} to be a Float32Array or an array (of rows), but got ${describeValue(a)}.`);
   }
   return a.length > 0 && typeof a[0] === 'object';
 }
@@ -378,12 +379,14 @@ function copyInto(
     for (let i = 0; i < r.length; i++) {
       const row = r[i];
       if (row === null || typeof row !== 'object' || row.length !== width) {
-        throw new DataError(`Expected ${name}[${i}] to be a row of ${width} numbers, but got ${describe(row)}.`);
+        throw new DataError(
+          `Expected ${name}[${i}] to be a row of ${width} numbers, but got ${Array.isArray(row) ? `an array of length ${row.length}` : describeValue(row)}.`,
+        );
       }
       for (let j = 0; j < width; j++) {
         const v = row[j]!;
         if (typeof v !== 'number' || !Number.isFinite(v)) {
-          throw new DataError(`Expected ${name}[${i}][${j}] to be a finite number, but got ${describe(v)}.`);
+          throw new DataError(`Expected ${name}[${i}][${j}] to be a finite number, but got ${describeValue(v)}.`);
         }
         dst[i * width + j] = v;
       }
@@ -398,7 +401,7 @@ function copyInto(
   for (let i = 0; i < flat.length; i++) {
     const v = flat[i]!;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new DataError(`Expected ${name}[${i}] to be a finite number, but got ${describe(v)}.`);
+      throw new DataError(`Expected ${name}[${i}] to be a finite number, but got ${describeValue(v)}.`);
     }
     dst[i] = v;
   }

@@ -23,8 +23,12 @@ function encodeIdx(dtype: keyof typeof TYPES, shape: number[], values: number[])
   const out = new Uint8Array(4 + 4 * shape.length + values.length * bytes);
   const view = new DataView(out.buffer);
   out.set([0, 0, code, shape.length]);
-  shape.forEach((s, i) => view.setUint32(4 + 4 * i, s));
-  values.forEach((x, i) => write(view, 4 + 4 * shape.length + i * bytes, x));
+  shape.forEach((s, i) => {
+    view.setUint32(4 + 4 * i, s);
+  });
+  values.forEach((x, i) => {
+    write(view, 4 + 4 * shape.length + i * bytes, x);
+  });
   return out;
 }
 

@@ -1,5 +1,6 @@
 import { constants as bufferConstants } from 'node:buffer';
-import { DataError, describe } from './errors.js';
+import { describeValue } from '@fnn/common';
+import { DataError } from './errors.js';
 import { inflateAtMost, inflateHead, isGzip, MAX_DEFLATE_RATIO } from './gzip.js';
 import {
   checkIdxPayload,
@@ -44,14 +45,16 @@ export interface ReadIdxOptions {
  */
 export function readIdx(source: string | Uint8Array, options: ReadIdxOptions = {}): IdxArray {
   if (options === null || typeof options !== 'object') {
-    throw new DataError(`Expected readIdx's options to be an object, but got ${describe(options)}.`);
+    throw new DataError(`Expected readIdx's options to be an object, but got ${describeValue(options)}.`);
   }
   if (options.checkHeader !== undefined && typeof options.checkHeader !== 'function') {
-    throw new DataError(`Expected readIdx's checkHeader to be a function, but got ${describe(options.checkHeader)}.`);
+    throw new DataError(
+      `Expected readIdx's checkHeader to be a function, but got ${describeValue(options.checkHeader)}.`,
+    );
   }
   if (typeof source === 'string') return readIdxFile(source, options);
   if (source instanceof Uint8Array) return decodeIdx(source, 'IDX bytes', options);
-  throw new DataError(`Expected readIdx's source to be a file path or a Uint8Array, but got ${describe(source)}.`);
+  throw new DataError(`Expected readIdx's source to be a file path or a Uint8Array, but got ${describeValue(source)}.`);
 }
 
 function readIdxFile(path: string, options: ReadIdxOptions): IdxArray {

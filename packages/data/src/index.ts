@@ -9,7 +9,8 @@ export {
   type FromArraysArgs,
   type Tensor2DFactory,
 } from './dataset.js';
-export { permutation, mulberry32, mixSeed } from './shuffle.js';
+export { permutation } from './shuffle.js';
+export { mulberry32, epochSeed as mixSeed } from '@fnn/common';
 export { shard, shardRanges, type ShardRange, type Subarrayable } from './shard.js';
 export { oneHot } from './one-hot.js';
 export {

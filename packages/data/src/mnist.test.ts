@@ -78,7 +78,9 @@ function idxBytes(shape: number[], values: Uint8Array): Uint8Array {
   const header = new Uint8Array(4 + 4 * shape.length);
   const view = new DataView(header.buffer);
   header.set([0, 0, 0x08, shape.length]);
-  shape.forEach((s, i) => view.setUint32(4 + 4 * i, s));
+  shape.forEach((s, i) => {
+    view.setUint32(4 + 4 * i, s);
+  });
   return Uint8Array.from([...header, ...values]);
 }
 
@@ -99,7 +101,7 @@ function writeTinyMnist(dir: string, opts: { gzip?: boolean; dotted?: boolean; s
   for (const [name, bytes] of Object.entries(files)) {
     if (name === opts.skip) continue;
     const base = opts.dotted ? name.replace(/-(idx\d-ubyte)$/, '.$1') : name;
-    writeFileSync(join(dir, opts.gzip ? base + '.gz' : base), opts.gzip ? gzipSync(bytes) : bytes);
+    writeFileSync(join(dir, opts.gzip ? `${base}.gz` : base), opts.gzip ? gzipSync(bytes) : bytes);
   }
 }
 

@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Dataset, type FeatureStorage } from './dataset.js';
-import { checkInteger, DataError, describe } from './errors.js';
+import { checkInteger, DataError } from './errors.js';
+import { describeValue } from '@fnn/common';
 import { readIdx, type IdxArray } from './idx.js';
 import { oneHot as encodeOneHot } from './one-hot.js';
 
@@ -62,16 +63,17 @@ export function defaultMnistDir(): string {
  */
 export function loadMnist(options: LoadMnistOptions = {}): Mnist {
   if (options === null || typeof options !== 'object') {
-    throw new DataError(`Expected loadMnist's options to be an object, but got ${describe(options)}.`);
+    throw new DataError(`Expected loadMnist's options to be an object, but got ${describeValue(options)}.`);
   }
   const dir = options.dir ?? defaultMnistDir();
   const oneHot = options.oneHot ?? true;
   const storage = options.storage ?? 'uint8';
   if (storage !== 'uint8' && storage !== 'float32') {
-    throw new DataError(`Expected storage to be 'uint8' or 'float32', but got ${describe(storage)}.`);
+    throw new DataError(`Expected storage to be 'uint8' or 'float32', but got ${describeValue(storage)}.`);
   }
-  if (typeof oneHot !== 'boolean') throw new DataError(`Expected oneHot to be a boolean, but got ${describe(oneHot)}.`);
-  if (typeof dir !== 'string') throw new DataError(`Expected dir to be a folder path, but got ${describe(dir)}.`);
+  if (typeof oneHot !== 'boolean')
+    throw new DataError(`Expected oneHot to be a boolean, but got ${describeValue(oneHot)}.`);
+  if (typeof dir !== 'string') throw new DataError(`Expected dir to be a folder path, but got ${describeValue(dir)}.`);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new DataError(
       `MNIST folder ${dir} does not exist or is not a folder; expected a folder with ${describeFiles()}.`,
@@ -100,7 +102,7 @@ function candidates(base: string): string[] {
 
 function describeFiles(): string {
   return Object.values(MNIST_FILES)
-    .map((b) => b + '[.gz]')
+    .map((b) => `${b}[.gz]`)
     .join(', ');
 }
 

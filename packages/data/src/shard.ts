@@ -1,4 +1,5 @@
-import { checkInteger, DataError, describe } from './errors.js';
+import { checkInteger, DataError } from './errors.js';
+import { describeValue } from '@fnn/common';
 
 /** A half-open range [start, end) of a batch. */
 export interface ShardRange {
@@ -39,7 +40,7 @@ export interface Subarrayable<T> {
 export function shard<T extends Subarrayable<T>>(batchIndices: T, workers: number): T[] {
   if (batchIndices === null || typeof batchIndices !== 'object' || typeof batchIndices.subarray !== 'function') {
     throw new DataError(
-      `Expected batchIndices to be a typed array (e.g. a Uint32Array), but got ${describe(batchIndices)}.`,
+      `Expected batchIndices to be a typed array (e.g. a Uint32Array), but got ${describeValue(batchIndices)}.`,
     );
   }
   return shardRanges(batchIndices.length, workers).map(({ start, end }) => batchIndices.subarray(start, end));

@@ -31,7 +31,9 @@ describe('permutation / shuffle', () => {
     const counts = Array.from({ length: 8 }, () => new Array<number>(8).fill(0));
     for (let epoch = 0; epoch < 4000; epoch++) {
       const p = permutation(8, 9, epoch);
-      p.forEach((v, pos) => counts[v]![pos]!++);
+      p.forEach((v, pos) => {
+        counts[v]![pos]!++;
+      });
     }
     const expected = 4000 / 8;
     let chi2 = 0;

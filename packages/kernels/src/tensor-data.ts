@@ -3,6 +3,8 @@ import { engine } from '@tensorflow/tfjs-core';
 import { typedArrayBackend } from './backend.js';
 import { hasEscaped } from './buffer-pool.js';
 
+// The native backend's own storage, read by the package that defines it: @fnn/core's
+// training/tensor-memory.ts is the one module reading other backends' storage from outside.
 const owned = new WeakSet<Float32Array>();
 
 /**

@@ -1,3 +1,5 @@
+export { describeValue } from '@fnn/common';
+
 /** A worker thread failed (threw, exited or ran out of memory); `fit` rejected and every thread was shut down. */
 export class WorkerFailedError extends Error {
   override name = 'WorkerFailedError';
@@ -33,16 +35,4 @@ export class TrainingInterruptedError extends Error {
  */
 export class ReplicaAbortedError extends Error {
   override name = 'ReplicaAbortedError';
-}
-
-/** A received value for error messages: short and unambiguous. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean')
-    return String(value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  const name = (value as object).constructor?.name;
-  return name && name !== 'Object' ? `a ${name}` : 'an object';
 }

@@ -128,9 +128,9 @@ describe('DataParallelTrainer options', () => {
     const fit = (args: object, x: Tensor | Dataset = data.x, y: Tensor | undefined = data.y, m = model) =>
       trainer.fit(m, x, y, args);
     await expect(fit({ batchSize: 0 })).rejects.toThrow(
-      new ValueError('DataParallelTrainer.fit: expected batchSize to be an integer >= 1, but got 0.'),
+      new ValueError('DataParallelTrainer.fit: expected batchSize to be a positive integer, but got 0.'),
     );
-    await expect(fit({ epochs: 2.5 })).rejects.toThrow('expected epochs to be an integer >= 1, but got 2.5');
+    await expect(fit({ epochs: 2.5 })).rejects.toThrow('expected epochs to be a positive integer, but got 2.5');
     await expect(fit({ seed: -1 })).rejects.toThrow('expected seed to be an integer in [0, 2^32), but got -1');
     await expect(fit({ verbose: 3 })).rejects.toThrow('expected verbose to be 0, 1 or 2, but got 3');
     const uncompiled = denseModel();

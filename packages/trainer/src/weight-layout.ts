@@ -1,4 +1,5 @@
-import { tf, type LayersModel, type LayerWeight, type Tensor } from '@fnn/core';
+import { tf, type LayersModel, type LayerWeight } from '@fnn/core';
+import { keepsGivenArrays, readFloat32, tensorFromValues } from '@fnn/core/training';
 
 /** Where one weight lives in a flat parameter vector. */
 export interface WeightSlot {
@@ -53,27 +54,8 @@ export function assertLayoutMatches(model: LayersModel, layout: WeightLayout, ow
   }
 }
 
-/**
- * A tensor's float32 values without copying where the backend allows it: a view of the wasm heap
- * (valid until the next tf operation), or the plain array that cpu and native keep (read in
- * place, so the backend may still recycle it: dataSync would hand it out for good); otherwise
- * a copy from dataSync.
- */
-export function tensorValues(t: Tensor): Float32Array {
-  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: Tensor) => Float32Array };
-  if (t.dtype === 'float32') {
-    if (typeof backend.typedArrayFromHeap === 'function') return backend.typedArrayFromHeap(t);
-    const values = keptValues(t);
-    if (values instanceof Float32Array && values.length === t.size) return values;
-  }
-  return t.dataSync() as Float32Array;
-}
-
-/** The array that a backend keeping tensors as JavaScript arrays (cpu, native) holds for `t`; else undefined. */
-function keptValues(t: Tensor): unknown {
-  const backend = tf.backend() as unknown as { data?: { get(dataId: object): { values?: unknown } | undefined } };
-  return backend.data?.get(t.dataId)?.values;
-}
+/** A tensor's float32 values without copying where the backend allows it (@fnn/core's one reader of tensor memory). */
+export { readFloat32 as tensorValues } from '@fnn/core/training';
 
 /**
  * Makes the weights compute with their slots of `source` in place, where the backend keeps a
@@ -81,11 +63,7 @@ function keptValues(t: Tensor): unknown {
  * weight, with no copy. Returns false, changing nothing, on backends that copy (wasm, tensorflow).
  */
 export function aliasWeights(weights: LayerWeight[], slots: WeightSlot[], source: Float32Array): boolean {
-  const probe = source.subarray(0, 0);
-  const t = tf.tensor(probe, [0], 'float32');
-  const keeps = keptValues(t) === probe;
-  t.dispose();
-  if (!keeps) return false;
+  if (!keepsGivenArrays()) return false;
   weights.forEach((w, i) => {
     const slot = slots[i]!;
     const t = tf.tensor(source.subarray(slot.offset, slot.offset + slot.size), slot.shape, 'float32');
@@ -95,20 +73,11 @@ export function aliasWeights(weights: LayerWeight[], slots: WeightSlot[], source
   return true;
 }
 
-/**
- * A tensor holding `values`. The wasm backend copies them into its heap; the others may keep
- * the array itself, so shared memory is copied first (it changes under the tensor otherwise).
- */
-export function tensorFromShared(values: Float32Array, shape: number[]): Tensor {
-  const owned = tf.getBackend() === 'wasm' ? values : values.slice();
-  return tf.tensor(owned, shape, 'float32');
-}
-
 /** Copies the weights' values into `out` at their slots (`out` offset by `base`). */
 export function copyWeightsOut(weights: LayerWeight[], slots: WeightSlot[], out: Float32Array, base = 0): void {
   weights.forEach((w, i) => {
     const slot = slots[i]!;
-    out.set(tensorValues(w.read()), base + slot.offset);
+    out.set(readFloat32(w.read()), base + slot.offset);
   });
 }
 
@@ -116,7 +85,9 @@ export function copyWeightsOut(weights: LayerWeight[], slots: WeightSlot[], out:
 export function copyWeightsIn(weights: LayerWeight[], slots: WeightSlot[], source: Float32Array, base = 0): void {
   weights.forEach((w, i) => {
     const slot = slots[i]!;
-    const t = tensorFromShared(source.subarray(base + slot.offset, base + slot.offset + slot.size), slot.shape);
+    // Copied (into the wasm heap, or a new array): shared memory would change under the tensor otherwise.
+    const values = source.subarray(base + slot.offset, base + slot.offset + slot.size);
+    const t = tensorFromValues(slot.shape, 'float32', (out) => out.set(values));
     w.write(t);
     t.dispose();
   });

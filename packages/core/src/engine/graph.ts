@@ -140,7 +140,9 @@ export class Graph {
   /** Runs the graph; with a tape, keeps what `backward` needs. Call inside `tf.tidy`. */
   forward(inputs: Tensor[], context: CallContext, tape?: Tape): Tensor[] {
     const values = new Map<number, Tensor>();
-    this.inputs.forEach((t, i) => values.set(t.id, inputs[i]!));
+    this.inputs.forEach((t, i) => {
+      values.set(t.id, inputs[i]!);
+    });
     for (const node of this.nodes) {
       if (node.inputTensors.length === 0) continue;
       const args = node.inputTensors.map((t) => values.get(t.id)!);
@@ -169,7 +171,9 @@ export class Graph {
       const prev = map.get(key);
       map.set(key, prev ? tf.add(prev, value) : value);
     };
-    this.outputs.forEach((t, i) => accumulate(grads, t.id, outputGradients[i]!));
+    this.outputs.forEach((t, i) => {
+      accumulate(grads, t.id, outputGradients[i]!);
+    });
     const weightGrads = new Map<LayerWeight, Tensor>();
     // Taped calls left per weight: at 0 its gradient is complete.
     const callsLeft = new Map<LayerWeight, number>();
@@ -186,8 +190,14 @@ export class Graph {
       if (dy !== undefined) {
         const needsInputGradients = node.inputTensors.some((t) => t.sourceLayer.className !== 'InputLayer');
         const g = layer.backward(dy, saved, context, needsInputGradients);
-        if (needsInputGradients) node.inputTensors.forEach((t, k) => accumulate(grads, t.id, g.inputs[k]!));
-        if (layer.trainable) layer.ownTrainableWeights.forEach((w, k) => accumulate(weightGrads, w, g.weights[k]!));
+        if (needsInputGradients)
+          node.inputTensors.forEach((t, k) => {
+            accumulate(grads, t.id, g.inputs[k]!);
+          });
+        if (layer.trainable)
+          layer.ownTrainableWeights.forEach((w, k) => {
+            accumulate(weightGrads, w, g.weights[k]!);
+          });
       }
       if (onWeightGradient && layer.trainable) {
         for (const w of layer.ownTrainableWeights) {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tf } from '../tf.js';
+import type { tf } from '../tf.js';
 import { setBackend } from '../backend.js';
 import { computeFans } from './initializer.js';
 import { getInitializer, initializers, serializeInitializer } from './index.js';

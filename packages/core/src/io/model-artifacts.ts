@@ -1,6 +1,6 @@
 import type { tf } from '../tf.js';
-import type { LayersModel } from '../models/model.js';
-import type { ModelTopology } from '../models/serialization.js';
+import type { CompilableModel, ModelStructure } from '../models/model-interface.js';
+import { serializeModel, type ModelTopology } from '../models/serialization.js';
 import { encodeWeights, type WeightSpec } from './weight-data.js';
 import { trainingConfigOf, type TrainingConfig } from './training-config.js';
 
@@ -37,11 +37,11 @@ export const WEIGHTS_FILE = 'weights.bin';
  * `trainingConfig` tfjs-layers writes. Any tfjs IOHandler can save it; `tf.loadLayersModel`
  * (through `tf.io.fromMemory`) and `loadModel` rebuild the model from it.
  */
-export function modelArtifacts(model: LayersModel): ModelArtifacts {
+export function modelArtifacts(model: ModelStructure & CompilableModel): ModelArtifacts {
   const { specs, data } = encodeWeights(model.weights);
   const trainingConfig = trainingConfigOf(model.compiled);
   return {
-    modelTopology: model.toJSON(),
+    modelTopology: serializeModel(model),
     format: 'layers-model',
     generatedBy: GENERATED_BY,
     convertedBy: null,

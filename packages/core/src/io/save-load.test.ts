@@ -124,14 +124,18 @@ describe('save() and loadModel()', () => {
       await m.save(`file://${dir}`);
       const loaded = await loadModel(`file://${dir}/model.json`);
       expect(loaded.toJSON()).toEqual(m.toJSON());
-      loaded.weights.forEach((w, i) => expect(maxDiff(w.read(), m.weights[i]!.read())).toBe(0));
+      loaded.weights.forEach((w, i) => {
+        expect(maxDiff(w.read(), m.weights[i]!.read())).toBe(0);
+      });
       const xs = randomInputs(
         m.inputs.map((t) => t.shape),
         5,
         4,
       );
       const expected = list(m.predict(xs));
-      list(loaded.predict(xs)).forEach((y, i) => expect(maxDiff(y, expected[i]!)).toBe(0));
+      list(loaded.predict(xs)).forEach((y, i) => {
+        expect(maxDiff(y, expected[i]!)).toBe(0);
+      });
       // The directory and a path without the scheme name the same model.
       expect((await loadModel(dir)).countParams()).toBe(m.countParams());
       m.dispose();
@@ -158,9 +162,9 @@ describe('save() and loadModel()', () => {
       const expected = list(ours.predict(xs));
       for (const theirs of [fromMemory, fromHandler]) {
         expect(theirs.layers.map((l) => l.name)).toEqual(ours.layers.map((l) => l.name));
-        list(theirs.predict(xs.length === 1 ? xs[0]! : xs)).forEach((y, i) =>
-          expect(maxDiff(y, expected[i]!)).toBeLessThan(1e-5),
-        );
+        list(theirs.predict(xs.length === 1 ? xs[0]! : xs)).forEach((y, i) => {
+          expect(maxDiff(y, expected[i]!)).toBeLessThan(1e-5);
+        });
         theirs.dispose();
       }
       ours.dispose();
@@ -206,7 +210,9 @@ describe('save() and loadModel()', () => {
         7,
       );
       const expected = list(theirs.predict(xs.length === 1 ? xs[0]! : xs));
-      list(ours.predict(xs)).forEach((y, i) => expect(maxDiff(y, expected[i]!)).toBeLessThan(1e-5));
+      list(ours.predict(xs)).forEach((y, i) => {
+        expect(maxDiff(y, expected[i]!)).toBeLessThan(1e-5);
+      });
       ours.dispose();
       theirs.dispose();
     }

@@ -1,6 +1,6 @@
-import { tf } from '../tf.js';
+import type { tf } from '../tf.js';
 import { ValueError, describeValue } from '../errors.js';
-import type { LayersModel } from '../models/model.js';
+import type { CompilableModel, ModelStructure } from '../models/model-interface.js';
 import { FileSystemHandler, type FileSaveResult } from './file-system.js';
 import { modelArtifacts } from './model-artifacts.js';
 
@@ -9,14 +9,17 @@ import { modelArtifacts } from './model-artifacts.js';
  * and weights.bin in tfjs-layers' format, written atomically); any tfjs `IOHandler` with a `save`
  * method (`tf.io.withSaveHandler`, `tf.io.http`, a user's own) receives tfjs's `ModelArtifacts`.
  */
-export async function saveModel(model: LayersModel, url: string): Promise<FileSaveResult>;
-export async function saveModel(model: LayersModel, handler: tf.io.IOHandler): Promise<tf.io.SaveResult>;
+export async function saveModel(model: ModelStructure & CompilableModel, url: string): Promise<FileSaveResult>;
 export async function saveModel(
-  model: LayersModel,
+  model: ModelStructure & CompilableModel,
+  handler: tf.io.IOHandler,
+): Promise<tf.io.SaveResult>;
+export async function saveModel(
+  model: ModelStructure & CompilableModel,
   handlerOrUrl: string | tf.io.IOHandler,
 ): Promise<FileSaveResult | tf.io.SaveResult>;
 export async function saveModel(
-  model: LayersModel,
+  model: ModelStructure & CompilableModel,
   handlerOrUrl: string | tf.io.IOHandler,
 ): Promise<FileSaveResult | tf.io.SaveResult> {
   const owner = `Model ${model.name}: save`;

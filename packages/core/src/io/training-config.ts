@@ -1,5 +1,5 @@
 import { ValueError, describeValue } from '../errors.js';
-import type { LayersModel } from '../models/model.js';
+import type { CompilableModel } from '../models/model-interface.js';
 import { toCamelCase, toSnakeCase } from '../models/serialization.js';
 import { compileModel, type CompiledState } from '../training/compile.js';
 import { getLoss, type LossIdentifier } from '../training/losses.js';
@@ -140,7 +140,7 @@ OPTIMIZERS.RMSprop = OPTIMIZERS.RMSProp!;
  * Compiles `model` as a stored training config says, as `tf.loadLayersModel` does, so a loaded
  * model can `fit` straight away. Errors name `source` and the field.
  */
-export function applyTrainingConfig(model: LayersModel, trainingConfig: unknown, source: string): void {
+export function applyTrainingConfig(model: CompilableModel, trainingConfig: unknown, source: string): void {
   const where = `${source}: trainingConfig`;
   assertSafeJson(trainingConfig, source, 'trainingConfig');
   if (!isRecord(trainingConfig)) {

@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
 import { ValueError, describeValue } from '../errors.js';
-import type { LayersModel } from '../models/model.js';
+import type { ModelStructure } from '../models/model-interface.js';
 import type { LayerWeight } from '../layers/layer-weight.js';
 import { MAX_WEIGHT_VALUES } from '../layers/layer-weight.js';
 
@@ -113,7 +113,9 @@ export function encodeWeights(weights: LayerWeight[]): { specs: WeightSpec[]; da
   if (littleEndian) return { specs, data: values.buffer };
   const bytes = new ArrayBuffer(values.length * 4);
   const view = new DataView(bytes);
-  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  values.forEach((v, i) => {
+    view.setFloat32(i * 4, v, true);
+  });
   return { specs, data: bytes };
 }
 
@@ -147,7 +149,7 @@ export function decodeWeights(
 
 /** Assigns every model weight from `found` by name; names and shapes must match. `what` names the spec list. */
 export function assignWeights(
-  model: LayersModel,
+  model: ModelStructure,
   found: Map<string, { spec: WeightSpec; values: Float32Array | undefined }>,
   source: string,
   what: string,

@@ -155,7 +155,10 @@ describe('BatchNormalization', () => {
       endRound(): void {
         for (const [key, list] of this.sent) {
           const sum = new Float32Array(list[0]!.length);
-          for (const values of list) values.forEach((v, i) => (sum[i]! += v));
+          for (const values of list)
+            values.forEach((v, i) => {
+              sum[i]! += v;
+            });
           this.sums.set(key, sum);
         }
       }
@@ -193,9 +196,9 @@ describe('BatchNormalization', () => {
       expect(group.calls).toBe(3 * 2 * 2);
       expect(maxAbsDifference(tf.concat(results.map((r) => r.output)), fullRun.output)).toBeLessThan(1e-5);
       expect(maxAbsDifference(tf.concat(results.map((r) => r.dx)), fullGrads.inputs[0]!)).toBeLessThan(1e-5);
-      fullGrads.weights.forEach((g, k) =>
-        expect(maxAbsDifference(tf.add(results[0]!.weights[k]!, results[1]!.weights[k]!), g)).toBeLessThan(1e-5),
-      );
+      fullGrads.weights.forEach((g, k) => {
+        expect(maxAbsDifference(tf.add(results[0]!.weights[k]!, results[1]!.weights[k]!), g)).toBeLessThan(1e-5);
+      });
       for (const r of results) {
         expect(maxAbsDifference(r.layer.movingMean!.read(), full.movingMean!.read())).toBeLessThan(1e-6);
         expect(maxAbsDifference(r.layer.movingVariance!.read(), full.movingVariance!.read())).toBeLessThan(1e-5);
@@ -210,7 +213,14 @@ describe('BatchNormalization', () => {
       const layer = batchNormalization();
       const x = randomNormalTensor([4, 2], 1);
       layer.apply(x);
-      layer.call([x], { training: true, random: new SeededRandom(0), allReduceSum: (_k, v) => (calls++, v) });
+      layer.call([x], {
+        training: true,
+        random: new SeededRandom(0),
+        allReduceSum: (_k, v) => {
+          calls++;
+          return v;
+        },
+      });
       expect(calls).toBe(0);
     });
   });

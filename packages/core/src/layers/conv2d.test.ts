@@ -177,7 +177,9 @@ describe('Conv2D + MaxPooling2D on wasm', () => {
     expect(tf.getBackend()).toBe('wasm');
     const [wx, ...ww] = values.map((v) => tf.tensor(v.data, v.shape));
     const onWasm = gradients(ww, wx!);
-    onCpu.forEach((expected, i) => expect(maxAbsDifference(onWasm[i]!, expected)).toBeLessThan(1e-4));
+    onCpu.forEach((expected, i) => {
+      expect(maxAbsDifference(onWasm[i]!, expected)).toBeLessThan(1e-4);
+    });
     await setBackend('cpu');
   });
 
@@ -205,7 +207,9 @@ describe('Conv2D + MaxPooling2D on wasm', () => {
       const onCpu = run();
       await setBackend('wasm');
       try {
-        run().forEach((values, i) => expect(maxAbsDifference(values, onCpu[i]!)).toBeLessThan(1e-4));
+        run().forEach((values, i) => {
+          expect(maxAbsDifference(values, onCpu[i]!)).toBeLessThan(1e-4);
+        });
       } finally {
         await setBackend('cpu');
       }
@@ -229,6 +233,8 @@ describe('Conv2D + MaxPooling2D on wasm', () => {
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
     const onWasm = run();
     await setBackend('cpu');
-    onCpu.forEach((expected, i) => expect(maxAbsDifference(onWasm[i]!, expected)).toBeLessThan(1e-4));
+    onCpu.forEach((expected, i) => {
+      expect(maxAbsDifference(onWasm[i]!, expected)).toBeLessThan(1e-4);
+    });
   });
 });

@@ -196,7 +196,9 @@ export abstract class Layer {
         `Layer ${this.name}: setWeights expected ${weights.length} tensors, but got ${values.length}.`,
       );
     }
-    weights.forEach((w, i) => w.write(values[i]!));
+    weights.forEach((w, i) => {
+      w.write(values[i]!);
+    });
   }
 
   /** Config in tfjs-layers' camelCase form; serialization turns keys into snake_case. */

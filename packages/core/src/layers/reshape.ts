@@ -19,8 +19,7 @@ export class Reshape extends Layer {
     // tfjs-layers writes an inferred dimension as null in model.json.
     const normalized = Array.isArray(target) ? target.map((d) => (d === null ? -1 : d)) : undefined;
     const valid =
-      normalized !== undefined &&
-      normalized.every((d) => d === -1 || (Number.isInteger(d) && d > 0)) &&
+      normalized?.every((d) => d === -1 || (Number.isInteger(d) && d > 0)) &&
       normalized.filter((d) => d === -1).length <= 1;
     if (!valid) {
       throw new ValueError(

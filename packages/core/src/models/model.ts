@@ -6,12 +6,14 @@ import type { CallContext } from '../engine/context.js';
 import type { SymbolicTensor } from '../engine/symbolic-tensor.js';
 import type { Layer } from '../layers/layer.js';
 import type { LayerWeight } from '../layers/layer-weight.js';
+import type { TrainableModel } from './model-interface.js';
 import { printSummary } from './summary.js';
 import { serializeModel, type ModelTopology } from './serialization.js';
 import { saveModel } from '../io/save.js';
 import type { FileSaveResult } from '../io/file-system.js';
 import { compileModel, type CompileArgs, type CompiledState } from '../training/compile.js';
-import { fitModel, type FitArgs } from '../training/fit.js';
+import { fitModel } from '../training/fit.js';
+import type { FitArgs } from '../training/fit-args.js';
 import { evaluateModel, type EvaluateArgs } from '../training/evaluate.js';
 import { predictModel, type PredictArgs } from '../training/predict.js';
 import type { History } from '../training/history.js';
@@ -26,7 +28,7 @@ export interface ModelArgs {
  * A model built from a graph of layer calls (Keras's functional `Model`, tfjs's `LayersModel`).
  * `Sequential` is the special case of a chain.
  */
-export class LayersModel {
+export class LayersModel implements TrainableModel {
   static className = 'Model';
   readonly name: string;
   /** Set by `compile`. */
@@ -116,7 +118,9 @@ export class LayersModel {
         `Model ${this.name}: setWeights expected ${weights.length} tensors (${weights.map((w) => w.name).join(', ')}), but got ${values.length}.`,
       );
     }
-    weights.forEach((w, i) => w.write(values[i]!));
+    weights.forEach((w, i) => {
+      w.write(values[i]!);
+    });
   }
 
   /**

@@ -235,7 +235,9 @@ describe('modelFromJSON round trips', () => {
       rebuilt.setWeights(original.getWeights());
       const xs = randomInputs(original, 3, 11);
       const expected = outputsOf(original, xs);
-      outputsOf(rebuilt, xs).forEach((y, i) => expect(maxDiff(y, expected[i]!)).toBe(0));
+      outputsOf(rebuilt, xs).forEach((y, i) => {
+        expect(maxDiff(y, expected[i]!)).toBe(0);
+      });
       original.dispose();
       rebuilt.dispose();
     });
@@ -262,7 +264,9 @@ describe('interchange with tfjs-layers', () => {
       const xs = randomInputs(ours, 4, 5);
       const expected = outputsOf(ours, xs);
       const got = theirs.predict(xs.length === 1 ? xs[0]! : xs);
-      (Array.isArray(got) ? got : [got]).forEach((y, i) => expect(maxDiff(y, expected[i]!)).toBeLessThan(1e-5));
+      (Array.isArray(got) ? got : [got]).forEach((y, i) => {
+        expect(maxDiff(y, expected[i]!)).toBeLessThan(1e-5);
+      });
       ours.dispose();
       theirs.dispose();
     }
@@ -305,9 +309,9 @@ describe('interchange with tfjs-layers', () => {
       ours.setWeights(theirWeightsInOurOrder(theirs, ours));
       const xs = randomInputs(ours, 4, 9);
       const expected = theirs.predict(xs.length === 1 ? xs[0]! : xs);
-      outputsOf(ours, xs).forEach((y, i) =>
-        expect(maxDiff(y, (Array.isArray(expected) ? expected : [expected])[i]!)).toBeLessThan(1e-5),
-      );
+      outputsOf(ours, xs).forEach((y, i) => {
+        expect(maxDiff(y, (Array.isArray(expected) ? expected : [expected])[i]!)).toBeLessThan(1e-5);
+      });
       ours.dispose();
       theirs.dispose();
     }

@@ -1,6 +1,6 @@
 import type { Node } from '../engine/node.js';
 import type { SymbolicTensor } from '../engine/symbolic-tensor.js';
-import type { LayersModel } from './model.js';
+import type { ModelStructure } from './model-interface.js';
 
 /** Written in every topology, as tfjs-layers 4.22 writes it, so tfjs accepts our files as its own. */
 export const KERAS_VERSION = 'tfjs-layers 4.22.0';
@@ -22,7 +22,7 @@ export type TensorRef = [string, number, number];
  * `{name, layers: [{name, class_name, config, inbound_nodes}], input_layers, output_layers}`.
  * Keys are snake_case, exactly as tfjs-layers' `convertTsToPythonic` writes them.
  */
-export function serializeModel(model: LayersModel): ModelTopology {
+export function serializeModel(model: ModelStructure): ModelTopology {
   const config = model.className === 'Sequential' ? sequentialConfig(model) : functionalConfig(model);
   return {
     class_name: model.className,
@@ -32,7 +32,7 @@ export function serializeModel(model: LayersModel): ModelTopology {
   };
 }
 
-function sequentialConfig(model: LayersModel): Record<string, unknown> {
+function sequentialConfig(model: ModelStructure): Record<string, unknown> {
   const layers = model.layers.map((layer, i) => {
     const config = layer.getConfig();
     // Whatever way the input shape was given (inputLayer, build()), the first layer carries it,
@@ -46,12 +46,16 @@ function sequentialConfig(model: LayersModel): Record<string, unknown> {
   return { name: model.name, layers };
 }
 
-function functionalConfig(model: LayersModel): Record<string, unknown> {
+function functionalConfig(model: ModelStructure): Record<string, unknown> {
   // A layer shared with other models keeps only the calls made in this graph, renumbered from 0.
   const inGraph = new Set(model.graph.nodes);
   const renumbered = new Map<Node, number>();
   for (const layer of model.layers) {
-    layer.inboundNodes.filter((node) => inGraph.has(node)).forEach((node, i) => renumbered.set(node, i));
+    layer.inboundNodes
+      .filter((node) => inGraph.has(node))
+      .forEach((node, i) => {
+        renumbered.set(node, i);
+      });
   }
   const ref = (t: SymbolicTensor): TensorRef => [
     t.sourceLayer.name,

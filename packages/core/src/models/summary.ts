@@ -3,7 +3,7 @@ import { formatShape } from '../shape.js';
 import type { Node } from '../engine/node.js';
 import type { Layer } from '../layers/layer.js';
 import type { LayerWeight } from '../layers/layer-weight.js';
-import type { LayersModel } from './model.js';
+import type { ModelStructure } from './model-interface.js';
 
 /**
  * Keras 2's `print_summary` (keras/utils/layer_utils.py, 2.1–2.2), character for character:
@@ -12,7 +12,7 @@ import type { LayersModel } from './model.js';
  * Every line goes to `printFn`; the lines joined by newlines are returned.
  */
 export function printSummary(
-  model: LayersModel,
+  model: ModelStructure,
   lineLength?: number,
   positions?: number[],
   printFn: (line: string) => void = console.log,
@@ -89,7 +89,7 @@ export function formatRow(fields: string[], stops: number[]): string {
  * Keras prints a graph as a chain when it is a Sequential, or when every depth holds one node,
  * no node has several inbound layers and no layer is called twice.
  */
-export function isSequentialLike(model: LayersModel): boolean {
+export function isSequentialLike(model: ModelStructure): boolean {
   if (model.className === 'Sequential') return true;
   const byDepth = new Map<number, Node[]>();
   for (const [node, depth] of model.graph.nodeDepths) byDepth.set(depth, [...(byDepth.get(depth) ?? []), node]);

@@ -253,7 +253,9 @@ function checkAgainstAutodiff(
   const analytic = analyticGradients(layer, inputs, projection, context);
   const variables = layer.ownTrainableWeights.map((w) => w.variable);
   const wasTrainable = variables.map((v) => v.trainable);
-  variables.forEach((v) => (v.trainable = true));
+  variables.forEach((v) => {
+    v.trainable = true;
+  });
   try {
     const reference = tf.tidy(() => {
       const f = (...xs: Tensor[]) => tf.sum(tf.mul(layer.call(xs, context()).output, projection)) as tf.Scalar;
@@ -273,7 +275,9 @@ function checkAgainstAutodiff(
         fail(`gradient ${k} differs from tfjs autodiff: max |diff| ${diff} > ${tolerance} × max |grad| ${scale}.`);
     });
   } finally {
-    variables.forEach((v, i) => (v.trainable = wasTrainable[i]!));
+    variables.forEach((v, i) => {
+      v.trainable = wasTrainable[i]!;
+    });
   }
 }
 

@@ -1,41 +1,16 @@
 import { ValueError, RuntimeError, describeValue } from '../errors.js';
-import type { LayersModel } from '../models/model.js';
-import { getLoss, type Loss, type LossIdentifier } from './losses.js';
-import { resolveMetric, type MetricIdentifier, type ResolvedMetric } from './metrics.js';
+import type { CompilableModel } from '../models/model-interface.js';
+import type { CompileArgs, CompiledOutput, CompiledState } from './compiled-state.js';
+import { getLoss, type LossIdentifier } from './losses.js';
+import { resolveMetric } from './metrics.js';
 import {
   getOptimizer,
   serializeOptimizer,
-  type Optimizer,
   type OptimizerConfig,
   type OptimizerIdentifier,
 } from './optimizers/index.js';
 
-export interface CompileArgs {
-  /** `'adam'`, `'sgd'`, `'rmsprop'`, `'adagrad'` (Keras defaults), `{className, config}` or an instance. */
-  optimizer: OptimizerIdentifier;
-  /** One loss for every output, or one per output (names or `Loss` objects). */
-  loss: LossIdentifier | LossIdentifier[];
-  /** Metrics computed for every output: `'accuracy'` (resolved from the loss), `'categoricalAccuracy'`, ... */
-  metrics?: MetricIdentifier | MetricIdentifier[];
-}
-
-/** One model output as training sees it. */
-export interface CompiledOutput {
-  /** The output layer's name; prefixes the log keys when the model has several outputs. */
-  name: string;
-  loss: Loss;
-  metrics: ResolvedMetric[];
-}
-
-/** What `compile` leaves on `model.compiled`. */
-export interface CompiledState {
-  optimizer: Optimizer;
-  outputs: CompiledOutput[];
-  /** Log keys of one batch in order: `loss`, per-output losses when several, then the metrics. */
-  logKeys: string[];
-  /** The arguments as given (for serialization). */
-  args: CompileArgs;
-}
+export type { CompileArgs, CompiledOutput, CompiledState };
 
 /** The compile arguments as plain JSON, re-creatable in a worker with `compileModel(model, json)`. */
 export interface SerializedCompileArgs {
@@ -45,7 +20,7 @@ export interface SerializedCompileArgs {
 }
 
 /** Configures the model for training, as Keras's `model.compile`. */
-export function compileModel(model: LayersModel, args: CompileArgs | SerializedCompileArgs): void {
+export function compileModel(model: CompilableModel, args: CompileArgs | SerializedCompileArgs): void {
   const owner = `compile (model ${model.name})`;
   if (typeof args !== 'object' || args === null)
     throw new ValueError(`${owner}: expected {optimizer, loss, metrics?}, but got ${describeValue(args)}.`);
@@ -79,7 +54,7 @@ function logKeysOf(outputs: CompiledOutput[]): string[] {
 }
 
 /** The model's compiled state, or an error saying `compile` must come first. */
-export function requireCompiled(model: LayersModel, caller: string): CompiledState {
+export function requireCompiled(model: CompilableModel, caller: string): CompiledState {
   if (model.compiled === undefined) {
     throw new RuntimeError(
       `${caller}: model ${model.name} must be compiled first: call model.compile({optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy']}).`,

@@ -1,8 +1,8 @@
 import { tf, type Tensor } from '../tf.js';
 import { ValueError, describeValue } from '../errors.js';
 import { formatShape } from '../shape.js';
-import { SeededRandom } from '../random.js';
-import type { LayersModel } from '../models/model.js';
+import { seededPermutation } from '@fnn/common';
+import type { TrainableModel } from '../models/model-interface.js';
 import type { CompiledState } from './compile.js';
 import { hasDirectAccess, readValues, tensorFromValues } from './tensor-memory.js';
 
@@ -30,7 +30,7 @@ export function toList(value: Tensor | Tensor[], what: string, owner: string): T
  * against its outputs and compiled losses (counts, sample count, label shape and values).
  */
 export function checkData(
-  model: LayersModel,
+  model: TrainableModel,
   x: Tensor[],
   y: Tensor[] | undefined,
   owner: string,
@@ -68,7 +68,9 @@ export function checkData(
     );
   }
   if (y !== undefined && compiled !== undefined) {
-    compiled.outputs.forEach((output, i) => output.loss.checkTargets(y[i]!, model.outputs[i]!.shape, owner));
+    compiled.outputs.forEach((output, i) => {
+      output.loss.checkTargets(y[i]!, model.outputs[i]!.shape, owner);
+    });
   }
   return counts[0]!;
 }
@@ -132,35 +134,15 @@ export function gatherRows(tensors: Tensor[], indices: Int32Array): Tensor[] {
   });
 }
 
-/** Sample order of one epoch: `0..n-1`, or a permutation fixed by (seed, epoch). */
+/**
+ * Sample order of one epoch: `0..n-1`, or @fnn/common's `seededPermutation(n, seed, epoch)`, the
+ * order a @fnn/data Dataset is shuffled in (and the data-parallel trainer's workers read).
+ */
 export function epochOrder(numSamples: number, shuffle: boolean, seed: number, epoch: number): Int32Array {
+  if (shuffle) return new Int32Array(seededPermutation(numSamples, seed, epoch).buffer);
   const order = new Int32Array(numSamples);
   for (let i = 0; i < numSamples; i++) order[i] = i;
-  if (!shuffle) return order;
-  // The same permutation as @fnn/data's `permutation(n, seed, epoch)` (mulberry32 from
-  // mixSeed(seed, epoch), Fisher–Yates with multiply-shift), so a Dataset shuffled there and
-  // tensors shuffled here visit samples in the same order.
-  const random = new SeededRandom(permutationSeed(seed, epoch));
-  for (let i = numSamples - 1; i > 0; i--) {
-    const j = Math.floor((random.nextUint32() * (i + 1)) / 4294967296);
-    const t = order[i]!;
-    order[i] = order[j]!;
-    order[j] = t;
-  }
   return order;
-}
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** @fnn/data's `mixSeed(seed, epoch)` for 32-bit seeds. */
-function permutationSeed(seed: number, epoch: number): number {
-  return fmix32(fmix32(fmix32((seed >>> 0) ^ 0x9e3779b9) ^ 0) ^ Math.imul(epoch + 1, 0x27d4eb2f));
 }
 
 /** Consecutive batches of `order` (the last one partial). */

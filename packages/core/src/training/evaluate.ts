@@ -1,6 +1,6 @@
 import { tf, type Tensor } from '../tf.js';
 import { inferenceContext } from '../engine/context.js';
-import type { LayersModel } from '../models/model.js';
+import type { TrainableModel } from '../models/model-interface.js';
 import { requireCompiled } from './compile.js';
 import { checkData, checkPositiveInteger, gatherRows, toList, type TrainingData } from './data-adapter.js';
 import { computeLossAndMetrics, readLogs, type Logs } from './train-step.js';
@@ -15,7 +15,7 @@ export interface EvaluateArgs {
  * sample-weighted mean of the batch means (the exact mean over samples). Keys as in the
  * batch logs (`loss`, `accuracy`). Leaves no tensors.
  */
-export function evaluateLogs(model: LayersModel, data: TrainingData, batchSize: number): Logs {
+export function evaluateLogs(model: TrainableModel, data: TrainingData, batchSize: number): Logs {
   const compiled = requireCompiled(model, 'evaluate');
   const keys = compiled.logKeys;
   const sums = new Float64Array(keys.length);
@@ -28,7 +28,9 @@ export function evaluateLogs(model: LayersModel, data: TrainingData, batchSize: 
       const targets = gatherRows(data.targets, indices);
       return readLogs(compiled, computeLossAndMetrics(model, inputs, targets, context));
     });
-    keys.forEach((key, k) => (sums[k]! += logs[key]! * indices.length));
+    keys.forEach((key, k) => {
+      sums[k]! += logs[key]! * indices.length;
+    });
   }
   return Object.fromEntries(keys.map((key, k) => [key, sums[k]! / data.numSamples]));
 }
@@ -38,7 +40,7 @@ export function evaluateLogs(model: LayersModel, data: TrainingData, batchSize: 
  * compiled or the model has several outputs, as scalar tensors (tfjs-layers' return form).
  */
 export function evaluateModel(
-  model: LayersModel,
+  model: TrainableModel,
   x: Tensor | Tensor[],
   y: Tensor | Tensor[],
   args: EvaluateArgs = {},

@@ -81,7 +81,9 @@ describe('fit', () => {
     expect(maxAbsDifference(h.history.loss!, expected.history.loss as number[])).toBeLessThan(1e-5);
     expect(maxAbsDifference(h.history.accuracy!, expected.history.acc as number[])).toBeLessThan(1e-6);
     const a = ours.getWeights();
-    theirs.getWeights().forEach((w, i) => expect(maxAbsDifference(a[i]!, w)).toBeLessThan(1e-5));
+    theirs.getWeights().forEach((w, i) => {
+      expect(maxAbsDifference(a[i]!, w)).toBeLessThan(1e-5);
+    });
     tf.dispose([x, y, ...a]);
     ours.dispose();
     theirs.dispose();
@@ -356,7 +358,9 @@ describe('convolutional models', () => {
       const y = tf.tensor(yData.values, yData.shape);
       await theirs.fit(x, y, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
       const expected = theirs.getWeights();
-      expected.forEach((w, i) => expect(maxAbsDifference(trained[i]!, w.dataSync()), `weight ${i}`).toBeLessThan(1e-4));
+      expected.forEach((w, i) => {
+        expect(maxAbsDifference(trained[i]!, w.dataSync()), `weight ${i}`).toBeLessThan(1e-4);
+      });
       expect(maxAbsDifference(trained[0]!, initial[0]!.values)).toBeGreaterThan(1e-3);
       tf.dispose([x, y]);
       theirs.dispose();
@@ -404,9 +408,9 @@ describe('batch normalization in fit', () => {
     const b = theirs.getWeights();
     // Keras order: kernel, bias, gamma, beta, moving mean, moving variance, kernel, bias.
     expect(a.length).toBe(8);
-    tfjsOrder.forEach((i, k) =>
-      expect(maxAbsDifference(a[i]!, b[k]!), `weight ${ours.weights[i]!.name}`).toBeLessThan(1e-5),
-    );
+    tfjsOrder.forEach((i, k) => {
+      expect(maxAbsDifference(a[i]!, b[k]!), `weight ${ours.weights[i]!.name}`).toBeLessThan(1e-5);
+    });
     expect(maxAbsDifference(a[4]!, initial[4]!)).toBeGreaterThan(1e-4); // the moving mean moved
     const pa = ours.predict(x) as Tensor;
     const pb = theirs.predict(x) as Tensor;

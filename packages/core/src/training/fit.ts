@@ -1,65 +1,28 @@
 import { tf, type Tensor } from '../tf.js';
 import { ValueError, describeValue } from '../errors.js';
 import { formatShape } from '../shape.js';
-import { SeededRandom, randomSeed } from '../random.js';
-import type { LayersModel } from '../models/model.js';
+import { SeededRandom } from '../random.js';
+import type { TrainableModel } from '../models/model-interface.js';
 import { requireCompiled } from './compile.js';
-import { checkData, checkPositiveInteger, gatherRows, splitData, toList, type TrainingData } from './data-adapter.js';
+import { checkData, gatherRows, splitData, toList, type TrainingData } from './data-adapter.js';
 import { evaluateLogs } from './evaluate.js';
 import { beginTraining } from './exclusive-training.js';
 import type { History } from './history.js';
-import { defaultVerbose, type ProgressOutput } from './progress.js';
+import { resolveFitArgs, type FitArgs } from './fit-args.js';
 import { trainStep } from './train-step.js';
 import { nonFiniteLossError, runTrainingLoop } from './training-loop.js';
-import type { CallbackLike } from './callbacks/callback.js';
-
-export interface FitArgs {
-  /** Train until this epoch. Default 1. */
-  epochs?: number;
-  /** Samples per gradient step; the last batch of an epoch may be smaller. Default 32. */
-  batchSize?: number;
-  /** `[x, y]` evaluated after each epoch (logged as `val_loss`, `val_accuracy`, ...). */
-  validationData?: [Tensor | Tensor[], Tensor | Tensor[]];
-  /** Fraction of the samples, taken from the end before shuffling, used as validation data. */
-  validationSplit?: number;
-  /** Shuffle the training samples before each epoch. Default true. */
-  shuffle?: boolean;
-  /** 32-bit seed of the shuffling and dropout masks: the same seed gives bit-identical weights. Random by default. */
-  seed?: number;
-  /** 0 silent, 1 progress bar, 2 one line per epoch. Default 1 on a terminal, 2 otherwise. */
-  verbose?: 0 | 1 | 2;
-  /** Callback objects (`{onEpochEnd(epoch, logs) {...}}`) or instances (`callbacks.earlyStopping(...)`). */
-  callbacks?: CallbackLike | CallbackLike[];
-  /** Epoch to start from (0-based), to resume training. Default 0. */
-  initialEpoch?: number;
-  /** Where progress is written (for tests); default stdout. */
-  progress?: ProgressOutput;
-}
 
 /** `model.fit`: trains with the compiled optimizer and loss, as Keras's `fit`. */
 export async function fitModel(
-  model: LayersModel,
+  model: TrainableModel,
   x: Tensor | Tensor[],
   y: Tensor | Tensor[],
   args: FitArgs = {},
 ): Promise<History> {
   const owner = `fit (model ${model.name})`;
   const compiled = requireCompiled(model, 'fit');
-  const batchSize = checkPositiveInteger(args.batchSize ?? 32, 'batchSize', owner);
-  const epochs = checkPositiveInteger(args.epochs ?? 1, 'epochs', owner);
-  const initialEpoch = args.initialEpoch ?? 0;
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) {
-    throw new ValueError(
-      `${owner}: expected initialEpoch to be a non-negative integer, but got ${describeValue(initialEpoch)}.`,
-    );
-  }
-  const verbose = args.verbose ?? defaultVerbose();
-  if (verbose !== 0 && verbose !== 1 && verbose !== 2)
-    throw new ValueError(`${owner}: expected verbose to be 0, 1 or 2, but got ${describeValue(verbose)}.`);
-  const seed = args.seed ?? randomSeed();
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new ValueError(`${owner}: expected seed to be an integer in [0, 2^32), but got ${describeValue(seed)}.`);
-  }
+  const resolved = resolveFitArgs(args, owner);
+  const { batchSize, epochs } = resolved;
 
   const inputs = toList(x, 'x', owner);
   const targets = toList(y, 'y', owner);
@@ -87,14 +50,8 @@ export async function fitModel(
   const endTraining = beginTraining(model, owner); // after the checks: they do not need the model to themselves
   try {
     return await runTrainingLoop(model, {
-      epochs,
-      initialEpoch,
+      ...resolved,
       numSamples: train.numSamples,
-      batchSize,
-      shuffle: args.shuffle ?? true,
-      seed,
-      verbose,
-      callbacks: args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks],
       logKeys: compiled.logKeys,
       progress: args.progress,
       caller: owner,

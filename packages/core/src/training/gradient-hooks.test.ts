@@ -86,7 +86,9 @@ describe('computeGradients hooks', () => {
         'dense_1/kernel',
         'dense_1/bias',
       ]);
-      m.trainableWeights.forEach((w, i) => expect(seen.get(w)).toEqual(Array.from(result.gradients[i]!.dataSync())));
+      m.trainableWeights.forEach((w, i) => {
+        expect(seen.get(w)).toEqual(Array.from(result.gradients[i]!.dataSync()));
+      });
     });
     tf.dispose([x, y]);
   });

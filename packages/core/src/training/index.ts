@@ -26,6 +26,13 @@ export {
 // One fit of any engine at a time per model.
 export { beginTraining } from './exclusive-training.js';
 export { epochOrder, batchesOf, checkData, splitData, gatherRows, type TrainingData } from './data-adapter.js';
+export { resolveFitArgs, type ResolvedFitArgs } from './fit-args.js';
+export {
+  batchProgressCallback,
+  BATCH_PROGRESS_INTERVAL_MS,
+  type BatchProgress,
+  type BatchProgressHook,
+} from './batch-progress.js';
 export { evaluateLogs } from './evaluate.js';
 export { defaultVerbose, ProgressLogger, type ProgressOutput } from './progress.js';
 // Compiled state, and how it travels to a worker thread.
@@ -40,4 +47,4 @@ export {
 // Averaging gradients: the same bits on every backend.
 export { weightedSum } from './weighted-sum.js';
 // Tensor memory without copies (the one module that reads backend storage).
-export { readValues, readFloat32, tensorFromValues, hasDirectAccess } from './tensor-memory.js';
+export { readValues, readFloat32, tensorFromValues, hasDirectAccess, keepsGivenArrays } from './tensor-memory.js';

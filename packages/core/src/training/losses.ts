@@ -33,7 +33,7 @@ function clipProbabilities(p: Tensor): Tensor {
 }
 
 /** Keras's categorical cross-entropy on probabilities: rows normalised to sum 1, then clipped. */
-function crossentropyParts(yTrue: Tensor, yPred: Tensor) {
+function crossentropyParts(yPred: Tensor) {
   const sum = tf.sum(yPred, -1, true);
   const q = tf.div(yPred, sum);
   const clipped = clipProbabilities(q);
@@ -52,13 +52,13 @@ const categoricalCrossentropy: Loss = {
   value(yTrue, yPred) {
     const fused = fusedCrossentropy(yTrue, yPred, false);
     if (fused) return fused[0]!;
-    const { clipped } = crossentropyParts(yTrue, yPred);
+    const { clipped } = crossentropyParts(yPred);
     return tf.mul(tf.sum(tf.mul(yTrue, tf.log(clipped))), -1 / batchOf(yPred));
   },
   valueAndGradient(yTrue, yPred) {
     const fused = fusedCrossentropy(yTrue, yPred, true);
     if (fused) return { value: fused[0]!, gradient: fused[1]! };
-    const { sum, q, clipped } = crossentropyParts(yTrue, yPred);
+    const { sum, q, clipped } = crossentropyParts(yPred);
     const n = batchOf(yPred);
     const value = tf.mul(tf.sum(tf.mul(yTrue, tf.log(clipped))), -1 / n);
     // d/dq = -t/q where q is inside the clip range (the clip passes no gradient outside it),

@@ -1,6 +1,6 @@
 import { tf, type Tensor } from '../tf.js';
 import { inferenceContext } from '../engine/context.js';
-import type { LayersModel } from '../models/model.js';
+import type { TrainableModel } from '../models/model-interface.js';
 import { checkData, checkPositiveInteger, toList } from './data-adapter.js';
 
 export interface PredictArgs {
@@ -12,7 +12,7 @@ export interface PredictArgs {
  * `model.predict(x, {batchSize})`: the outputs in inference mode (no dropout, batch norm with
  * its moving statistics), computed batch by batch and concatenated. One tensor per output.
  */
-export function predictModel(model: LayersModel, x: Tensor | Tensor[], args: PredictArgs = {}): Tensor | Tensor[] {
+export function predictModel(model: TrainableModel, x: Tensor | Tensor[], args: PredictArgs = {}): Tensor | Tensor[] {
   const owner = `predict (model ${model.name})`;
   const batchSize = checkPositiveInteger(args.batchSize ?? 32, 'batchSize', owner);
   const inputs = toList(x, 'x', owner);

@@ -5,7 +5,12 @@ import type { TrainingParams } from './callbacks/callback.js';
 /** A clock the test advances by hand (seconds). */
 function clock() {
   let t = 100;
-  return { now: () => t, advance: (s: number) => void (t += s) };
+  return {
+    now: () => t,
+    advance: (s: number) => {
+      t += s;
+    },
+  };
 }
 
 describe('progress (Keras Progbar format)', () => {

@@ -2,10 +2,12 @@ import { tf, type Tensor, type Variable } from '../tf.js';
 import { WebAssemblyJs, type WasmMemory } from './optimizers/heap-kernels.js';
 
 /*
- * Direct access to tensor memory for the hot loops of training (optimizer updates, batch
- * gathering), which run as single loops instead of chains of tfjs kernels: on wasm, tfjs's Adam
- * is ~14 element-wise kernels per weight and its Gather kernel takes milliseconds for one MNIST
- * batch. On wasm the loops read the heap; on cpu the backend's arrays; elsewhere copies.
+ * The one module that reaches into tfjs backends' storage, for the hot loops of training
+ * (optimizer updates, batch gathering, a data-parallel trainer's gradient exchange), which run
+ * as single loops instead of chains of tfjs kernels: on wasm, tfjs's Adam is ~14 element-wise
+ * kernels per weight and its Gather kernel takes milliseconds for one MNIST batch. On wasm the
+ * loops read the heap; on backends that keep JavaScript arrays (cpu, native) those arrays;
+ * elsewhere copies.
  *
  * Weights are never changed in place on wasm: its matMul (XNNPACK) caches packed weights per
  * tensor id, so in-place changes would leave later forward passes on the old weights. Updates go
@@ -36,9 +38,22 @@ function wasmBackend(): WasmBackendLike | undefined {
     : undefined;
 }
 
+/** The storage of tfjs-backend-cpu and backends built like it (@fnn/kernels' native): a JavaScript array per tensor. */
+interface ArrayBackendLike {
+  data: { get(dataId: object): { values?: unknown } | undefined };
+}
+
+/** The array a backend keeping JavaScript arrays holds for `t` (read in place: dataSync would hand it out for good). */
+function keptArray(t: Tensor): Values | undefined {
+  const backend = tf.backend() as unknown as Partial<ArrayBackendLike>;
+  const values = backend.data?.get(t.dataId)?.values;
+  const typed = values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array;
+  return typed && values.length === t.size ? values : undefined;
+}
+
 /**
  * Whether `readValues` reaches the tensor's memory without copying it (wasm, cpu), so reading a
- * few rows of a large tensor is cheap.
+ * few rows of a large tensor is cheap (native has its own Gather kernel).
  */
 export function hasDirectAccess(): boolean {
   const name = tf.getBackend();
@@ -47,13 +62,28 @@ export function hasDirectAccess(): boolean {
 
 /**
  * The values of a tensor, read-only. On wasm a view of the heap, valid until the next tfjs
- * allocation (which may grow and move the heap); on cpu the backend's own array; elsewhere a copy.
+ * allocation (which may grow and move the heap); on cpu and native the backend's own array;
+ * elsewhere a copy.
  */
 export function readValues(t: Tensor): Values {
   const wasm = wasmBackend();
   if (wasm && t.dtype !== 'string' && t.dtype !== 'complex64')
     return wasm.typedArrayFromHeap(t as unknown as TensorInfoLike);
-  return t.dataSync() as Values;
+  return keptArray(t) ?? (t.dataSync() as Values);
+}
+
+/**
+ * Whether the active backend keeps the very array a tensor is created from (cpu, native): then a
+ * tensor made over shared memory computes with that memory, and writes to it are its new values.
+ * False on backends that copy (wasm, tensorflow).
+ */
+export function keepsGivenArrays(): boolean {
+  const probe = new Float32Array(0);
+  const t = tf.tensor(probe, [0], 'float32');
+  const backend = tf.backend() as unknown as Partial<ArrayBackendLike>;
+  const keeps = backend.data?.get(t.dataId)?.values === probe;
+  t.dispose();
+  return keeps;
 }
 
 /**

@@ -3,7 +3,7 @@
 import { tf, type Tensor } from '../tf.js';
 import type { CallContext } from '../engine/context.js';
 import type { Tape } from '../engine/graph.js';
-import type { LayersModel } from '../models/model.js';
+import type { TrainableModel } from '../models/model-interface.js';
 import type { LayerWeight } from '../layers/layer-weight.js';
 import { ValueError } from '../errors.js';
 import { requireCompiled, type CompiledState } from './compile.js';
@@ -30,7 +30,7 @@ export interface GradientHooks {
 
 /** Loss, metrics and weight gradients for one batch. Call inside `tf.tidy`. */
 export function computeGradients(
-  model: LayersModel,
+  model: TrainableModel,
   inputs: Tensor[],
   targets: Tensor[],
   context: CallContext,
@@ -55,7 +55,7 @@ export function computeGradients(
 
 /** Loss and metrics (keyed as in `computeGradients`, plus `loss`) without gradients, in inference mode unless `context` says otherwise. Call inside `tf.tidy`. */
 export function computeLossAndMetrics(
-  model: LayersModel,
+  model: TrainableModel,
   inputs: Tensor[],
   targets: Tensor[],
   context: CallContext,
@@ -92,7 +92,9 @@ export function readLogs(compiled: CompiledState, scalars: Record<string, Tensor
     return logs;
   }
   const values = tf.tidy(() => tf.stack(keys.map((k) => scalars[k]!)).dataSync());
-  keys.forEach((k, i) => (logs[k] = values[i]!));
+  keys.forEach((k, i) => {
+    logs[k] = values[i]!;
+  });
   return logs;
 }
 
@@ -101,7 +103,7 @@ export function readLogs(compiled: CompiledState, scalars: Record<string, Tensor
  * update), then the optimizer on `weights` (default `model.trainableWeights`). Returns the batch's mean loss and metrics. Leaves no tensors.
  */
 export function trainStep(
-  model: LayersModel,
+  model: TrainableModel,
   inputs: Tensor[],
   targets: Tensor[],
   context: CallContext,

@@ -1,11 +1,12 @@
 import { RuntimeError } from '../errors.js';
 import { mixSeeds } from '../random.js';
-import type { LayersModel } from '../models/model.js';
+import type { TrainableModel } from '../models/model-interface.js';
 import { CallbackList, type CallbackLike, type TrainingParams } from './callbacks/callback.js';
 import { History } from './history.js';
 import { ProgressLogger, type ProgressOutput } from './progress.js';
 import { batchesOf, epochOrder } from './data-adapter.js';
 import type { Logs } from './train-step.js';
+import { batchProgressCallback, type BatchProgressHook } from './batch-progress.js';
 
 /** One step of the loop: which samples, and the seed its dropout masks derive from. */
 export interface BatchSpec {
@@ -43,6 +44,8 @@ export interface TrainingLoopArgs {
   progress?: ProgressOutput;
   /** Names the caller in errors, e.g. `fit (model m)`. Default `fit`. */
   caller?: string;
+  /** Observes batches, throttled (`batchProgressCallback`); it cannot change training. */
+  onBatchProgress?: BatchProgressHook;
 }
 
 /** The seed of one training step, derived from the run's seed, the epoch and the batch. */
@@ -71,7 +74,7 @@ export function nonFiniteLossError(
  * Stops after the batch or epoch in which a callback sets `model.stopTraining`, and with an
  * error on a NaN or infinite loss. A data-parallel trainer supplies its own `trainBatch`.
  */
-export async function runTrainingLoop(model: LayersModel, args: TrainingLoopArgs): Promise<History> {
+export async function runTrainingLoop(model: TrainableModel, args: TrainingLoopArgs): Promise<History> {
   const initialEpoch = args.initialEpoch ?? 0;
   const steps = Math.ceil(args.numSamples / args.batchSize);
   const keys = args.logKeys;
@@ -87,7 +90,12 @@ export async function runTrainingLoop(model: LayersModel, args: TrainingLoopArgs
   const history = new History();
   const progress = args.verbose > 0 ? new ProgressLogger(args.verbose as 1 | 2, args.progress) : undefined;
   const callbacks = new CallbackList(
-    [...(progress ? [progress] : []), ...(args.callbacks ?? []), history],
+    [
+      ...(progress ? [progress] : []),
+      ...(args.onBatchProgress ? [batchProgressCallback(args.onBatchProgress, steps)] : []),
+      ...(args.callbacks ?? []),
+      history,
+    ],
     model,
     params,
   );

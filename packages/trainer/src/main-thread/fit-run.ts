@@ -1,7 +1,7 @@
 import type { Piscina } from 'piscina';
 import type { LayersModel, Logs } from '@fnn/core';
 import type { BatchSpec } from '@fnn/core/training';
-import { permutation, shardRanges, type Dataset } from '@fnn/data';
+import { shardRanges, type Dataset } from '@fnn/data';
 import { TrainingInterruptedError, WorkerFailedError } from '../errors.js';
 import {
   decode,
@@ -47,7 +47,6 @@ export class FitRun {
   private seq = 0;
   private epoch = -1;
   private epochRunning = false;
-  private epochOrder: Uint32Array | undefined;
   private epochStart = 0;
   private stepsPlanned = 0;
   private stepsConsumed = 0;
@@ -143,7 +142,6 @@ export class FitRun {
     this.epochStart = Atomics.load(c, Ctrl.stepsDone);
     this.stepsPlanned = Math.ceil(this.train.size / this.spec.batchSize);
     this.stepsConsumed = 0;
-    this.epochOrder = this.spec.shuffle ? permutation(this.train.size, this.spec.seed, epoch) : undefined;
     Atomics.store(c, Ctrl.stopRequest, 0);
     Atomics.store(c, Ctrl.stepGrant, this.epochStart + (this.stepByStep ? 0 : this.stepsPlanned));
     this.epochRunning = true;
@@ -156,7 +154,6 @@ export class FitRun {
       await this.endEpoch();
       throw this.interruption();
     }
-    this.checkOrder(batch);
     const c = this.shared.control;
     const target = this.epochStart + batch.batch + 1;
     if (this.stepByStep) this.grant(target);
@@ -271,18 +268,6 @@ export class FitRun {
 
   private commandDone(): boolean {
     return Atomics.load(this.shared.control, Ctrl.commandDone) === this.seq;
-  }
-
-  /** The workers derive each epoch's order from @fnn/data; the training loop from @fnn/core: they must agree. */
-  private checkOrder(batch: BatchSpec): void {
-    const start = batch.batch * this.spec.batchSize;
-    const same = batch.indices.every(
-      (index, i) => index === (this.epochOrder ? this.epochOrder[start + i] : start + i),
-    );
-    if (!same)
-      throw new Error(
-        `DataParallelTrainer: the training loop's sample order for epoch ${batch.epoch + 1}, batch ${batch.batch + 1} differs from the workers'.`,
-      );
   }
 
   private onTaskError(workerIndex: number, error: unknown): void {

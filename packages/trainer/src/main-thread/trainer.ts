@@ -14,7 +14,6 @@ import { resolveFitArgs, type DataParallelFitArgs } from '../fit-args.js';
 import type { ReplicaReport, ReplicaSpec, ReplicaTimings } from '../messages.js';
 import { keepReplicaWeights, testHooksOf, type TestHooks } from '../testing/test-hooks.js';
 import { weightLayout } from '../weight-layout.js';
-import { batchProgressCallback, checkBatchProgressHook } from './batch-progress.js';
 import { FitRun } from './fit-run.js';
 import { toSharedDataset } from './training-data.js';
 import { thisMachine, workerLimit, type Machine } from './worker-limit.js';
@@ -117,8 +116,10 @@ export class DataParallelTrainer {
     if (!(model instanceof LayersModel))
       throw new ValueError(`${owner}: expected an @fnn/core model, but got ${describeValue(model)}.`);
     const compiled = requireCompiled(model, owner);
-    const { epochs, batchSize, initialEpoch, verbose, seed, shuffle, callbacks } = resolveFitArgs(args, owner);
-    const onBatchProgress = checkBatchProgressHook(args.onBatchProgress, owner);
+    const { epochs, batchSize, initialEpoch, verbose, seed, shuffle, callbacks, onBatchProgress } = resolveFitArgs(
+      args,
+      owner,
+    );
     const testHooks = testHooksOf(args, this.workers, owner);
     const layout = weightLayout(model);
     this.checkMemory(layout.trainableSize + layout.nonTrainableSize, testHooks?.machine ?? thisMachine(), owner);
@@ -175,12 +176,12 @@ export class DataParallelTrainer {
         shuffle,
         seed,
         verbose,
+        onBatchProgress,
         progress: args.progress,
         logKeys: compiled.logKeys,
         // First, so that the weights are in the model before any user callback sees the epoch end.
         callbacks: [
           { onEpochBegin: (epoch: number) => run.beginEpoch(epoch), onEpochEnd: () => run.endEpoch() },
-          ...(onBatchProgress ? [batchProgressCallback(onBatchProgress, steps)] : []),
           ...callbacks,
         ],
         trainBatch: async (batch) => {

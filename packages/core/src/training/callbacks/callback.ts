@@ -1,4 +1,4 @@
-import type { LayersModel } from '../../models/model.js';
+import type { TrainableModel } from '../../models/model-interface.js';
 import type { Logs } from '../train-step.js';
 
 /** What a training loop tells its callbacks (Keras's `callback.params`). */
@@ -30,10 +30,10 @@ export interface CallbackHooks {
 
 /** Base class of the built-in callbacks: `model` and `params` are set before training starts. */
 export abstract class Callback {
-  model: LayersModel | undefined;
+  model: TrainableModel | undefined;
   params: TrainingParams | undefined;
 
-  setModel(model: LayersModel): void {
+  setModel(model: TrainableModel): void {
     this.model = model;
   }
 
@@ -51,7 +51,7 @@ type Hook = keyof CallbackHooks;
 export class CallbackList {
   readonly callbacks: CallbackLike[];
 
-  constructor(callbacks: CallbackLike[], model: LayersModel, params: TrainingParams) {
+  constructor(callbacks: CallbackLike[], model: TrainableModel, params: TrainingParams) {
     this.callbacks = callbacks;
     for (const callback of callbacks) {
       if (callback instanceof Callback) {

@@ -1,9 +1,9 @@
 /*
  * A tiny WebAssembly module with SIMD (f32x4) update loops that run on tfjs-backend-wasm's own
  * heap: it imports the backend's memory, so weights, gradients and optimizer slots are
- * updated where they live, 4 lanes at a time, without copies or tfjs kernels. The module is
- * assembled here from its bytes (one function per optimizer, written out below) rather than
- * shipped as a binary, so its every instruction is readable in this file.
+ * updated where they live, 4 lanes at a time, without copies or tfjs kernels. It holds one
+ * function, Adam's update (the other optimizers run their JavaScript loops), assembled here
+ * from its bytes rather than shipped as a binary, so its every instruction is readable here.
  *
  * Arithmetic is IEEE float32, lane by lane, in the same order as the JavaScript fallbacks in
  * the optimizers (which round each operation with Math.fround), so both give identical bits.

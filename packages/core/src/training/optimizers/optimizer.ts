@@ -119,7 +119,9 @@ export abstract class Optimizer {
   /** Applies one step to `weights` (each variable gets its new value); `gradients` align with them. */
   applyGradients(weights: LayerWeight[], gradients: Tensor[]): void {
     this.checkLengths(weights, gradients.length);
-    gradients.forEach((g, i) => this.checkSize(weights[i]!, g.size));
+    gradients.forEach((g, i) => {
+      this.checkSize(weights[i]!, g.size);
+    });
     this.applyStep(weights, {
       fused: () => (gradients.every((g) => g.dtype === 'float32') ? gradients : null),
       heap: (heap, i) => (gradients[i]!.dtype === 'float32' ? heap.offsetOf(gradients[i]!) : undefined),
@@ -133,7 +135,9 @@ export abstract class Optimizer {
    */
   applyGradientArrays(weights: LayerWeight[], gradients: Float32Array[]): void {
     this.checkLengths(weights, gradients.length);
-    gradients.forEach((g, i) => this.checkSize(weights[i]!, g.length));
+    gradients.forEach((g, i) => {
+      this.checkSize(weights[i]!, g.length);
+    });
     this.applyStep(weights, {
       fused: () => gradients,
       heap: (heap, i) => {
@@ -188,7 +192,9 @@ export abstract class Optimizer {
     const arrays = [params, grads, ...slots];
     const pointer = this.scratchPointer(heap, arrays.length * count);
     const pointers = arrays.map((_, k) => pointer + k * count * 4);
-    arrays.forEach((array, k) => heap.floats(pointers[k]!, count).set(array.subarray(0, count)));
+    arrays.forEach((array, k) => {
+      heap.floats(pointers[k]!, count).set(array.subarray(0, count));
+    });
     this.updateOnHeap!(
       kernels,
       { out: pointers[0]!, param: pointers[0]!, grad: pointers[1]!, slots: pointers.slice(2) },
@@ -196,7 +202,9 @@ export abstract class Optimizer {
       c,
     );
     params.set(heap.floats(pointers[0]!, count));
-    slots.forEach((slot, k) => slot.set(heap.floats(pointers[k + 2]!, count)));
+    slots.forEach((slot, k) => {
+      slot.set(heap.floats(pointers[k + 2]!, count));
+    });
     if (count < params.length) this.updateValues(params, grads, slots, c, count);
   }
 

@@ -96,7 +96,9 @@ describe('Adam', () => {
       if (step === 1 || step === 3) {
         const a = ours.getWeights();
         const b = theirs.getWeights();
-        a.forEach((w, i) => expect(maxAbsDifference(w, b[i]!), `weight ${i} after step ${step}`).toBeLessThan(1e-6));
+        a.forEach((w, i) => {
+          expect(maxAbsDifference(w, b[i]!), `weight ${i} after step ${step}`).toBeLessThan(1e-6);
+        });
         // The weights moved: the comparison is not between two untouched models.
         expect(maxAbsDifference(a[0]!, initial[0]!)).toBeGreaterThan(1e-4 * step);
         tf.dispose(a); // tfjs-layers getWeights returns its variables themselves: not disposed here.
@@ -118,7 +120,9 @@ describe('Adam', () => {
         tf.dispose(grads);
       }
       const values = weights.map(valuesOf);
-      weights.forEach((w) => w.dispose());
+      weights.forEach((w) => {
+        w.dispose();
+      });
       return values;
     };
     const simd = await run('wasm');
@@ -151,7 +155,9 @@ describe('Adam', () => {
     expect(valuesOf(c)).toEqual(valuesOf(a));
     expect(() => new SGD().setState(state)).toThrow('SGD.setState: expected a state of SGD, but got one of "Adam".');
     tf.dispose([gradient]);
-    [a, b, c].forEach((w) => w.dispose());
+    [a, b, c].forEach((w) => {
+      w.dispose();
+    });
   });
 });
 
@@ -341,7 +347,9 @@ describe('updateArrays (the update of a flat slice, with the state kept by the c
         });
         expect(Array.from(params)).toEqual(valuesOf(whole));
         const state = reference.getState();
-        split.slotNames.forEach((name, k) => expect(Array.from(slots[k]!)).toEqual(Array.from(state.slots.w![name]!)));
+        split.slotNames.forEach((name, k) => {
+          expect(Array.from(slots[k]!)).toEqual(Array.from(state.slots.w![name]!));
+        });
         expect(split.iterations).toBe(0);
         whole.dispose();
         await setBackend('wasm');
@@ -385,7 +393,9 @@ describe('setState, repeated', () => {
     opt.applyGradientArrays([w], [Float32Array.from([0.5, -0.5])]);
     reference.applyGradientArrays([v], [Float32Array.from([0.5, -0.5])]);
     expect(valuesOf(w)).toEqual(valuesOf(v));
-    [w, v].forEach((x) => x.dispose());
+    [w, v].forEach((x) => {
+      x.dispose();
+    });
   });
 });
 
