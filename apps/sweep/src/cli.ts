@@ -10,7 +10,11 @@ import { parseSettings, type SweepSettings } from './options.js';
 import { PlainProgress, TerminalProgress, formatDuration, type ProgressDisplay } from './progress.js';
 import { ResultsStore } from './results-store.js';
 import { estimateCost, longestFirst, planSlots } from './schedule.js';
-import { runSweep } from './sweep.js';
+import { AshaScheduler } from './search/asha.js';
+import { describeTrial } from './search/sample.js';
+import { ashaSummary } from './search/summary.js';
+import { restoreAshaScheduler } from './search/search-plan.js';
+import { isSettled, runSweep } from './sweep.js';
 import { loadSweepData } from './sweep-data.js';
 
 /** Exit codes: 0 all runs finished, 1 some run failed, 2 bad options, 130 interrupted (as shells report SIGINT). */
@@ -30,11 +34,18 @@ export async function main(argv: string[]): Promise<number> {
   const store = new ResultsStore(resolve(settings.outDir));
   let dataOptions = { dataDir: settings.dataDir, limitTrain: settings.limitTrain, limitEval: settings.limitEval };
   let runs = settings.runs;
+  let search = settings.search;
+  let scheduler: AshaScheduler | undefined;
   try {
     if (settings.resume) {
       const plan = store.readPlan();
       runs = plan.runs;
       dataOptions = { dataDir: plan.dataDir, limitTrain: plan.limitTrain, limitEval: plan.limitEval };
+      search = plan.search ?? null;
+      // The same trials (sweep.json) and the rung decisions made so far (asha.json).
+      if (search?.asha) scheduler = restoreAshaScheduler(store.dir, search.asha);
+    } else if (search?.asha) {
+      scheduler = new AshaScheduler(search.asha);
     }
   } catch (error) {
     process.stderr.write(`fnn-sweep: ${errorMessage(error)}\n`);
@@ -68,19 +79,30 @@ export async function main(argv: string[]): Promise<number> {
   })();
   if (!data) return EXIT.usage;
 
-  const order = longestFirst(
-    runs.map((config) => ({ config, cost: estimateCost(config, data.train.size, data.inputSize, data.classes) })),
-  );
+  const costed = runs.map((config) => ({
+    config,
+    cost: estimateCost(config, data.train.size, data.inputSize, data.classes),
+  }));
+  // With ASHA runs start in plan order (see runSweep).
+  const order = scheduler ? costed : longestFirst(costed);
   const totalCost = order.reduce((a, r) => a + r.cost, 0);
   const mode = settings.inProcess
     ? 'one run at a time with model.fit in this process'
     : `${slots.concurrency} run(s) at once × ${slots.workersPerRun} worker(s) each on ${cores} cores`;
   if (settings.dryRun) {
-    process.stdout.write(`${runs.length} runs, ${mode}; start order (longest first, estimated single-core time):\n`);
+    const how = scheduler ? 'plan order, full-length' : 'longest first';
+    process.stdout.write(`${runs.length} runs, ${mode}; start order (${how}, estimated single-core time):\n`);
     for (const { config, cost } of order)
       process.stdout.write(
-        `  ${config.id.padEnd(24)} ${String(config.epochs).padStart(3)} epochs  ~${formatDuration(cost)}\n`,
+        `  ${config.id.padEnd(24)} ${String(config.epochs).padStart(3)} epochs  ~${formatDuration(cost)}` +
+          `${search?.strategy === 'random' ? `  ${describeTrial(config)}` : ''}\n`,
       );
+    if (scheduler) {
+      const { gracePeriod, reductionFactor, metric, mode: better } = scheduler.settings;
+      process.stdout.write(
+        `ASHA: rungs at epoch ${scheduler.rungs.join(', ')} (r = ${gracePeriod}, η = ${reductionFactor}); a run goes on at a rung only if its ${metric} (${better}) is in the top 1/${reductionFactor} there.\n`,
+      );
+    }
     return EXIT.ok;
   }
 
@@ -93,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   if (!settings.resume) {
-    store.writePlan({ version: 1, createdAt: new Date().toISOString(), runs, ...dataOptions });
+    store.writePlan({ version: 1, createdAt: new Date().toISOString(), runs, ...dataOptions, search });
   }
   const interactive = process.stderr.isTTY === true && !process.env.CI;
   const display: ProgressDisplay = interactive
@@ -153,6 +175,8 @@ export async function main(argv: string[]): Promise<number> {
       resume: settings.resume,
       saveModels: settings.saveModels,
       trainSize: data.train.size,
+      search,
+      scheduler,
       meta: {
         backend,
         cores,
@@ -168,6 +192,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const { results } = outcome;
   process.stdout.write(`\n${formatTable(results.comparison)}\n\n${winnerLine(results.winner)}\n`);
+  if (results.search?.asha) process.stdout.write(`${ashaSummary(results.search, outcome.runs)}\n`);
   const check = lessonCheck(outcome.runs);
   if (check.length > 0)
     process.stdout.write(`\nAgainst the lesson (Keras):\n${check.map((l) => `  ${l}`).join('\n')}\n`);
@@ -179,7 +204,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`Interrupted: continue with  fnn-sweep --resume ${store.dir}\n`);
     return EXIT.interrupted;
   }
-  return outcome.runs.some((r) => r.status !== 'finished') ? EXIT.failedRuns : EXIT.ok;
+  return outcome.runs.some((r) => !isSettled(r)) ? EXIT.failedRuns : EXIT.ok;
 }
 
 main(process.argv.slice(2)).then(

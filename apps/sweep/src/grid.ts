@@ -32,7 +32,7 @@ export interface GridSpec {
   api?: string[];
 }
 
-const GRID_FIELDS = [
+export const GRID_FIELDS = [
   'hidden',
   'units',
   'depth',

@@ -6,6 +6,7 @@ import { resultsToCsv } from './csv.js';
 import { ConfigError } from './errors.js';
 import type { RunResult } from './executor.js';
 import { validateRunConfig, type RunConfig } from './run-config.js';
+import { checkSearchPlan, type SearchPlan, type SearchRecord } from './search/search-plan.js';
 
 /** What a sweep was asked to do: written first, so `--resume` knows the runs and settings. */
 export interface SweepPlan {
@@ -16,6 +17,8 @@ export interface SweepPlan {
   dataDir: string | null;
   limitTrain: number | null;
   limitEval: number | null;
+  /** How the runs were chosen and ASHA's settings (absent for a plain sweep). */
+  search?: SearchPlan | null;
 }
 
 export interface SweepMeta {
@@ -38,6 +41,8 @@ export interface ResultsFile {
   comparison: ComparisonRow[];
   winner: Winner | null;
   runs: RunResult[];
+  /** The search's plan, ASHA's rungs and every rung decision (trial, rung, metric, cut-off). */
+  search?: SearchRecord;
 }
 
 /**
@@ -89,6 +94,7 @@ export class ResultsStore {
       );
     }
     plan.runs.forEach((r, i) => validateRunConfig(r, `sweep.json runs[${i}]`));
+    if (plan.search != null) plan.search = checkSearchPlan(plan.search, `--resume ${this.dir}: sweep.json search`);
     return plan;
   }
 
@@ -114,9 +120,15 @@ export class ResultsStore {
   }
 
   /** Rewrites results.json and results.csv from the given runs (in plan order). */
-  writeResults(meta: SweepMeta, runs: RunResult[]): ResultsFile {
+  writeResults(meta: SweepMeta, runs: RunResult[], search?: SearchRecord): ResultsFile {
     const comparison = compare(runs);
-    const results: ResultsFile = { sweep: meta, comparison, winner: findWinner(comparison), runs };
+    const results: ResultsFile = {
+      sweep: meta,
+      comparison,
+      winner: findWinner(comparison),
+      runs,
+      ...(search ? { search } : {}),
+    };
     writeJsonAtomic(join(this.dir, 'results.json'), results);
     writeFileAtomic(join(this.dir, 'results.csv'), resultsToCsv(runs));
     return results;

@@ -5,6 +5,8 @@ import { renderReport } from './report.js';
 import { ResultsStore, type ResultsFile, type SweepMeta } from './results-store.js';
 import { describeArchitecture, type RunConfig } from './run-config.js';
 import { countParams, estimateCost, longestFirst } from './schedule.js';
+import { describeDecision, type AshaScheduler } from './search/asha.js';
+import { saveAshaState, searchRecord, type SearchPlan } from './search/search-plan.js';
 
 const REPORT_INTERVAL_MS = 15_000;
 
@@ -24,6 +26,10 @@ export interface SweepRequest {
   /** Draw report.html (default true); tests of scheduling turn it off to stay fast. */
   writeReport?: boolean;
   meta: Pick<SweepMeta, 'backend' | 'cores' | 'workersPerRun' | 'data'>;
+  /** How the runs were chosen (recorded in results.json). */
+  search?: SearchPlan | null;
+  /** ASHA: asked at every epoch end whether the run goes on; its decisions are saved as they are made. */
+  scheduler?: AshaScheduler;
 }
 
 export interface SweepOutcome {
@@ -43,13 +49,27 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   const started = performance.now();
   const done = new Map<string, RunResult>();
   if (request.resume) {
-    for (const [id, run] of store.readRuns()) if (run.status === 'finished') done.set(id, run);
+    for (const [id, run] of store.readRuns()) if (isSettled(run)) done.set(id, run);
   }
-  const todo = longestFirst(
-    request.runs
-      .filter((r) => !done.has(r.id))
-      .map((config) => ({ config, cost: estimateCost(config, request.trainSize) })),
-  );
+  const { scheduler } = request;
+  const pending = request.runs
+    .filter((r) => !done.has(r.id))
+    .map((config) => ({ config, cost: estimateCost(config, request.trainSize) }));
+  // With ASHA the runs start in plan order: a longest-first order would let the widest models set every rung's bar.
+  const todo = scheduler ? pending : longestFirst(pending);
+  const shouldStop = (id: string) =>
+    scheduler
+      ? (epoch: number, metrics: { val_accuracy: number; val_loss: number }) => {
+          const known = scheduler.decisions.length;
+          const decision = scheduler.onEpochEnd(id, epoch, metrics);
+          if (decision && scheduler.decisions.length > known) {
+            saveAshaState(store.dir, scheduler);
+            // A stop is reported when the run ends (its end line); a promotion here.
+            if (decision.decision === 'continue') display.log(`[${id}] ${describeDecision(decision)}`);
+          }
+          return decision?.decision === 'stop' ? decision : null;
+        }
+      : undefined;
   for (const id of done.keys()) display.log(`[${id}] already finished in ${store.dir}, skipped`);
 
   let samplesTrained = 0;
@@ -74,7 +94,8 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   let lastReport = -Infinity;
   const aggregate = (status: SweepMeta['status']) => {
     aggregation = aggregation.then(async () => {
-      const results = store.writeResults(meta(status), inPlanOrder());
+      const search = request.search ? searchRecord(request.search, scheduler) : undefined;
+      const results = store.writeResults(meta(status), inPlanOrder(), search);
       if (
         request.writeReport !== false &&
         (status !== 'running' || performance.now() - lastReport >= REPORT_INTERVAL_MS)
@@ -109,6 +130,7 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
           modelDir: request.saveModels ? store.modelDir(config.id) : undefined,
           onProgress: (p) => display.update(p),
           signal,
+          shouldStop: shouldStop(config.id),
         });
       } catch (error) {
         // Executors report failures as results; this is a bug or a lost connection.
@@ -125,14 +147,14 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(request.concurrency, todo.length)) }, slot));
 
-  const interrupted = signal.aborted && request.runs.some((c) => done.get(c.id)?.status !== 'finished');
+  const interrupted = signal.aborted && request.runs.some((c) => !isSettled(done.get(c.id)));
   if (interrupted) {
     const previous = store.readRuns();
     for (const config of request.runs) {
       if (done.has(config.id)) continue;
       const before = previous.get(config.id);
       const run =
-        before && before.status !== 'finished'
+        before && !isSettled(before)
           ? { ...before, status: 'interrupted' as const }
           : placeholder(config, 'interrupted', 'not started: the sweep was interrupted');
       store.writeRun(run);
@@ -141,6 +163,11 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   }
   const results = (await aggregate(interrupted ? 'interrupted' : 'finished'))!;
   return { results, runs: inPlanOrder(), interrupted };
+}
+
+/** Finished, or stopped by the scheduler: nothing left to train on --resume. */
+export function isSettled(run: RunResult | undefined): boolean {
+  return run?.status === 'finished' || run?.status === 'stopped';
 }
 
 /** A result for a run that never trained. */
