@@ -204,7 +204,7 @@ export async function runTask(
         });
         const left = config.epochs - (epoch + 1);
         // At a rung, the scheduler may stop the run here: the checkpoint above keeps its model.
-        stoppedBy = left > 0 && !context.signal.aborted ? (context.shouldStop?.(epoch + 1, logs) ?? null) : null;
+        stoppedBy = left > 0 ? (context.shouldStop?.(epoch + 1, logs) ?? null) : null;
         if (stoppedBy) return true;
         growTo =
           left > 0 && !context.signal.aborted
