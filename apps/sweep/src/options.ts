@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { ConfigError, describe } from './errors.js';
 import { loadGrid } from './grid.js';
 import { DEFAULT_RUN_IDS, DEFAULT_SEED, defaultRuns, type RunConfig } from './run-config.js';
-import { SEARCH_FLAGS, addSearchOptions, ashaFrom, searchFrom, type SearchOptions } from './search/search-options.js';
+import {
+  SEARCH_FLAGS,
+  addSearchOptions,
+  ashaFrom,
+  ashaStartOrder,
+  searchFrom,
+  type SearchOptions,
+} from './search/search-options.js';
 import type { SearchPlan } from './search/search-plan.js';
 
 export const BACKENDS = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
@@ -233,7 +240,7 @@ function settingsFrom(o: RawOptions, now: Date): SweepSettings {
   if (epochs !== undefined) runs = runs.map((r) => ({ ...r, epochs }));
   runs = withRepeats(runs, o.repeats ?? 1);
   const scheduled = ashaFrom(o, runs);
-  runs = scheduled.runs;
+  runs = scheduled.asha && searched.plan?.strategy !== 'random' ? ashaStartOrder(scheduled.runs, seed) : scheduled.runs;
   const search: SearchPlan | null =
     searched.plan || scheduled.asha
       ? { ...(searched.plan ?? { strategy: 'grid', trials: runs.length, seed }), asha: scheduled.asha }

@@ -30,6 +30,18 @@ describe('search options', () => {
       '4',
     ]);
     expect(asha.runs.every((r) => r.epochs === 27)).toBe(true);
+    // A grid under ASHA starts in an order shuffled with the seed (the same order for the same seed).
+    const order = asha.runs.map((r) => r.id);
+    expect([...order].sort()).toEqual(['h250', 'h250x3', 'h50', 'h50x3']);
+    expect(parseSettings(['--space', LISTS, '--scheduler', 'asha']).runs.map((r) => r.id)).toEqual(order);
+    const orders = new Set(
+      [1, 2, 3, 4, 5, 6].map((seed) =>
+        parseSettings(['--space', LISTS, '--scheduler', 'asha', '--seed', String(seed)])
+          .runs.map((r) => r.id)
+          .join(),
+      ),
+    );
+    expect(orders.size).toBeGreaterThan(1);
     expect(asha.search?.asha).toEqual({
       maxEpochs: 27,
       gracePeriod: 1,

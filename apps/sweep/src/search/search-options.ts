@@ -1,3 +1,4 @@
+import { permutation } from '@fnn/data';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ConfigError, describe } from '../errors.js';
 import { MAX_GRID_RUNS } from '../grid.js';
@@ -163,4 +164,14 @@ export function ashaFrom(o: SearchOptions, runs: RunConfig[]): { runs: RunConfig
   };
   checkAshaSettings(asha);
   return { runs: runs.map((r) => ({ ...r, epochs: maxEpochs })), asha };
+}
+
+/**
+ * The order a grid's runs start in under ASHA: shuffled with the seed. ASHA compares each arrival
+ * at a rung only with the ones before it, so a grid's systematic order (narrow models first, wide
+ * ones last) would let every later, wider model clear the bar the earlier ones set; random search
+ * draws its trials in random order already.
+ */
+export function ashaStartOrder(runs: RunConfig[], seed: number): RunConfig[] {
+  return Array.from(permutation(runs.length, seed), (i) => runs[i]!);
 }
