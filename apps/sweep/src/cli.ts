@@ -90,8 +90,10 @@ export async function main(argv: string[]): Promise<number> {
     ? 'one run at a time with model.fit in this process'
     : `${slots.concurrency} run(s) at once × ${slots.workersPerRun} worker(s) each on ${cores} cores`;
   if (settings.dryRun) {
-    const how = scheduler ? 'plan order, full-length' : 'longest first';
-    process.stdout.write(`${runs.length} runs, ${mode}; start order (${how}, estimated single-core time):\n`);
+    const how = scheduler
+      ? 'plan order, estimated single-core time if never stopped'
+      : 'longest first, estimated single-core time';
+    process.stdout.write(`${runs.length} runs, ${mode}; start order (${how}):\n`);
     for (const { config, cost } of order)
       process.stdout.write(
         `  ${config.id.padEnd(24)} ${String(config.epochs).padStart(3)} epochs  ~${formatDuration(cost)}` +
