@@ -55,7 +55,8 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   const pending = request.runs
     .filter((r) => !done.has(r.id))
     .map((config) => ({ config, cost: estimateCost(config, request.trainSize) }));
-  // With ASHA the runs start in plan order: a longest-first order would let the widest models set every rung's bar.
+  // With ASHA the runs start in the caller's order (a grid's is shuffled, see ashaStartOrder):
+  // longest first would let the widest models set every rung's bar.
   const todo = scheduler ? pending : longestFirst(pending);
   const shouldStop = (id: string) =>
     scheduler
@@ -70,7 +71,7 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
           return decision?.decision === 'stop' ? decision : null;
         }
       : undefined;
-  for (const id of done.keys()) display.log(`[${id}] already finished in ${store.dir}, skipped`);
+  for (const [id, run] of done) display.log(`[${id}] already ${run.status} in ${store.dir}, skipped`);
 
   let samplesTrained = 0;
   const meta = (status: SweepMeta['status']): SweepMeta => {
