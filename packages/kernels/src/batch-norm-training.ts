@@ -1,3 +1,5 @@
+// Training-mode batch normalization as direct calls (not tfjs kernels): on Float32Arrays, and on
+// tensors for @fnn/core's BatchNormalization. tfjs's inference kernel is kernels/fused-batch-norm.ts.
 import { engine, tensor1d, type Tensor } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadAddon } from './addon.js';

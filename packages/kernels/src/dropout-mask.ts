@@ -1,8 +1,10 @@
+// Dropout masks drawn natively, as direct calls (not tfjs kernels); the registered kernel that
+// draws the mask and applies it in one launch is kernels/fnn-dropout.ts.
 import { engine, type Tensor } from '@tensorflow/tfjs-core';
 import { loadAddon } from './addon.js';
 import { typedArrayBackend } from './backend.js';
 import { takeFloat32 } from './buffer-pool.js';
-import { dropoutThreshold } from './kernels/dropout.js';
+import { dropoutThreshold } from './kernels/fnn-dropout.js';
 
 function checkRate(fn: string, rate: number): void {
   if (!(rate >= 0 && rate < 1)) throw new Error(`${fn}: expected 0 <= rate < 1, but got ${rate}.`);

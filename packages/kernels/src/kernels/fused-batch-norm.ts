@@ -1,3 +1,5 @@
+// tfjs's registered `FusedBatchNorm` kernel (inference, with moving statistics) on the native
+// backend; training-mode batch norm is ../batch-norm-training.ts.
 import { FusedBatchNorm, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon.js';

@@ -1,3 +1,5 @@
+// The registered tfjs kernel `FnnDropout` (mask and product in one launch); the direct calls that
+// only draw a mask are ../dropout-mask.ts.
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../addon.js';
 import { takeFloat32 } from '../buffer-pool.js';
