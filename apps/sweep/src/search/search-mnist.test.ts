@@ -68,7 +68,8 @@ describe('fnn-sweep --search random --scheduler asha on real MNIST (a subset)', 
       expect(r.history.loss).toHaveLength(1);
       expect(existsSync(join(out, 'checkpoints', r.id, 'latest.json'))).toBe(true);
     }
-    for (const r of finished) expect(r.final!.valAccuracy).toBeGreaterThan(0.5);
+    // The first run at the rung always goes on, however slow its learning rate: only the best is checked.
+    expect(Math.max(...finished.map((r) => r.final!.valAccuracy))).toBeGreaterThan(0.8);
     // The table shows where each stopped trial ended and why; the summary what ASHA saved.
     expect(run.stdout).toMatch(/^t0\d .* 1\/3 /m);
     expect(run.stdout).toMatch(/^t0\d: stopped at epoch 1: val_accuracy 0\.\d{4} worse than the cut-off 0\.\d{4}/m);
