@@ -94,7 +94,11 @@ describe('parseSpace', () => {
       { activation: { choice: ['relu', 'swish'] } },
       'activation[1]: expected one of "relu", "elu", "selu", "tanh", "sigmoid", "softplus", "linear", but got "swish".',
     ],
-    ['units without depth', { units: { int: [16, 64] } }, '"units" and "depth" go together, but got only units [16].'],
+    [
+      'units without depth',
+      { units: { int: [16, 64] } },
+      '"units" and "depth" go together, but got only units {"int":[16,64]}.',
+    ],
     [
       'an unknown field',
       { momentum: 0.9 },

@@ -102,8 +102,22 @@ export function parseSpace(raw: unknown): SearchSpace {
     }
     space[key as SpaceField] = parseDomain(key as SpaceField, value);
   }
+  checkLayerFields(raw as Record<string, unknown>);
   checkListsAsGrid(space);
   return space;
+}
+
+/** The grid's rules for hidden layers, with the values as written (distributions included). */
+function checkLayerFields(raw: Record<string, unknown>): void {
+  const given = (k: string) => raw[k] !== undefined;
+  const units = given('units') ? `units ${describe(raw.units)}` : `depth ${describe(raw.depth)}`;
+  if (given('hidden') && (given('units') || given('depth'))) {
+    throw new ConfigError(
+      `give hidden layers either as "hidden" or as "units" and "depth", not both (got hidden ${describe(raw.hidden)} and ${units}).`,
+    );
+  }
+  if (given('units') !== given('depth'))
+    throw new ConfigError(`"units" and "depth" go together, but got only ${units}.`);
 }
 
 function parseDomain(field: SpaceField, value: unknown): Domain {
