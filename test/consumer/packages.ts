@@ -45,11 +45,22 @@ export function emptyProject(label: string): string {
   return dir;
 }
 
+/**
+ * This process's environment without what the workspace's tools put there: pnpm's bin shims set
+ * NODE_PATH to the workspace's hoisted modules, through which a consumer would find packages it
+ * never installed.
+ */
+export function consumerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  delete env.NODE_PATH;
+  return env;
+}
+
 /** Installs `specs` with npm or pnpm; returns the seconds it took. */
 export function install(dir: string, manager: 'npm' | 'pnpm', specs: string[]): number {
   const started = Date.now();
   // A consumer's machine: no compiler, so a build from source would fail loudly instead of passing by luck.
-  const env = { ...process.env, CXX: '/bin/false', CC: '/bin/false' };
+  const env = consumerEnv({ CXX: '/bin/false', CC: '/bin/false' });
   if (manager === 'npm') run('npm', ['install', '--no-audit', '--no-fund', ...specs], { cwd: dir, env });
   else run('npx', [...PNPM, 'add', ...specs], { cwd: dir, env });
   return (Date.now() - started) / 1000;
@@ -85,7 +96,7 @@ export function runScript(dir: string, name: string, source: string, env: NodeJS
   writeFileSync(file, source);
   const result = spawnSync(process.execPath, [file], {
     cwd: dir,
-    env: { ...process.env, ...env },
+    env: consumerEnv(env),
     encoding: 'utf8',
     timeout: 240_000,
   });

@@ -25,6 +25,13 @@ export interface FinalMetrics {
   testAccuracy: number;
 }
 
+/** The data a run trained on, as the sweep's plan states it (what --resume compares). */
+export interface DataSettings {
+  dataDir: string | null;
+  limitTrain: number | null;
+  limitEval: number | null;
+}
+
 /** Everything recorded about one run: what `runs/<id>.json` holds. */
 export interface RunResult {
   id: string;
@@ -57,6 +64,13 @@ export interface RunResult {
   trainSize: number;
   /** The rung decision that stopped the run (status `stopped`). */
   stoppedBy?: RungDecision;
+  /** The plan's data settings, recorded by the sweep with the run (absent in results an executor returns). */
+  data?: DataSettings;
+}
+
+/** Finished, or stopped by the scheduler: nothing left to train on --resume. */
+export function isSettled(run: RunResult | undefined): boolean {
+  return run?.status === 'finished' || run?.status === 'stopped';
 }
 
 /** What an executor reports while a run trains; the progress display draws from it. */

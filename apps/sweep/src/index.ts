@@ -64,4 +64,4 @@ export { sampleTrials, describeTrial } from './search/sample.js';
 export { restoreAshaScheduler, saveAshaState, type SearchPlan, type SearchRecord } from './search/search-plan.js';
 export { ashaSummary } from './search/summary.js';
 export { ashaStartOrder } from './search/search-options.js';
-export { isSettled } from './sweep.js';
+export { isSettled } from './executor.js';

@@ -132,7 +132,16 @@ export async function runTask(
     params = model.countParams();
     trainableParams = model.trainableWeights.reduce((n, w) => n + w.size, 0);
 
-    const checkpoint = readCheckpoint(context.checkpointDir);
+    const checkpoint = readCheckpoint(context.checkpointDir, (warning) =>
+      context.onProgress({
+        id: config.id,
+        epoch: 0,
+        epochs: config.epochs,
+        batch: 0,
+        batches: 0,
+        note: `warning: ${warning}`,
+      }),
+    );
     if (checkpoint && checkpoint.epoch <= config.epochs) {
       engine.restore(model, checkpoint);
       history = {

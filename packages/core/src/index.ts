@@ -31,7 +31,17 @@ export { modelFromJSON } from './models/deserialization.js';
 export { registerLayer, knownLayerClassNames, type LayerClass } from './models/layer-registry.js';
 export type { ModelTopology } from './models/serialization.js';
 export { loadModel, modelFromArtifacts } from './io/load.js';
-export { modelArtifacts, type ModelJson, type WeightSpec, type WeightsManifestGroup } from './io/model-artifacts.js';
+export {
+  modelArtifacts,
+  type ModelArtifacts,
+  type ModelJson,
+  type WeightSpec,
+  type WeightsManifestGroup,
+} from './io/model-artifacts.js';
+export { fileSystem, FileSystemHandler, MAX_MODEL_JSON_BYTES, type FileSaveResult } from './io/file-system.js';
+export type { TrainingConfig } from './io/training-config.js';
+export { MAX_JSON_DEPTH } from './io/json-tree.js';
+export { MAX_WEIGHT_VALUES } from './layers/layer-weight.js';
 export { History } from './training/history.js';
 export type { CompileArgs } from './training/compile.js';
 export type { FitArgs } from './training/fit.js';

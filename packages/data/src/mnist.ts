@@ -121,23 +121,31 @@ interface Images {
 }
 
 function readImages(path: string): Images {
-  const idx = readIdx(path, { shared: true }); // pixels stay where they were read: no copy
-  if (idx.dtype !== 'uint8' || idx.shape.length !== 3) {
-    throw new DataError(
-      `${path}: expected uint8 images of shape [count, rows, cols], but got ${idx.dtype} [${idx.shape.join(', ')}].`,
-    );
-  }
+  const idx = readIdx(path, {
+    shared: true, // pixels stay where they were read: no copy
+    checkHeader: ({ dtype, shape }) => {
+      if (dtype !== 'uint8' || shape.length !== 3) {
+        throw new DataError(
+          `${path}: expected uint8 images of shape [count, rows, cols], but got ${dtype} [${shape.join(', ')}].`,
+        );
+      }
+    },
+  });
   const [count, rows, cols] = idx.shape as [number, number, number];
   return { path, count, rows, cols, pixels: idx.data as Uint8Array };
 }
 
 function readLabels(path: string, count: number): IdxArray & { data: Uint8Array } {
-  const idx = readIdx(path);
-  if (idx.dtype !== 'uint8' || idx.shape.length !== 1 || idx.shape[0] !== count) {
-    throw new DataError(
-      `${path}: expected ${count} uint8 labels (shape [${count}]) to match the images, but got ${idx.dtype} [${idx.shape.join(', ')}].`,
-    );
-  }
+  // The count is known from the images: a labels file declaring another is refused before its payload is read.
+  const idx = readIdx(path, {
+    checkHeader: ({ dtype, shape }) => {
+      if (dtype !== 'uint8' || shape.length !== 1 || shape[0] !== count) {
+        throw new DataError(
+          `${path}: expected ${count} uint8 labels (shape [${count}]) to match the images, but got ${dtype} [${shape.join(', ')}].`,
+        );
+      }
+    },
+  });
   const data = idx.data as Uint8Array;
   const bad = data.findIndex((l) => l >= NUM_CLASSES);
   if (bad >= 0) throw new DataError(`${path}: label ${bad} is ${data[bad]}, expected a digit class in [0, 9].`);

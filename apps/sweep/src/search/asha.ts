@@ -108,19 +108,7 @@ export class AshaScheduler {
   /** A decision from an earlier session (untrusted: it comes from a file). */
   private restore(d: RungDecision, index: number): void {
     const where = `decisions[${index}]`;
-    const ok =
-      d !== null &&
-      typeof d === 'object' &&
-      typeof d.trial === 'string' &&
-      this.recorded.has(d.rung) &&
-      d.metric === this.settings.metric &&
-      [d.value, d.cutoff].every(Number.isFinite) &&
-      Number.isInteger(d.rank) &&
-      Number.isInteger(d.count) &&
-      d.rank >= 1 &&
-      d.count >= 1 &&
-      (d.decision === 'continue' || d.decision === 'stop');
-    if (!ok) {
+    if (!isRungDecision(d) || !this.recorded.has(d.rung) || d.metric !== this.settings.metric) {
       throw new ConfigError(
         `${where}: expected a rung decision {trial, rung (one of ${this.rungs.join(', ')}), metric "${this.settings.metric}", value, cutoff, rank, count, decision}, but got ${describe(d)}.`,
       );
@@ -131,6 +119,24 @@ export class AshaScheduler {
     rung.set(d.trial, decision);
     this.log.push(decision);
   }
+}
+
+/** Whether a value read from a file has a rung decision's shape. */
+export function isRungDecision(value: unknown): value is RungDecision {
+  const d = value as RungDecision | null;
+  return (
+    d !== null &&
+    typeof d === 'object' &&
+    typeof d.trial === 'string' &&
+    Number.isSafeInteger(d.rung) &&
+    (ASHA_METRICS as readonly unknown[]).includes(d.metric) &&
+    [d.value, d.cutoff].every(Number.isFinite) &&
+    Number.isSafeInteger(d.rank) &&
+    Number.isSafeInteger(d.count) &&
+    d.rank >= 1 &&
+    d.count >= d.rank &&
+    (d.decision === 'continue' || d.decision === 'stop')
+  );
 }
 
 export function checkAshaSettings(settings: AshaSettings): void {

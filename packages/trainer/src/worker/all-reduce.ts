@@ -1,5 +1,5 @@
-import { Barrier } from './barrier.js';
-import { Ctrl, type SharedViews } from './shared-memory.js';
+import { Barrier } from '../shared-memory/barrier.js';
+import { Ctrl, type SharedViews } from '../shared-memory/layout.js';
 
 /**
  * `context.allReduceSum` for synchronized batch norm: every worker with a non-empty shard calls
@@ -20,13 +20,13 @@ export class AllReduce {
     private readonly worker: number,
     timeoutMs: number,
   ) {
-    this.barrier = new Barrier(
-      shared.control,
-      Ctrl.reduceCount,
-      Ctrl.reduceGeneration,
+    this.barrier = new Barrier({
+      control: shared.control,
+      countSlot: Ctrl.reduceCount,
+      generationSlot: Ctrl.reduceGeneration,
       timeoutMs,
-      `worker ${worker}: allReduceSum`,
-    );
+      what: `worker ${worker}: allReduceSum`,
+    });
   }
 
   /** Called by every worker at the start of a step: `parties` workers have samples in it. */

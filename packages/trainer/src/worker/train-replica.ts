@@ -1,9 +1,9 @@
 // The piscina task module: one long-lived task per worker thread for a whole `fit`.
 import { setBackend } from '@fnn/core';
-import { ReplicaAbortedError } from './errors.js';
-import { decode, encode, type FailureRecord, type ReplicaSpec, type ReplicaTask } from './messages.js';
+import { ReplicaAbortedError } from '../errors.js';
+import { decode, encode, type FailureRecord, type ReplicaSpec, type ReplicaTask } from '../messages.js';
+import { Ctrl, FAILURE_BYTES, SharedViews } from '../shared-memory/layout.js';
 import { Replica } from './replica.js';
-import { Ctrl, FAILURE_BYTES, SharedViews } from './shared-memory.js';
 
 export default async function trainReplica(task: ReplicaTask): Promise<Uint8Array> {
   const shared = new SharedViews(task.shared);

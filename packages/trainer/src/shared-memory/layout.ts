@@ -160,6 +160,35 @@ export class SharedViews {
     return (step * this.sizes.workers + worker) * this.sizes.statsWidth;
   }
 
+  /**
+   * Σ over the workers of (shard size × column `column` of its stats at `step`): the batch's
+   * sample-weighted sum of a logged value (empty shards weigh 0, whatever their slot holds).
+   */
+  shardWeightedSum(step: number, shardSizes: readonly number[], column: number): number {
+    let sum = 0;
+    shardSizes.forEach((size, worker) => {
+      if (size > 0) sum += size * this.stats[this.statsOffset(step, worker) + column]!;
+    });
+    return sum;
+  }
+
+  /** Whether the main thread asked the workers to stop after the step in flight. */
+  get stopRequested(): boolean {
+    return Atomics.load(this.control, Ctrl.stopRequest) === 1;
+  }
+
+  /**
+   * Counts one more completed step; wakes the main thread only when it waits for this one (it
+   * sleeps through free-running epochs rather than taking a core from a worker at every step).
+   */
+  countStepDone(): void {
+    const c = this.control;
+    const done = Atomics.add(c, Ctrl.stepsDone, 1) + 1;
+    if (done < Atomics.load(c, Ctrl.wakeAt)) return;
+    Atomics.add(c, Ctrl.events, 1);
+    Atomics.notify(c, Ctrl.events);
+  }
+
   /** Releases every thread waiting on the control block; they throw ReplicaAbortedError. */
   abort(): void {
     Atomics.store(this.control, Ctrl.abort, 1);

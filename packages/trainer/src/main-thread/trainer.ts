@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import {
@@ -14,15 +13,21 @@ import {
   type Tensor,
 } from '@fnn/core';
 import type { Dataset } from '@fnn/data';
-import { describeValue } from './errors.js';
-import { resolveFitArgs, type DataParallelFitArgs } from './fit-args.js';
+import { describeValue } from '../errors.js';
+import { resolveFitArgs, type DataParallelFitArgs } from '../fit-args.js';
+import type { ReplicaReport, ReplicaSpec, ReplicaTimings } from '../messages.js';
+import { keepReplicaWeights, testHooksOf, type TestHooks } from '../testing/test-hooks.js';
+import { weightLayout } from '../weight-layout.js';
+import { batchProgressCallback, checkBatchProgressHook } from './batch-progress.js';
 import { FitRun } from './fit-run.js';
-import type { ReplicaReport, ReplicaSpec, ReplicaTimings } from './messages.js';
 import { toSharedDataset } from './training-data.js';
-import { weightLayout } from './weight-layout.js';
+import { thisMachine, workerLimit, type Machine } from './worker-limit.js';
 
 export interface DataParallelTrainerOptions {
-  /** Worker threads, each holding one replica of the model. Default: the number of cores. */
+  /**
+   * Worker threads, each holding one replica of the model. Default: the number of cores. At most
+   * 4 per core, and no more than fit in half of the machine's memory (an error says the bound).
+   */
   workers?: number;
   /** Backend each worker loads, as `setBackend`: 'auto' (the best one that loads in a worker thread, else wasm), 'wasm', 'cpu', 'tensorflow' or 'native'. Default 'auto'. */
   backend?: BackendName;
@@ -55,8 +60,6 @@ export class DataParallelTrainer {
   private readonly threadsSeen = new Set<Worker>();
   private running = false;
   private closed = false;
-  /** Test-only: each replica's weights (trainable then non-trainable) after the last fit with `collectReplicaWeights`. */
-  replicaWeights: Float32Array[] | undefined;
   /** Diagnostics: where each worker's time went during the last completed fit (worker order). */
   lastFitTimings: ReplicaTimings[] | undefined;
   /** Diagnostics: tf.memory().numTensors in each worker after each epoch of the last completed fit (worker order). */
@@ -66,12 +69,17 @@ export class DataParallelTrainer {
     const owner = 'DataParallelTrainer';
     if (typeof options !== 'object' || options === null)
       throw new ValueError(`${owner}: expected an options object, but got ${describeValue(options)}.`);
-    this.workers = options.workers ?? availableParallelism();
+    const machine = thisMachine();
+    const { limit, reason } = workerLimit(machine);
+    this.workers = options.workers ?? Math.min(machine.cores, limit);
     if (!Number.isInteger(this.workers) || this.workers < 1) {
       throw new ValueError(
         `${owner}: expected workers to be an integer >= 1, but got ${describeValue(options.workers)}.`,
       );
     }
+    // Refused before any thread starts: hundreds of threads only exhaust memory.
+    if (this.workers > limit)
+      throw new ValueError(`${owner}: expected workers to be at most ${limit} (${reason}), but got ${this.workers}.`);
     this.backend = options.backend ?? 'auto';
     if (!BACKENDS.includes(this.backend))
       throw new ValueError(
@@ -114,12 +122,10 @@ export class DataParallelTrainer {
       throw new ValueError(`${owner}: expected an @fnn/core model, but got ${describeValue(model)}.`);
     const compiled = requireCompiled(model, owner);
     const { epochs, batchSize, initialEpoch, verbose, seed, shuffle, callbacks } = resolveFitArgs(args, owner);
-    const fault = args.faultInjection;
-    if (fault !== undefined && !(Number.isInteger(fault.worker) && fault.worker >= 0 && fault.worker < this.workers)) {
-      throw new ValueError(
-        `${owner}: expected faultInjection.worker in [0, ${this.workers - 1}], but got ${describeValue(fault.worker)}.`,
-      );
-    }
+    const onBatchProgress = checkBatchProgressHook(args.onBatchProgress, owner);
+    const testHooks = testHooksOf(args, this.workers, owner);
+    const layout = weightLayout(model);
+    this.checkMemory(layout.trainableSize + layout.nonTrainableSize, testHooks?.machine ?? thisMachine(), owner);
     const { dataset: train, layout: sampleLayout } = toSharedDataset(model, compiled, x, y, 'x', owner);
     let validation: Dataset | null = null;
     if (args.validationData !== undefined) {
@@ -139,7 +145,7 @@ export class DataParallelTrainer {
       backend: this.backend,
       topology: model.toJSON(),
       compileArgs: serializeCompileArgs(compiled),
-      layout: weightLayout(model),
+      layout,
       sampleLayout,
       logKeys: compiled.logKeys,
       batchSize,
@@ -147,9 +153,8 @@ export class DataParallelTrainer {
       seed,
       syncBatchNorm: this.syncBatchNorm,
       syncTimeoutMs: this.syncTimeout,
-      spinMs: this.workers <= availableParallelism() ? SPIN_MS : 0,
-      ...(fault !== undefined ? { faultInjection: fault } : {}),
-      ...(args.collectReplicaWeights ? { returnReplicaWeights: true } : {}),
+      spinMs: this.workers <= thisMachine().cores ? SPIN_MS : 0,
+      ...(testHooks ? { testHooks: workerTestHooks(testHooks) } : {}),
     };
     // Batch callbacks may set stopTraining: then steps are handed out one at a time, so training
     // stops exactly where model.fit would; otherwise the workers run each epoch without waiting.
@@ -163,6 +168,8 @@ export class DataParallelTrainer {
     process.on('SIGINT', onSigint);
     try {
       await run.start();
+      testHooks?.onStart?.({ stepsGranted: () => run.stepsGranted, stepsDone: () => run.stepsDone });
+      const steps = Math.ceil(train.size / batchSize);
       const history = await runTrainingLoop(model, {
         epochs,
         initialEpoch,
@@ -176,18 +183,18 @@ export class DataParallelTrainer {
         // First, so that the weights are in the model before any user callback sees the epoch end.
         callbacks: [
           { onEpochBegin: (epoch: number) => run.beginEpoch(epoch), onEpochEnd: () => run.endEpoch() },
+          ...(onBatchProgress ? [batchProgressCallback(onBatchProgress, steps)] : []),
           ...callbacks,
         ],
         trainBatch: async (batch) => {
           const logs = await run.batchLogs(batch);
           // The workers did not apply this step: the model keeps its last finite weights, as with model.fit.
-          if (!Number.isFinite(logs.loss))
-            throw nonFiniteLossError(logs.loss ?? NaN, batch, epochs, Math.ceil(train.size / batchSize), owner);
+          if (!Number.isFinite(logs.loss)) throw nonFiniteLossError(logs.loss ?? NaN, batch, epochs, steps, owner);
           return logs;
         },
         validate: validation === null ? undefined : () => run.validate(),
       });
-      this.useReports(await run.finish(), args.collectReplicaWeights === true);
+      this.useReports(await run.finish(), testHooks?.collectReplicaWeights === true);
       return history;
     } catch (error) {
       const failure = run.workerFailure;
@@ -202,9 +209,18 @@ export class DataParallelTrainer {
     }
   }
 
+  /** Refuses a fit whose replicas would not fit in memory, before any thread starts. */
+  private checkMemory(parameters: number, machine: Machine, owner: string): void {
+    const { limit, reason } = workerLimit(machine, parameters);
+    if (this.workers > limit)
+      throw new ValueError(
+        `${owner}: expected workers to be at most ${limit} for this model (${reason}), but the trainer has ${this.workers}.`,
+      );
+  }
+
   /** Keeps the diagnostics (the weights and optimizer state reached are in the model already). */
   private useReports(reports: ReplicaReport[], keepWeights: boolean): void {
-    this.replicaWeights = keepWeights ? reports.map((r) => r.weights!) : undefined;
+    keepReplicaWeights(this, keepWeights ? reports.map((r) => r.weights!) : undefined);
     this.lastFitTimings = reports.map((r) => r.timings);
     this.lastFitTensorCounts = reports.map((r) => r.tensorsAfterEpochs);
   }
@@ -243,8 +259,17 @@ export class DataParallelTrainer {
   }
 }
 
-/** dist/worker.js next to this file; from the TypeScript sources (tests), the built one. */
+/** What the workers need of the test hooks (the main thread keeps the rest). */
+function workerTestHooks(hooks: TestHooks): ReplicaSpec['testHooks'] {
+  return {
+    ...(hooks.faultInjection ? { faultInjection: hooks.faultInjection } : {}),
+    ...(hooks.collectReplicaWeights ? { returnReplicaWeights: true } : {}),
+  };
+}
+
+/** The worker threads' task module, dist/worker/train-replica.js; from the TypeScript sources (tests), the built one. */
 function workerUrl(): string {
   const here = new URL(import.meta.url);
-  return here.pathname.endsWith('.ts') ? new URL('../dist/worker.js', here).href : new URL('./worker.js', here).href;
+  const built = here.pathname.endsWith('.ts') ? '../../dist/worker/train-replica.js' : '../worker/train-replica.js';
+  return new URL(built, here).href;
 }

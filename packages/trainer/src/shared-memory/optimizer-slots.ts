@@ -1,5 +1,5 @@
 import type { Optimizer, OptimizerState } from '@fnn/core';
-import type { WeightLayout } from './weight-layout.js';
+import type { WeightLayout } from '../weight-layout.js';
 
 /**
  * The optimizer's state in shared memory, laid out like the flat trainable parameters: slot `s`

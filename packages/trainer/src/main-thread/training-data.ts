@@ -1,6 +1,6 @@
 import { checkData, ValueError, formatShape, type CompiledState, type LayersModel, type Tensor } from '@fnn/core';
 import { Dataset } from '@fnn/data';
-import { packColumns, rowWidth, type SampleLayout } from './sample-layout.js';
+import { packColumns, rowWidth, type SampleLayout } from '../sample-layout.js';
 
 // Tensors are immutable: the same tensors convert to the same shared Dataset, once.
 const converted = new WeakMap<Tensor, { x: Tensor[]; y: Tensor[]; dataset: Dataset }>();

@@ -1,8 +1,7 @@
 import type { Piscina } from 'piscina';
 import type { BatchSpec, LayersModel, Logs } from '@fnn/core';
 import { permutation, shardRanges, type Dataset } from '@fnn/data';
-import { waitForWorkers } from './barrier.js';
-import { TrainingInterruptedError, WorkerFailedError } from './errors.js';
+import { TrainingInterruptedError, WorkerFailedError } from '../errors.js';
 import {
   decode,
   encode,
@@ -10,10 +9,11 @@ import {
   type ReplicaReport,
   type ReplicaSpec,
   type ReplicaTask,
-} from './messages.js';
-import { readOptimizerState, writeOptimizerState } from './optimizer-slots.js';
-import { allocateShared, Command, Ctrl, SharedViews, type SharedSizes } from './shared-memory.js';
-import { copyWeightsIn, copyWeightsOut } from './weight-layout.js';
+} from '../messages.js';
+import { allocateShared, Command, Ctrl, SharedViews, type SharedSizes } from '../shared-memory/layout.js';
+import { readOptimizerState, writeOptimizerState } from '../shared-memory/optimizer-slots.js';
+import { copyWeightsIn, copyWeightsOut } from '../weight-layout.js';
+import { waitForWorkers } from './wait-for-workers.js';
 
 /** How long the main thread lets workers wind down after an error before it destroys them. */
 const SETTLE_MS = 5000;
@@ -101,6 +101,16 @@ export class FitRun {
     await waitForWorkers(c, () => Atomics.load(c, Ctrl.ready) === this.spec.workers, this.failure);
   }
 
+  /** Steps the workers may take so far (counted over the whole fit). */
+  get stepsGranted(): number {
+    return Atomics.load(this.shared.control, Ctrl.stepGrant);
+  }
+
+  /** Steps every worker has completed so far. */
+  get stepsDone(): number {
+    return Atomics.load(this.shared.control, Ctrl.stepsDone);
+  }
+
   /** SIGINT: workers stop after the step in flight; `fit` then rejects with TrainingInterruptedError. */
   interrupt(): void {
     this.interrupted = true;
@@ -141,15 +151,11 @@ export class FitRun {
       throw this.interruption();
     }
     this.stepsConsumed = batch.batch + 1;
-    const { logKeys } = this.spec;
-    const counts = shardRanges(batch.indices.length, this.spec.workers).map((r) => r.end - r.start);
+    // The batch's mean of each logged value: the shards' means weighted by shard size.
+    const sizes = shardRanges(batch.indices.length, this.spec.workers).map((r) => r.end - r.start);
     const logs: Logs = {};
-    logKeys.forEach((key, i) => {
-      let sum = 0;
-      counts.forEach(
-        (count, k) => (sum += count > 0 ? count * this.shared.stats[this.shared.statsOffset(batch.batch, k) + i]! : 0),
-      );
-      logs[key] = sum / batch.indices.length;
+    this.spec.logKeys.forEach((key, column) => {
+      logs[key] = this.shared.shardWeightedSum(batch.batch, sizes, column) / batch.indices.length;
     });
     return logs;
   }
