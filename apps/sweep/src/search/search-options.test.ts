@@ -102,6 +102,10 @@ describe('search options', () => {
       ['--resume', 'runs/x', '--scheduler', 'asha'],
       "--resume runs/x reuses that sweep's runs and data; it cannot be combined with --scheduler.",
     ],
+    [
+      ['--space', LISTS, '--scheduler', 'asha', '--max-epochs', '20000'],
+      "option '--max-epochs <R>' argument '20000' is invalid. expected --max-epochs to be an integer in [1, 10000], but got \"20000\".",
+    ],
   ];
   for (const [argv, message] of errors) {
     it(`rejects ${argv.join(' ')}`, () => {

@@ -2,6 +2,7 @@ import { permutation } from '@fnn/data';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ConfigError, describe } from '../errors.js';
 import { MAX_GRID_RUNS } from '../grid.js';
+import { MAX_EPOCHS } from '../limits.js';
 import type { RunConfig } from '../run-config.js';
 import { ASHA_METRICS, checkAshaSettings, type AshaMetric, type AshaMode, type AshaSettings } from './asha.js';
 import { sampleTrials } from './sample.js';
@@ -36,11 +37,12 @@ export const SEARCH_FLAGS: Record<keyof SearchOptions, string> = {
 
 const ASHA_ONLY = ['maxEpochs', 'gracePeriod', 'reductionFactor', 'metric', 'mode'] as const;
 
-function positiveInteger(flag: string, min: number) {
+function positiveInteger(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`expected ${flag} to be an integer ≥ ${min}, but got ${describe(value)}.`);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`;
+      throw new InvalidArgumentError(`expected ${flag} to be an integer ${range}, but got ${describe(value)}.`);
     }
     return n;
   };
@@ -73,7 +75,7 @@ export function addSearchOptions(program: Command): Command {
       new Option(
         '--max-epochs <R>',
         "ASHA: epochs of a run that is never stopped (default: the runs' epochs)",
-      ).argParser(positiveInteger('--max-epochs', 1)),
+      ).argParser(positiveInteger('--max-epochs', 1, MAX_EPOCHS)),
     )
     .addOption(
       new Option('--grace-period <r>', 'ASHA: epochs before the first rung (default 1)').argParser(

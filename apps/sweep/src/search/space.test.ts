@@ -95,6 +95,11 @@ describe('parseSpace', () => {
       'activation[1]: expected one of "relu", "elu", "selu", "tanh", "sigmoid", "softplus", "linear", but got "swish".',
     ],
     [
+      "an int range past the grid's cap",
+      { units: { int: [16, 1e6] }, depth: 1 },
+      'units[1]: expected at most 65536, but got 1000000.',
+    ],
+    [
       'units without depth',
       { units: { int: [16, 64] } },
       '"units" and "depth" go together, but got only units {"int":[16,64]}.',

@@ -168,11 +168,13 @@ function parseDomain(field: SpaceField, value: unknown): Domain {
  * size cap; hidden layers together, so the units/depth/hidden rules apply as in grids.
  */
 function checkListsAsGrid(space: SearchSpace): void {
-  const valuesOf = (domain: Domain): unknown[] => (domain.kind === 'choice' ? domain.values : [domain.low]);
+  // A range's ends are values it can draw (or nearly): both must pass the grid's caps.
+  const valuesOf = (domain: Domain): unknown[] =>
+    domain.kind === 'choice' ? domain.values : domain.kind === 'int' ? [domain.low, domain.high] : [domain.low];
   const layers: Record<string, unknown[]> = {};
   for (const [field, domain] of Object.entries(space) as [SpaceField, Domain][]) {
     if (field === 'hidden' || field === 'units' || field === 'depth') layers[field] = valuesOf(domain);
-    else if (domain.kind === 'choice') expandGrid({ [field]: domain.values }, 0);
+    else expandGrid({ [field]: valuesOf(domain) }, 0);
   }
   if (Object.keys(layers).length > 0) expandGrid(layers, 0);
 }
