@@ -9,9 +9,14 @@ import { lockOutputFolder, type OutputLock } from './output-lock.js';
 import { formatDuration, type ProgressDisplay } from './progress.js';
 import { ResultsStore } from './results-store.js';
 import { estimateCost, longestFirst, planSlots, type SlotPlan } from './schedule.js';
+import { AshaScheduler } from './search/asha.js';
+import { describeTrial } from './search/sample.js';
+import { restoreAshaScheduler, type SearchPlan } from './search/search-plan.js';
+import { ashaSummary } from './search/summary.js';
 import { SIGNAL_EXIT_CODES, onStopSignals } from './signals.js';
 import { backendSpeed } from './speed.js';
 import type { SweepData } from './sweep-data.js';
+import { isSettled } from './executor.js';
 
 // TensorFlow.js, the trainer and vega load after the options are checked (dynamic imports
 // below): --help, --version and a refused option answer without waiting for them.
@@ -48,6 +53,8 @@ export async function main(argv: string[]): Promise<number> {
   const store = new ResultsStore(resolve(settings.outDir));
   let dataOptions = { dataDir: settings.dataDir, limitTrain: settings.limitTrain, limitEval: settings.limitEval };
   let runs = settings.runs;
+  let search = settings.search;
+  let scheduler: AshaScheduler | undefined;
   // --resume trains on the backend the sweep started on, unless --backend is given again.
   let backendRequest: string = settings.backend;
   let backendNote = '';
@@ -65,6 +72,11 @@ export async function main(argv: string[]): Promise<number> {
       } else if (plan.backend !== undefined && plan.backend !== settings.backend) {
         backendNote = ` (--backend given; the sweep started on ${plan.backend})`;
       }
+      search = plan.search ?? null;
+      // The same trials (sweep.json) and the rung decisions made so far (asha.json).
+      if (search?.asha) scheduler = restoreAshaScheduler(store.dir, search.asha);
+    } else if (search?.asha) {
+      scheduler = new AshaScheduler(search.asha);
     }
     slots = settings.inProcess
       ? { concurrency: 1, workersPerRun: 1 }
@@ -92,24 +104,32 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const speed = backendSpeed(backend);
-  const order = longestFirst(
-    runs.map((config) => ({
-      config,
-      cost: estimateCost(config, data.train.size, data.inputSize, data.classes, speed),
-    })),
-  );
+  const costed = runs.map((config) => ({
+    config,
+    cost: estimateCost(config, data.train.size, data.inputSize, data.classes, speed),
+  }));
+  // With ASHA runs start in plan order (see runSweep).
+  const order = scheduler ? costed : longestFirst(costed);
   const totalCost = order.reduce((a, r) => a + r.cost, 0);
   const mode = settings.inProcess
     ? 'one run at a time with model.fit in this process'
     : `${slots.concurrency} run(s) at once × ${slots.workersPerRun} worker(s) each on ${cores} cores`;
   if (settings.dryRun) {
-    process.stdout.write(
-      `${runs.length} runs, ${mode}; start order (longest first, estimated single-core time on ${backend}):\n`,
-    );
+    const how = scheduler
+      ? 'plan order, estimated single-core time if never stopped'
+      : 'longest first, estimated single-core time';
+    process.stdout.write(`${runs.length} runs, ${mode}; start order (${how} on ${backend}):\n`);
     for (const { config, cost } of order)
       process.stdout.write(
-        `  ${config.id.padEnd(24)} ${String(config.epochs).padStart(3)} epochs  ~${formatDuration(cost)}\n`,
+        `  ${config.id.padEnd(24)} ${String(config.epochs).padStart(3)} epochs  ~${formatDuration(cost)}` +
+          `${search?.strategy === 'random' ? `  ${describeTrial(config)}` : ''}\n`,
       );
+    if (scheduler) {
+      const { gracePeriod, reductionFactor, metric, mode: better } = scheduler.settings;
+      process.stdout.write(
+        `ASHA: rungs at epoch ${scheduler.rungs.join(', ')} (r = ${gracePeriod}, η = ${reductionFactor}); a run goes on at a rung only if its ${metric} (${better}) is in the top 1/${reductionFactor} there.\n`,
+      );
+    }
     return EXIT.ok;
   }
 
@@ -133,6 +153,8 @@ export async function main(argv: string[]): Promise<number> {
       cores,
       mode,
       order,
+      search,
+      scheduler,
     });
   } catch (error) {
     // A run file of the folder that is not a valid record (read on resume) is bad input too.
@@ -158,12 +180,22 @@ interface TrainPlan {
   cores: number;
   mode: string;
   order: { config: SweepSettings['runs'][number]; cost: number }[];
+  /** How the runs were chosen, and ASHA deciding at epoch ends (--scheduler asha). */
+  search: SearchPlan | null;
+  scheduler: AshaScheduler | undefined;
 }
 
 async function train(p: TrainPlan): Promise<number> {
   const { settings, store, runs, data, backend, slots, cores, mode } = p;
   if (!settings.resume) {
-    store.writePlan({ version: 1, createdAt: new Date().toISOString(), runs, ...p.dataOptions, backend });
+    store.writePlan({
+      version: 1,
+      createdAt: new Date().toISOString(),
+      runs,
+      ...p.dataOptions,
+      backend,
+      search: p.search,
+    });
   }
   const totalCost = p.order.reduce((a, r) => a + r.cost, 0);
   const [{ InProcessEngine, TrainerEngine }, { LocalExecutor }, { PlainProgress, TerminalProgress }, { runSweep }] =
@@ -228,6 +260,8 @@ async function train(p: TrainPlan): Promise<number> {
       saveModels: settings.saveModels,
       trainSize: data.train.size,
       data: p.dataOptions,
+      search: p.search,
+      scheduler: p.scheduler,
       meta: {
         backend,
         cores,
@@ -244,6 +278,7 @@ async function train(p: TrainPlan): Promise<number> {
   const { results } = outcome;
   const width = process.stdout.isTTY ? (process.stdout.columns ?? 80) : 80;
   process.stdout.write(`\n${formatTable(results.comparison, width)}\n\n${winnerLine(results.winner)}\n`);
+  if (results.search?.asha) process.stdout.write(`${ashaSummary(results.search, outcome.runs)}\n`);
   const check = lessonCheck(outcome.runs);
   if (check.length > 0)
     process.stdout.write(`\nAgainst the lesson (Keras):\n${check.map((l) => `  ${l}`).join('\n')}\n`);
@@ -255,7 +290,7 @@ async function train(p: TrainPlan): Promise<number> {
     process.stdout.write(`Interrupted: continue with  ${commandLine(['--resume', pathForCommand(store.dir)])}\n`);
     return signals.received === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   }
-  return outcome.runs.some((r) => r.status !== 'finished') ? EXIT.failedRuns : EXIT.ok;
+  return outcome.runs.some((r) => !isSettled(r)) ? EXIT.failedRuns : EXIT.ok;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,5 +1,6 @@
 import type { RunResult } from './executor.js';
 import { LESSON_VAL_ACCURACY, defaultRuns } from './run-config.js';
+import { describeDecision } from './search/asha.js';
 
 /** Mean and sample standard deviation over a configuration's finished repeats. */
 export interface Stat {
@@ -25,6 +26,8 @@ export interface ComparisonRow {
   valAccuracy: Stat | null;
   testAccuracy: Stat | null;
   wallSeconds: Stat | null;
+  /** When ASHA stopped every repeat: the epoch it stopped at (metrics are from that epoch, no test accuracy). */
+  stoppedAt: number | null;
 }
 
 export interface Winner {
@@ -51,7 +54,10 @@ export function compare(runs: RunResult[]): ComparisonRow[] {
   }
   return [...groups.entries()].map(([configId, group]) => {
     const done = group.filter((r) => r.status === 'finished' && r.final !== null);
-    const metric = (get: (r: RunResult) => number) => stat(done.map(get));
+    // A configuration ASHA stopped shows its metrics at the epoch it stopped (test was never evaluated).
+    const stopped = done.length > 0 ? [] : group.filter((r) => r.status === 'stopped' && r.history.loss.length > 0);
+    const measured = done.length > 0 ? done : stopped;
+    const metric = (get: (r: RunResult) => number) => stat(measured.map(get));
     const first = group[0]!;
     const notDone = group.find((r) => r.status !== 'finished');
     return {
@@ -62,15 +68,24 @@ export function compare(runs: RunResult[]): ComparisonRow[] {
       finished: done.length,
       repeats: group.length,
       status:
-        done.length > 0 ? 'finished' : `${notDone?.status ?? 'pending'}${notDone?.error ? `: ${notDone.error}` : ''}`,
-      loss: metric((r) => r.final!.loss),
-      accuracy: metric((r) => r.final!.accuracy),
-      valLoss: metric((r) => r.final!.valLoss),
-      valAccuracy: metric((r) => r.final!.valAccuracy),
-      testAccuracy: metric((r) => r.final!.testAccuracy),
+        done.length > 0
+          ? 'finished'
+          : notDone?.stoppedBy
+            ? describeDecision(notDone.stoppedBy)
+            : `${notDone?.status ?? 'pending'}${notDone?.error ? `: ${notDone.error}` : ''}`,
+      loss: metric((r) => r.final?.loss ?? lastOf(r.history.loss)),
+      accuracy: metric((r) => r.final?.accuracy ?? lastOf(r.history.accuracy)),
+      valLoss: metric((r) => r.final?.valLoss ?? lastOf(r.history.val_loss)),
+      valAccuracy: metric((r) => r.final?.valAccuracy ?? lastOf(r.history.val_accuracy)),
+      testAccuracy: stat(done.map((r) => r.final!.testAccuracy)),
       wallSeconds: metric((r) => r.timing.wallSeconds),
+      stoppedAt: stopped.length > 0 ? Math.max(...stopped.map((r) => r.history.loss.length)) : null,
     };
   });
+}
+
+function lastOf(values: number[]): number {
+  return values[values.length - 1]!;
 }
 
 /** The configuration with the best mean validation accuracy (model selection never looks at test). */
@@ -133,7 +148,7 @@ export function tableCells(rows: ComparisonRow[]): string[][] {
     r.repeats > 1 ? `${r.configId} (${r.finished}/${r.repeats})` : r.configId,
     r.architecture,
     r.params.toLocaleString('en-US'),
-    String(r.epochs),
+    r.stoppedAt !== null ? `${r.stoppedAt}/${r.epochs}` : String(r.epochs),
     formatStat(r.loss, 'loss'),
     formatStat(r.accuracy, 'percent'),
     formatStat(r.valLoss, 'loss'),
@@ -155,7 +170,11 @@ export function formatTable(rows: ComparisonRow[], width = Infinity): string {
   const cells = tableCells(rows);
   const notes = rows
     .filter((r) => r.finished < r.repeats)
-    .map((r) => `${r.configId}: ${r.finished}/${r.repeats} finished${r.finished === 0 ? ` (${r.status})` : ''}`);
+    .map((r) =>
+      r.stoppedAt !== null && r.repeats === 1
+        ? `${r.configId}: ${r.status}`
+        : `${r.configId}: ${r.finished}/${r.repeats} finished${r.finished === 0 ? ` (${r.status})` : ''}`,
+    );
   let columns = TABLE_HEADERS.map((_, c) => c);
   for (const drop of [null, ...NARROWING]) {
     if (drop !== null) columns = columns.filter((c) => TABLE_HEADERS[c] !== drop);

@@ -1,4 +1,5 @@
 import type { RunConfig } from './run-config.js';
+import type { RungDecision } from './search/asha.js';
 
 /** Per-epoch metrics with Keras's key names. */
 export interface EpochHistory {
@@ -12,7 +13,8 @@ export interface EpochHistory {
   workers: number[];
 }
 
-export type RunStatus = 'finished' | 'failed' | 'interrupted';
+/** `stopped`: ended early by the scheduler (ASHA) at a rung; its history and checkpoint are kept. */
+export type RunStatus = 'finished' | 'failed' | 'interrupted' | 'stopped';
 
 export interface FinalMetrics {
   loss: number;
@@ -60,8 +62,15 @@ export interface RunResult {
   /** Epochs restored from a checkpoint instead of being trained again (0 for a fresh run). */
   resumedFromEpoch: number;
   trainSize: number;
+  /** The rung decision that stopped the run (status `stopped`). */
+  stoppedBy?: RungDecision;
   /** The plan's data settings, recorded by the sweep with the run (absent in results an executor returns). */
   data?: DataSettings;
+}
+
+/** Finished, or stopped by the scheduler: nothing left to train on --resume. */
+export function isSettled(run: RunResult | undefined): boolean {
+  return run?.status === 'finished' || run?.status === 'stopped';
 }
 
 /** What an executor reports while a run trains; the progress display draws from it. */
@@ -90,6 +99,11 @@ export interface RunContext {
   onProgress: (progress: RunProgress) => void;
   /** Aborted on SIGINT: the run stops after its current step and resolves as interrupted. */
   signal: AbortSignal;
+  /**
+   * Asked after every epoch (1-based) the run ends, and after an epoch restored from a
+   * checkpoint: a decision to stop the run there (it then resolves as `stopped`), or null to go on.
+   */
+  shouldStop?: (epoch: number, metrics: { val_accuracy: number; val_loss: number }) => RungDecision | null;
 }
 
 /**

@@ -49,3 +49,19 @@ export { resultsToCsv, CSV_HEADER } from './csv.js';
 export { renderReport, renderCurveSvg, CURVE_METRICS } from './report.js';
 export { PlainProgress, TerminalProgress, type ProgressDisplay } from './progress.js';
 export { parseSettings, createProgram, withRepeats, type SweepSettings } from './options.js';
+export {
+  AshaScheduler,
+  rungsFor,
+  describeDecision,
+  ASHA_METRICS,
+  type AshaSettings,
+  type AshaMetric,
+  type AshaMode,
+  type RungDecision,
+} from './search/asha.js';
+export { parseSpace, loadSpace, spaceToGrid, SPACE_FIELDS, type SearchSpace, type Domain } from './search/space.js';
+export { sampleTrials, describeTrial } from './search/sample.js';
+export { restoreAshaScheduler, saveAshaState, type SearchPlan, type SearchRecord } from './search/search-plan.js';
+export { ashaSummary } from './search/summary.js';
+export { ashaStartOrder } from './search/search-options.js';
+export { isSettled } from './executor.js';

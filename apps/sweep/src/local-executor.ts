@@ -75,7 +75,8 @@ export class LocalExecutor implements RunExecutor, RunScaler {
     this.active.delete(config.id);
     // Cores this run borrowed beyond its slot's go back to the spare pool.
     this.spare += Math.max(0, last.workers - this.options.workersPerRun);
-    if (result.status === 'finished') this.giveBack(config, last);
+    // A stopped run ended at an epoch boundary, as a finished one does: its engine is sound.
+    if (result.status === 'finished' || result.status === 'stopped') this.giveBack(config, last);
     else await this.discard(last);
     return result;
   }

@@ -5,6 +5,15 @@ import { ConfigError, describe } from './errors.js';
 import { loadGrid } from './grid.js';
 import { MAX_EPOCHS, MAX_RUNS, MAX_SEED } from './limits.js';
 import { DEFAULT_RUN_IDS, DEFAULT_SEED, defaultRuns, type RunConfig } from './run-config.js';
+import {
+  SEARCH_FLAGS,
+  addSearchOptions,
+  ashaFrom,
+  ashaStartOrder,
+  searchFrom,
+  type SearchOptions,
+} from './search/search-options.js';
+import type { SearchPlan } from './search/search-plan.js';
 
 export const BACKENDS = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -30,9 +39,11 @@ export interface SweepSettings {
   /** Train with single-thread `model.fit` in this process, one run at a time (the speed baseline). */
   inProcess: boolean;
   dryRun: boolean;
+  /** --space/--search/--scheduler: how the runs were chosen and ASHA's settings; null for a plain sweep. */
+  search: SearchPlan | null;
 }
 
-interface RawOptions {
+interface RawOptions extends SearchOptions {
   only?: string[];
   epochs?: number;
   quick?: boolean;
@@ -83,7 +94,7 @@ function idList(value: string): string[] {
 
 /** The commander program: options, help text and parsers. */
 export function createProgram(): Command {
-  return new Command('fnn-sweep')
+  const program = new Command('fnn-sweep')
     .description("Train the lesson's MNIST experiments (or your --grid) in parallel on every core, then compare them.")
     .version(`fnn-sweep ${sweepVersion()}`, '--version', 'print the version and exit')
     .addOption(
@@ -159,6 +170,7 @@ export function createProgram(): Command {
     .option('--in-process', 'train one run at a time with single-thread model.fit in this process (the speed baseline)')
     .option('--dry-run', 'print the planned runs, their order and the core split, then exit')
     .allowExcessArguments(false);
+  return addSearchOptions(program);
 }
 
 /** Parses argv (without `node cli.js`) and builds the run list; errors name the option and value. */
@@ -183,8 +195,10 @@ function settingsFrom(o: RawOptions, backendGiven: boolean, now: Date): SweepSet
     const conflicting = (
       ['only', 'epochs', 'quick', 'grid', 'out', 'dataDir', 'limitTrain', 'limitEval'] as const
     ).filter((k) => o[k] !== undefined);
-    if (conflicting.length > 0 || o.repeats !== 1) {
+    const searchFlags = (Object.keys(SEARCH_FLAGS) as (keyof SearchOptions)[]).filter((k) => o[k] !== undefined);
+    if (conflicting.length > 0 || o.repeats !== 1 || searchFlags.length > 0) {
       const names = [
+        ...searchFlags.map((k) => SEARCH_FLAGS[k]),
         ...conflicting.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`),
         ...(o.repeats !== 1 ? ['--repeats'] : []),
       ];
@@ -211,10 +225,20 @@ function settingsFrom(o: RawOptions, backendGiven: boolean, now: Date): SweepSet
   }
   if (o.resume !== undefined) {
     // The runs and data settings come from the folder's sweep.json (read by the caller).
-    return { ...common, runs: [], outDir: o.resume, resume: true, dataDir: null, limitTrain: null, limitEval: null };
+    return {
+      ...common,
+      runs: [],
+      outDir: o.resume,
+      resume: true,
+      dataDir: null,
+      limitTrain: null,
+      limitEval: null,
+      search: null,
+    };
   }
   const seed = o.seed ?? DEFAULT_SEED;
-  let runs = o.grid !== undefined ? loadGrid(o.grid, seed) : defaultRuns(seed);
+  const searched = searchFrom(o, seed, o.grid !== undefined);
+  let runs = searched.runs ?? (o.grid !== undefined ? loadGrid(o.grid, seed) : defaultRuns(seed));
   if (o.only) {
     const known = runs.map((r) => r.id);
     const unknown = o.only.filter((id) => !known.includes(id));
@@ -240,7 +264,14 @@ function settingsFrom(o: RawOptions, backendGiven: boolean, now: Date): SweepSet
     );
   }
   runs = withRepeats(runs, repeats);
+  const scheduled = ashaFrom(o, runs);
+  runs = scheduled.asha && searched.plan?.strategy !== 'random' ? ashaStartOrder(scheduled.runs, seed) : scheduled.runs;
+  const search: SearchPlan | null =
+    searched.plan || scheduled.asha
+      ? { ...(searched.plan ?? { strategy: 'grid', trials: runs.length, seed }), asha: scheduled.asha }
+      : null;
   return {
+    search,
     ...common,
     runs,
     outDir: o.out ?? join('runs', timestamp(now)),

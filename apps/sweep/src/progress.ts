@@ -1,6 +1,7 @@
 import { createLogUpdate } from 'log-update';
 import { truncate } from './comparison.js';
 import type { RunProgress, RunResult } from './executor.js';
+import { describeDecision } from './search/asha.js';
 
 /** An ETA is shown only after this much training has been timed (start-up would skew it). */
 const MIN_MEASURED_SECONDS = 2;
@@ -70,11 +71,13 @@ class SweepTracker {
   end(result: RunResult): ActiveRun | undefined {
     const run = this.active.get(result.id);
     this.active.delete(result.id);
-    if (result.status === 'finished') this.finished++;
+    // A run stopped by ASHA is done too: its remaining epochs were never meant to run.
+    const settled = result.status === 'finished' || result.status === 'stopped';
+    if (settled) this.finished++;
     else if (result.status === 'failed') this.failed++;
     else this.interrupted++;
-    if (run && result.status === 'finished') {
-      this.doneCost += run.cost * (1 - result.resumedFromEpoch / result.config.epochs);
+    if (run && settled) {
+      this.doneCost += (run.cost * (result.history.loss.length - result.resumedFromEpoch)) / result.config.epochs;
       this.doneSeconds += (Date.now() - run.startedAt) / 1000;
     }
     return run;
@@ -127,6 +130,7 @@ export function endLine(result: RunResult): string {
   if (result.status === 'finished' && result.final) {
     return `[${result.id}] finished in ${time}: val_accuracy ${result.final.valAccuracy.toFixed(4)}, test accuracy ${result.final.testAccuracy.toFixed(4)}`;
   }
+  if (result.stoppedBy) return `[${result.id}] ${describeDecision(result.stoppedBy)}`;
   return `[${result.id}] ${result.status} after ${result.history.loss.length} epoch(s)${result.error ? `: ${result.error}` : ''}`;
 }
 

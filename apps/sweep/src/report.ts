@@ -4,6 +4,8 @@ import { TABLE_HEADERS, lessonCheck, tableCells, winnerLine } from './comparison
 import type { RunResult } from './executor.js';
 import { html, trustedMarkup, type SafeHtml } from './html.js';
 import type { ResultsFile } from './results-store.js';
+import { describeDecision } from './search/asha.js';
+import { rungDecisionsSection } from './search/rung-table.js';
 
 /** The four learning-curve charts: one line per run in each. */
 export const CURVE_METRICS = [
@@ -20,7 +22,9 @@ type CurveKey = (typeof CURVE_METRICS)[number]['key'];
  * inlined in the report, so it opens offline and needs no script.
  */
 export async function renderCurveSvg(runs: RunResult[], metric: CurveKey, title: string): Promise<string> {
-  const values = runs.flatMap((run) => run.history[metric].map((value, i) => ({ run: run.id, epoch: i + 1, value })));
+  const values = runs.flatMap((run) =>
+    run.history[metric].map((value, i) => ({ run: run.id, epoch: i + 1, value, stopped: run.status === 'stopped' })),
+  );
   const maxEpoch = Math.max(1, ...runs.map((r) => r.history[metric].length));
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -51,6 +55,9 @@ export async function renderCurveSvg(runs: RunResult[], metric: CurveKey, title:
         sort: runs.map((r) => r.id),
         scale: { scheme: runs.length > 10 ? 'tableau20' : 'tableau10' },
       },
+      // Runs ASHA stopped: thin, faded and dashed, so the curves that went the distance stand out.
+      opacity: { condition: { test: 'datum.stopped', value: 0.3 }, value: 1 },
+      strokeDash: { condition: { test: 'datum.stopped', value: [4, 3] }, value: [1, 0] },
     },
   };
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
@@ -81,6 +88,7 @@ export async function renderReport(results: ResultsFile): Promise<string> {
 <thead><tr>${TABLE_HEADERS.map((h) => html`<th>${h}</th>`)}</tr></thead>
 <tbody>
 ${rows}</tbody></table>`;
+  const rungs = results.search ? rungDecisionsSection(results.search) : '';
   const check = lessonCheck(results.runs);
   const lesson =
     check.length === 0
@@ -102,6 +110,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure.chart { margin: 0; }
 pre { background: #f6f6f6; padding: 0.75rem; overflow-x: auto; font-size: 12px; }
 .status-failed, .status-interrupted { color: #b00020; }
+.status-stopped { color: #666; }
+tr.stop td { color: #666; }
 </style>
 </head>
 <body>
@@ -116,11 +126,12 @@ ${
 <h2>Comparison</h2>
 ${table}
 ${lesson}<h2>Learning curves</h2>
-<div class="charts">
+${results.search?.asha ? html`<p>Runs ASHA stopped are drawn faded and dashed, up to the epoch they stopped at.</p>\n` : ''}<div class="charts">
 ${charts.map(
   (c) => html`${c}
 `,
 )}</div>
+${rungs}
 <h2>Runs</h2>
 ${results.runs.map(
   (run) => html`${runSection(run)}
@@ -134,9 +145,10 @@ ${results.runs.map(
 function runSection(run: RunResult): SafeHtml {
   const c = run.config;
   const settings = `hidden [${c.hidden.join(', ')}], ${c.activation}, dropout ${c.dropout}, batch norm ${c.batchNorm ? 'yes' : 'no'}, ${c.optimizer} lr ${c.learningRate}, batch ${c.batchSize}, ${c.epochs} epochs, seed ${c.seed}, ${c.api} API`;
+  const why = run.error ?? (run.stoppedBy ? describeDecision(run.stoppedBy) : '');
   return html`<section class="run" id="run-${run.id}">
 <h3>${run.id} <small class="status-${run.status}">${run.status}</small></h3>
 <p>${settings} · ${run.workers} worker(s) · ${run.backend}</p>
-${run.error ? html`<p class="status-${run.status}">${run.error}</p>\n` : ''}<pre>${run.summary}</pre>
+${why ? html`<p class="status-${run.status}">${why}</p>\n` : ''}<pre>${run.summary}</pre>
 </section>`;
 }

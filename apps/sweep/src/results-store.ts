@@ -9,6 +9,7 @@ import type { DataSettings, RunResult } from './executor.js';
 import { MAX_JSON_FILE_BYTES, MAX_RUNS } from './limits.js';
 import { readRunFile } from './run-file.js';
 import { validateRunConfig, type RunConfig } from './run-config.js';
+import { checkSearchPlan, type SearchPlan, type SearchRecord } from './search/search-plan.js';
 
 /** What a sweep was asked to do: written first, so `--resume` knows the runs and settings. */
 export interface SweepPlan extends DataSettings {
@@ -17,6 +18,8 @@ export interface SweepPlan extends DataSettings {
   runs: RunConfig[];
   /** The backend the sweep started on (resolved, e.g. 'native' for 'auto'): --resume trains on it too. */
   backend?: string;
+  /** How the runs were chosen and ASHA's settings (absent for a plain sweep). */
+  search?: SearchPlan | null;
 }
 
 export interface SweepMeta {
@@ -39,6 +42,8 @@ export interface ResultsFile {
   comparison: ComparisonRow[];
   winner: Winner | null;
   runs: RunResult[];
+  /** The search's plan, ASHA's rungs and every rung decision (trial, rung, metric, cut-off). */
+  search?: SearchRecord;
 }
 
 /**
@@ -111,6 +116,7 @@ export class ResultsStore {
     if (plan.backend !== undefined && typeof plan.backend !== 'string') {
       throw new ConfigError(`${where}: backend: expected a backend name, but got ${describe(plan.backend)}.`);
     }
+    if (plan.search != null) plan.search = checkSearchPlan(plan.search, `${where} search`);
     return plan;
   }
 
@@ -132,9 +138,15 @@ export class ResultsStore {
   }
 
   /** Rewrites results.json and results.csv from the given runs (in plan order). */
-  writeResults(meta: SweepMeta, runs: RunResult[]): ResultsFile {
+  writeResults(meta: SweepMeta, runs: RunResult[], search?: SearchRecord): ResultsFile {
     const comparison = compare(runs);
-    const results: ResultsFile = { sweep: meta, comparison, winner: findWinner(comparison), runs };
+    const results: ResultsFile = {
+      sweep: meta,
+      comparison,
+      winner: findWinner(comparison),
+      runs,
+      ...(search ? { search } : {}),
+    };
     writeJsonAtomic(join(this.dir, 'results.json'), results);
     writeFileAtomic(join(this.dir, 'results.csv'), resultsToCsv(runs));
     return results;

@@ -40,7 +40,7 @@ describe('run files read on resume', () => {
     ],
     [
       (r: Record<string, unknown>) => ({ ...r, status: 'pwned' }),
-      'status: expected one of "finished", "failed", "interrupted", but got "pwned".',
+      'status: expected one of "finished", "failed", "interrupted", "stopped", but got "pwned".',
     ],
     [(r: Record<string, unknown>) => ({ ...r, id: 'deep' }), `id: expected the config's id "wide", but got "deep".`],
     [

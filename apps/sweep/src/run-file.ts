@@ -4,8 +4,9 @@ import { ConfigError, describe, errorMessage } from './errors.js';
 import type { EpochHistory, RunResult } from './executor.js';
 import { MAX_JSON_FILE_BYTES } from './limits.js';
 import { validateRunConfig } from './run-config.js';
+import { isRungDecision } from './search/asha.js';
 
-const STATUSES = ['finished', 'failed', 'interrupted'] as const;
+const STATUSES = ['finished', 'failed', 'interrupted', 'stopped'] as const;
 const HISTORY_KEYS = ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'seconds', 'workers'] as const;
 const FINAL_KEYS = ['loss', 'accuracy', 'valLoss', 'valAccuracy', 'testLoss', 'testAccuracy'] as const;
 /** Text fields of a run (summary, error, ...) longer than this are not ours. */
@@ -79,6 +80,11 @@ export function validateRunResult(value: unknown, where: string): RunResult {
   }
   if (record.status === 'finished' && record.final === null) {
     throw new ConfigError(`${field('final')}: expected the metrics of a finished run, but got null.`);
+  }
+  if (record.status === 'stopped' && !isRungDecision(record.stoppedBy)) {
+    throw new ConfigError(
+      `${field('stoppedBy')}: expected the rung decision that stopped the run, but got ${describe(record.stoppedBy)}.`,
+    );
   }
   const timing = object(record.timing, field('timing'));
   text(timing.startedAt, field('timing.startedAt'));

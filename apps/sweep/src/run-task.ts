@@ -5,6 +5,7 @@ import { readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint } fr
 import { InterruptedError, errorMessage } from './errors.js';
 import type { EpochHistory, RunContext, RunResult } from './executor.js';
 import { describeArchitecture, type RunConfig } from './run-config.js';
+import type { RungDecision } from './search/asha.js';
 import type { SweepData } from './sweep-data.js';
 
 export interface EpochLogs {
@@ -93,6 +94,7 @@ export async function runTask(
   let summary = '';
   let params = 0;
   let trainableParams = 0;
+  let stoppedBy: RungDecision | null = null;
   const result = (status: RunResult['status'], extra: Partial<RunResult> = {}): RunResult & { engine: FitEngine } => {
     const wallSeconds = (performance.now() - started) / 1000;
     const trained = history.loss.length - resumedFromEpoch;
@@ -155,6 +157,15 @@ export async function runTask(
         batches: 0,
         note: `resumed from the checkpoint after epoch ${checkpoint.epoch}`,
       });
+      // The decision at this epoch may not have been recorded before the interruption.
+      const last = checkpoint.epoch - 1;
+      if (last >= 0) {
+        stoppedBy =
+          context.shouldStop?.(checkpoint.epoch, {
+            val_accuracy: history.val_accuracy[last]!,
+            val_loss: history.val_loss[last]!,
+          }) ?? null;
+      }
     }
 
     const batches = Math.ceil(data.train.size / config.batchSize);
@@ -201,6 +212,9 @@ export async function runTask(
           epochEnd: { ...logs, seconds },
         });
         const left = config.epochs - (epoch + 1);
+        // At a rung, the scheduler may stop the run here: the checkpoint above keeps its model.
+        stoppedBy = left > 0 ? (context.shouldStop?.(epoch + 1, logs) ?? null) : null;
+        if (stoppedBy) return true;
         growTo =
           left > 0 && !context.signal.aborted
             ? (options.scaler?.propose(config.id, engine.workers, seconds, left) ?? null)
@@ -208,7 +222,7 @@ export async function runTask(
         return growTo !== null;
       },
     };
-    while (history.loss.length < config.epochs) {
+    while (history.loss.length < config.epochs && !stoppedBy) {
       growTo = null;
       await engine.fit(
         {
@@ -239,6 +253,10 @@ export async function runTask(
       });
     }
     if (context.signal.aborted) throw new InterruptedError(`interrupted after epoch ${history.loss.length}`);
+    if (stoppedBy) {
+      if (options.saveModels && context.modelDir) await model.save(`file://${context.modelDir}`);
+      return result('stopped', { stoppedBy });
+    }
     if (history.loss.length < config.epochs)
       throw new Error(`training stopped after ${history.loss.length} of ${config.epochs} epochs`);
 

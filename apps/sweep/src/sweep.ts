@@ -1,11 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describe, errorMessage } from './errors.js';
-import type { DataSettings, RunExecutor, RunResult } from './executor.js';
+import { isSettled, type DataSettings, type RunExecutor, type RunResult } from './executor.js';
 import type { ProgressDisplay } from './progress.js';
 import { renderReport } from './report.js';
 import { ResultsStore, type ResultsFile, type SweepMeta } from './results-store.js';
 import { describeArchitecture, type RunConfig } from './run-config.js';
 import { countParams, estimateCost, longestFirst } from './schedule.js';
+import { describeDecision, type AshaScheduler } from './search/asha.js';
+import { saveAshaState, searchRecord, type SearchPlan } from './search/search-plan.js';
 
 const REPORT_INTERVAL_MS = 15_000;
 
@@ -27,6 +29,10 @@ export interface SweepRequest {
   /** Draw report.html (default true); tests of scheduling turn it off to stay fast. */
   writeReport?: boolean;
   meta: Pick<SweepMeta, 'backend' | 'cores' | 'workersPerRun' | 'data'>;
+  /** How the runs were chosen (recorded in results.json). */
+  search?: SearchPlan | null;
+  /** ASHA: asked at every epoch end whether the run goes on; its decisions are saved as they are made. */
+  scheduler?: AshaScheduler;
 }
 
 export interface SweepOutcome {
@@ -50,17 +56,36 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   const previous = request.resume ? store.readRuns(request.runs.map((r) => r.id)) : new Map<string, RunResult>();
   for (const config of request.runs) {
     const run = previous.get(config.id);
-    if (run?.status !== 'finished') continue;
-    const mismatch = differenceFromPlan(run, config, data);
-    if (mismatch === null) done.set(config.id, run);
-    else display.log(`[${config.id}] the finished run in ${store.runPath(config.id)} ${mismatch}; training it again`);
+    // Finished, or stopped by ASHA: nothing left to train.
+    if (!isSettled(run)) continue;
+    const mismatch = differenceFromPlan(run!, config, data);
+    if (mismatch === null) done.set(config.id, run!);
+    else
+      display.log(
+        `[${config.id}] the ${run!.status} run in ${store.runPath(config.id)} ${mismatch}; training it again`,
+      );
   }
-  const todo = longestFirst(
-    request.runs
-      .filter((r) => !done.has(r.id))
-      .map((config) => ({ config, cost: estimateCost(config, request.trainSize) })),
-  );
-  for (const id of done.keys()) display.log(`[${id}] already finished in ${store.dir}, skipped`);
+  const { scheduler } = request;
+  const pending = request.runs
+    .filter((r) => !done.has(r.id))
+    .map((config) => ({ config, cost: estimateCost(config, request.trainSize) }));
+  // With ASHA the runs start in the caller's order (a grid's is shuffled, see ashaStartOrder):
+  // longest first would let the widest models set every rung's bar.
+  const todo = scheduler ? pending : longestFirst(pending);
+  const shouldStop = (id: string) =>
+    scheduler
+      ? (epoch: number, metrics: { val_accuracy: number; val_loss: number }) => {
+          const known = scheduler.decisions.length;
+          const decision = scheduler.onEpochEnd(id, epoch, metrics);
+          if (decision && scheduler.decisions.length > known) {
+            saveAshaState(store.dir, scheduler);
+            // A stop is reported when the run ends (its end line); a promotion here.
+            if (decision.decision === 'continue') display.log(`[${id}] ${describeDecision(decision)}`);
+          }
+          return decision?.decision === 'stop' ? decision : null;
+        }
+      : undefined;
+  for (const [id, run] of done) display.log(`[${id}] already ${run.status} in ${store.dir}, skipped`);
 
   let samplesTrained = 0;
   const meta = (status: SweepMeta['status']): SweepMeta => {
@@ -84,7 +109,8 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   let lastReport = -Infinity;
   const aggregate = (status: SweepMeta['status']) => {
     aggregation = aggregation.then(async () => {
-      const results = store.writeResults(meta(status), inPlanOrder());
+      const search = request.search ? searchRecord(request.search, scheduler) : undefined;
+      const results = store.writeResults(meta(status), inPlanOrder(), search);
       if (
         request.writeReport !== false &&
         (status !== 'running' || performance.now() - lastReport >= REPORT_INTERVAL_MS)
@@ -119,6 +145,7 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
           modelDir: request.saveModels ? store.modelDir(config.id) : undefined,
           onProgress: (p) => display.update(p),
           signal,
+          shouldStop: shouldStop(config.id),
         });
       } catch (error) {
         // Executors report failures as results; this is a bug or a lost connection.
@@ -136,7 +163,7 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(request.concurrency, todo.length)) }, slot));
 
-  const interrupted = signal.aborted && request.runs.some((c) => done.get(c.id)?.status !== 'finished');
+  const interrupted = signal.aborted && request.runs.some((c) => !isSettled(done.get(c.id)));
   if (interrupted) {
     // Runs that did not start are listed in results.json (written once, below), not each in a
     // file of its own: a big plan interrupted early would otherwise write a file per run.
@@ -145,7 +172,7 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
       const before = previous.get(config.id);
       done.set(
         config.id,
-        before && before.status !== 'finished'
+        before && !isSettled(before)
           ? { ...before, status: 'interrupted' }
           : placeholder(config, 'interrupted', 'not started: the sweep was interrupted'),
       );

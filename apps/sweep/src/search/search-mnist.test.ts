@@ -1,0 +1,78 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ResultsFile } from '../results-store.js';
+import { runCli } from '../../test-support/cli.js';
+
+describe('fnn-sweep --search random --scheduler asha on real MNIST (a subset)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fnn-search-mnist-'));
+  const space = join(dir, 'space.json');
+  // Widths and learning rates far enough apart that some trials are clearly behind after an epoch.
+  writeFileSync(
+    space,
+    JSON.stringify({ units: { int: [8, 128] }, depth: [1, 2], learningRate: { loguniform: [1e-4, 1e-2] } }),
+  );
+  const args = ['--space', space, '--search', 'random', '--trials', '8', '--seed', '3'];
+  const asha = ['--scheduler', 'asha', '--max-epochs', '3', '--grace-period', '1', '--reduction-factor', '3'];
+
+  it('--dry-run prints the same drawn trials for the same seed', async () => {
+    const first = await runCli([...args, ...asha, '--dry-run']);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(
+      /^ {2}t01 +3 epochs .* hidden \d+(-\d+)?, dropout 0, no bn, relu, adam lr [\d.e-]+, batch 128, 3 epochs$/m,
+    );
+    expect(first.stdout.match(/^ {2}t0\d /gm)).toHaveLength(8);
+    expect(first.stdout).toContain('ASHA: rungs at epoch 1 (r = 1, η = 3)');
+    expect((await runCli([...args, ...asha, '--dry-run'])).stdout).toBe(first.stdout);
+    expect((await runCli([...args.slice(0, -1), '4', ...asha, '--dry-run'])).stdout).not.toBe(first.stdout);
+  });
+
+  it('trains the search, stops some trials at the rung and keeps their checkpoints', async () => {
+    const out = join(dir, 'sweep');
+    const run = await runCli([
+      ...args,
+      ...asha,
+      '--limit-train',
+      '3000',
+      '--limit-eval',
+      '1000',
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+    ]);
+    expect(run.stderr).not.toMatch(/failed/);
+    expect(run.code).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
+    const stopped = results.runs.filter((r) => r.status === 'stopped');
+    const finished = results.runs.filter((r) => r.status === 'finished');
+    expect(stopped.length).toBeGreaterThan(0);
+    expect(finished.length).toBeGreaterThan(0);
+    expect(stopped.length + finished.length).toBe(8);
+    // Every trial was decided at the one rung (epoch 1); the stops are exactly the stopped runs.
+    const decisions = results.search!.decisions;
+    expect(decisions.map((d) => d.trial).sort()).toEqual(results.runs.map((r) => r.id).sort());
+    expect(
+      decisions
+        .filter((d) => d.decision === 'stop')
+        .map((d) => d.trial)
+        .sort(),
+    ).toEqual(stopped.map((r) => r.id).sort());
+    for (const d of decisions) {
+      const r = results.runs.find((x) => x.id === d.trial)!;
+      expect(d.value).toBe(r.history.val_accuracy[0]);
+      expect(d.decision === 'continue').toBe(d.value >= d.cutoff);
+    }
+    for (const r of stopped) {
+      expect(r.history.loss).toHaveLength(1);
+      expect(existsSync(join(out, 'checkpoints', r.id, 'latest.json'))).toBe(true);
+    }
+    // The first run at the rung always goes on, however slow its learning rate: only the best is checked.
+    expect(Math.max(...finished.map((r) => r.final!.valAccuracy))).toBeGreaterThan(0.8);
+    // The table shows where each stopped trial ended and why; the summary what ASHA saved.
+    expect(run.stdout).toMatch(/^t0\d .* 1\/3 /m);
+    expect(run.stdout).toMatch(/^t0\d: stopped at epoch 1: val_accuracy 0\.\d{4} worse than the cut-off 0\.\d{4}/m);
+    expect(run.stdout).toContain(`ASHA (r = 1, η = 3, rungs at epochs 1): ${stopped.length} of 8 runs stopped`);
+  });
+});
