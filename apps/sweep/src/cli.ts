@@ -12,11 +12,15 @@ import { ResultsStore } from './results-store.js';
 import { estimateCost, longestFirst, planSlots } from './schedule.js';
 import { runSweep } from './sweep.js';
 import { loadSweepData } from './sweep-data.js';
+import { connectCoordinator } from './queue/coordinator.js';
+import { workerMain } from './queue/worker-cli.js';
+import type { RunExecutor } from './executor.js';
 
 /** Exit codes: 0 all runs finished, 1 some run failed, 2 bad options, 130 interrupted (as shells report SIGINT). */
 export const EXIT = { ok: 0, failedRuns: 1, usage: 2, interrupted: 130 } as const;
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'worker') return workerMain(argv.slice(1));
   let settings: SweepSettings;
   try {
     settings = parseSettings(argv);
@@ -72,9 +76,11 @@ export async function main(argv: string[]): Promise<number> {
     runs.map((config) => ({ config, cost: estimateCost(config, data.train.size, data.inputSize, data.classes) })),
   );
   const totalCost = order.reduce((a, r) => a + r.cost, 0);
-  const mode = settings.inProcess
-    ? 'one run at a time with model.fit in this process'
-    : `${slots.concurrency} run(s) at once × ${slots.workersPerRun} worker(s) each on ${cores} cores`;
+  const mode = settings.queue
+    ? `every run queued for fnn-sweep workers on ${settings.queue.address.display}`
+    : settings.inProcess
+      ? 'one run at a time with model.fit in this process'
+      : `${slots.concurrency} run(s) at once × ${slots.workersPerRun} worker(s) each on ${cores} cores`;
   if (settings.dryRun) {
     process.stdout.write(`${runs.length} runs, ${mode}; start order (longest first, estimated single-core time):\n`);
     for (const { config, cost } of order)
@@ -109,22 +115,41 @@ export async function main(argv: string[]): Promise<number> {
   );
   display.log(`fnn-sweep: writing to ${store.dir}`);
 
-  const executor = new LocalExecutor({
-    data,
-    saveModels: settings.saveModels,
-    description: mode,
-    workersPerRun: slots.workersPerRun,
-    elastic: !settings.inProcess && !settings.fixedWorkers,
-    // Test-only: grow runs however little training they have left.
-    ...(process.env.FNN_SWEEP_MIN_GROW_SECONDS
-      ? { minSecondsToGrow: Number(process.env.FNN_SWEEP_MIN_GROW_SECONDS) }
-      : {}),
-    // Workers resolve the backend themselves from what was asked ('auto' picks the best one that
-    // loads in a thread); batch-norm models on several workers keep whole-batch statistics.
-    createEngine: settings.inProcess
-      ? () => InProcessEngine.create(backend)
-      : (workers, config) => TrainerEngine.create(workers, settings.backend, backend, config.batchNorm),
-  });
+  // With --queue every run is enqueued at once; the workers decide how many train together.
+  const concurrency = settings.queue ? runs.length : slots.concurrency;
+  let executor: RunExecutor;
+  if (settings.queue) {
+    try {
+      executor = await connectCoordinator({
+        queue: settings.queue,
+        outDir: store.dir,
+        runs,
+        data,
+        ...dataOptions,
+        log: (line) => display.log(line),
+      });
+    } catch (error) {
+      display.stop();
+      process.stderr.write(`fnn-sweep: ${errorMessage(error)}\n`);
+      return EXIT.usage;
+    }
+  } else
+    executor = new LocalExecutor({
+      data,
+      saveModels: settings.saveModels,
+      description: mode,
+      workersPerRun: slots.workersPerRun,
+      elastic: !settings.inProcess && !settings.fixedWorkers,
+      // Test-only: grow runs however little training they have left.
+      ...(process.env.FNN_SWEEP_MIN_GROW_SECONDS
+        ? { minSecondsToGrow: Number(process.env.FNN_SWEEP_MIN_GROW_SECONDS) }
+        : {}),
+      // Workers resolve the backend themselves from what was asked ('auto' picks the best one that
+      // loads in a thread); batch-norm models on several workers keep whole-batch statistics.
+      createEngine: settings.inProcess
+        ? () => InProcessEngine.create(backend)
+        : (workers, config) => TrainerEngine.create(workers, settings.backend, backend, config.batchNorm),
+    });
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -147,7 +172,7 @@ export async function main(argv: string[]): Promise<number> {
       runs,
       store,
       executor,
-      concurrency: slots.concurrency,
+      concurrency,
       display,
       signal: controller.signal,
       resume: settings.resume,

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { ConfigError, describe } from './errors.js';
 import { loadGrid } from './grid.js';
 import { DEFAULT_RUN_IDS, DEFAULT_SEED, defaultRuns, type RunConfig } from './run-config.js';
+import { queueNameOption, queueOption } from './queue/queue-options.js';
+import type { RedisAddress } from './queue/redis-address.js';
 
 export const BACKENDS = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -26,6 +28,8 @@ export interface SweepSettings {
   /** Train with single-thread `model.fit` in this process, one run at a time (the speed baseline). */
   inProcess: boolean;
   dryRun: boolean;
+  /** --queue: train on `fnn-sweep worker`s through this BullMQ queue instead of on this machine. */
+  queue: { address: RedisAddress; name: string } | null;
 }
 
 interface RawOptions {
@@ -48,9 +52,11 @@ interface RawOptions {
   limitEval?: number;
   inProcess?: boolean;
   dryRun?: boolean;
+  queue?: RedisAddress;
+  queueName: string;
 }
 
-function integer(name: string, min: number) {
+export function integer(name: string, min: number) {
   return (value: string): number => {
     const n = Number(value);
     if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
@@ -146,6 +152,12 @@ export function createProgram(): Command {
     )
     .option('--in-process', 'train one run at a time with single-thread model.fit in this process (the speed baseline)')
     .option('--dry-run', 'print the planned runs, their order and the core split, then exit')
+    .addOption(queueOption('train the runs on `fnn-sweep worker` processes (on any machines)'))
+    .addOption(queueNameOption())
+    .addHelpText(
+      'after',
+      '\nOn each machine that should train for a --queue sweep:  fnn-sweep worker --queue <redis-url> (see fnn-sweep worker --help)',
+    )
     .allowExcessArguments(false);
 }
 
@@ -190,7 +202,18 @@ function settingsFrom(o: RawOptions, now: Date): SweepSettings {
     fixedWorkers: o.fixedWorkers ?? false,
     inProcess: o.inProcess ?? false,
     dryRun: o.dryRun ?? false,
+    queue: o.queue ? { address: o.queue, name: o.queueName } : null,
   };
+  if (o.queue) {
+    const local = (['inProcess', 'concurrency', 'workersPerRun', 'oversubscribe', 'saveModels'] as const).filter(
+      (k) => o[k] !== undefined,
+    );
+    if (local.length > 0) {
+      throw new ConfigError(
+        `--queue ${o.queue.display}: the workers train, so ${local.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} belong on each \`fnn-sweep worker\` (--save-models is not available with --queue).`,
+      );
+    }
+  }
   if (o.inProcess && ((o.concurrency ?? 1) > 1 || (o.workersPerRun ?? 1) > 1)) {
     throw new ConfigError(
       '--in-process trains one run at a time on one thread; it cannot be combined with --concurrency or --workers-per-run above 1.',
