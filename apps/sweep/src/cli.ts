@@ -126,6 +126,9 @@ export async function main(argv: string[]): Promise<number> {
         runs,
         data,
         ...dataOptions,
+        recorded: settings.resume
+          ? [...store.readRuns().values()].filter((r) => r.status === 'finished').map((r) => r.id)
+          : [],
         log: (line) => display.log(line),
       });
     } catch (error) {

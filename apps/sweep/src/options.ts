@@ -4,7 +4,7 @@ import { ConfigError, describe } from './errors.js';
 import { loadGrid } from './grid.js';
 import { DEFAULT_RUN_IDS, DEFAULT_SEED, defaultRuns, type RunConfig } from './run-config.js';
 import { queueNameOption, queueOption } from './queue/queue-options.js';
-import type { RedisAddress } from './queue/redis-address.js';
+import { mask, type RedisAddress } from './queue/redis-address.js';
 
 export const BACKENDS = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -171,7 +171,8 @@ export function parseSettings(argv: string[], now: Date = new Date()): SweepSett
   } catch (error) {
     const e = error as { code?: string; message?: string };
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') throw error;
-    throw new ConfigError((e.message ?? String(error)).replace(/^error: /, ''));
+    // mask(): commander quotes the argument, and a --queue URL may carry a password.
+    throw new ConfigError(mask((e.message ?? String(error)).replace(/^error: /, '')));
   }
   return settingsFrom(program.opts<RawOptions>(), now);
 }

@@ -15,6 +15,8 @@ export interface CoordinatorRequest {
   dataDir: string | null;
   limitTrain: number | null;
   limitEval: number | null;
+  /** Runs a resumed sweep has already recorded: their jobs, if still queued, are removed at the end. */
+  recorded: string[];
   log: (line: string) => void;
 }
 
@@ -41,6 +43,7 @@ export async function connectCoordinator(request: CoordinatorRequest): Promise<Q
     queueName: queue.name,
     sweepId,
     data,
+    recorded: request.recorded,
     log,
   });
   log(

@@ -26,6 +26,8 @@ export interface QueueExecutorOptions {
   /** sweepIdFor(...): job ids are `<sweepId>-<runId>`. */
   sweepId: string;
   data: JobData;
+  /** Run ids whose results the output folder already holds (a resumed sweep). */
+  recorded?: string[];
   /** A line for the sweep's log (a stall, a lost connection). */
   log: (line: string) => void;
 }
@@ -58,6 +60,7 @@ export class QueueExecutor implements RunExecutor {
     private readonly redis: Redis,
   ) {
     this.description = `queue ${options.queueName} on ${options.address.display}`;
+    for (const id of options.recorded ?? []) this.settled.add(jobIdFor(options.sweepId, id));
     events.on('progress', ({ jobId, data }) => {
       const waiter = this.waiting.get(jobId);
       const progress = waiter && decodeRunProgress(data, waiter.config.id);

@@ -55,7 +55,7 @@ function credentials(username: string | undefined, password: string | undefined)
   return username ? `${username}@` : '';
 }
 
-/** The text with any `:password@` of a URL replaced by `:***@` (for messages about a bad address). */
+/** The text with the password of every URL in it replaced by `***` (for messages that quote an address). */
 export function mask(text: string): string {
-  return text.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s'"[\]]*):[^@/\s'"[\]]*@/gi, '$1:***@');
 }

@@ -7,7 +7,7 @@ import { ConfigError, errorMessage } from '../errors.js';
 import { BACKENDS, integer, type Backend } from '../options.js';
 import { planSlots } from '../schedule.js';
 import { QueueWorker } from './queue-worker.js';
-import type { RedisAddress } from './redis-address.js';
+import { mask, type RedisAddress } from './redis-address.js';
 import { checkRedis } from './redis-check.js';
 import { queueNameOption, queueOption } from './queue-options.js';
 
@@ -86,7 +86,7 @@ export async function workerMain(argv: string[]): Promise<number> {
     } catch (error) {
       const e = error as { code?: string; message?: string };
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
-      throw new ConfigError((e.message ?? String(error)).replace(/^error: /, ''));
+      throw new ConfigError(mask((e.message ?? String(error)).replace(/^error: /, '')));
     }
     o = program.opts<WorkerRawOptions>();
     if (!o.queue) throw new ConfigError('worker: expected --queue redis://host:port, but got none.');
