@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TrainerEngine } from '../engines.js';
@@ -52,7 +53,10 @@ export class QueueWorker {
   private readonly worker: Worker;
   private readonly redis: Redis;
   private readonly dataByLimits = new Map<string, DataEntry>();
-  private readonly running = new Set<AbortController>();
+  /** Runs in flight by job id: aborted on shutdown, or when BullMQ says their lock is lost. */
+  private readonly running = new Map<string, AbortController>();
+  /** How long this process's event loop was held up: lock renewals wait for it. */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
   private drained = false;
   private closing: Promise<void> | null = null;
   /** Resolves when the worker has stopped (signal, idle, or close()). */
@@ -84,6 +88,11 @@ export class QueueWorker {
       this.stopIfIdle();
     });
     this.worker.on('active', () => (this.drained = false));
+    // Another worker may already be training the job: stop, its checkpoint is no longer ours.
+    this.worker.on('lockRenewalFailed', (jobIds: string[]) => {
+      for (const id of jobIds) this.running.get(id)?.abort(new LostLockError(id));
+    });
+    this.loopDelay.enable();
   }
 
   start(): void {
@@ -99,10 +108,11 @@ export class QueueWorker {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      for (const controller of this.running) controller.abort();
+      for (const controller of this.running.values()) controller.abort();
       await this.worker.close();
       await Promise.all([...this.dataByLimits.values()].map((e) => e.executor.close()));
       this.redis.disconnect();
+      this.loopDelay.disable();
       this.markStopped();
     })();
     return this.closing;
@@ -130,7 +140,7 @@ export class QueueWorker {
     const { config } = spec;
     const controller = new AbortController();
     cancel?.addEventListener('abort', () => controller.abort(), { once: true });
-    this.running.add(controller);
+    this.running.set(jobId, controller);
     const checkpoints = new RedisCheckpointStore(
       this.redis,
       checkpointKeys(this.worker.opts.prefix ?? 'bull', this.options.queueName, jobId),
@@ -154,6 +164,7 @@ export class QueueWorker {
         signal: controller.signal,
       });
       await progress.flush();
+      if (controller.signal.reason instanceof LostLockError) throw controller.signal.reason;
       if (result.status === 'interrupted') {
         this.options.log(`[${config.id}] stopped after epoch ${result.history.loss.length}: back to the queue`);
         await job.moveToWait(token);
@@ -161,11 +172,13 @@ export class QueueWorker {
       }
       if (result.status !== 'finished') await checkpoints.remove().catch(() => {});
       this.options.log(
-        `[${config.id}] ${result.status}${result.error ? `: ${result.error}` : ''} (epochs ${result.resumedFromEpoch + 1}-${result.history.loss.length} here)`,
+        `[${config.id}] ${result.status}${result.error ? `: ${result.error}` : ''} (epochs ${result.resumedFromEpoch + 1}-${result.history.loss.length} here; ` +
+          `event loop held up at most ${Math.round(this.loopDelay.max / 1e6)} ms)`,
       );
+      this.loopDelay.reset();
       return result;
     } finally {
-      this.running.delete(controller);
+      this.running.delete(jobId);
       setImmediate(() => this.stopIfIdle());
     }
   }
@@ -203,6 +216,16 @@ export class QueueWorker {
       );
     }
     return entry;
+  }
+}
+
+/** The job's BullMQ lock could not be renewed: it is back in the queue, or another worker has it. */
+class LostLockError extends Error {
+  override name = 'LostLockError';
+  constructor(jobId: string) {
+    super(
+      `job ${jobId}: this worker lost the job's lock (it did not renew it in time); another worker continues the run`,
+    );
   }
 }
 
