@@ -163,6 +163,38 @@ describe.skipIf(!hasRedis)('sweeps through a BullMQ queue on a real redis-server
     await second.kill('SIGTERM');
   });
 
+  it('puts the run of a worker stopped with SIGTERM back in the queue, where another worker continues it', async () => {
+    const spec = grid({ hidden: [[256, 256]], epochs: [6] });
+    const out = join(tmp('fnn-out-'), 'queue');
+    const first = worker(['--backend', 'wasm']);
+    const sweep = coordinator([
+      '--grid',
+      spec,
+      '--data-dir',
+      data,
+      '--limit-train',
+      '1500',
+      '--limit-eval',
+      '300',
+      '--backend',
+      'wasm',
+      '--out',
+      out,
+    ]);
+    await sweep.waitFor(/epoch 2\/6/);
+    expect(await first.kill('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(first.stderr).toMatch(/\[grid\] stopped after epoch [2-5]: back to the queue/);
+    const second = worker(['--backend', 'wasm']);
+    expect(await sweep.exited, sweep.stderr).toEqual({ code: 0, signal: null });
+    const run = readResults(out).runs[0]!;
+    expect(run.status).toBe('finished');
+    expect(run.resumedFromEpoch).toBeGreaterThanOrEqual(2);
+    // Handed over, not stalled: no lock had to expire.
+    expect(sweep.stderr).not.toMatch(/stopped renewing the job lock/);
+    expect(second.stderr).toMatch(/started on .* \(start 2\)/);
+    await second.kill('SIGTERM');
+  });
+
   it('completes every run exactly once when the coordinator is SIGKILLed and resumed', async () => {
     const spec = grid({ hidden: [[64]], dropout: [0, 0.1, 0.2, 0.3], epochs: [3] });
     const out = join(tmp('fnn-out-'), 'queue');
@@ -236,7 +268,7 @@ describe.skipIf(!hasRedis)('sweeps through a BullMQ queue on a real redis-server
       { version: 1, sweepId: '0123456789ab', config, data: dataSpec },
       { jobId: 'other-data' },
     );
-    await w.waitFor(/rejected job "other-data"/);
+    await w.waitFor(/rejected job other-data/);
     expect(w.stderr).toContain(
       'rejected job bad-config: job "bad-config".config.dropout: expected a dropout rate in [0, 1), but got 1.5.',
     );
@@ -303,7 +335,7 @@ describe.skipIf(!hasRedis)('sweeps through a BullMQ queue on a real redis-server
     const started = workers.flatMap((w) => startedJobs(w.stderr));
     expect(started).toHaveLength(1000);
     expect(new Set(started).size).toBe(1000);
-  });
+  }, 900_000);
 });
 
 describe('a queue that cannot be used: a clear error within 10 s, never a hang', () => {
