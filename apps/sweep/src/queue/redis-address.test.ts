@@ -14,13 +14,13 @@ describe('--queue addresses', () => {
       host: 'localhost',
       port: 6379,
       db: 0,
-      display: 'redis://localhost/0',
+      display: 'redis://localhost:6379/0',
     });
     expect(parseRedisAddress('rediss://alice:pw@cache.example.com')).toMatchObject({
       username: 'alice',
       password: 'pw',
       tls: { servername: 'cache.example.com' },
-      display: 'rediss://alice:***@cache.example.com/0',
+      display: 'rediss://alice:***@cache.example.com:6379/0',
     });
   });
 

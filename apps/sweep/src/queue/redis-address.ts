@@ -46,7 +46,7 @@ export function parseRedisAddress(value: string, option = '--queue'): RedisAddre
     ...(username ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
     ...(url.protocol === 'rediss:' ? { tls: { servername: host } } : {}),
-    display: `${url.protocol}//${credentials(username, password)}${url.host}/${db}`,
+    display: `${url.protocol}//${credentials(username, password)}${url.hostname}:${port}/${db}`,
   };
 }
 
