@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { epochOrder } from '@fnn/core';
+import { epochOrder } from '@fnn/core/training';
 import { permutation } from '@fnn/data';
 
 describe('shuffling', () => {

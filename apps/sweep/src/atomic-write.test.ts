@@ -32,12 +32,12 @@ describe('checkpoints', () => {
   const checkpoint = (epoch: number): Checkpoint => ({
     epoch,
     history: {
-      loss: [0.5, 0.3].slice(0, epoch),
-      accuracy: [0.8, 0.9].slice(0, epoch),
-      val_loss: [0.4, 0.35].slice(0, epoch),
-      val_accuracy: [0.85, 0.9].slice(0, epoch),
-      seconds: [1, 1].slice(0, epoch),
-      workers: [1, 2].slice(0, epoch),
+      loss: [0.5, 0.3, 0.2].slice(0, epoch),
+      accuracy: [0.8, 0.9, 0.95].slice(0, epoch),
+      val_loss: [0.4, 0.35, 0.3].slice(0, epoch),
+      val_accuracy: [0.85, 0.9, 0.92].slice(0, epoch),
+      seconds: [1, 1, 1].slice(0, epoch),
+      workers: [1, 2, 2].slice(0, epoch),
     },
     weights: [
       { name: 'dense_1/kernel', shape: [2, 3], values: Float32Array.from([1, 2, 3, 4, 5, 6].map((v) => v * epoch)) },
@@ -53,13 +53,14 @@ describe('checkpoints', () => {
     },
   });
 
-  it('round-trips weights, optimizer slots and history bit for bit, keeping only the latest epoch', () => {
+  it('round-trips weights, optimizer slots and history bit for bit, keeping the latest epoch and the one before', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fnn-ckpt-'));
     expect(readCheckpoint(dir)).toBeNull();
     writeCheckpoint(dir, checkpoint(1));
     writeCheckpoint(dir, checkpoint(2));
-    expect(readCheckpoint(dir)).toEqual(checkpoint(2));
-    expect(readdirSync(dir).sort()).toEqual(['epoch-2', 'latest.json']);
+    writeCheckpoint(dir, checkpoint(3));
+    expect(readCheckpoint(dir)).toEqual(checkpoint(3));
+    expect(readdirSync(dir).sort()).toEqual(['epoch-2', 'epoch-3', 'latest.json']);
   });
 
   it('stores a checkpoint without optimizer state (the data-parallel trainer keeps it in its workers)', () => {
@@ -75,9 +76,45 @@ describe('checkpoints', () => {
     mkdirSync(join(dir, 'epoch-2'));
     writeFileSync(join(dir, 'epoch-2', 'weights.bin'), new Uint8Array(5));
     expect(readCheckpoint(dir)).toEqual(checkpoint(1));
-    // A manifest that cannot be read means "no checkpoint": the run starts over rather than crash.
+    // A manifest that cannot be read: the epoch folder's own manifest still holds epoch 1.
     writeFileSync(join(dir, 'latest.json'), '{"version": 1, "epoch": 2, "folder": "epoch-2"');
-    expect(readCheckpoint(dir)).toBeNull();
+    const warnings: string[] = [];
+    expect(readCheckpoint(dir, (w) => warnings.push(w))).toEqual(checkpoint(1));
+    expect(warnings).toEqual([
+      `${join(dir, 'latest.json')} is damaged: not valid JSON (Expected ',' or '}' after property value in JSON at position 46); continuing from the checkpoint after epoch 1 instead`,
+    ]);
+    // Nothing intact left: "no checkpoint", the run starts over rather than crash.
+    writeFileSync(join(dir, 'epoch-1', 'manifest.json'), '[]');
+    warnings.length = 0;
+    expect(readCheckpoint(dir, (w) => warnings.push(w))).toBeNull();
+    expect(warnings[0]).toMatch(/no intact checkpoint is left, so the run starts afresh$/);
+  });
+
+  it('detects a checkpoint cut short or changed on disk, and falls back to the previous epoch', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnn-ckpt-'));
+    writeCheckpoint(dir, checkpoint(1));
+    writeCheckpoint(dir, checkpoint(2));
+    const weights = join(dir, 'epoch-2', 'weights.bin');
+    const whole = readFileSync(weights);
+    // Cut short by 4 bytes (one float): the manifest recorded 36 bytes.
+    writeFileSync(weights, whole.subarray(0, whole.length - 4));
+    const warnings: string[] = [];
+    expect(readCheckpoint(dir, (w) => warnings.push(w))).toEqual(checkpoint(1));
+    expect(warnings).toEqual([
+      `the checkpoint after epoch 2 (${join(dir, 'epoch-2')}) is damaged: weights.bin has 32 bytes, expected 36 (cut short?); continuing from the checkpoint after epoch 1 instead`,
+    ]);
+    // Same size, one value changed: the checksum tells.
+    const changed = Buffer.from(whole);
+    changed[0] = changed[0]! ^ 1;
+    writeFileSync(weights, changed);
+    warnings.length = 0;
+    expect(readCheckpoint(dir, (w) => warnings.push(w))).toEqual(checkpoint(1));
+    expect(warnings[0]).toContain('weights.bin does not match its checksum (changed on disk)');
+    // The previous epoch damaged too: a fresh start, said so.
+    writeFileSync(join(dir, 'epoch-1', 'optimizer.bin'), new Uint8Array(0));
+    warnings.length = 0;
+    expect(readCheckpoint(dir, (w) => warnings.push(w))).toBeNull();
+    expect(warnings[0]).toMatch(/optimizer\.bin has 0 bytes, expected \d+ .*no intact checkpoint is left/);
   });
 
   it("removes a finished run's checkpoint, and the checkpoints folder with the last one", () => {

@@ -14,10 +14,10 @@ export interface CheckpointStore {
   remove(): Promise<void>;
 }
 
-/** The local sweep's checkpoints: `<out>/checkpoints/<id>/` (see checkpoint.ts). */
-export function folderCheckpoints(dir: string): CheckpointStore {
+/** The local sweep's checkpoints: `<out>/checkpoints/<id>/` (see checkpoint.ts); `warn` hears about damaged ones. */
+export function folderCheckpoints(dir: string, warn?: (message: string) => void): CheckpointStore {
   return {
-    read: async () => readCheckpoint(dir),
+    read: async () => readCheckpoint(dir, warn),
     write: async (checkpoint) => writeCheckpoint(dir, checkpoint),
     remove: async () => removeCheckpoint(dir),
   };

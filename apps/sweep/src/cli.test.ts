@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsFile } from './results-store.js';
 import { CSV_HEADER } from './csv.js';
-import { runCli } from '../test-support/cli.js';
+import { CLI, runCli } from '../test-support/cli.js';
 import { writeSyntheticMnist } from '../test-support/idx-fixture.js';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
@@ -213,7 +213,8 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
     });
     expect(sent).toBe(true);
     expect(first.code).toBe(130);
-    expect(first.stdout).toContain(`fnn-sweep --resume ${out}`);
+    // The hint repeats the command as it was run (node + this script), not a bin that is not on the PATH.
+    expect(first.stdout).toContain(`continue with  node ${relative(process.cwd(), CLI)} --resume ${out}\n`);
     const interrupted = readResults(out);
     expect(interrupted.sweep.status).toBe('interrupted');
     const byId = Object.fromEntries(interrupted.runs.map((r) => [r.id, r]));

@@ -1,53 +1,76 @@
 #!/usr/bin/env node
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { setBackend } from '@fnn/core';
 import { formatTable, lessonCheck, winnerLine } from './comparison.js';
-import { InProcessEngine, TrainerEngine } from './engines.js';
 import { ConfigError, errorMessage } from './errors.js';
-import { LocalExecutor } from './local-executor.js';
-import { parseSettings, type SweepSettings } from './options.js';
-import { PlainProgress, TerminalProgress, formatDuration, type ProgressDisplay } from './progress.js';
+import { commandLine, pathForCommand } from './invocation.js';
+import { parseSettings, type Backend, type SweepSettings } from './options.js';
+import { lockOutputFolder, type OutputLock } from './output-lock.js';
+import { formatDuration, type ProgressDisplay } from './progress.js';
 import { ResultsStore } from './results-store.js';
-import { estimateCost, longestFirst, planSlots } from './schedule.js';
-import { runSweep } from './sweep.js';
-import { loadSweepData } from './sweep-data.js';
-import { connectCoordinator } from './queue/coordinator.js';
-import { workerMain } from './queue/worker-cli.js';
+import { estimateCost, longestFirst, planSlots, type SlotPlan } from './schedule.js';
+import { SIGNAL_EXIT_CODES, onStopSignals } from './signals.js';
+import { backendSpeed } from './speed.js';
+import type { SweepData } from './sweep-data.js';
 import type { RunExecutor } from './executor.js';
 
-/** Exit codes: 0 all runs finished, 1 some run failed, 2 bad options, 130 interrupted (as shells report SIGINT). */
-export const EXIT = { ok: 0, failedRuns: 1, usage: 2, interrupted: 130 } as const;
+// TensorFlow.js, the trainer and vega load after the options are checked (dynamic imports
+// below): --help, --version and a refused option answer without waiting for them.
+
+/**
+ * Exit codes: 0 all runs finished, 1 some run failed, 2 bad options, 130 interrupted (Ctrl-C)
+ * and 143 terminated (SIGTERM), as shells report those signals.
+ */
+export const EXIT = {
+  ok: 0,
+  failedRuns: 1,
+  usage: 2,
+  interrupted: SIGNAL_EXIT_CODES.SIGINT,
+  terminated: SIGNAL_EXIT_CODES.SIGTERM,
+} as const;
+
+/** Refuses the invocation: the message on stderr, exit code 2. */
+function usageError(error: unknown): number {
+  process.stderr.write(`fnn-sweep: ${errorMessage(error)}\n`);
+  return EXIT.usage;
+}
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'worker') return workerMain(argv.slice(1));
+  if (argv[0] === 'worker') {
+    const { workerMain } = await import('./queue/worker-cli.js');
+    return workerMain(argv.slice(1));
+  }
   let settings: SweepSettings;
   try {
     settings = parseSettings(argv);
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version') return EXIT.ok;
-    process.stderr.write(`fnn-sweep: ${errorMessage(error)}\nRun fnn-sweep --help for the options.\n`);
+    process.stderr.write(`fnn-sweep: ${errorMessage(error)}\nRun with --help for the options.\n`);
     return EXIT.usage;
   }
 
   const store = new ResultsStore(resolve(settings.outDir));
   let dataOptions = { dataDir: settings.dataDir, limitTrain: settings.limitTrain, limitEval: settings.limitEval };
   let runs = settings.runs;
+  // --resume trains on the backend the sweep started on, unless --backend is given again.
+  let backendRequest: string = settings.backend;
+  let backendNote = '';
+  const cores = availableParallelism();
+  let slots: SlotPlan;
+  let data: SweepData;
   try {
     if (settings.resume) {
       const plan = store.readPlan();
       runs = plan.runs;
       dataOptions = { dataDir: plan.dataDir, limitTrain: plan.limitTrain, limitEval: plan.limitEval };
+      if (plan.backend !== undefined && !settings.backendGiven) {
+        backendRequest = plan.backend;
+        backendNote = ' (as the sweep started)';
+      } else if (plan.backend !== undefined && plan.backend !== settings.backend) {
+        backendNote = ` (--backend given; the sweep started on ${plan.backend})`;
+      }
     }
-  } catch (error) {
-    process.stderr.write(`fnn-sweep: ${errorMessage(error)}\n`);
-    return EXIT.usage;
-  }
-
-  const cores = availableParallelism();
-  let slots;
-  try {
     slots = settings.inProcess
       ? { concurrency: 1, workersPerRun: 1 }
       : planSlots({
@@ -56,24 +79,29 @@ export async function main(argv: string[]): Promise<number> {
           concurrency: settings.concurrency,
           workersPerRun: settings.workersPerRun,
           oversubscribe: settings.oversubscribe,
+          totalMemory: totalmem(),
         });
+    const { loadSweepData } = await import('./sweep-data.js');
+    data = loadSweepData(dataOptions);
   } catch (error) {
-    process.stderr.write(`fnn-sweep: ${errorMessage(error)}\n`);
-    return EXIT.usage;
+    return usageError(error);
   }
 
-  const data = (() => {
-    try {
-      return loadSweepData(dataOptions);
-    } catch (error) {
-      process.stderr.write(`fnn-sweep: ${errorMessage(error)}\n`);
-      return null;
-    }
-  })();
-  if (!data) return EXIT.usage;
+  let backend: string;
+  try {
+    const { setBackend } = await import('@fnn/core');
+    // One line of our own names the backend; setBackend's list of skipped ones stays quiet.
+    backend = await setBackend(backendRequest as Backend, { quiet: true });
+  } catch (error) {
+    return usageError(error);
+  }
 
+  const speed = backendSpeed(backend);
   const order = longestFirst(
-    runs.map((config) => ({ config, cost: estimateCost(config, data.train.size, data.inputSize, data.classes) })),
+    runs.map((config) => ({
+      config,
+      cost: estimateCost(config, data.train.size, data.inputSize, data.classes, speed),
+    })),
   );
   const totalCost = order.reduce((a, r) => a + r.cost, 0);
   const mode = settings.queue
@@ -82,7 +110,9 @@ export async function main(argv: string[]): Promise<number> {
       ? 'one run at a time with model.fit in this process'
       : `${slots.concurrency} run(s) at once × ${slots.workersPerRun} worker(s) each on ${cores} cores`;
   if (settings.dryRun) {
-    process.stdout.write(`${runs.length} runs, ${mode}; start order (longest first, estimated single-core time):\n`);
+    process.stdout.write(
+      `${runs.length} runs, ${mode}; start order (longest first, estimated single-core time on ${backend}):\n`,
+    );
     for (const { config, cost } of order)
       process.stdout.write(
         `  ${config.id.padEnd(24)} ${String(config.epochs).padStart(3)} epochs  ~${formatDuration(cost)}\n`,
@@ -90,17 +120,62 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
 
-  let backend: string;
+  let lock: OutputLock;
   try {
-    backend = await setBackend(settings.backend);
+    lock = lockOutputFolder(store.dir, settings.resume ? '--resume' : '--out');
   } catch (error) {
-    process.stderr.write(`fnn-sweep: ${errorMessage(error)}\n`);
-    return EXIT.usage;
+    return usageError(error);
   }
+  try {
+    return await train({
+      settings,
+      store,
+      runs,
+      dataOptions,
+      data,
+      backendRequest,
+      backend,
+      backendNote,
+      slots,
+      cores,
+      mode,
+      order,
+    });
+  } finally {
+    lock.release();
+  }
+}
 
+interface TrainPlan {
+  settings: SweepSettings;
+  store: ResultsStore;
+  runs: SweepSettings['runs'];
+  dataOptions: { dataDir: string | null; limitTrain: number | null; limitEval: number | null };
+  data: SweepData;
+  /** What was asked ('auto' included): the workers resolve it themselves. */
+  backendRequest: string;
+  /** What this process resolved it to. */
+  backend: string;
+  backendNote: string;
+  slots: SlotPlan;
+  cores: number;
+  mode: string;
+  order: { config: SweepSettings['runs'][number]; cost: number }[];
+}
+
+async function train(p: TrainPlan): Promise<number> {
+  const { settings, store, runs, data, backend, slots, cores, mode } = p;
   if (!settings.resume) {
-    store.writePlan({ version: 1, createdAt: new Date().toISOString(), runs, ...dataOptions });
+    store.writePlan({ version: 1, createdAt: new Date().toISOString(), runs, ...p.dataOptions, backend });
   }
+  const totalCost = p.order.reduce((a, r) => a + r.cost, 0);
+  const [{ InProcessEngine, TrainerEngine }, { LocalExecutor }, { PlainProgress, TerminalProgress }, { runSweep }] =
+    await Promise.all([
+      import('./engines.js'),
+      import('./local-executor.js'),
+      import('./progress.js'),
+      import('./sweep.js'),
+    ]);
   const interactive = process.stderr.isTTY === true && !process.env.CI;
   const display: ProgressDisplay = interactive
     ? new TerminalProgress(
@@ -111,7 +186,7 @@ export async function main(argv: string[]): Promise<number> {
       )
     : new PlainProgress(runs.length, totalCost, slots.concurrency);
   display.log(
-    `fnn-sweep: ${runs.length} runs on ${data.source} (train ${data.train.size}, validation ${data.validation.size}, test ${data.test.size}), backend ${backend}, ${mode}`,
+    `fnn-sweep: ${runs.length} runs on ${data.source} (train ${data.train.size}, validation ${data.validation.size}, test ${data.test.size}), backend ${backend}${p.backendNote}, ${mode}`,
   );
   display.log(`fnn-sweep: writing to ${store.dir}`);
 
@@ -120,21 +195,21 @@ export async function main(argv: string[]): Promise<number> {
   let executor: RunExecutor;
   if (settings.queue) {
     try {
+      const { connectCoordinator } = await import('./queue/coordinator.js');
       executor = await connectCoordinator({
         queue: settings.queue,
         outDir: store.dir,
         runs,
         data,
-        ...dataOptions,
+        ...p.dataOptions,
         recorded: settings.resume
-          ? [...store.readRuns().values()].filter((r) => r.status === 'finished').map((r) => r.id)
+          ? [...store.readRuns(runs.map((r) => r.id)).values()].filter((r) => r.status === 'finished').map((r) => r.id)
           : [],
         log: (line) => display.log(line),
       });
     } catch (error) {
       display.stop();
-      process.stderr.write(`fnn-sweep: ${errorMessage(error)}\n`);
-      return EXIT.usage;
+      return usageError(error);
     }
   } else
     executor = new LocalExecutor({
@@ -148,26 +223,21 @@ export async function main(argv: string[]): Promise<number> {
         ? { minSecondsToGrow: Number(process.env.FNN_SWEEP_MIN_GROW_SECONDS) }
         : {}),
       // Workers resolve the backend themselves from what was asked ('auto' picks the best one that
-      // loads in a thread); batch-norm models on several workers keep whole-batch statistics.
+      // loads in a thread; a resumed sweep asks for the one it started on); batch-norm models on
+      // several workers keep whole-batch statistics.
       createEngine: settings.inProcess
         ? () => InProcessEngine.create(backend)
-        : (workers, config) => TrainerEngine.create(workers, settings.backend, backend, config.batchNorm),
+        : (workers, config) => TrainerEngine.create(workers, p.backendRequest, backend, config.batchNorm),
     });
 
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      display.log(
-        'fnn-sweep: interrupted — stopping the running runs and writing what finished (Ctrl-C again to quit at once)',
-      );
-      controller.abort();
-    } else {
-      process.exit(EXIT.interrupted);
-    }
-  };
-  process.on('SIGINT', onSigint);
+  const signals = onStopSignals((signal) => {
+    const what = signal === 'SIGINT' ? 'interrupted' : 'terminated (SIGTERM)';
+    display.log(
+      `fnn-sweep: ${what} — stopping the running runs and writing what finished (Ctrl-C again to quit at once)`,
+    );
+    controller.abort();
+  });
 
   let outcome;
   try {
@@ -181,6 +251,7 @@ export async function main(argv: string[]): Promise<number> {
       resume: settings.resume,
       saveModels: settings.saveModels,
       trainSize: data.train.size,
+      data: p.dataOptions,
       meta: {
         backend,
         cores,
@@ -191,11 +262,12 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await executor.close();
     display.stop();
-    process.off('SIGINT', onSigint);
+    signals.dispose();
   }
 
   const { results } = outcome;
-  process.stdout.write(`\n${formatTable(results.comparison)}\n\n${winnerLine(results.winner)}\n`);
+  const width = process.stdout.isTTY ? (process.stdout.columns ?? 80) : 80;
+  process.stdout.write(`\n${formatTable(results.comparison, width)}\n\n${winnerLine(results.winner)}\n`);
   const check = lessonCheck(outcome.runs);
   if (check.length > 0)
     process.stdout.write(`\nAgainst the lesson (Keras):\n${check.map((l) => `  ${l}`).join('\n')}\n`);
@@ -204,8 +276,11 @@ export async function main(argv: string[]): Promise<number> {
       `Results: ${store.dir}/results.json, results.csv, report.html\n`,
   );
   if (outcome.interrupted) {
-    process.stdout.write(`Interrupted: continue with  fnn-sweep --resume ${store.dir}\n`);
-    return EXIT.interrupted;
+    const queue = settings.queue ? ['--queue', settings.queue.address.display] : [];
+    process.stdout.write(
+      `Interrupted: continue with  ${commandLine(['--resume', pathForCommand(store.dir), ...queue])}\n`,
+    );
+    return signals.received === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   }
   return outcome.runs.some((r) => r.status !== 'finished') ? EXIT.failedRuns : EXIT.ok;
 }

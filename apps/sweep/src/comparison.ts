@@ -143,20 +143,59 @@ export function tableCells(rows: ComparisonRow[]): string[][] {
   ]);
 }
 
-/** The comparison as aligned plain text, for stdout; configurations that did not finish get a note below. */
-export function formatTable(rows: ComparisonRow[]): string {
+/** Columns left out, in this order, until the table fits the terminal; run and the val/test accuracies stay. */
+const NARROWING = ['architecture', 'loss', 'acc %', 'val loss', 'params', 'epochs'];
+
+/**
+ * The comparison as aligned plain text, for stdout, at most `width` columns wide: the full table
+ * when it fits, else the same table without the least telling columns, else one block per
+ * configuration. Configurations that did not finish get a note below.
+ */
+export function formatTable(rows: ComparisonRow[], width = Infinity): string {
   const cells = tableCells(rows);
-  const all = [TABLE_HEADERS, ...cells];
-  const widths = TABLE_HEADERS.map((_, c) => Math.max(...all.map((row) => row[c]!.length)));
-  const line = (row: string[]) =>
-    row
-      .map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
-      .join('  ')
-      .trimEnd();
   const notes = rows
     .filter((r) => r.finished < r.repeats)
     .map((r) => `${r.configId}: ${r.finished}/${r.repeats} finished${r.finished === 0 ? ` (${r.status})` : ''}`);
-  return [line(TABLE_HEADERS), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), ...notes].join('\n');
+  let columns = TABLE_HEADERS.map((_, c) => c);
+  for (const drop of [null, ...NARROWING]) {
+    if (drop !== null) columns = columns.filter((c) => TABLE_HEADERS[c] !== drop);
+    const lines = alignedTable(columns, cells);
+    if (lines.every((l) => l.length <= width)) return [...lines, ...notes].join('\n');
+  }
+  return [...cells.flatMap((row) => stackedBlock(row, width)), ...notes].join('\n');
+}
+
+function alignedTable(columns: number[], cells: string[][]): string[] {
+  const all = [TABLE_HEADERS, ...cells];
+  const widths = columns.map((c) => Math.max(...all.map((row) => row[c]!.length)));
+  const line = (row: string[]) =>
+    columns
+      .map((c, i) => (c >= 2 ? row[c]!.padStart(widths[i]!) : row[c]!.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(TABLE_HEADERS), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)];
+}
+
+/** One configuration as its id on a line, then `header value` pairs packed into lines of `width`. */
+function stackedBlock(row: string[], width: number): string[] {
+  const lines = [truncate(row[0]!, width)];
+  let line = '';
+  for (let c = 1; c < TABLE_HEADERS.length; c++) {
+    const pair = `${TABLE_HEADERS[c]} ${row[c]}`;
+    if (line !== '' && line.length + 2 + pair.length > width) {
+      lines.push(line);
+      line = '';
+    }
+    line = truncate(line === '' ? `  ${pair}` : `${line}  ${pair}`, width);
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** Cuts a line to `width` characters, marking the cut with '…'. */
+export function truncate(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
 }
 
 /**

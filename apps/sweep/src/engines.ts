@@ -6,7 +6,8 @@ import {
   type OptimizerState,
   type ProgressOutput,
 } from '@fnn/core';
-import { DataParallelTrainer, type FaultInjection } from '@fnn/trainer';
+import { DataParallelTrainer, type DataParallelFitArgs } from '@fnn/trainer';
+import { withTestHooks, type FaultInjection } from '@fnn/trainer/testing';
 import type { Checkpoint } from './checkpoint.js';
 import type { EpochLogs, FitEngine, FitHooks, FitRequest } from './run-task.js';
 
@@ -140,7 +141,7 @@ export class TrainerEngine implements FitEngine {
   }
 
   async fit(request: FitRequest, hooks: FitHooks): Promise<void> {
-    await this.trainer.fit(request.model, request.train, undefined, {
+    const args: DataParallelFitArgs = {
       epochs: request.epochs,
       initialEpoch: request.initialEpoch,
       batchSize: request.batchSize,
@@ -148,8 +149,14 @@ export class TrainerEngine implements FitEngine {
       shuffle: true,
       seed: request.seed,
       ...fitHooks(hooks, request.model),
-      ...faultInjectionFor(request.runId),
-    });
+    };
+    const fault = faultInjectionFor(request.runId);
+    await this.trainer.fit(
+      request.model,
+      request.train,
+      undefined,
+      fault ? withTestHooks(args, { faultInjection: fault }) : args,
+    );
   }
 
   /** The trainer puts the weights and optimizer state into the model before each epoch's end callbacks. */
@@ -163,12 +170,12 @@ export class TrainerEngine implements FitEngine {
 
 /**
  * Test-only: FNN_SWEEP_FAULT='{"run": "<id>", "kind": "throw" | "exit" | "oom", "atStep": n}' makes
- * worker 0 of that run fail before step n (the trainer's own fault injection), to check that a
+ * worker 0 of that run fail before step n (the trainer's fault injection, from its internal testing entry), to check that a
  * crashed worker fails its run and the sweep goes on.
  */
-function faultInjectionFor(runId: string): { faultInjection?: FaultInjection } {
+function faultInjectionFor(runId: string): FaultInjection | undefined {
   const spec = process.env.FNN_SWEEP_FAULT;
-  if (!spec) return {};
+  if (!spec) return undefined;
   const fault = JSON.parse(spec) as { run: string; kind: FaultInjection['kind']; atStep?: number };
-  return fault.run === runId ? { faultInjection: { worker: 0, kind: fault.kind, atStep: fault.atStep ?? 0 } } : {};
+  return fault.run === runId ? { worker: 0, kind: fault.kind, atStep: fault.atStep ?? 0 } : undefined;
 }

@@ -24,6 +24,13 @@ export interface FinalMetrics {
   testAccuracy: number;
 }
 
+/** The data a run trained on, as the sweep's plan states it (what --resume compares). */
+export interface DataSettings {
+  dataDir: string | null;
+  limitTrain: number | null;
+  limitEval: number | null;
+}
+
 /** Everything recorded about one run: what `runs/<id>.json` holds. */
 export interface RunResult {
   id: string;
@@ -54,6 +61,8 @@ export interface RunResult {
   /** Epochs restored from a checkpoint instead of being trained again (0 for a fresh run). */
   resumedFromEpoch: number;
   trainSize: number;
+  /** The plan's data settings, recorded by the sweep with the run (absent in results an executor returns). */
+  data?: DataSettings;
 }
 
 /** What an executor reports while a run trains; the progress display draws from it. */

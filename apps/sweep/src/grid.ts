@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { ConfigError, describe } from './errors.js';
+import { readBoundedJson } from './bounded-read.js';
+import { ConfigError, describe, errorMessage } from './errors.js';
+import { MAX_BATCH_SIZE, MAX_EPOCHS, MAX_GRID_FILE_BYTES, MAX_HIDDEN_LAYERS, MAX_RUNS, MAX_UNITS } from './limits.js';
 import {
   APIS,
   DEFAULT_LEARNING_RATE,
@@ -8,6 +9,7 @@ import {
   checkDropout,
   checkHidden,
   checkOneOf,
+  checkParams,
   checkPositiveInteger,
   checkPositiveNumber,
   type RunConfig,
@@ -47,7 +49,7 @@ const GRID_FIELDS = [
 ] as const;
 
 /** Grids larger than this are almost certainly a mistake (a misplaced list). */
-export const MAX_GRID_RUNS = 1000;
+export const MAX_GRID_RUNS = MAX_RUNS;
 
 /** Values a field takes when the grid does not list it: the lesson's `wide` run. */
 const DEFAULTS = {
@@ -63,19 +65,11 @@ const DEFAULTS = {
 
 /** Reads and expands a grid file; errors name the file, the field and the value. */
 export function loadGrid(path: string, seed: number): RunConfig[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      `--grid ${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
-    );
-  }
   let spec: unknown;
   try {
-    spec = JSON.parse(text);
+    spec = readBoundedJson(path, MAX_GRID_FILE_BYTES);
   } catch (error) {
-    throw new ConfigError(`--grid ${path}: not valid JSON (${(error as Error).message}).`);
+    throw new ConfigError(`--grid ${path}: ${errorMessage(error)}.`);
   }
   try {
     return expandGrid(spec, seed);
@@ -85,7 +79,10 @@ export function loadGrid(path: string, seed: number): RunConfig[] {
   }
 }
 
-/** Validates every value of every field, then returns one RunConfig per combination. */
+/**
+ * Validates every value of every field and the size of the product, then returns one RunConfig
+ * per combination: nothing is built before the run count and each model's size are known.
+ */
 export function expandGrid(spec: unknown, seed: number): RunConfig[] {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
     throw new ConfigError(
@@ -113,6 +110,7 @@ export function expandGrid(spec: unknown, seed: number): RunConfig[] {
   };
 
   const hiddenOptions = hiddenLayers(raw, list);
+  const hiddenCount = hiddenOptions.count;
   const dropout = each<number>('dropout', DEFAULTS.dropout, checkDropout);
   const batchNorm = each<boolean>('batchNorm', DEFAULTS.batchNorm, (v, f) => checkOneOf(v, [true, false], f));
   const activation = each<RunConfig['activation']>('activation', DEFAULTS.activation, (v, f) =>
@@ -123,12 +121,12 @@ export function expandGrid(spec: unknown, seed: number): RunConfig[] {
   );
   const learningRate = list('learningRate');
   learningRate?.forEach((v, i) => checkPositiveNumber(v, `learningRate[${i}]`));
-  const batchSize = each<number>('batchSize', DEFAULTS.batchSize, checkPositiveInteger);
-  const epochs = each<number>('epochs', DEFAULTS.epochs, checkPositiveInteger);
+  const batchSize = each<number>('batchSize', DEFAULTS.batchSize, (v, f) => checkPositiveInteger(v, f, MAX_BATCH_SIZE));
+  const epochs = each<number>('epochs', DEFAULTS.epochs, (v, f) => checkPositiveInteger(v, f, MAX_EPOCHS));
   const api = each<RunConfig['api']>('api', DEFAULTS.api, (v, f) => checkOneOf(v, APIS, f));
 
   const total =
-    hiddenOptions.length *
+    hiddenCount *
     dropout.length *
     batchNorm.length *
     activation.length *
@@ -144,7 +142,7 @@ export function expandGrid(spec: unknown, seed: number): RunConfig[] {
   }
 
   const runs: RunConfig[] = [];
-  for (const hidden of hiddenOptions)
+  for (const hidden of hiddenOptions.build())
     for (const d of dropout)
       for (const bn of batchNorm)
         for (const act of activation)
@@ -168,11 +166,21 @@ export function expandGrid(spec: unknown, seed: number): RunConfig[] {
                       seed,
                     });
                   }
+  // Depth ≤ MAX_HIDDEN_LAYERS and the run cap bound what was built; each model's size is checked now.
+  for (const run of runs) checkParams(run, 'a run of the grid');
   nameRuns(runs);
   return runs;
 }
 
-function hiddenLayers(raw: Record<string, unknown>, list: (name: string) => unknown[] | undefined): number[][] {
+/**
+ * The grid's hidden-layer options, checked: how many there are, and a way to build them once the
+ * grid's run count has been checked (units × depth lists would otherwise be built first).
+ */
+function hiddenLayers(
+  raw: Record<string, unknown>,
+  list: (name: string) => unknown[] | undefined,
+): { count: number; build: () => number[][] } {
+  const ready = (options: number[][]) => ({ count: options.length, build: () => options });
   const hidden = list('hidden');
   const units = list('units');
   const depth = list('depth');
@@ -183,17 +191,20 @@ function hiddenLayers(raw: Record<string, unknown>, list: (name: string) => unkn
   }
   if (hidden !== undefined) {
     hidden.forEach((h, i) => checkHidden(h, `hidden[${i}]`));
-    return hidden as number[][];
+    return ready(hidden as number[][]);
   }
-  if (units === undefined && depth === undefined) return DEFAULTS.hidden;
+  if (units === undefined && depth === undefined) return ready(DEFAULTS.hidden);
   if (units === undefined || depth === undefined) {
     throw new ConfigError(
       `"units" and "depth" go together, but got only ${units ? `units ${describe(raw.units)}` : `depth ${describe(raw.depth)}`}.`,
     );
   }
-  units.forEach((u, i) => checkPositiveInteger(u, `units[${i}]`));
-  depth.forEach((d, i) => checkPositiveInteger(d, `depth[${i}]`));
-  return (units as number[]).flatMap((u) => (depth as number[]).map((d) => Array<number>(d).fill(u)));
+  units.forEach((u, i) => checkPositiveInteger(u, `units[${i}]`, MAX_UNITS));
+  depth.forEach((d, i) => checkPositiveInteger(d, `depth[${i}]`, MAX_HIDDEN_LAYERS));
+  return {
+    count: units.length * depth.length,
+    build: () => (units as number[]).flatMap((u) => (depth as number[]).map((d) => Array<number>(d).fill(u))),
+  };
 }
 
 /** Ids from the fields that vary across the grid, e.g. `h500-250x4_do0.2_lr0.01`. */

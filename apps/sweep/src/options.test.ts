@@ -83,9 +83,9 @@ describe('parseSettings', () => {
     ],
     [
       ['--epochs', '0'],
-      "option '--epochs <n>' argument '0' is invalid. expected --epochs to be an integer ≥ 1, but got \"0\".",
+      "option '--epochs <n>' argument '0' is invalid. expected --epochs to be an integer in [1, 10000], but got \"0\".",
     ],
-    [['--epochs', '2.5'], 'expected --epochs to be an integer ≥ 1, but got "2.5".'],
+    [['--epochs', '2.5'], 'expected --epochs to be an integer in [1, 10000], but got "2.5".'],
     [['--concurrency', 'two'], 'expected --concurrency to be an integer ≥ 1, but got "two".'],
     [
       ['--backend', 'gpu'],

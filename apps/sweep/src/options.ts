@@ -1,7 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, describe } from './errors.js';
 import { loadGrid } from './grid.js';
+import { MAX_EPOCHS, MAX_RUNS, MAX_SEED } from './limits.js';
 import { DEFAULT_RUN_IDS, DEFAULT_SEED, defaultRuns, type RunConfig } from './run-config.js';
 import { queueNameOption, queueOption } from './queue/queue-options.js';
 import { mask, type RedisAddress } from './queue/redis-address.js';
@@ -16,6 +18,8 @@ export interface SweepSettings {
   outDir: string;
   resume: boolean;
   backend: Backend;
+  /** --backend was given on the command line (on --resume it then overrides the sweep's own backend). */
+  backendGiven: boolean;
   dataDir: string | null;
   limitTrain: number | null;
   limitEval: number | null;
@@ -56,14 +60,21 @@ interface RawOptions {
   queueName: string;
 }
 
-export function integer(name: string, min: number) {
+export function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`expected ${name} to be an integer ≥ ${min}, but got ${describe(value)}.`);
+    if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`;
+      throw new InvalidArgumentError(`expected ${name} to be an integer ${range}, but got ${describe(value)}.`);
     }
     return n;
   };
+}
+
+/** This package's version, from its package.json (one folder above src/ and dist/). */
+export function sweepVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 function idList(value: string): string[] {
@@ -80,6 +91,7 @@ function idList(value: string): string[] {
 export function createProgram(): Command {
   return new Command('fnn-sweep')
     .description("Train the lesson's MNIST experiments (or your --grid) in parallel on every core, then compare them.")
+    .version(`fnn-sweep ${sweepVersion()}`, '--version', 'print the version and exit')
     .addOption(
       new Option(
         '--only <ids>',
@@ -88,13 +100,13 @@ export function createProgram(): Command {
     )
     .addOption(
       new Option('--epochs <n>', 'train every run for n epochs instead of its own count').argParser(
-        integer('--epochs', 1),
+        integer('--epochs', 1, MAX_EPOCHS),
       ),
     )
     .option('--quick', 'one epoch per run: a smoke test')
     .addOption(
       new Option('--seed <n>', 'seed of the initial weights, shuffling and dropout')
-        .argParser(integer('--seed', 0))
+        .argParser(integer('--seed', 0, MAX_SEED))
         .default(DEFAULT_SEED),
     )
     .addOption(
@@ -102,7 +114,7 @@ export function createProgram(): Command {
         '--repeats <k>',
         'train each configuration k times with seeds seed, seed+1, ...; the table shows mean ± std',
       )
-        .argParser(integer('--repeats', 1))
+        .argParser(integer('--repeats', 1, MAX_RUNS))
         .default(1),
     )
     .addOption(
@@ -174,10 +186,10 @@ export function parseSettings(argv: string[], now: Date = new Date()): SweepSett
     // mask(): commander quotes the argument, and a --queue URL may carry a password.
     throw new ConfigError(mask((e.message ?? String(error)).replace(/^error: /, '')));
   }
-  return settingsFrom(program.opts<RawOptions>(), now);
+  return settingsFrom(program.opts<RawOptions>(), program.getOptionValueSource('backend') === 'cli', now);
 }
 
-function settingsFrom(o: RawOptions, now: Date): SweepSettings {
+function settingsFrom(o: RawOptions, backendGiven: boolean, now: Date): SweepSettings {
   if (o.quick && o.epochs !== undefined)
     throw new ConfigError(`--quick (1 epoch) and --epochs ${o.epochs} contradict each other; pass one.`);
   if (o.resume !== undefined) {
@@ -196,6 +208,7 @@ function settingsFrom(o: RawOptions, now: Date): SweepSettings {
   }
   const common = {
     backend: o.backend,
+    backendGiven,
     saveModels: o.saveModels ?? false,
     concurrency: o.concurrency,
     workersPerRun: o.workersPerRun,
@@ -238,7 +251,19 @@ function settingsFrom(o: RawOptions, now: Date): SweepSettings {
   }
   const epochs = o.quick ? 1 : o.epochs;
   if (epochs !== undefined) runs = runs.map((r) => ({ ...r, epochs }));
-  runs = withRepeats(runs, o.repeats ?? 1);
+  const repeats = o.repeats ?? 1;
+  // The plan's size is checked from the counts, before k copies of anything are made.
+  if (runs.length * repeats > MAX_RUNS) {
+    throw new ConfigError(
+      `--repeats ${repeats} × ${runs.length} configuration(s) = ${runs.length * repeats} runs; expected at most ${MAX_RUNS}.`,
+    );
+  }
+  if (seed + repeats - 1 > MAX_SEED) {
+    throw new ConfigError(
+      `--seed ${seed} with --repeats ${repeats} needs seeds up to ${seed + repeats - 1}; expected seed + repeats - 1 ≤ ${MAX_SEED}.`,
+    );
+  }
+  runs = withRepeats(runs, repeats);
   return {
     ...common,
     runs,
@@ -254,7 +279,7 @@ function settingsFrom(o: RawOptions, now: Date): SweepSettings {
 export function withRepeats(runs: RunConfig[], repeats: number): RunConfig[] {
   if (repeats === 1) return runs;
   return runs.flatMap((r) =>
-    Array.from({ length: repeats }, (_, i) => ({ ...r, id: `${r.configId}-s${r.seed + i}`, seed: (r.seed + i) >>> 0 })),
+    Array.from({ length: repeats }, (_, i) => ({ ...r, id: `${r.configId}-s${r.seed + i}`, seed: r.seed + i })),
   );
 }
 

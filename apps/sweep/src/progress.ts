@@ -1,5 +1,9 @@
 import { createLogUpdate } from 'log-update';
+import { truncate } from './comparison.js';
 import type { RunProgress, RunResult } from './executor.js';
+
+/** An ETA is shown only after this much training has been timed (start-up would skew it). */
+const MIN_MEASURED_SECONDS = 2;
 
 /** What the sweep tells the user while it runs. */
 export interface ProgressDisplay {
@@ -16,6 +20,30 @@ interface ActiveRun {
   cost: number;
   startedAt: number;
   progress: RunProgress | null;
+  /** When training was first seen to progress, and how far it was then: ETAs are measured from here. */
+  measuredFrom: { at: number; fraction: number } | null;
+}
+
+/** Records a run's progress; the first report starts the clock its ETA is measured with. */
+function observe(run: ActiveRun, progress: RunProgress): void {
+  run.progress = progress;
+  if (run.measuredFrom === null && progress.batch > 0) {
+    run.measuredFrom = { at: Date.now(), fraction: fraction(progress) };
+  }
+}
+
+/** Seconds and fraction of the run timed so far (zero until it has been measured long enough). */
+function measured(run: ActiveRun): { seconds: number; done: number } {
+  if (!run.measuredFrom) return { seconds: 0, done: 0 };
+  const seconds = (Date.now() - run.measuredFrom.at) / 1000;
+  const done = fraction(run.progress) - run.measuredFrom.fraction;
+  return seconds >= MIN_MEASURED_SECONDS && done > 0 ? { seconds, done } : { seconds: 0, done: 0 };
+}
+
+/** A run's own ETA in seconds, or null ('?') until it is measured. */
+function runEta(run: ActiveRun): number | null {
+  const { seconds, done } = measured(run);
+  return done > 0 ? (seconds * (1 - fraction(run.progress))) / done : null;
 }
 
 /** Sweep-wide counters both displays share. */
@@ -35,7 +63,7 @@ class SweepTracker {
   ) {}
 
   start(id: string, cost: number): void {
-    this.active.set(id, { id, cost, startedAt: Date.now(), progress: null });
+    this.active.set(id, { id, cost, startedAt: Date.now(), progress: null, measuredFrom: null });
     this.pendingCost -= cost;
   }
 
@@ -52,18 +80,19 @@ class SweepTracker {
     return run;
   }
 
-  /** Seconds left for the whole sweep: remaining estimated cost, calibrated by the runs so far. */
+  /**
+   * Seconds left for the whole sweep: remaining estimated cost, calibrated by the training timed
+   * so far (finished runs, and the measured part of active ones); null until there is any.
+   */
   eta(): number | null {
     let cost = this.doneCost;
     let seconds = this.doneSeconds;
     let remaining = this.pendingCost;
     for (const run of this.active.values()) {
-      const f = fraction(run.progress);
-      if (f > 0) {
-        cost += run.cost * f;
-        seconds += (Date.now() - run.startedAt) / 1000;
-      }
-      remaining += run.cost * (1 - f);
+      const timed = measured(run);
+      cost += run.cost * timed.done;
+      seconds += timed.seconds;
+      remaining += run.cost * (1 - fraction(run.progress));
     }
     if (cost <= 0) return null;
     return (remaining * seconds) / cost / this.concurrency;
@@ -129,14 +158,20 @@ export class TerminalProgress implements ProgressDisplay {
 
   update(progress: RunProgress): void {
     const run = this.tracker.active.get(progress.id);
-    if (run) run.progress = progress;
-    if (progress.note) this.draw.persist(`[${progress.id}] ${progress.note}`);
+    if (run) observe(run, progress);
+    if (progress.note) this.draw.persist(this.fit(`[${progress.id}] ${progress.note}`));
   }
 
   runEnded(result: RunResult): void {
     this.tracker.end(result);
-    this.draw.persist(endLine(result));
+    // Cut to the terminal like every run line (a failed run's whole error is in the table's notes and results.json).
+    this.draw.persist(this.fit(endLine(result)));
     this.render();
+  }
+
+  /** A run line cut to the terminal's width: a wrapped line would break the redraw and the reading. */
+  private fit(line: string): string {
+    return truncate(line, Math.max(20, (this.stream.columns || 80) - 1));
   }
 
   log(line: string): void {
@@ -155,9 +190,7 @@ export class TerminalProgress implements ProgressDisplay {
       const p = run.progress;
       const id = run.id.length > this.idWidth ? `${run.id.slice(0, this.idWidth - 1)}…` : run.id.padEnd(this.idWidth);
       if (!p) return `${id}  starting…`;
-      const f = fraction(p);
-      const elapsed = (Date.now() - run.startedAt) / 1000;
-      const eta = f > 0 ? (elapsed * (1 - f)) / f : null;
+      const eta = runEta(run);
       const epochs = String(p.epochs);
       const workers = (p.workers ?? 1) > 1 ? ` ×${p.workers}` : '';
       return (
@@ -173,7 +206,7 @@ export class TerminalProgress implements ProgressDisplay {
       `overall  ${done}/${t.total} runs done${extra ? ` (${extra})` : ''} · ${t.active.size} running · ` +
         `elapsed ${formatDuration((Date.now() - t.startedAt) / 1000)} · ETA ${formatDuration(t.eta())}`,
     );
-    this.draw(lines.join('\n'));
+    this.draw(lines.map((l) => this.fit(l)).join('\n'));
   }
 }
 
@@ -197,7 +230,7 @@ export class PlainProgress implements ProgressDisplay {
 
   update(p: RunProgress): void {
     const run = this.tracker.active.get(p.id);
-    if (run) run.progress = p;
+    if (run) observe(run, p);
     if (p.note) this.write(`[${p.id}] ${p.note}`);
     const e = p.epochEnd;
     if (e) {

@@ -2,6 +2,7 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { TABLE_HEADERS, lessonCheck, tableCells, winnerLine } from './comparison.js';
 import type { RunResult } from './executor.js';
+import { html, trustedMarkup, type SafeHtml } from './html.js';
 import type { ResultsFile } from './results-store.js';
 
 /** The four learning-curve charts: one line per run in each. */
@@ -66,24 +67,28 @@ export async function renderReport(results: ResultsFile): Promise<string> {
   const charts = await Promise.all(
     CURVE_METRICS.map(async ({ key, title }) =>
       withHistory.length === 0
-        ? ''
-        : `<figure class="chart" data-metric="${key}">${await renderCurveSvg(withHistory, key, title)}</figure>`,
+        ? html``
+        : html`<figure class="chart" data-metric="${key}">${trustedMarkup(await renderCurveSvg(withHistory, key, title), 'vega-svg')}</figure>`,
     ),
   );
   const meta = results.sweep;
   const cells = tableCells(results.comparison);
-  const table = `<table class="comparison">
-<thead><tr>${TABLE_HEADERS.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>
+  const rows = cells.map(
+    (row) => html`<tr>${row.map((c, i) => (i >= 2 ? html`<td class="num">${c}</td>` : html`<td>${c}</td>`))}</tr>
+`,
+  );
+  const table = html`<table class="comparison">
+<thead><tr>${TABLE_HEADERS.map((h) => html`<th>${h}</th>`)}</tr></thead>
 <tbody>
-${cells.map((row) => `<tr>${row.map((c, i) => `<td${i >= 2 ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')}
-</tbody></table>`;
-  const runSections = results.runs.map(runSection).join('\n');
+${rows}</tbody></table>`;
   const check = lessonCheck(results.runs);
   const lesson =
     check.length === 0
-      ? ''
-      : `<h2>Against the lesson</h2>\n<ul class="lesson">${check.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>\n`;
-  return `<!doctype html>
+      ? html``
+      : html`<h2>Against the lesson</h2>
+<ul class="lesson">${check.map((l) => html`<li>${l}</li>`)}</ul>
+`;
+  const page = html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -101,35 +106,37 @@ pre { background: #f6f6f6; padding: 0.75rem; overflow-x: auto; font-size: 12px; 
 </head>
 <body>
 <h1>FNN sweep report</h1>
-<p>${escapeHtml(`${meta.status} · started ${meta.startedAt} · ${meta.wallSeconds.toFixed(1)} s · backend ${meta.backend} · ${meta.concurrency} run(s) at once × ${meta.workersPerRun} worker(s) on ${meta.cores} cores · ${Math.round(meta.samplesPerSecond)} samples/s`)}</p>
-${meta.data ? `<p>${escapeHtml(`Data: ${meta.data}`)}</p>\n` : ''}<p class="winner"><strong>${escapeHtml(winnerLine(results.winner))}</strong></p>
+<p>${`${meta.status} · started ${meta.startedAt} · ${meta.wallSeconds.toFixed(1)} s · backend ${meta.backend} · ${meta.concurrency} run(s) at once × ${meta.workersPerRun} worker(s) on ${meta.cores} cores · ${Math.round(meta.samplesPerSecond)} samples/s`}</p>
+${
+  meta.data
+    ? html`<p>Data: ${meta.data}</p>
+`
+    : ''
+}<p class="winner"><strong>${winnerLine(results.winner)}</strong></p>
 <h2>Comparison</h2>
 ${table}
 ${lesson}<h2>Learning curves</h2>
 <div class="charts">
-${charts.join('\n')}
-</div>
+${charts.map(
+  (c) => html`${c}
+`,
+)}</div>
 <h2>Runs</h2>
-${runSections}
-</body>
+${results.runs.map(
+  (run) => html`${runSection(run)}
+`,
+)}</body>
 </html>
 `;
+  return page.toString();
 }
 
-function runSection(run: RunResult): string {
+function runSection(run: RunResult): SafeHtml {
   const c = run.config;
   const settings = `hidden [${c.hidden.join(', ')}], ${c.activation}, dropout ${c.dropout}, batch norm ${c.batchNorm ? 'yes' : 'no'}, ${c.optimizer} lr ${c.learningRate}, batch ${c.batchSize}, ${c.epochs} epochs, seed ${c.seed}, ${c.api} API`;
-  const error = run.error ? `<p class="status-${run.status}">${escapeHtml(run.error)}</p>` : '';
-  return `<section class="run" id="run-${escapeHtml(run.id)}">
-<h3>${escapeHtml(run.id)} <small class="status-${run.status}">${run.status}</small></h3>
-<p>${escapeHtml(settings)} · ${run.workers} worker(s) · ${run.backend}</p>
-${error}<pre>${escapeHtml(run.summary)}</pre>
+  return html`<section class="run" id="run-${run.id}">
+<h3>${run.id} <small class="status-${run.status}">${run.status}</small></h3>
+<p>${settings} · ${run.workers} worker(s) · ${run.backend}</p>
+${run.error ? html`<p class="status-${run.status}">${run.error}</p>\n` : ''}<pre>${run.summary}</pre>
 </section>`;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
-  );
 }

@@ -1,21 +1,22 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
+import { readBoundedJson } from './bounded-read.js';
 import { compare, findWinner, type ComparisonRow, type Winner } from './comparison.js';
 import { resultsToCsv } from './csv.js';
-import { ConfigError } from './errors.js';
-import type { RunResult } from './executor.js';
+import { ConfigError, describe, errorMessage } from './errors.js';
+import type { DataSettings, RunResult } from './executor.js';
+import { MAX_JSON_FILE_BYTES, MAX_RUNS } from './limits.js';
+import { readRunFile } from './run-file.js';
 import { validateRunConfig, type RunConfig } from './run-config.js';
 
 /** What a sweep was asked to do: written first, so `--resume` knows the runs and settings. */
-export interface SweepPlan {
+export interface SweepPlan extends DataSettings {
   version: 1;
   createdAt: string;
   runs: RunConfig[];
-  /** Data and training settings a resumed sweep must reuse. */
-  dataDir: string | null;
-  limitTrain: number | null;
-  limitEval: number | null;
+  /** The backend the sweep started on (resolved, e.g. 'native' for 'auto'): --resume trains on it too. */
+  backend?: string;
 }
 
 export interface SweepMeta {
@@ -79,16 +80,37 @@ export class ResultsStore {
     }
     let plan: SweepPlan;
     try {
-      plan = JSON.parse(readFileSync(this.planPath, 'utf8')) as SweepPlan;
+      plan = readBoundedJson(this.planPath, MAX_JSON_FILE_BYTES) as SweepPlan;
     } catch (error) {
-      throw new ConfigError(`--resume ${this.dir}: sweep.json is not valid JSON (${(error as Error).message}).`);
+      throw new ConfigError(`--resume ${this.dir}: sweep.json: ${errorMessage(error)}.`);
     }
-    if (plan?.version !== 1 || !Array.isArray(plan.runs)) {
+    if (plan === null || typeof plan !== 'object' || plan.version !== 1 || !Array.isArray(plan.runs)) {
       throw new ConfigError(
         `--resume ${this.dir}: sweep.json is not a sweep plan (expected version 1 with a runs list).`,
       );
     }
-    plan.runs.forEach((r, i) => validateRunConfig(r, `sweep.json runs[${i}]`));
+    const where = `--resume ${this.dir}: sweep.json`;
+    if (plan.runs.length === 0 || plan.runs.length > MAX_RUNS) {
+      throw new ConfigError(`${where}: expected 1 to ${MAX_RUNS} runs, but got ${plan.runs.length}.`);
+    }
+    const ids = new Set<string>();
+    plan.runs.forEach((r, i) => {
+      validateRunConfig(r, `${where} runs[${i}]`);
+      if (ids.has(r.id)) throw new ConfigError(`${where} runs[${i}].id: ${describe(r.id)} appears twice.`);
+      ids.add(r.id);
+    });
+    if (plan.dataDir !== null && typeof plan.dataDir !== 'string') {
+      throw new ConfigError(`${where}: dataDir: expected a folder or null, but got ${describe(plan.dataDir)}.`);
+    }
+    for (const key of ['limitTrain', 'limitEval'] as const) {
+      const n = plan[key];
+      if (n !== null && !(typeof n === 'number' && Number.isSafeInteger(n) && n >= 1)) {
+        throw new ConfigError(`${where}: ${key}: expected a positive integer or null, but got ${describe(n)}.`);
+      }
+    }
+    if (plan.backend !== undefined && typeof plan.backend !== 'string') {
+      throw new ConfigError(`${where}: backend: expected a backend name, but got ${describe(plan.backend)}.`);
+    }
     return plan;
   }
 
@@ -96,19 +118,15 @@ export class ResultsStore {
     writeJsonAtomic(this.runPath(result.id), result);
   }
 
-  /** Runs recorded so far, by id (unreadable files are skipped: the run is simply redone). */
-  readRuns(): Map<string, RunResult> {
-    const dir = join(this.dir, 'runs');
+  /**
+   * The recorded runs among `ids` (the plan's: files of other names are not read), each checked
+   * as untrusted input; a file that is not a valid run record is a ConfigError naming it.
+   */
+  readRuns(ids: readonly string[]): Map<string, RunResult> {
     const runs = new Map<string, RunResult>();
-    if (!existsSync(dir)) return runs;
-    for (const name of readdirSync(dir)) {
-      if (!name.endsWith('.json') || name.startsWith('.')) continue;
-      try {
-        const run = JSON.parse(readFileSync(join(dir, name), 'utf8')) as RunResult;
-        if (typeof run.id === 'string') runs.set(run.id, run);
-      } catch {
-        // A file from an older, incompatible version: ignore it.
-      }
+    for (const id of ids) {
+      const path = this.runPath(id);
+      if (existsSync(path)) runs.set(id, readRunFile(path));
     }
     return runs;
   }

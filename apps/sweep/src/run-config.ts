@@ -1,4 +1,6 @@
 import { ConfigError, describe } from './errors.js';
+import { MAX_BATCH_SIZE, MAX_EPOCHS, MAX_HIDDEN_LAYERS, MAX_PARAMS, MAX_SEED, MAX_UNITS } from './limits.js';
+import { countParams } from './schedule.js';
 
 /** Hidden-layer activations a run may use (the output is always softmax). */
 export const HIDDEN_ACTIVATIONS = ['relu', 'elu', 'selu', 'tanh', 'sigmoid', 'softplus', 'linear'] as const;
@@ -146,10 +148,11 @@ export function validateRunConfig(config: unknown, where = 'run'): RunConfig {
   checkOneOf(c.activation, HIDDEN_ACTIVATIONS, field('activation'));
   checkOneOf(c.optimizer, OPTIMIZERS, field('optimizer'));
   checkPositiveNumber(c.learningRate, field('learningRate'));
-  checkPositiveInteger(c.batchSize, field('batchSize'));
-  checkPositiveInteger(c.epochs, field('epochs'));
+  checkPositiveInteger(c.batchSize, field('batchSize'), MAX_BATCH_SIZE);
+  checkPositiveInteger(c.epochs, field('epochs'), MAX_EPOCHS);
   checkSeed(c.seed, field('seed'));
   checkOneOf(c.api, APIS, field('api'));
+  checkParams(c as unknown as RunConfig, where);
   return c as unknown as RunConfig;
 }
 
@@ -157,6 +160,23 @@ export function checkHidden(value: unknown, field: string): asserts value is num
   if (!Array.isArray(value) || value.length === 0 || value.some((u) => !Number.isInteger(u) || (u as number) < 1)) {
     throw new ConfigError(
       `${field}: expected a non-empty list of positive integer layer sizes, but got ${describe(value)}.`,
+    );
+  }
+  if (value.length > MAX_HIDDEN_LAYERS) {
+    throw new ConfigError(`${field}: expected at most ${MAX_HIDDEN_LAYERS} hidden layers, but got ${value.length}.`);
+  }
+  const wide = value.findIndex((u) => (u as number) > MAX_UNITS);
+  if (wide >= 0) {
+    throw new ConfigError(`${field}[${wide}]: expected at most ${MAX_UNITS} units, but got ${value[wide]}.`);
+  }
+}
+
+/** A model's parameter count (computed from the config, nothing allocated) within MAX_PARAMS. */
+export function checkParams(config: Pick<RunConfig, 'hidden' | 'batchNorm'>, where: string): void {
+  const params = countParams(config);
+  if (params > MAX_PARAMS) {
+    throw new ConfigError(
+      `${where}: hidden ${describe(config.hidden)} makes a model of ${params.toLocaleString('en-US')} parameters; expected at most ${MAX_PARAMS.toLocaleString('en-US')}.`,
     );
   }
 }
@@ -173,15 +193,16 @@ export function checkPositiveNumber(value: unknown, field: string): asserts valu
   }
 }
 
-export function checkPositiveInteger(value: unknown, field: string): asserts value is number {
+export function checkPositiveInteger(value: unknown, field: string, max = Infinity): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new ConfigError(`${field}: expected a positive integer, but got ${describe(value)}.`);
   }
+  if (value > max) throw new ConfigError(`${field}: expected at most ${max}, but got ${describe(value)}.`);
 }
 
 export function checkSeed(value: unknown, field: string): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-    throw new ConfigError(`${field}: expected an integer seed in [0, 4294967295], but got ${describe(value)}.`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_SEED) {
+    throw new ConfigError(`${field}: expected an integer seed in [0, ${MAX_SEED}], but got ${describe(value)}.`);
   }
 }
 

@@ -94,7 +94,18 @@ export async function runTask(
   let summary = '';
   let params = 0;
   let trainableParams = 0;
-  const checkpoints = context.checkpoints ?? folderCheckpoints(context.checkpointDir);
+  const checkpoints =
+    context.checkpoints ??
+    folderCheckpoints(context.checkpointDir, (warning) =>
+      context.onProgress({
+        id: config.id,
+        epoch: 0,
+        epochs: config.epochs,
+        batch: 0,
+        batches: 0,
+        note: `warning: ${warning}`,
+      }),
+    );
   // Checkpoint writes complete while the next epoch trains; the run waits for them before it ends.
   let saving: Promise<void> = Promise.resolve();
   let checkpointError: unknown = null;

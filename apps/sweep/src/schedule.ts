@@ -1,5 +1,7 @@
 import { ConfigError } from './errors.js';
+import { BYTES_PER_THREAD, MAX_THREADS_PER_CORE, maxThreads } from './limits.js';
 import type { RunConfig } from './run-config.js';
+import { backendSpeed, type BackendSpeed } from './speed.js';
 
 /** Parameters of the Dense layers (and BatchNormalization's 4 per unit) of a run's model. */
 export function countParams(config: Pick<RunConfig, 'hidden' | 'batchNorm'>, inputSize = 784, classes = 10): number {
@@ -13,16 +15,22 @@ export function countParams(config: Pick<RunConfig, 'hidden' | 'batchNorm'>, inp
 }
 
 /**
- * Estimated training cost of a run in arbitrary units proportional to time: per sample, a
- * forward + backward pass costs ~6 FLOPs per weight, plus a fixed per-step overhead (kernel
- * launches, the optimizer, synchronisation) that dominates for small models.
+ * Estimated single-core training time of a run in seconds on a backend (default wasm): per
+ * sample, a forward + backward pass costs ~6 FLOPs per weight, plus a fixed per-step overhead
+ * (kernel launches, the optimizer, synchronisation) that dominates for small models.
  */
-export function estimateCost(config: RunConfig, trainSize: number, inputSize = 784, classes = 10): number {
+export function estimateCost(
+  config: RunConfig,
+  trainSize: number,
+  inputSize = 784,
+  classes = 10,
+  speed: BackendSpeed = backendSpeed('wasm'),
+): number {
   const steps = Math.ceil(trainSize / config.batchSize) * config.epochs;
   const flopsPerStep = 6 * config.batchSize * countParams(config, inputSize, classes);
   const layers = config.hidden.length + 1;
-  // ~10 GFLOP/s effective and ~0.15 ms per layer per step, measured roughly on wasm.
-  const secondsPerStep = flopsPerStep / 10e9 + layers * (config.batchNorm ? 2 : 1) * 1.5e-4;
+  const secondsPerStep =
+    flopsPerStep / speed.flopsPerSecond + layers * (config.batchNorm ? 2 : 1) * speed.secondsPerLayerStep;
   return steps * secondsPerStep;
 }
 
@@ -44,6 +52,8 @@ export interface SlotRequest {
   concurrency?: number;
   workersPerRun?: number;
   oversubscribe?: boolean;
+  /** Bytes of memory of the machine (bounds the threads even with oversubscribe); default: no memory bound. */
+  totalMemory?: number;
 }
 
 /**
@@ -65,6 +75,17 @@ export function planSlots(request: SlotRequest): SlotPlan {
     workersPerRun = Math.max(1, Math.floor(cores / Math.min(concurrency, wanted)));
   }
   const threads = concurrency * workersPerRun!;
+  const limit = maxThreads(cores, request.totalMemory ?? Infinity);
+  if (threads > limit) {
+    const memory =
+      request.totalMemory === undefined
+        ? ''
+        : ` and ${BYTES_PER_THREAD >> 20} MiB per thread of ${(request.totalMemory / 2 ** 30).toFixed(1)} GiB`;
+    throw new ConfigError(
+      `--concurrency ${concurrency} × --workers-per-run ${workersPerRun} = ${threads} threads; expected at most ${limit} ` +
+        `even with --oversubscribe (${MAX_THREADS_PER_CORE} per core on ${cores} cores${memory}).`,
+    );
+  }
   if (threads > cores && !request.oversubscribe) {
     throw new ConfigError(
       `--concurrency ${concurrency} × --workers-per-run ${workersPerRun} = ${threads} threads, but this machine has ${cores} cores; ` +

@@ -119,7 +119,9 @@ describe('runSweep', () => {
       error: 'not started: the sweep was interrupted',
     });
     expect(runs.every((r) => r.status === 'interrupted')).toBe(true);
-    expect(existsSync(store.runPath('deep'))).toBe(true);
+    // The interruption is recorded once, in results.json: runs that never started get no file.
+    expect(existsSync(store.runPath('wide-deep'))).toBe(true);
+    expect(existsSync(store.runPath('deep'))).toBe(false);
   });
 });
 

@@ -1,5 +1,6 @@
-import { errorMessage } from './errors.js';
-import type { RunExecutor, RunResult } from './executor.js';
+import { isDeepStrictEqual } from 'node:util';
+import { describe, errorMessage } from './errors.js';
+import type { DataSettings, RunExecutor, RunResult } from './executor.js';
 import type { ProgressDisplay } from './progress.js';
 import { renderReport } from './report.js';
 import { ResultsStore, type ResultsFile, type SweepMeta } from './results-store.js';
@@ -21,6 +22,8 @@ export interface SweepRequest {
   resume: boolean;
   saveModels: boolean;
   trainSize: number;
+  /** The plan's data settings: recorded with every run, and on resume a run is kept only if they match. */
+  data?: DataSettings;
   /** Draw report.html (default true); tests of scheduling turn it off to stay fast. */
   writeReport?: boolean;
   meta: Pick<SweepMeta, 'backend' | 'cores' | 'workersPerRun' | 'data'>;
@@ -42,8 +45,15 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   const startedAt = new Date();
   const started = performance.now();
   const done = new Map<string, RunResult>();
-  if (request.resume) {
-    for (const [id, run] of store.readRuns()) if (run.status === 'finished') done.set(id, run);
+  const data: DataSettings = request.data ?? { dataDir: null, limitTrain: null, limitEval: null };
+  // On resume, what earlier attempts recorded (read once, checked as untrusted input).
+  const previous = request.resume ? store.readRuns(request.runs.map((r) => r.id)) : new Map<string, RunResult>();
+  for (const config of request.runs) {
+    const run = previous.get(config.id);
+    if (run?.status !== 'finished') continue;
+    const mismatch = differenceFromPlan(run, config, data);
+    if (mismatch === null) done.set(config.id, run);
+    else display.log(`[${config.id}] the finished run in ${store.runPath(config.id)} ${mismatch}; training it again`);
   }
   const todo = longestFirst(
     request.runs
@@ -115,6 +125,7 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
         result = placeholder(config, 'failed', `executor error: ${errorMessage(error)}`);
       }
       samplesTrained += (result.history.loss.length - result.resumedFromEpoch) * result.trainSize;
+      result = { ...result, data };
       store.writeRun(result);
       done.set(config.id, result);
       display.runEnded(result);
@@ -127,20 +138,37 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
 
   const interrupted = signal.aborted && request.runs.some((c) => done.get(c.id)?.status !== 'finished');
   if (interrupted) {
-    const previous = store.readRuns();
+    // Runs that did not start are listed in results.json (written once, below), not each in a
+    // file of its own: a big plan interrupted early would otherwise write a file per run.
     for (const config of request.runs) {
       if (done.has(config.id)) continue;
       const before = previous.get(config.id);
-      const run =
+      done.set(
+        config.id,
         before && before.status !== 'finished'
-          ? { ...before, status: 'interrupted' as const }
-          : placeholder(config, 'interrupted', 'not started: the sweep was interrupted');
-      store.writeRun(run);
-      done.set(config.id, run);
+          ? { ...before, status: 'interrupted' }
+          : placeholder(config, 'interrupted', 'not started: the sweep was interrupted'),
+      );
     }
   }
   const results = (await aggregate(interrupted ? 'interrupted' : 'finished'))!;
   return { results, runs: inPlanOrder(), interrupted };
+}
+
+/** Why a recorded run does not belong to this plan (its config or data differ), or null when it does. */
+export function differenceFromPlan(run: RunResult, config: RunConfig, data: DataSettings): string | null {
+  for (const key of Object.keys(config) as (keyof RunConfig)[]) {
+    if (!isDeepStrictEqual(run.config[key], config[key])) {
+      return `has ${key} ${describe(run.config[key])} where the plan has ${describe(config[key])}`;
+    }
+  }
+  if (run.data === undefined) return 'does not record its data settings';
+  for (const key of Object.keys(data) as (keyof DataSettings)[]) {
+    if (run.data[key] !== data[key]) {
+      return `was trained with ${key} ${describe(run.data[key])} where the plan has ${describe(data[key])}`;
+    }
+  }
+  return null;
 }
 
 /** A result for a run that never trained. */

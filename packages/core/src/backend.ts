@@ -128,42 +128,57 @@ function firstLine(error: unknown): string {
 
 /**
  * Selects the TensorFlow.js backend and returns the one in use. `auto` (the default, or the
- * `FNN_BACKEND` environment variable) tries tfjs-node, then native (@fnn/kernels), then wasm, then cpu, and reports once,
- * one line per backend, why the better ones were skipped. An explicit name that cannot load is
- * an error.
+ * `FNN_BACKEND` environment variable; empty counts as unset) tries tfjs-node, then native
+ * (@fnn/kernels), then wasm, then cpu, and reports once, in one line, the backend and why better
+ * ones were skipped. An explicit name that cannot load is an error.
  */
-export async function setBackend(
-  name: BackendName | undefined = (process.env.FNN_BACKEND as BackendName | undefined) ?? 'auto',
-  options: { quiet?: boolean } = {},
-): Promise<string> {
-  if (!BACKEND_NAMES.includes(name)) {
-    throw new ValueError(`setBackend: expected one of ${BACKEND_NAMES.join(', ')}, but got ${describeValue(name)}.`);
+export async function setBackend(name?: BackendName, options: { quiet?: boolean } = {}): Promise<string> {
+  const fromEnvironment = name === undefined && (process.env.FNN_BACKEND ?? '') !== '';
+  const requested: unknown = name ?? (fromEnvironment ? process.env.FNN_BACKEND : 'auto');
+  if (!BACKEND_NAMES.includes(requested as BackendName)) {
+    throw new ValueError(
+      fromEnvironment
+        ? `Expected the environment variable FNN_BACKEND to be one of ${BACKEND_NAMES.join(', ')}, but got ${describeValue(requested)}.`
+        : `setBackend: expected one of ${BACKEND_NAMES.join(', ')}, but got ${describeValue(requested)}.`,
+    );
   }
-  if (name !== 'auto') {
-    if (chosen === name) return name;
-    const reason = await tryBackend(name);
-    if (reason !== null) throw new ValueError(`setBackend: backend '${name}' is not available here: ${reason}`);
-    return (chosen = name);
+  if (requested !== 'auto') {
+    // tfjs's own state, not our last choice: something may have switched backends since.
+    if (chosen === requested && tf.getBackend() === requested) return requested;
+    const reason = await tryBackend(requested as Exclude<BackendName, 'auto'>);
+    if (reason !== null) throw new ValueError(`setBackend: backend '${requested}' is not available here: ${reason}`);
+    return (chosen = requested as string);
   }
-  const skipped: string[] = [];
+  const skipped: { name: string; reason: string }[] = [];
   for (const candidate of AUTO_ORDER) {
     const reason = await tryBackend(candidate);
     if (reason === null) {
       if (!announced && !options.quiet && process.env.FNN_QUIET !== '1') {
-        for (const line of skipped) process.stderr.write(`[fnn] ${line}\n`);
-        process.stderr.write(`[fnn] backend: ${candidate}\n`);
+        const why = skipped.map((s) => `${s.name}: ${briefReason(s.reason)}`).join('; ');
+        process.stderr.write(`[fnn] backend: ${candidate}${why === '' ? '' : ` (skipped ${why})`}\n`);
       }
       announced = true;
       return (chosen = candidate);
     }
-    skipped.push(`skipped backend ${candidate}: ${reason}`);
+    skipped.push({ name: candidate, reason });
   }
-  throw new ValueError(`setBackend: no backend could be loaded:\n${skipped.join('\n')}`);
+  throw new ValueError(
+    `setBackend: no backend could be loaded:\n${skipped.map((s) => `skipped backend ${s.name}: ${s.reason}`).join('\n')}`,
+  );
+}
+
+/** A skip reason short enough for the one-line notice (the full one: setBackend(name) with that name). */
+export function briefReason(reason: string): string {
+  if (/tfjs_binding\.node/.test(reason)) return 'its native library (tfjs_binding.node) is not installed';
+  const missing = /Cannot find (?:module|package) '([^']+)'/.exec(reason);
+  if (missing) return `${missing[1]} is not installed`;
+  const text = reason.replace(/(?:\/[^\s/:'"]+)+\/([^\s/:'"]+)/g, '$1'); // paths → file names
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
 /** The backend in use, selecting one with `setBackend()` first if none was chosen yet. */
 export async function ensureBackend(): Promise<string> {
-  return chosen ?? setBackend();
+  return chosen === undefined ? setBackend() : tf.getBackend();
 }
 
 /** The name of the active backend (after `setBackend`). */

@@ -1,14 +1,7 @@
 // The public surface of @fnn/core.
 export { tf } from './tf.js';
 export type { Tensor, Variable } from './tf.js';
-export {
-  setBackend,
-  getBackend,
-  ensureBackend,
-  nativeKernels,
-  type BackendName,
-  type NativeKernels,
-} from './backend.js';
+export { setBackend, getBackend, ensureBackend, type BackendName } from './backend.js';
 export { ValueError, RuntimeError } from './errors.js';
 export { formatShape, type Shape } from './shape.js';
 export { resetNames } from './naming.js';
@@ -31,7 +24,6 @@ export { Conv2D, type Conv2DArgs } from './layers/conv2d.js';
 export { MaxPooling2D, type MaxPooling2DArgs } from './layers/max-pooling2d.js';
 export { Concatenate, concatenate, type ConcatenateArgs } from './layers/concatenate.js';
 export { Add, add, type AddArgs } from './layers/add.js';
-export { conv2dFilterGradient, registerConv2DBackpropFilterKernel } from './engine/conv2d-backprop-filter.js';
 export { InputLayer, input, type InputArgs } from './layers/input-layer.js';
 export { LayersModel, model, type ModelArgs } from './models/model.js';
 export { Sequential, sequential, type SequentialArgs } from './models/sequential.js';
@@ -39,20 +31,22 @@ export { modelFromJSON } from './models/deserialization.js';
 export { registerLayer, knownLayerClassNames, type LayerClass } from './models/layer-registry.js';
 export type { ModelTopology } from './models/serialization.js';
 export { loadModel, modelFromArtifacts } from './io/load.js';
-export { modelArtifacts, type ModelJson, type WeightSpec, type WeightsManifestGroup } from './io/model-artifacts.js';
-export { History } from './training/history.js';
 export {
-  compileModel,
-  requireCompiled,
-  serializeCompileArgs,
-  type CompileArgs,
-  type CompiledState,
-  type CompiledOutput,
-  type SerializedCompileArgs,
-} from './training/compile.js';
-export { fitModel, type FitArgs } from './training/fit.js';
-export { evaluateModel, evaluateLogs, type EvaluateArgs } from './training/evaluate.js';
-export { predictModel, type PredictArgs } from './training/predict.js';
+  modelArtifacts,
+  type ModelArtifacts,
+  type ModelJson,
+  type WeightSpec,
+  type WeightsManifestGroup,
+} from './io/model-artifacts.js';
+export { fileSystem, FileSystemHandler, MAX_MODEL_JSON_BYTES, type FileSaveResult } from './io/file-system.js';
+export type { TrainingConfig } from './io/training-config.js';
+export { MAX_JSON_DEPTH } from './io/json-tree.js';
+export { MAX_WEIGHT_VALUES } from './layers/layer-weight.js';
+export { History } from './training/history.js';
+export type { CompileArgs } from './training/compile.js';
+export type { FitArgs } from './training/fit.js';
+export type { EvaluateArgs } from './training/evaluate.js';
+export type { PredictArgs } from './training/predict.js';
 export { losses, getLoss, LOSS_NAMES, EPSILON, type Loss, type LossIdentifier } from './training/losses.js';
 export {
   metrics,
@@ -82,7 +76,6 @@ export {
 export {
   callbacks,
   Callback,
-  CallbackList,
   EarlyStopping,
   ModelCheckpoint,
   type CallbackHooks,
@@ -91,28 +84,24 @@ export {
   type EarlyStoppingArgs,
   type ModelCheckpointArgs,
 } from './training/callbacks/index.js';
-export {
-  ProgressBar,
-  ProgressLogger,
-  defaultVerbose,
-  formatLogValue,
-  type ProgressOutput,
-} from './training/progress.js';
+export type { ProgressOutput } from './training/progress.js';
+export type { Logs } from './training/train-step.js';
+export type { CompiledState } from './training/compile.js';
+
+// TEMPORARY: the names @fnn/trainer imported from the root before @fnn/core/training existed.
+// Removed once the trainer imports them from '@fnn/core/training'.
 export {
   computeGradients,
   computeLossAndMetrics,
-  trainStep,
   readLogs,
-  type GradientHooks,
-  type GradientResult,
-  type Logs,
-} from './training/train-step.js';
-export { weightedSum } from './training/weighted-sum.js';
-export {
   runTrainingLoop,
   stepSeed,
   nonFiniteLossError,
+  requireCompiled,
+  serializeCompileArgs,
+  checkData,
+  defaultVerbose,
+  weightedSum,
   type BatchSpec,
-  type TrainingLoopArgs,
-} from './training/training-loop.js';
-export { checkData, splitData, gatherRows, epochOrder, batchesOf, type TrainingData } from './training/data-adapter.js';
+  type SerializedCompileArgs,
+} from './training/index.js';

@@ -1,11 +1,18 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { constants as bufferConstants } from 'node:buffer';
 import { DataError, describe } from './errors.js';
+import { inflateAtMost, inflateHead, isGzip, MAX_DEFLATE_RATIO } from './gzip.js';
+import {
+  checkIdxPayload,
+  describeIdxPayload,
+  MAX_IDX_HEADER_BYTES,
+  parseIdxHeader,
+  type IdxData,
+  type IdxDtype,
+  type IdxHeader,
+} from './idx-header.js';
+import { closeRegularFile, openRegularFile, readExactly, readHead, type RegularFile } from './regular-file.js';
 
-/** Element types of the IDX format (http://yann.lecun.com/exdb/mnist/, "THE IDX FILE FORMAT"). */
-export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
-
-export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+export type { IdxData, IdxDtype };
 
 export interface IdxArray {
   dtype: IdxDtype;
@@ -15,25 +22,6 @@ export interface IdxArray {
   data: IdxData;
 }
 
-interface IdxType {
-  dtype: IdxDtype;
-  bytes: number;
-  read(view: DataView, offset: number): number;
-  make(buffer: ArrayBufferLike, length: number): IdxData;
-}
-
-// Type byte → element type; multi-byte values are big-endian in the file.
-const TYPES: ReadonlyMap<number, IdxType> = new Map<number, IdxType>([
-  [0x08, { dtype: 'uint8', bytes: 1, read: (v, o) => v.getUint8(o), make: (b, n) => new Uint8Array(b, 0, n) }],
-  [0x09, { dtype: 'int8', bytes: 1, read: (v, o) => v.getInt8(o), make: (b, n) => new Int8Array(b, 0, n) }],
-  [0x0b, { dtype: 'int16', bytes: 2, read: (v, o) => v.getInt16(o), make: (b, n) => new Int16Array(b, 0, n) }],
-  [0x0c, { dtype: 'int32', bytes: 4, read: (v, o) => v.getInt32(o), make: (b, n) => new Int32Array(b, 0, n) }],
-  [0x0d, { dtype: 'float32', bytes: 4, read: (v, o) => v.getFloat32(o), make: (b, n) => new Float32Array(b, 0, n) }],
-  [0x0e, { dtype: 'float64', bytes: 8, read: (v, o) => v.getFloat64(o), make: (b, n) => new Float64Array(b, 0, n) }],
-]);
-
-const hex = (b: number) => '0x' + b.toString(16).padStart(2, '0');
-
 export interface ReadIdxOptions {
   /**
    * Put `data` in a SharedArrayBuffer (for a Dataset that worker threads share). A raw file is
@@ -41,98 +29,97 @@ export interface ReadIdxOptions {
    * more than the copy, so avoiding a second buffer halves MNIST's load time.
    */
   shared?: boolean;
+  /**
+   * Called with the header's dtype and shape before the payload is read or allocated: throw
+   * to refuse a file that is well-formed but not what the caller expects (e.g. wrong count).
+   */
+  checkHeader?: (header: { dtype: IdxDtype; shape: number[] }) => void;
 }
 
 /**
  * Parses an IDX file (a path) or its bytes. Gzipped input (starting 1f 8b) is inflated first,
- * so the `.gz` files of MNIST and Fashion-MNIST read as they are downloaded.
+ * so the `.gz` files of MNIST and Fashion-MNIST read as they are downloaded. Everything the
+ * header declares is checked against the real file size (or, for gzip, inflation is stopped at
+ * the declared size) before the payload is allocated; only regular files are read.
  */
 export function readIdx(source: string | Uint8Array, options: ReadIdxOptions = {}): IdxArray {
-  const shared = options.shared ?? false;
-  let bytes: Uint8Array;
-  let name: string;
-  if (typeof source === 'string') {
-    name = source;
-    try {
-      bytes = shared ? readIntoShared(source) : readFileSync(source);
-    } catch (err) {
-      throw new DataError(`Cannot read IDX file ${source}: ${(err as Error).message}`);
-    }
-  } else if (source instanceof Uint8Array) {
-    name = 'IDX bytes';
-    bytes = source;
-  } else {
-    throw new DataError(`Expected readIdx's source to be a file path or a Uint8Array, but got ${describe(source)}.`);
+  if (options === null || typeof options !== 'object') {
+    throw new DataError(`Expected readIdx's options to be an object, but got ${describe(options)}.`);
   }
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (err) {
-      throw new DataError(`${name}: gzip data is corrupt (${(err as Error).message}).`);
-    }
+  if (options.checkHeader !== undefined && typeof options.checkHeader !== 'function') {
+    throw new DataError(`Expected readIdx's checkHeader to be a function, but got ${describe(options.checkHeader)}.`);
   }
-  return parseIdx(bytes, name, shared);
+  if (typeof source === 'string') return readIdxFile(source, options);
+  if (source instanceof Uint8Array) return decodeIdx(source, 'IDX bytes', options);
+  throw new DataError(`Expected readIdx's source to be a file path or a Uint8Array, but got ${describe(source)}.`);
 }
 
-function readIntoShared(path: string): Uint8Array {
-  const fd = openSync(path, 'r');
+function readIdxFile(path: string, options: ReadIdxOptions): IdxArray {
+  const file = openRegularFile(path, 'IDX file');
   try {
-    const size = fstatSync(fd).size;
-    const bytes = new Uint8Array(new SharedArrayBuffer(size));
-    let offset = 0;
-    while (offset < size) {
-      const read = readSync(fd, bytes, offset, size - offset, offset);
-      if (read === 0) break;
-      offset += read;
-    }
-    return bytes.subarray(0, offset);
+    const head = readHead(file, MAX_IDX_HEADER_BYTES);
+    if (isGzip(head)) return decodeIdx(readAll(file, false), path, options);
+    const header = parseIdxHeader(head, path);
+    options.checkHeader?.({ dtype: header.type.dtype, shape: header.shape });
+    checkIdxPayload(header, file.size - header.headerBytes, path);
+    // Read straight into the buffer the data will live in (shared memory if asked): no copy.
+    return decodePayload(header, readAll(file, options.shared ?? false), options.shared ?? false);
   } finally {
-    closeSync(fd);
+    closeRegularFile(file);
   }
 }
 
-function parseIdx(bytes: Uint8Array, name: string, shared: boolean): IdxArray {
-  if (bytes.length < 4) {
-    throw new DataError(`${name}: truncated header: ${bytes.length} bytes, expected at least 4 (the magic number).`);
+/** The whole file, whose size is already known to be what we need (the header was checked). */
+function readAll(file: RegularFile, shared: boolean): Uint8Array {
+  checkArraySize(BigInt(file.size), file.path, `the file (${file.size} bytes)`);
+  const bytes = new Uint8Array(shared ? new SharedArrayBuffer(file.size) : new ArrayBuffer(file.size));
+  readExactly(file, bytes, 0);
+  return bytes;
+}
+
+function decodeIdx(bytes: Uint8Array, name: string, options: ReadIdxOptions): IdxArray {
+  const shared = options.shared ?? false;
+  if (!isGzip(bytes)) {
+    const header = parseIdxHeader(bytes, name);
+    options.checkHeader?.({ dtype: header.type.dtype, shape: header.shape });
+    checkIdxPayload(header, bytes.length - header.headerBytes, name);
+    return decodePayload(header, bytes, shared);
   }
+  const header = parseIdxHeader(inflateHead(bytes, MAX_IDX_HEADER_BYTES, name), name);
+  options.checkHeader?.({ dtype: header.type.dtype, shape: header.shape });
+  const total = BigInt(header.headerBytes) + header.payloadBytes;
+  const possible = BigInt(bytes.length) * BigInt(MAX_DEFLATE_RATIO);
+  if (total > possible) {
+    throw new DataError(
+      `${name}: the header declares ${total} bytes (${describeIdxPayload(header)}, after a ${header.headerBytes}-byte header), ` +
+        `but ${bytes.length} bytes of gzip data inflate to at most ${possible}; the file is truncated or corrupt.`,
+    );
+  }
+  checkArraySize(total, name, `the declared ${total} bytes (${describeIdxPayload(header)})`);
+  const inflated = inflateAtMost(bytes, Number(total), name);
+  if (inflated === null) {
+    throw new DataError(
+      `${name}: gzip data inflates to more than the ${total} bytes its header declares (${describeIdxPayload(header)}); ` +
+        `expected exactly ${total}, so the file is corrupt or not what its header says.`,
+    );
+  }
+  checkIdxPayload(header, inflated.length - header.headerBytes, name);
+  return decodePayload(header, inflated, shared);
+}
+
+function checkArraySize(bytes: bigint, name: string, what: string): void {
+  if (bytes > BigInt(bufferConstants.MAX_LENGTH)) {
+    throw new DataError(
+      `${name}: ${what}: more than the ${bufferConstants.MAX_LENGTH} bytes one array can hold in this Node.js; split the data into smaller files.`,
+    );
+  }
+}
+
+/** The payload as typed values; `bytes` holds the header and exactly the declared payload. */
+function decodePayload(header: IdxHeader, bytes: Uint8Array, shared: boolean): IdxArray {
+  const { type, shape, headerBytes } = header;
+  const count = Number(header.count);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = view.getUint32(0);
-  if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new DataError(
-      `${name}: wrong magic number ${magic} (bytes ${hex(bytes[0]!)} ${hex(bytes[1]!)} ${hex(bytes[2]!)} ${hex(bytes[3]!)}); ` +
-        `an IDX file starts with two zero bytes, a type byte and the number of dimensions (e.g. 2051 for MNIST images, 2049 for labels).`,
-    );
-  }
-  const type = TYPES.get(bytes[2]!);
-  if (type === undefined) {
-    throw new DataError(
-      `${name}: unknown IDX type byte ${hex(bytes[2]!)} in magic number ${magic}; expected one of 0x08 (uint8), 0x09 (int8), ` +
-        `0x0b (int16), 0x0c (int32), 0x0d (float32), 0x0e (float64).`,
-    );
-  }
-  const ndims = bytes[3]!;
-  const headerBytes = 4 + 4 * ndims;
-  if (bytes.length < headerBytes) {
-    throw new DataError(
-      `${name}: truncated header: ${bytes.length} bytes, expected ${headerBytes} for ${ndims} dimension sizes.`,
-    );
-  }
-  const shape: number[] = [];
-  let count = 1;
-  for (let d = 0; d < ndims; d++) {
-    const size = view.getUint32(4 + 4 * d);
-    shape.push(size);
-    count *= size;
-  }
-  const payload = bytes.length - headerBytes;
-  const expected = count * type.bytes;
-  if (payload !== expected) {
-    throw new DataError(
-      `${name}: payload is ${payload} bytes, expected ${expected} ` +
-        `(sizes ${shape.join(' × ')} = ${count} elements of ${type.dtype}, ${type.bytes} byte${type.bytes > 1 ? 's' : ''} each)` +
-        (payload < expected ? '; the file is truncated.' : '.'),
-    );
-  }
   if (type.bytes === 1 && (!shared || bytes.buffer instanceof SharedArrayBuffer)) {
     // Bytes need no conversion: a view into the (possibly inflated) file, no copy.
     const data =
@@ -141,7 +128,8 @@ function parseIdx(bytes: Uint8Array, name: string, shared: boolean): IdxArray {
         : new Int8Array(bytes.buffer, bytes.byteOffset + headerBytes, count);
     return { dtype: type.dtype, shape, data };
   }
-  const data = type.make(shared ? new SharedArrayBuffer(expected) : new ArrayBuffer(expected), count);
+  const size = count * type.bytes;
+  const data = type.make(shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size), count);
   if (type.bytes === 1) {
     data.set(new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, count));
     return { dtype: type.dtype, shape, data };

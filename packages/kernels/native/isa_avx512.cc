@@ -2,4 +2,4 @@
 #define FNN_W 16
 #define FNN_TABLE kTableAvx512
 #define FNN_ISA_NAME "avx512"
-#include "kernels_impl.h"
+#include "isa_kernel_table.h"

@@ -2,4 +2,4 @@
 #define FNN_W 4
 #define FNN_TABLE kTablePortable
 #define FNN_ISA_NAME "portable"
-#include "kernels_impl.h"
+#include "isa_kernel_table.h"

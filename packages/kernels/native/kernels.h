@@ -1,5 +1,6 @@
-// The kernel table every instruction-set build fills in (kernels_impl.h, compiled once per ISA
-// with its own flags) and addon.cc picks from at load time with __builtin_cpu_supports.
+// The kernel table every instruction-set build fills in (isa_kernel_table.h over the family
+// headers, compiled once per ISA with its own flags) and addon.cc picks from at load time with
+// __builtin_cpu_supports.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -70,8 +71,21 @@ extern const KernelTable kTableAvx512;
 extern const KernelTable kTableAvx2;
 extern const KernelTable kTablePortable;
 
+// The per-thread scratch buffers (fnn_scratch), one per use: two uses that can be live at once
+// (a gemm inside DenseBackward, say) must never share a slot.
+enum ScratchSlot : int {
+  kScratchGemmPanel = 0,      // gemm: the packed K x NR panel of B (every gemm call)
+  kScratchBatchNormChannels,  // batch norm: per-channel factors and shifts, or squared-deviation sums
+  kScratchPoolMaxima,         // max_pool_grad: each channel's running window maximum
+  kScratchPoolArgmax,         // max_pool_grad: where that maximum is (int64 positions)
+  kScratchDenseDz,            // DenseBackward: dz = activation'(y)·dy, read by its gemms
+  kScratchDenseDxTransposed,  // DenseBackward: dxᵀ = w·dzᵀ before it is transposed into dx
+  kScratchSlotCount
+};
+
 }  // namespace fnn
 
-// Scratch memory owned by the calling thread (defined in addon.cc, compiled without ISA flags so
-// no standard-library code built for a wider ISA leaks into the portable path).
-extern "C" float* fnn_scratch(int slot, size_t floats);
+// Scratch memory owned by the calling thread, 64-byte aligned, grown on demand and kept (defined
+// in addon.cc, compiled without ISA flags so no standard-library code built for a wider ISA leaks
+// into the portable path).
+extern "C" float* fnn_scratch(fnn::ScratchSlot slot, size_t floats);

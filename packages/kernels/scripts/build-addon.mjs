@@ -1,14 +1,17 @@
-// Builds the native addon with node-gyp during `pnpm install`. It never fails the install: when
-// something is missing (compiler, make, python, Node's headers) it prints one line, records the
-// reason in build/unavailable.txt (which @fnn/kernels reports when asked to load), and exits 0.
-// Node's headers must already be on disk: node-gyp would otherwise try to download them.
+// The package's install script. A published @fnn/kernels ships a prebuilt addon
+// (prebuilds/<platform>-<arch>/, see prebuild.mjs): when it loads here there is nothing to do.
+// Otherwise (a git checkout, or a platform without a prebuild) it builds the addon from source
+// with node-gyp. It never fails the install: when something is missing (compiler, make, python,
+// Node's headers) it prints one line, records the reason in build/unavailable.txt (which
+// @fnn/kernels reports when asked to load), and exits 0. Node's headers must already be on disk:
+// node-gyp would otherwise try to download them.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findNodeDir } from './node-headers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, 'build');
@@ -32,17 +35,24 @@ function works(command, args = ['--version']) {
   return result.status === 0;
 }
 
-/** A directory holding include/node/node_api.h for this Node, or null. */
-function findNodeDir() {
-  const candidates = [
-    process.env.npm_config_nodedir,
-    dirname(dirname(process.execPath)),
-    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'node-gyp', process.versions.node),
-  ];
-  return candidates.find((dir) => dir && existsSync(join(dir, 'include', 'node', 'node_api.h'))) ?? null;
+/** The prebuilt addon for this platform and architecture, when the package ships one that loads. */
+function loadablePrebuild() {
+  try {
+    const file = require('node-gyp-build').path(root);
+    if (!file.includes(`${join(root, 'prebuilds')}`)) return null;
+    require(file);
+    return file;
+  } catch {
+    return null;
+  }
 }
 
 if (process.env.FNN_NATIVE === '0') giveUp('FNN_NATIVE=0');
+const prebuild = force ? null : loadablePrebuild();
+if (prebuild !== null) {
+  console.log(`[@fnn/kernels] using the prebuilt addon ${prebuild.slice(root.length + 1)}`);
+  process.exit(0);
+}
 
 // Every `pnpm install` runs this script: skip the build (and the minute without an addon that a
 // rebuild means) when the sources, Node and the CPU architecture are those of the last build.
@@ -84,9 +94,10 @@ if (!force && upToDate()) {
   process.exit(0);
 }
 
-let nodeGyp;
+// npm and pnpm name the node-gyp they bundle in npm_config_node_gyp; a checkout has its own.
+let nodeGyp = process.env.npm_config_node_gyp;
 try {
-  nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
+  if (!nodeGyp || !existsSync(nodeGyp)) nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
   require.resolve('node-addon-api');
 } catch {
   giveUp('node-gyp or node-addon-api is not installed');

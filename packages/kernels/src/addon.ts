@@ -169,25 +169,41 @@ export const Broadcast = { same: 0, scalarB: 1, scalarA: 2, rowB: 3, rowA: 4, co
 export const Activation = { linear: 0, relu: 1, softmax: 2 } as const;
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const addonPath = join(packageRoot, 'build', 'Release', 'fnn_kernels.node');
+const require = createRequire(import.meta.url);
+
+/** The exact commands that build the addon from source for this package's consumers. */
+export const REBUILD_HINT =
+  'with npm: `npm rebuild @fnn/kernels`; with pnpm: `pnpm approve-builds` (choose @fnn/kernels), then `pnpm rebuild @fnn/kernels`';
 
 let loaded: NativeAddon | undefined;
 let failure: string | undefined;
 
-/** Loads the compiled addon once per thread; throws with a one-line reason when it cannot. */
+/** Why no addon file could be found: the install script's recorded reason, or how to build one. */
+function missingAddonReason(): string {
+  const reasonFile = join(packageRoot, 'build', 'unavailable.txt');
+  const reason = existsSync(reasonFile)
+    ? readFileSync(reasonFile, 'utf8').trim()
+    : `no prebuilt addon for ${process.platform}-${process.arch} and none built from source`;
+  return `${reason}; to build it from source (needs a C++ compiler, make and python3): ${REBUILD_HINT}`;
+}
+
+/**
+ * Loads the addon once per thread: one built from source in build/Release when there is one (a
+ * checkout), else the prebuilt one shipped in prebuilds/ (node-gyp-build's lookup). Throws with
+ * a one-line reason when neither loads.
+ */
 export function loadAddon(): NativeAddon {
   if (loaded) return loaded;
   if (failure !== undefined) throw new Error(failure);
   try {
     if (process.env.FNN_NATIVE === '0') throw new Error('disabled by FNN_NATIVE=0');
-    if (!existsSync(addonPath)) {
-      const reasonFile = join(packageRoot, 'build', 'unavailable.txt');
-      const reason = existsSync(reasonFile)
-        ? readFileSync(reasonFile, 'utf8').trim()
-        : 'run `pnpm install` (or `node scripts/build-addon.mjs`) in packages/kernels';
-      throw new Error(reason);
+    let file: string;
+    try {
+      file = (require('node-gyp-build') as { path(dir: string): string }).path(packageRoot);
+    } catch {
+      throw new Error(missingAddonReason());
     }
-    loaded = createRequire(import.meta.url)(addonPath) as NativeAddon;
+    loaded = require(file) as NativeAddon;
     return loaded;
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);

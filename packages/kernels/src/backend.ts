@@ -10,11 +10,11 @@ import {
 } from '@tensorflow/tfjs-core';
 import { loadAddon } from './addon.js';
 import { markEscaped, releaseFloat32 } from './buffer-pool.js';
-import { batchNormKernels } from './kernels/batchnorm.js';
+import { batchNormKernels } from './kernels/fused-batch-norm.js';
 import { convKernels } from './kernels/conv.js';
 import { crossentropyKernels } from './kernels/crossentropy.js';
 import { denseKernels } from './kernels/dense.js';
-import { dropoutKernels } from './kernels/dropout.js';
+import { dropoutKernels } from './kernels/fnn-dropout.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { gatherKernels, layoutKernels } from './kernels/layout.js';
 import { matMulKernels } from './kernels/matmul.js';

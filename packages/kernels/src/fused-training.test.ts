@@ -16,7 +16,7 @@ import {
   tf,
 } from '../../core/src/index.js';
 import { DENSE, DENSE_BACKWARD } from './kernels/dense.js';
-import { DROPOUT } from './kernels/dropout.js';
+import { DROPOUT } from './kernels/fnn-dropout.js';
 import { CATEGORICAL_ACCURACY, CATEGORICAL_CROSSENTROPY } from './kernels/crossentropy.js';
 
 const FUSED = [DENSE, DENSE_BACKWARD, DROPOUT, CATEGORICAL_CROSSENTROPY, CATEGORICAL_ACCURACY];

@@ -16,8 +16,8 @@ export {
   nativeBatchNormTrain,
   nativeBatchNormTrainGrad,
   type BatchNormForward,
-} from './batch-norm.js';
-export { nativeDropoutMask, nativeDropoutMaskTensor } from './dropout.js';
+} from './batch-norm-training.js';
+export { nativeDropoutMask, nativeDropoutMaskTensor } from './dropout-mask.js';
 export { nativeWeightedSum } from './weighted-sum.js';
 
 import { loadAddon } from './addon.js';

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initializers, layers, resetNames, setBackend, tf, type LayersModel } from '@fnn/core';
 import { classificationData, compiledModel, relativeDifference } from '../test-support/fixtures.js';
 import { DataParallelTrainer } from './index.js';
+import { replicaWeightsOf, withTestHooks } from './testing.js';
 
 process.env.FNN_QUIET = '1';
 await setBackend('wasm');
@@ -60,13 +61,12 @@ describe('BatchNormalization under DataParallelTrainer', () => {
     const whole = denseMoments(model, data.x, 0, 16);
     // One step on the first 16 samples: shards of 8, momentum 0.99, moving statistics from 0 and 1.
     const first16 = { x: tf.slice(data.x, 0, 16), y: tf.slice(data.y, 0, 16) };
-    await trainer.fit(model, first16.x, first16.y, {
-      epochs: 1,
-      batchSize: 16,
-      shuffle: false,
-      verbose: 0,
-      collectReplicaWeights: true,
-    });
+    await trainer.fit(
+      model,
+      first16.x,
+      first16.y,
+      withTestHooks({ epochs: 1, batchSize: 16, shuffle: false, verbose: 0 }, { collectReplicaWeights: true }),
+    );
     const expectedMean = shards[0]!.mean.map((m, i) => 0.01 * ((m + shards[1]!.mean[i]!) / 2));
     const expectedVariance = shards[0]!.variance.map((v, i) => 1 - 0.01 * (1 - (v + shards[1]!.variance[i]!) / 2));
     const moving = movingStatistics(model);
@@ -75,7 +75,7 @@ describe('BatchNormalization under DataParallelTrainer', () => {
     // The average of the shard variances is not the whole batch's variance (the test tells them apart).
     const wholeVariance = whole.variance.map((v) => 1 - 0.01 * (1 - v));
     expect(Math.max(...moving.variance.map((v, i) => Math.abs(v - wholeVariance[i]!)))).toBeGreaterThan(1e-4);
-    const [r0, r1] = trainer.replicaWeights!;
+    const [r0, r1] = replicaWeightsOf(trainer)!;
     expect(Buffer.from(r0!.buffer).equals(Buffer.from(r1!.buffer))).toBe(true);
   });
 
@@ -84,14 +84,13 @@ describe('BatchNormalization under DataParallelTrainer', () => {
     try {
       const model = batchNormModel();
       // 64 samples in batches of 20: shards of 7/7/6, and a last batch of 4 split 2/1/1.
-      await three.fit(model, data.x, data.y, {
-        epochs: 2,
-        batchSize: 20,
-        seed: 4,
-        verbose: 0,
-        collectReplicaWeights: true,
-      });
-      const [r0, r1, r2] = three.replicaWeights!;
+      await three.fit(
+        model,
+        data.x,
+        data.y,
+        withTestHooks({ epochs: 2, batchSize: 20, seed: 4, verbose: 0 }, { collectReplicaWeights: true }),
+      );
+      const [r0, r1, r2] = replicaWeightsOf(three)!;
       expect(Buffer.from(r0!.buffer).equals(Buffer.from(r1!.buffer))).toBe(true);
       expect(Buffer.from(r0!.buffer).equals(Buffer.from(r2!.buffer))).toBe(true);
       const moving = movingStatistics(model);
@@ -123,9 +122,9 @@ describe('BatchNormalization under DataParallelTrainer', () => {
     const args = { epochs: 3, batchSize: 16, seed: 8 };
     await reference.fit(data.x, data.y, { ...args, verbose: 0 });
     const trained = batchNormModel();
-    await synced.fit(trained, data.x, data.y, { ...args, verbose: 0, collectReplicaWeights: true });
+    await synced.fit(trained, data.x, data.y, withTestHooks({ ...args, verbose: 0 }, { collectReplicaWeights: true }));
     expect(relativeDifference(reference.getWeights(), trained.getWeights())).toBeLessThanOrEqual(1e-5);
-    const [r0, r1] = synced.replicaWeights!;
+    const [r0, r1] = replicaWeightsOf(synced)!;
     expect(Buffer.from(r0!.buffer).equals(Buffer.from(r1!.buffer))).toBe(true);
   });
 });

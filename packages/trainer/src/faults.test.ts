@@ -3,6 +3,7 @@ import { RuntimeError, setBackend, ValueError, type Tensor } from '@fnn/core';
 import { Dataset } from '@fnn/data';
 import { classificationData, denseModel } from '../test-support/fixtures.js';
 import { DataParallelTrainer, TrainingInterruptedError, WorkerFailedError } from './index.js';
+import { withTestHooks } from './testing.js';
 
 process.env.FNN_QUIET = '1';
 await setBackend('wasm');
@@ -16,14 +17,15 @@ async function failingFit(
   let lastStep = performance.now();
   const callbacks = { onBatchEnd: () => void (lastStep = performance.now()) };
   try {
-    await trainer.fit(denseModel(), data.x, data.y, {
-      epochs: 2,
-      batchSize: 16,
-      seed: 1,
-      verbose: 0,
-      callbacks,
-      faultInjection: { worker: 1, atStep: 3, kind },
-    });
+    await trainer.fit(
+      denseModel(),
+      data.x,
+      data.y,
+      withTestHooks(
+        { epochs: 2, batchSize: 16, seed: 1, verbose: 0, callbacks },
+        { faultInjection: { worker: 1, atStep: 3, kind } },
+      ),
+    );
   } catch (error) {
     return { error, latencyMs: performance.now() - lastStep };
   }
@@ -85,14 +87,12 @@ describe('DataParallelTrainer faults', () => {
       },
     };
     const error = await trainer
-      .fit(model, data.x, data.y, {
-        epochs: 3,
-        batchSize: 16,
-        seed: 1,
-        verbose: 0,
-        callbacks,
-        collectReplicaWeights: true,
-      })
+      .fit(
+        model,
+        data.x,
+        data.y,
+        withTestHooks({ epochs: 3, batchSize: 16, seed: 1, verbose: 0, callbacks }, { collectReplicaWeights: true }),
+      )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrainingInterruptedError);
     expect((error as TrainingInterruptedError).stepsCompleted).toBe(3);
@@ -151,7 +151,7 @@ describe('DataParallelTrainer options', () => {
     await expect(trainer.fit(model, dataset, undefined, {})).rejects.toThrow(
       'expected x features of shape (None, 8), but got (None, 4)',
     );
-    await expect(fit({ faultInjection: { worker: 5, atStep: 0, kind: 'throw' } })).rejects.toThrow(
+    await expect(fit(withTestHooks({}, { faultInjection: { worker: 5, atStep: 0, kind: 'throw' } }))).rejects.toThrow(
       'expected faultInjection.worker in [0, 1], but got 5',
     );
     expect(trainer.liveThreads).toBe(0);

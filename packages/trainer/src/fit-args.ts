@@ -1,16 +1,18 @@
 import { ValueError, defaultVerbose, type CallbackLike, type FitArgs, type Tensor } from '@fnn/core';
 import type { Dataset } from '@fnn/data';
 import { describeValue } from './errors.js';
-import type { FaultInjection } from './messages.js';
+import type { BatchProgressHook } from './main-thread/batch-progress.js';
 
 /** model.fit's arguments (same meaning and defaults), with validation data that may be a Dataset. */
 export interface DataParallelFitArgs extends Omit<FitArgs, 'validationData' | 'validationSplit'> {
   /** `[x, y]` tensors (lists for several inputs or outputs) or a Dataset, evaluated after each epoch (`val_loss`, `val_accuracy`, ...). */
   validationData?: [Tensor | Tensor[], Tensor | Tensor[]] | Dataset;
-  /** Test-only: make a worker throw, exit or run out of memory before a given step. */
-  faultInjection?: FaultInjection;
-  /** Test-only: keep every replica's final weights in `trainer.replicaWeights`. */
-  collectReplicaWeights?: boolean;
+  /**
+   * Observe-only progress: `{epoch, batch, batches, logs}` after a completed batch, at most every
+   * 200 ms and always for an epoch's last batch. Unlike batch callbacks it never makes the
+   * workers wait for the main thread.
+   */
+  onBatchProgress?: BatchProgressHook;
 }
 
 /** The fit arguments with their defaults, checked (errors name the argument and the value). */

@@ -1,5 +1,6 @@
-// The public surface of @fnn/trainer.
-export { DataParallelTrainer, type DataParallelTrainerOptions } from './trainer.js';
+// The public surface of @fnn/trainer. (Internal test hooks live in the `@fnn/trainer/testing` entry.)
+export { DataParallelTrainer, type DataParallelTrainerOptions } from './main-thread/trainer.js';
 export type { DataParallelFitArgs } from './fit-args.js';
+export type { BatchProgress, BatchProgressHook } from './main-thread/batch-progress.js';
 export { WorkerFailedError, TrainingInterruptedError } from './errors.js';
-export type { FaultInjection, ReplicaTimings } from './messages.js';
+export type { ReplicaTimings } from './messages.js';

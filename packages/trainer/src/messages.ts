@@ -1,8 +1,9 @@
 import { Packr } from 'msgpackr';
 import type { DatasetTransferable } from '@fnn/data';
 import type { BackendName } from '@fnn/core';
-import type { SharedBuffers } from './shared-memory.js';
 import type { SampleLayout } from './sample-layout.js';
+import type { SharedBuffers } from './shared-memory/layout.js';
+import type { FaultInjection } from './testing/fault-injection.js';
 import type { WeightLayout } from './weight-layout.js';
 
 /**
@@ -17,14 +18,6 @@ export function encode(value: unknown): Uint8Array {
 
 export function decode<T>(bytes: Uint8Array): T {
   return packr.unpack(bytes) as T;
-}
-
-/** Test-only: make a worker fail on purpose. */
-export interface FaultInjection {
-  worker: number;
-  /** Optimizer step (counted from 0 over the whole fit) before which the worker fails. */
-  atStep: number;
-  kind: 'throw' | 'exit' | 'oom';
 }
 
 /** Everything a worker needs to build its replica and run, apart from the shared buffers. */
@@ -48,8 +41,14 @@ export interface ReplicaSpec {
   syncTimeoutMs: number;
   /** Milliseconds a worker spins at a step barrier before blocking (0 when workers outnumber cores). */
   spinMs: number;
+  /** Set only through the testing entry (see testing/test-hooks.ts). */
+  testHooks?: WorkerTestHooks;
+}
+
+/** What the testing entry may ask of the workers. */
+export interface WorkerTestHooks {
   faultInjection?: FaultInjection;
-  /** Test-only: return each replica's weights at the end. */
+  /** Return each replica's weights in its report. */
   returnReplicaWeights?: boolean;
 }
 
@@ -69,7 +68,7 @@ export interface ReplicaTimings {
   computeMs: number;
   /** Copying gradients into shared memory and summing this worker's slice of them. */
   exchangeMs: number;
-  /** Waiting at the two step barriers (for the slowest worker, and for every slice's update). */
+  /** Waiting for the other workers: for their losses and gradients, and at the step barrier. */
   waitMs: number;
   /** The optimizer update (of this worker's slice, with several), and loading the new weights where the replica keeps its own copy. */
   applyMs: number;

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { add, initializers, input, layers, model, resetNames, setBackend, type LayersModel } from '@fnn/core';
 import { classificationData, denseModel, flatWeights, relativeDifference } from '../test-support/fixtures.js';
 import { DataParallelTrainer } from './index.js';
+import { replicaWeightsOf, withTestHooks } from './testing.js';
 
 // On 'native' (as on cpu) the replicas compute with the shared parameters in place, and each
 // worker updates its slice with the native optimizer kernel: the same run as model.fit on native.
@@ -20,7 +21,7 @@ describe.each([1, 2, 3])('DataParallelTrainer with %i worker(s) on the native ba
     const expected: LayersModel = denseModel();
     const expectedHistory = await expected.fit(data.x, data.y, args);
     const model = denseModel();
-    const history = await trainer.fit(model, data.x, data.y, { ...args, collectReplicaWeights: true });
+    const history = await trainer.fit(model, data.x, data.y, withTestHooks(args, { collectReplicaWeights: true }));
     expect(trainer.lastFitTimings?.every((t) => t.steps === 15)).toBe(true);
     // No tensor leaks in the workers: the count after every epoch is the same.
     for (const counts of trainer.lastFitTensorCounts!) expect(counts).toEqual([counts[0], counts[0], counts[0]]);
@@ -36,7 +37,7 @@ describe.each([1, 2, 3])('DataParallelTrainer with %i worker(s) on the native ba
         relativeDifference([state.slots[weight]!.m!, state.slots[weight]!.v!], [slots.m!, slots.v!]),
       ).toBeLessThanOrEqual(TOLERANCE);
     }
-    const replicas = trainer.replicaWeights!;
+    const replicas = replicaWeightsOf(trainer)!;
     replicas.forEach((weights) => expect(weights).toEqual(replicas[0]));
     expect(relativeDifference([replicas[0]!], [flatWeights(model)])).toBe(0);
   });

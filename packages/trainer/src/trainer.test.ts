@@ -19,6 +19,7 @@ import {
   relativeDifference,
 } from '../test-support/fixtures.js';
 import { DataParallelTrainer } from './index.js';
+import { replicaWeightsOf, withTestHooks } from './testing.js';
 
 // Workers 1, 2 and 3 against single-thread model.fit: same initial weights, same shuffled order.
 const TOLERANCE = 1e-5;
@@ -64,7 +65,12 @@ describe.each([1, 2, 3])('DataParallelTrainer with %i worker(s) on a Dense model
     const expected = await referenceFit(denseModel, data.x, data.y, args);
     const model = denseModel();
     const before = tf.memory().numTensors;
-    const history = await trainer.fit(model, data.x, data.y, { ...args, verbose: 0, collectReplicaWeights: true });
+    const history = await trainer.fit(
+      model,
+      data.x,
+      data.y,
+      withTestHooks({ ...args, verbose: 0 }, { collectReplicaWeights: true }),
+    );
     expect(tf.memory().numTensors).toBe(before);
     // Nor in the workers: the count after every epoch is the same.
     for (const counts of trainer.lastFitTensorCounts!) expect(counts).toEqual([counts[0], counts[0], counts[0]]);
@@ -73,7 +79,7 @@ describe.each([1, 2, 3])('DataParallelTrainer with %i worker(s) on a Dense model
     expectHistoriesClose(history, expected.history);
     expect(history.history.val_loss).toHaveLength(3);
     // Every replica holds exactly the weights the model received.
-    const replicas = trainer.replicaWeights!;
+    const replicas = replicaWeightsOf(trainer)!;
     expect(replicas).toHaveLength(workers);
     const own = flatWeights(model);
     for (const replica of replicas) expect(Buffer.from(replica.buffer).equals(Buffer.from(own.buffer))).toBe(true);
@@ -291,8 +297,8 @@ describe('DataParallelTrainer and the model it trains', () => {
       await single.close();
     }
     const two = build();
-    await trainer.fit(two, data.x, data.y, { ...args, verbose: 0, collectReplicaWeights: true });
-    const [r0, r1] = trainer.replicaWeights!;
+    await trainer.fit(two, data.x, data.y, withTestHooks({ ...args, verbose: 0 }, { collectReplicaWeights: true }));
+    const [r0, r1] = replicaWeightsOf(trainer)!;
     expect(Buffer.from(r0!.buffer).equals(Buffer.from(r1!.buffer))).toBe(true);
     // Two workers with the same masks as one would reproduce model.fit; distinct streams do not.
     expect(relativeDifference(expected.model.getWeights(), two.getWeights())).toBeGreaterThan(1e-4);

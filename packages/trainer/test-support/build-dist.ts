@@ -16,9 +16,9 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-/** Worker threads load dist/worker.js, not the TypeScript sources vitest runs: build it when stale. */
+/** Worker threads load dist/worker/train-replica.js, not the TypeScript sources vitest runs: build it when stale. */
 export default function setup(): void {
-  const worker = join(root, 'dist', 'worker.js');
+  const worker = join(root, 'dist', 'worker', 'train-replica.js');
   if (existsSync(worker) && statSync(worker).mtimeMs >= newestSource(join(root, 'src'))) return;
   execFileSync(
     process.execPath,

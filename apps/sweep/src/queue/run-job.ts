@@ -1,16 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ConfigError, describe } from '../errors.js';
 import { validateRunConfig, type RunConfig } from '../run-config.js';
-import { countParams } from '../schedule.js';
 
 /** The BullMQ job name of a sweep run. */
 export const RUN_JOB_NAME = 'fnn-run';
 
 /** A job's JSON is read from the network: anything larger is refused before it is looked at. */
 export const MAX_JOB_BYTES = 64 * 1024;
-
-/** 50 M parameters: 200 MB of weights plus the optimizer's slots; larger is refused before it is built. */
-export const MAX_JOB_PARAMS = 50_000_000;
 
 /** What a run needs beyond its config: which data, and a fingerprint to make sure every machine has the same. */
 export interface JobData {
@@ -45,8 +41,8 @@ export function jobIdFor(sweepId: string, runId: string): string {
 
 /**
  * Checks a job read from the queue before anything is allocated for it: its size, its shape,
- * its RunConfig (with the same validator as --grid and --resume), its data settings and the
- * size of the model it asks for. Errors name the job and the field.
+ * its RunConfig (with the same validator as --grid and --resume, which bounds the model's
+ * size), and its data settings. Errors name the job and the field.
  */
 export function decodeRunJob(value: unknown, jobId: string): RunJob {
   const where = `job ${describe(jobId)}`;
@@ -68,13 +64,8 @@ export function decodeRunJob(value: unknown, jobId: string): RunJob {
   if (typeof job.sweepId !== 'string' || !/^[0-9a-f]{12}$/.test(job.sweepId)) {
     throw new ConfigError(`${where}.sweepId: expected 12 hexadecimal digits, but got ${describe(job.sweepId)}.`);
   }
+  // The same checks as --grid, model size included: nothing is built for a job that fails them.
   const config = validateRunConfig(job.config, `${where}.config`);
-  const params = countParams(config);
-  if (params > MAX_JOB_PARAMS) {
-    throw new ConfigError(
-      `${where}.config.hidden: a model of ${params} parameters; expected at most ${MAX_JOB_PARAMS}, but got ${describe(config.hidden)}.`,
-    );
-  }
   return { version: 1, sweepId: job.sweepId, config, data: decodeJobData(job.data, `${where}.data`) };
 }
 

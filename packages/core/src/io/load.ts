@@ -1,29 +1,74 @@
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import type { tf } from '../tf.js';
 import { ValueError, describeValue } from '../errors.js';
 import type { LayersModel } from '../models/model.js';
 import { modelFromJSON } from '../models/deserialization.js';
-import { filePathOf } from './file-url.js';
-import { assignWeights, readWeightGroup, type WeightSpec } from './model-artifacts.js';
+import { withWeightBudget } from '../layers/layer-weight.js';
+import { FileSystemHandler, joinWeightData } from './file-system.js';
+import type { ModelArtifacts } from './model-artifacts.js';
+import { applyTrainingConfig } from './training-config.js';
+import { assignWeights, checkWeightSpecs, decodeWeights } from './weight-data.js';
 
 /**
- * Rebuilds a model from in-memory artifacts, as tfjs's `io.fromMemory` takes them: the topology,
- * the weight specs and the weights' bytes (little-endian float32, in spec order).
+ * `loadModel(handlerOrUrl)`, as tfjs's `loadLayersModel`: a `file://` URL or a path (a model.json
+ * or its folder) is read by the file-system handler; any tfjs `IOHandler` with a `load` method
+ * (`tf.io.fromMemory`, a user's own) gives the artifacts. Rebuilds the model, loads its weights and,
+ * when the artifacts hold a `trainingConfig`, compiles it. Errors name the file and what is wrong;
+ * a refused model leaves no tensors behind.
  */
-export function modelFromArtifacts(artifacts: {
-  modelTopology: object;
-  weightSpecs: WeightSpec[];
-  weightData: ArrayBuffer | Uint8Array;
-}): LayersModel {
-  const model = modelFromJSON(artifacts.modelTopology as Record<string, unknown>, 'modelFromArtifacts');
-  try {
-    const data = artifacts.weightData;
-    const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-    assignWeights(
-      model,
-      readWeightGroup(artifacts.weightSpecs, bytes, 'modelFromArtifacts: weightData'),
-      'modelFromArtifacts',
+export async function loadModel(handlerOrUrl: string | tf.io.IOHandler): Promise<LayersModel> {
+  const owner = 'loadModel';
+  if (typeof handlerOrUrl === 'string' || handlerOrUrl instanceof FileSystemHandler) {
+    const handler = typeof handlerOrUrl === 'string' ? new FileSystemHandler(handlerOrUrl, owner) : handlerOrUrl;
+    const { artifacts, source } = await handler.loadWithSource(owner);
+    return buildModel(artifacts, source, 'weightsManifest');
+  }
+  if (typeof handlerOrUrl !== 'object' || handlerOrUrl === null || typeof handlerOrUrl.load !== 'function') {
+    throw new ValueError(
+      `${owner}: expected a file:// URL, a path or a tfjs IOHandler with a load method, but got ${describeValue(handlerOrUrl)}.`,
     );
+  }
+  const artifacts = await handlerOrUrl.load();
+  return buildModel(artifacts, `${owner}: the artifacts the IOHandler loaded`, 'weightSpecs');
+}
+
+/**
+ * Rebuilds a model from in-memory tfjs `ModelArtifacts` (what `modelArtifacts(model)` returns or an
+ * IOHandler loads): topology, weight specs and data, and the optional training config.
+ */
+export function modelFromArtifacts(artifacts: ModelArtifacts, source = 'modelFromArtifacts'): LayersModel {
+  return buildModel(artifacts, source, 'weightSpecs');
+}
+
+function buildModel(artifacts: unknown, source: string, specsName: string): LayersModel {
+  if (typeof artifacts !== 'object' || artifacts === null) {
+    throw new ValueError(
+      `${source}: expected model artifacts {modelTopology, weightSpecs, weightData}, but got ${describeValue(artifacts)}.`,
+    );
+  }
+  const { modelTopology, format, weightSpecs, weightData, trainingConfig } = artifacts as ModelArtifacts;
+  if (modelTopology instanceof ArrayBuffer || (format != null && format !== 'layers-model')) {
+    throw new ValueError(
+      `${source}: this is a ${format === undefined || format === null ? 'graph model (binary topology)' : `${describeValue(format)} model`}; only tfjs layers models (format 'layers-model') can be loaded.`,
+    );
+  }
+  if (typeof modelTopology !== 'object' || modelTopology === null) {
+    throw new ValueError(`${source}: expected modelTopology to be an object, but got ${describeValue(modelTopology)}.`);
+  }
+  // Sizes first: the specs must match the bytes present, and the topology may declare no more
+  // values than the specs list, so a hostile topology is refused before it allocates anything.
+  const checked = checkWeightSpecs(weightSpecs ?? [], source, specsName);
+  const bytes = weightBytes(weightData, source);
+  if (bytes.byteLength !== checked.totalBytes) {
+    throw new ValueError(
+      `${source}: the weight data holds ${bytes.byteLength} bytes, but the ${specsName} lists ${checked.described}.`,
+    );
+  }
+  const model = withWeightBudget(checked.values, source, () =>
+    modelFromJSON(modelTopology as Record<string, unknown>, source),
+  );
+  try {
+    assignWeights(model, decodeWeights(checked, bytes), source, specsName);
+    if (trainingConfig != null) applyTrainingConfig(model, trainingConfig, source);
   } catch (error) {
     model.dispose();
     throw error;
@@ -31,100 +76,12 @@ export function modelFromArtifacts(artifacts: {
   return model;
 }
 
-/**
- * `loadModel('file://dir/model.json')` (or the directory): rebuilds a model saved by
- * `model.save` or by tfjs-layers and loads its weights. Errors name the file and what is wrong.
- */
-export async function loadModel(url: string): Promise<LayersModel> {
-  let path = filePathOf(url, 'loadModel');
-  if (!path.endsWith('.json') && (await isDirectory(path))) path = join(path, 'model.json');
-  const text = await readText(path, 'model file');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ValueError(`loadModel: model file ${path} is not valid JSON (${(error as Error).message}).`);
-  }
-  const modelJson = parsed as { modelTopology?: unknown; weightsManifest?: unknown };
-  if (
-    typeof modelJson !== 'object' ||
-    modelJson === null ||
-    typeof modelJson.modelTopology !== 'object' ||
-    modelJson.modelTopology === null
-  ) {
-    throw new ValueError(
-      `loadModel: model file ${path} has no modelTopology object; expected a tfjs-layers model.json with modelTopology and weightsManifest.`,
-    );
-  }
-  const manifest = modelJson.weightsManifest ?? [];
-  if (
-    !Array.isArray(manifest) ||
-    !manifest.every((g) => typeof g === 'object' && g !== null && Array.isArray(g.paths) && Array.isArray(g.weights))
-  ) {
-    throw new ValueError(
-      `loadModel: model file ${path}: expected weightsManifest to be a list of {paths, weights}, but got ${describeValue(manifest)}.`,
-    );
-  }
-  const model = modelFromJSON(modelJson.modelTopology as Record<string, unknown>, `loadModel: model file ${path}`);
-  try {
-    const found = new Map<string, { spec: WeightSpec; values: Float32Array }>();
-    for (const group of manifest as { paths: unknown[]; weights: WeightSpec[] }[]) {
-      const files = group.paths.map((p) => {
-        if (typeof p !== 'string')
-          throw new ValueError(
-            `loadModel: model file ${path}: expected weightsManifest paths to be file names, but got ${describeValue(p)}.`,
-          );
-        return resolve(dirname(path), p);
-      });
-      const parts = await Promise.all(files.map((file) => readBytes(file, path)));
-      const bytes = parts.length === 1 ? parts[0]! : concat(parts);
-      const source = `loadModel: weights file${files.length > 1 ? 's' : ''} ${files.join(', ')} (listed in ${path})`;
-      for (const [name, entry] of readWeightGroup(group.weights, bytes, source)) found.set(name, entry);
-    }
-    assignWeights(model, found, `loadModel: ${path}`);
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
-  return model;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function readText(path: string, what: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    throw fileError(error, path, what);
-  }
-}
-
-async function readBytes(path: string, modelJsonPath: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (error) {
-    throw fileError(error, path, 'weights file', ` (listed in ${modelJsonPath})`);
-  }
-}
-
-function fileError(error: unknown, path: string, what: string, note = ''): Error {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new ValueError(`loadModel: ${what} ${path}${note} does not exist.`);
-  return new ValueError(`loadModel: cannot read ${what} ${path}${note} (${(error as Error).message}).`);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
+function weightBytes(data: unknown, source: string): Uint8Array {
+  if (data === undefined || data === null) return new Uint8Array(0);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (Array.isArray(data) && data.every((b) => b instanceof ArrayBuffer)) return new Uint8Array(joinWeightData(data));
+  throw new ValueError(
+    `${source}: expected weightData to be an ArrayBuffer (or a list of them), but got ${describeValue(data)}.`,
+  );
 }

@@ -1,46 +1,29 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
 import {
-  SeededRandom,
   loadModel,
   modelFromArtifacts,
   resetNames,
   setBackend,
+  SeededRandom,
   tf,
   type LayersModel,
   type Tensor,
 } from '../index.js';
 // @ts-expect-error plain ES module shared with the examples and the sweep app
 import * as lesson from '../../examples/lesson-models.mjs';
+import { randomizeWeights, tempFolders } from './test-support.js';
 
-let root: string;
+const folders = tempFolders('fnn-io-');
 beforeAll(async () => {
   await setBackend('cpu');
-  root = await mkdtemp(join(tmpdir(), 'fnn-io-'));
+  await folders.create();
 });
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-
-let dirCount = 0;
-const freshDir = () => join(root, `m${dirCount++}`);
-
-function randomizeWeights(m: LayersModel, seed: number): void {
-  const random = new SeededRandom(seed);
-  m.setWeights(
-    m.weights.map((w) =>
-      tf.tensor(
-        Float32Array.from({ length: w.size }, () =>
-          w.name.endsWith('moving_variance') ? random.uniform(0.5, 1.5) : random.uniform(-0.5, 0.5),
-        ),
-        w.shape,
-      ),
-    ),
-  );
-}
+afterAll(folders.remove);
+const freshDir = folders.fresh;
+const root = folders.root;
 
 function randomInputs(shapes: (number | null)[][], batch: number, seed: number): Tensor[] {
   const random = new SeededRandom(seed);
@@ -102,7 +85,9 @@ describe('save() and loadModel()', () => {
     randomizeWeights(m, 1);
     const dir = freshDir();
     const paths = await m.save(`file://${dir}`);
-    expect(paths).toEqual({ modelJsonPath: join(dir, 'model.json'), weightsPath: join(dir, 'weights.bin') });
+    expect(paths).toMatchObject({ modelJsonPath: join(dir, 'model.json'), weightsPath: join(dir, 'weights.bin') });
+    // tfjs's SaveResult, as tfjs-node's file handler returns it.
+    expect(paths.modelArtifactsInfo).toMatchObject({ modelTopologyType: 'JSON', weightDataBytes: 714_550 * 4 });
     expect((await readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']); // no temporary files left
     const json = JSON.parse(await readFile(paths.modelJsonPath, 'utf8'));
     expect(Object.keys(json)).toEqual(['modelTopology', 'format', 'generatedBy', 'convertedBy', 'weightsManifest']);
@@ -250,7 +235,7 @@ describe('loadModel errors name the file and what is wrong', () => {
   }
 
   test('a missing model.json or weights.bin', async () => {
-    const nowhere = join(root, 'nowhere', 'model.json');
+    const nowhere = join(root(), 'nowhere', 'model.json');
     await expect(loadModel(`file://${nowhere}`)).rejects.toThrow(`loadModel: model file ${nowhere} does not exist.`);
     const dir = await savedModelDir();
     await rm(join(dir, 'weights.bin'));
@@ -292,7 +277,7 @@ describe('loadModel errors name the file and what is wrong', () => {
     json.weightsManifest[0].weights[0].name = 'dense_9/kernel';
     await writeFile(path, JSON.stringify(json));
     await expect(loadModel(path)).rejects.toThrow(
-      `loadModel: ${path}: the weightsManifest has no values for dense_1/kernel; it lists dense_9/kernel, dense_1/bias,`,
+      `loadModel: model file ${path}: the weightsManifest has no values for dense_1/kernel; it lists dense_9/kernel, dense_1/bias,`,
     );
     json.weightsManifest[0].weights[0] = { name: 'dense_1/kernel', shape: [10, 10], dtype: 'int32' };
     await writeFile(path, JSON.stringify(json));

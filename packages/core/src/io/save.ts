@@ -1,37 +1,31 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { tf } from '../tf.js';
+import { ValueError, describeValue } from '../errors.js';
 import type { LayersModel } from '../models/model.js';
-import { filePathOf } from './file-url.js';
-import { WEIGHTS_FILE, modelArtifacts } from './model-artifacts.js';
+import { FileSystemHandler, type FileSaveResult } from './file-system.js';
+import { modelArtifacts } from './model-artifacts.js';
 
 /**
- * `model.save('file://dir')`: writes `dir/model.json` and `dir/weights.bin` in tfjs-layers'
- * format (a path ending in `.json` names the model file itself). Each file is written to a
- * temporary name and renamed, so a reader never sees a half-written file.
+ * `model.save(handlerOrUrl)`: a `file://` URL or a path goes to the file-system handler (model.json
+ * and weights.bin in tfjs-layers' format, written atomically); any tfjs `IOHandler` with a `save`
+ * method (`tf.io.withSaveHandler`, `tf.io.http`, a user's own) receives tfjs's `ModelArtifacts`.
  */
+export async function saveModel(model: LayersModel, url: string): Promise<FileSaveResult>;
+export async function saveModel(model: LayersModel, handler: tf.io.IOHandler): Promise<tf.io.SaveResult>;
 export async function saveModel(
   model: LayersModel,
-  url: string,
-): Promise<{ modelJsonPath: string; weightsPath: string }> {
-  const path = filePathOf(url, `Model ${model.name}: save`);
-  const modelJsonPath = path.endsWith('.json') ? path : join(path, 'model.json');
-  const dir = dirname(modelJsonPath);
-  const weightsPath = join(dir, WEIGHTS_FILE);
-  const { modelJson, weightData } = modelArtifacts(model);
-  await mkdir(dir, { recursive: true });
-  // Weights first: a model.json never points at weights older than itself.
-  await writeAtomically(weightsPath, weightData);
-  await writeAtomically(modelJsonPath, JSON.stringify(modelJson));
-  return { modelJsonPath, weightsPath };
-}
-
-async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    await writeFile(temporary, data);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
+  handlerOrUrl: string | tf.io.IOHandler,
+): Promise<FileSaveResult | tf.io.SaveResult>;
+export async function saveModel(
+  model: LayersModel,
+  handlerOrUrl: string | tf.io.IOHandler,
+): Promise<FileSaveResult | tf.io.SaveResult> {
+  const owner = `Model ${model.name}: save`;
+  const handler = typeof handlerOrUrl === 'string' ? new FileSystemHandler(handlerOrUrl, owner) : handlerOrUrl;
+  if (typeof handler !== 'object' || handler === null || typeof handler.save !== 'function') {
+    throw new ValueError(
+      `${owner}: expected a file:// URL, a path or a tfjs IOHandler with a save method, but got ${describeValue(handlerOrUrl)}.`,
+    );
   }
+  const artifacts = modelArtifacts(model);
+  return handler instanceof FileSystemHandler ? handler.saveAs(artifacts, owner) : handler.save(artifacts);
 }

@@ -6,7 +6,7 @@ import { SymbolicTensor } from '../engine/symbolic-tensor.js';
 import { Node } from '../engine/node.js';
 import { inferenceContext, type CallContext } from '../engine/context.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
-import { LayerWeight } from './layer-weight.js';
+import { LayerWeight, checkWeightShape } from './layer-weight.js';
 
 export interface LayerArgs {
   /** Unique name; defaults to Keras's `<type>_<n>` (`dense_1`). */
@@ -94,11 +94,12 @@ export abstract class Layer {
     trainable = true,
   ): LayerWeight {
     const init = getInitializer(initializer as InitializerIdentifier, `Layer ${this.name}`);
-    const weight = new LayerWeight(
-      `${this.name}/${name}`,
-      tf.tidy(() => init.apply(shape)),
-      trainable,
-    );
+    checkWeightShape(`${this.name}/${name}`, shape, `Layer ${this.name}`);
+    const initial = tf.tidy(() => init.apply(shape));
+    const weight = new LayerWeight(`${this.name}/${name}`, initial, trainable);
+    // The variable holds its own reference to the values; without this the initial tensor
+    // (and its memory) would outlive the layer's dispose().
+    initial.dispose();
     this.weightList.push(weight);
     return weight;
   }

@@ -5,6 +5,7 @@ import { LayersModel } from './model.js';
 import { Sequential } from './sequential.js';
 import { getLayerClass } from './layer-registry.js';
 import { toCamelConfig, type ModelTopology } from './serialization.js';
+import { findJsonProblem, formatJsonPath } from '../io/json-tree.js';
 
 type Json = Record<string, unknown>;
 
@@ -31,16 +32,70 @@ export function modelFromJSON(json: ModelTopology | Json | string, source = 'mod
       `${source}: expected a model topology like {class_name: 'Sequential' | 'Model', config: {...}}, but got ${describeValue(topology)}.`,
     );
   }
+  assertSafeTopology(topology, source);
   const className = topology.class_name;
   const config = toCamelConfig(topology.config);
-  if (className === 'Sequential') return sequentialFromConfig(config, source);
-  if (className === 'Model' || className === 'Functional') return functionalFromConfig(config, source);
-  throw new ValueError(
-    `${source}: unknown model class ${describeValue(className)}; expected Sequential, Model or Functional.`,
-  );
+  if (className !== 'Sequential' && className !== 'Model' && className !== 'Functional') {
+    throw new ValueError(
+      `${source}: unknown model class ${describeValue(className)}; expected Sequential, Model or Functional.`,
+    );
+  }
+  // Layers built before a failure hold weights: dispose them, so a refused file leaves no tensors.
+  const created: Layer[] = [];
+  try {
+    return className === 'Sequential'
+      ? sequentialFromConfig(config, source, created)
+      : functionalFromConfig(config, source, created);
+  } catch (error) {
+    for (const layer of created) layer.dispose();
+    if (error instanceof ValueError) throw error;
+    throw new ValueError(`${source}: cannot rebuild the model (${String(error)}).`, { cause: error });
+  }
 }
 
-function sequentialFromConfig(config: unknown, source: string): Sequential {
+/**
+ * Refuses a topology that recursive code cannot walk safely (too deep) or that could reach object
+ * prototypes (`__proto__`, `constructor`, `prototype` keys), naming the layer and the field.
+ */
+function assertSafeTopology(topology: Json, source: string): void {
+  const found = findJsonProblem(topology);
+  if (found === undefined) return;
+  const { path, problem } = found;
+  // config.layers[i] (or config[i] in old Sequential files) is a layer entry.
+  const config = topology.config;
+  const inLayers = path[1] === 'layers' && typeof path[2] === 'number';
+  const index = inLayers ? path[2] : typeof path[1] === 'number' ? path[1] : undefined;
+  const list = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : [];
+  const entry = path[0] === 'config' && typeof index === 'number' ? list[index] : undefined;
+  const name = isObject(entry) ? (ownString(entry.config, 'name') ?? ownString(entry, 'name')) : undefined;
+  const layer = entry === undefined ? '' : `layer ${describeValue(name ?? `#${index}`)}: `;
+  throw new ValueError(`${source}: ${layer}${formatJsonPath(path, 'modelTopology')} ${problem}.`);
+}
+
+function ownString(value: unknown, key: string): string | undefined {
+  if (!isObject(value) || !Object.hasOwn(value, key)) return undefined;
+  const found = value[key];
+  return typeof found === 'string' ? found : undefined;
+}
+
+/**
+ * Runs one step of rebuilding a layer; errors become ValueErrors that name the file and layer
+ * (a hostile config can make layer code throw anything, e.g. a TypeError on a wrong field type).
+ */
+function inLayerContext<T>(where: string, source: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof ValueError && message.startsWith(source)) throw error;
+    const kind = error instanceof ValueError || !(error instanceof Error) ? '' : `${error.name}: `;
+    // `where` already names the layer: drop the layer's own "Layer dense_1: " prefix.
+    const detail = message.replace(/^Layer [^\s:]+: /, '');
+    throw new ValueError(`${where}: ${kind}${detail}`, { cause: error });
+  }
+}
+
+function sequentialFromConfig(config: unknown, source: string, created: Layer[]): Sequential {
   // Old tfjs-layers and Keras 2.1 files give the layer list directly.
   const layerList = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
   if (!Array.isArray(layerList) || layerList.length === 0) {
@@ -50,7 +105,12 @@ function sequentialFromConfig(config: unknown, source: string): Sequential {
   }
   const name = isObject(config) && typeof config.name === 'string' ? config.name : undefined;
   const model = new Sequential(name === undefined ? {} : { name });
-  for (const entry of layerList) model.add(createLayer(entry, source));
+  for (const entry of layerList) {
+    const layer = createLayer(entry, source, created);
+    inLayerContext(`${source}: layer ${describeValue(layer.name)} (${layer.className})`, source, () =>
+      model.add(layer),
+    );
+  }
   try {
     void model.graph;
   } catch (error) {
@@ -64,18 +124,18 @@ interface NodeEntry {
   inputs: unknown[];
 }
 
-function functionalFromConfig(config: unknown, source: string): LayersModel {
+function functionalFromConfig(config: unknown, source: string, created: Layer[]): LayersModel {
   if (!isObject(config) || !Array.isArray(config.layers)) {
     throw new ValueError(`${source}: a functional model config needs a layers list, but got ${describeValue(config)}.`);
   }
-  const created = new Map<string, Layer>();
+  const byName = new Map<string, Layer>();
   const queues: NodeEntry[][] = [];
   for (const entry of config.layers) {
-    const layer = createLayer(entry, source);
+    const layer = createLayer(entry, source, created);
     const name = isObject(entry) && typeof entry.name === 'string' ? entry.name : layer.name;
-    if (created.has(name))
+    if (byName.has(name))
       throw new ValueError(`${source}: two layers are named ${describeValue(name)}; layer names must be unique.`);
-    created.set(name, layer);
+    byName.set(name, layer);
     const inbound = isObject(entry) ? (entry.inboundNodes ?? []) : [];
     if (!Array.isArray(inbound))
       throw new ValueError(
@@ -91,10 +151,10 @@ function functionalFromConfig(config: unknown, source: string): LayersModel {
       );
     }
     const [layerName, nodeIndex = 0, tensorIndex = 0] = ref as [string, number?, number?];
-    const layer = created.get(layerName);
+    const layer = byName.get(layerName);
     if (layer === undefined)
       throw new ValueError(
-        `${source}: ${what} refers to layer ${describeValue(layerName)}, which is not in the model; layers are ${[...created.keys()].join(', ')}.`,
+        `${source}: ${what} refers to layer ${describeValue(layerName)}, which is not in the model; layers are ${[...byName.keys()].join(', ')}.`,
       );
     if (tensorIndex !== 0)
       throw new ValueError(
@@ -112,7 +172,9 @@ function functionalFromConfig(config: unknown, source: string): LayersModel {
         const { layer, inputs } = queue[0]!;
         const tensors = inputs.map((ref) => tensorAt(ref, `layer ${layer.name}'s inbound node`));
         if (tensors.some((t) => t === undefined)) break;
-        layer.apply(tensors as SymbolicTensor[]);
+        inLayerContext(`${source}: layer ${describeValue(layer.name)} (${layer.className})`, source, () =>
+          layer.apply(tensors as SymbolicTensor[]),
+        );
         queue.shift();
         pending--;
         progressed = true;
@@ -144,7 +206,7 @@ function functionalFromConfig(config: unknown, source: string): LayersModel {
 }
 
 /** Creates one layer from `{className, config}` (camelCase), rejecting features we do not implement. */
-function createLayer(entry: unknown, source: string): Layer {
+function createLayer(entry: unknown, source: string, created: Layer[]): Layer {
   if (!isObject(entry) || !isObject(entry.config)) {
     throw new ValueError(
       `${source}: expected a layer entry like {class_name, config}, but got ${describeValue(entry)}.`,
@@ -159,7 +221,9 @@ function createLayer(entry: unknown, source: string): Layer {
       );
     }
   }
-  return new cls(entry.config as never);
+  const layer = inLayerContext(`${where} (${cls.className})`, source, () => new cls(entry.config as never));
+  created.push(layer);
+  return layer;
 }
 
 function isObject(value: unknown): value is Json {

@@ -1,5 +1,5 @@
 import { tf, type Tensor } from '../tf.js';
-import { ValueError, describeValue } from '../errors.js';
+import { RuntimeError, ValueError, describeValue } from '../errors.js';
 import { uniqueName } from '../naming.js';
 import { Graph, type Tape } from '../engine/graph.js';
 import type { CallContext } from '../engine/context.js';
@@ -9,6 +9,7 @@ import type { LayerWeight } from '../layers/layer-weight.js';
 import { printSummary } from './summary.js';
 import { serializeModel, type ModelTopology } from './serialization.js';
 import { saveModel } from '../io/save.js';
+import type { FileSaveResult } from '../io/file-system.js';
 import { compileModel, type CompileArgs, type CompiledState } from '../training/compile.js';
 import { fitModel, type FitArgs } from '../training/fit.js';
 import { evaluateModel, type EvaluateArgs } from '../training/evaluate.js';
@@ -33,6 +34,7 @@ export class LayersModel {
   /** Set to true by a callback (e.g. early stopping) to end `fit` after the current epoch. */
   stopTraining = false;
   protected graphOrUndefined: Graph | undefined;
+  private disposedFlag = false;
 
   constructor(args?: ModelArgs, defaultPrefix = 'model', name?: string) {
     this.name = args?.name ?? name ?? uniqueName(defaultPrefix);
@@ -102,10 +104,12 @@ export class LayersModel {
 
   /** Copies of all weight values, in Keras order. */
   getWeights(): Tensor[] {
+    this.assertNotDisposed('getWeights');
     return this.weights.map((w) => tf.clone(w.read()));
   }
 
   setWeights(values: Tensor[]): void {
+    this.assertNotDisposed('setWeights');
     const weights = this.weights;
     if (values.length !== weights.length) {
       throw new ValueError(
@@ -152,9 +156,15 @@ export class LayersModel {
     return serializeModel(this);
   }
 
-  /** Saves `model.json` + `weights.bin` in the tfjs-layers format, e.g. `save('file://out/model')`. */
-  save(url: string): Promise<{ modelJsonPath: string; weightsPath: string }> {
-    return saveModel(this, url);
+  /**
+   * Saves in the tfjs-layers format: `save('file://out/model')` writes `model.json` + `weights.bin`;
+   * any tfjs IOHandler (`tf.io.withSaveHandler`, ...) receives tfjs's ModelArtifacts.
+   */
+  save(url: string): Promise<FileSaveResult>;
+  save(handler: tf.io.IOHandler): Promise<tf.io.SaveResult>;
+  save(handlerOrUrl: string | tf.io.IOHandler): Promise<FileSaveResult | tf.io.SaveResult> {
+    const disposed = this.disposedError('save');
+    return disposed ? Promise.reject(disposed) : saveModel(this, handlerOrUrl);
   }
 
   compile(args: CompileArgs): void {
@@ -162,19 +172,62 @@ export class LayersModel {
   }
 
   fit(x: Tensor | Tensor[], y: Tensor | Tensor[], args: FitArgs = {}): Promise<History> {
-    return fitModel(this, x, y, args);
+    const disposed = this.disposedError('fit');
+    return disposed ? Promise.reject(disposed) : fitModel(this, x, y, args);
   }
 
   evaluate(x: Tensor | Tensor[], y: Tensor | Tensor[], args: EvaluateArgs = {}): Tensor | Tensor[] {
+    this.assertNotDisposed('evaluate');
     return evaluateModel(this, x, y, args);
   }
 
   predict(x: Tensor | Tensor[], args: PredictArgs = {}): Tensor | Tensor[] {
+    this.assertNotDisposed('predict');
     return predictModel(this, x, args);
   }
 
+  /**
+   * Frees the weights and the optimizer's state (when `compile` created the optimizer from a
+   * name); the model cannot be used afterwards. A second call does nothing.
+   */
   dispose(): void {
-    for (const w of this.weights) w.dispose();
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    if (this.compiled !== undefined && typeof this.compiled.args.optimizer === 'string')
+      this.compiled.optimizer.dispose();
+    if (this.hasGraph()) for (const w of this.weights) w.dispose();
+  }
+
+  /** True after `dispose()`, or when a weight was disposed through a layer this model shares. */
+  get isDisposed(): boolean {
+    return this.disposedError('use') !== undefined;
+  }
+
+  private disposedError(operation: string): RuntimeError | undefined {
+    if (this.disposedFlag) {
+      return new RuntimeError(
+        `Model ${this.name} was disposed: ${operation} needs its weights, which dispose() freed. Build or load the model again.`,
+      );
+    }
+    const freed = this.hasGraph() ? this.weights.find((w) => w.variable.isDisposed) : undefined;
+    if (freed === undefined) return undefined;
+    return new RuntimeError(
+      `Model ${this.name}: weight ${freed.name} was disposed (by dispose() on a model or layer sharing it); ${operation} needs it.`,
+    );
+  }
+
+  private assertNotDisposed(operation: string): void {
+    const error = this.disposedError(operation);
+    if (error) throw error;
+  }
+
+  /** Whether the model has its graph (inputs known), without the error `graph` gives otherwise. */
+  private hasGraph(): boolean {
+    try {
+      return this.graph !== undefined;
+    } catch {
+      return false;
+    }
   }
 }
 

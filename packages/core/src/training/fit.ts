@@ -1,5 +1,6 @@
 import { tf, type Tensor } from '../tf.js';
-import { ValueError, describeValue } from '../errors.js';
+import { RuntimeError, ValueError, describeValue } from '../errors.js';
+import { formatShape } from '../shape.js';
 import { SeededRandom, randomSeed } from '../random.js';
 import type { LayersModel } from '../models/model.js';
 import { requireCompiled } from './compile.js';
@@ -34,6 +35,9 @@ export interface FitArgs {
   progress?: ProgressOutput;
 }
 
+/** Models inside `fit`: a second fit at once would interleave its epochs with the first's on one optimizer. */
+const fitting = new WeakSet<LayersModel>();
+
 /** `model.fit`: trains with the compiled optimizer and loss, as Keras's `fit`. */
 export async function fitModel(
   model: LayersModel,
@@ -42,6 +46,8 @@ export async function fitModel(
   args: FitArgs = {},
 ): Promise<History> {
   const owner = `fit (model ${model.name})`;
+  if (fitting.has(model))
+    throw new RuntimeError(`${owner}: another fit is still running on this model; await it first.`);
   const compiled = requireCompiled(model, 'fit');
   const batchSize = checkPositiveInteger(args.batchSize ?? 32, 'batchSize', owner);
   const epochs = checkPositiveInteger(args.epochs ?? 1, 'epochs', owner);
@@ -67,7 +73,7 @@ export async function fitModel(
   let validation: TrainingData | undefined;
   const owned: Tensor[] = [];
   if (args.validationData !== undefined) {
-    const [vx, vy] = args.validationData;
+    const [vx, vy] = validationPair(args.validationData, owner);
     const vInputs = toList(vx, 'validationData x', `${owner} validationData`);
     const vTargets = toList(vy, 'validationData y', `${owner} validationData`);
     validation = {
@@ -82,6 +88,7 @@ export async function fitModel(
 
   const weights = model.trainableWeights;
   const steps = Math.ceil(train.numSamples / batchSize);
+  fitting.add(model); // after the checks, with no await since the has() above
   try {
     return await runTrainingLoop(model, {
       epochs,
@@ -115,6 +122,20 @@ export async function fitModel(
       validate: validation ? () => evaluateLogs(model, validation, batchSize) : undefined,
     });
   } finally {
+    fitting.delete(model);
     for (const t of owned) t.dispose();
   }
+}
+
+function validationPair(value: unknown, owner: string): [Tensor | Tensor[], Tensor | Tensor[]] {
+  if (Array.isArray(value) && value.length === 2) return value as [Tensor | Tensor[], Tensor | Tensor[]];
+  const received =
+    value instanceof tf.Tensor
+      ? `a tensor of shape ${formatShape(value.shape)}`
+      : Array.isArray(value)
+        ? `an array of ${value.length} item(s)`
+        : describeValue(value);
+  throw new ValueError(
+    `${owner}: expected validationData to be [x, y] (each a tensor or an array of tensors), but got ${received}.`,
+  );
 }

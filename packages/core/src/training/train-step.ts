@@ -1,48 +1,5 @@
-/*
- * One training step, and the API a data-parallel trainer builds on (all exported from
- * @fnn/core's index):
- *
- * Gradients
- * - `computeGradients(model, inputs: Tensor[], targets: Tensor[], context: CallContext, hooks?)` →
- *   `{loss, metrics, gradients}`: the forward pass with a tape in `context`'s mode, each
- *   output's compiled loss with its gradient w.r.t. the output, then `model.backward`.
- *   `hooks.afterLoss(loss, metrics)` runs between the two passes and `hooks.onWeightGradient(
- *   weight, gradient)` as each gradient becomes final (a trainer overlaps its exchange with the
- *   rest of the backward pass). `loss` is
- *   the scalar mean loss over these samples (summed over outputs), `metrics` are scalar means
- *   keyed by Keras log names without `val_` (`accuracy`; with several outputs also
- *   `<output>_loss` and `<output>_<metric>`), `gradients` are d(mean loss)/d(w) in
- *   `model.trainableWeights` order. Call it inside `tf.tidy`; it applies nothing.
- * - `computeLossAndMetrics(model, inputs, targets, context)` → `{loss, ...metrics}` scalars, no
- *   gradients (evaluation). `readLogs(model.compiled, scalars)` reads such scalars back in one
- *   transfer as numbers, in `model.compiled.logKeys` order.
- * - `trainStep(model, inputs, targets, context, beforeUpdate?, weights?)` = computeGradients +
- *   readLogs + `beforeUpdate(logs)` (may throw to skip the update) + the optimizer; leaves no
- *   tensors and returns the batch logs.
- *
- * Optimizer (`model.compiled.optimizer`, an `Optimizer`)
- * - `applyGradients(weights: LayerWeight[], gradients: Tensor[])` and
- *   `applyGradientArrays(weights, gradients: Float32Array[])` update the variables (each gets a
- *   new value tensor); the state (Adam's m and v, `iterations`) lives in the optimizer; the same
- *   gradients from the same state give bit-identical updates. `getState()`/`setState(state)`
- *   copy the state (slots keyed by weight name), `getConfig()`, `className`, `reset()`.
- * - `serializeCompileArgs(model.compiled)` → plain JSON `{optimizer: {className, config}, loss,
- *   metrics}`; `compileModel(model, json)` (or `model.compile(json)`) re-creates it in a worker;
- *   `getOptimizer(name | {className, config} | instance)`.
- *
- * The epoch loop (training-loop.ts)
- * - `runTrainingLoop(model, {epochs, initialEpoch?, numSamples, batchSize, shuffle?, seed,
- *   verbose, callbacks?, logKeys: model.compiled.logKeys, trainBatch(spec), validate?(),
- *   caller?})` → `History`. It orders the samples per epoch (`epochOrder(n, shuffle, seed,
- *   epoch)`, the same permutation as @fnn/data's `permutation`), calls `trainBatch({epoch,
- *   batch, indices: Int32Array, seed: stepSeed(seed, epoch, batch)})` per batch (last one
- *   partial) expecting the batch's mean logs, keeps sample-weighted running means (batch logs,
- *   epoch logs), adds `val_*` from `validate()` (e.g. `evaluateLogs(model, data, batchSize)`),
- *   prints Keras progress (`ProgressLogger`) and drives callbacks and `History` exactly as
- *   `model.fit` does; stops after a callback sets `model.stopTraining`, and throws
- *   `nonFiniteLossError` on a NaN/infinite batch loss. `model.fit` is this loop over
- *   `trainStep` on gathered rows (`gatherRows`); data are checked with `checkData`.
- */
+// One training step: a batch's gradients, its logs, and the optimizer update. The contract these
+// functions keep with @fnn/trainer is described in the package README ("The training contract").
 import { tf, type Tensor } from '../tf.js';
 import type { CallContext } from '../engine/context.js';
 import type { Tape } from '../engine/graph.js';

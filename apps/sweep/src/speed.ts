@@ -1,0 +1,23 @@
+/**
+ * How fast a backend trains, for the cost model (schedule.ts): the effective throughput of a
+ * training step's arithmetic and the fixed cost per layer and step (kernel launches, the
+ * optimizer) that dominates for small models. Single-core figures of the project's machine:
+ * native is fitted to the measured default sweep (README, "Figures": 125 epochs in ~115 s of
+ * training), wasm and cpu from native by step times measured side by side (wasm: 4.7× slower on
+ * wide models, 2.7× on deep narrow ones; cpu: the matmul rate in the project's notes).
+ */
+export interface BackendSpeed {
+  flopsPerSecond: number;
+  secondsPerLayerStep: number;
+}
+
+const SPEEDS: Record<string, BackendSpeed> = {
+  native: { flopsPerSecond: 140e9, secondsPerLayerStep: 5.5e-5 },
+  wasm: { flopsPerSecond: 30e9, secondsPerLayerStep: 1.5e-4 },
+  cpu: { flopsPerSecond: 0.75e9, secondsPerLayerStep: 5e-4 },
+};
+
+/** The speed of a backend by name; unmeasured ones (e.g. tensorflow) are taken as wasm. */
+export function backendSpeed(backend: string): BackendSpeed {
+  return SPEEDS[backend] ?? SPEEDS.wasm!;
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { compare, formatTable } from './comparison.js';
+import type { RunProgress } from './executor.js';
+import { TerminalProgress } from './progress.js';
+import { defaultRuns } from './run-config.js';
+import { fakeResult } from '../test-support/fake-runs.js';
+import { withRepeats } from './options.js';
+
+// Issue 15: lines fit the terminal (cut, never wrapped), the table fits 80 columns, ETA is '?' until measured.
+describe('the final table at 80 columns', () => {
+  const rows = compare(defaultRuns().map((c) => fakeResult(c)));
+
+  it('is the full table when the terminal is wide enough', () => {
+    const wide = formatTable(rows);
+    expect(wide.split('\n')[0]).toMatch(/^run\s+architecture\s+params\s+epochs\s+loss\s+acc %/);
+    expect(formatTable(rows, 200)).toBe(wide);
+  });
+
+  it('leaves out the least telling columns to fit 80, keeping run and the accuracies', () => {
+    const lines = formatTable(rows, 80).split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    expect(lines[0]).not.toContain('architecture');
+    expect(lines[0]).toMatch(/^run\s.*val acc %\s+test acc %\s+time s$/);
+    expect(lines).toHaveLength(2 + rows.length);
+    expect(lines[2]).toMatch(/^wide\s/);
+  });
+
+  it('switches to one block per configuration when even that does not fit', () => {
+    const repeated = compare(
+      withRepeats(
+        defaultRuns().map((c) => ({
+          ...c,
+          id: `${c.id}-with-a-rather-long-name`,
+          configId: `${c.id}-with-a-rather-long-name`,
+        })),
+        3,
+      ).map((c) => fakeResult(c)),
+    );
+    const text = formatTable(repeated, 40);
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(40);
+    expect(text).toContain('wide-with-a-rather-long-name (3/3)\n  architecture 784-250-10');
+    expect(text).toMatch(/val acc % \d+\.\d\d ± \d+\.\d\d/);
+  });
+});
+
+describe('TerminalProgress', () => {
+  /** A fake 80-column terminal that keeps what was drawn last. */
+  function terminal(columns: number) {
+    let frames = '';
+    const stream = {
+      columns,
+      rows: 40,
+      isTTY: true,
+      write: (text: string) => {
+        frames += text;
+        return true;
+      },
+      on: () => stream,
+      once: () => stream,
+      off: () => stream,
+      removeListener: () => stream,
+    };
+    // Visible text of everything drawn, without cursor movement and erase sequences.
+    const text = () => frames.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    return { stream: stream as unknown as NodeJS.WriteStream, text };
+  }
+
+  it('cuts every run line to the terminal and shows ETA ? until the run has been timed', () => {
+    const ids = ['h500-250x4_do0.2_lr0.001_b128_e25_relu_adam', 'deep'];
+    const { stream, text } = terminal(80);
+    const display = new TerminalProgress(2, 10, 2, ids, stream);
+    display.runStarted(ids[0]!, 5);
+    const progress: RunProgress = {
+      id: ids[0]!,
+      epoch: 1,
+      epochs: 25,
+      batch: 3,
+      batches: 430,
+      loss: 0.5,
+      accuracy: 0.8,
+    };
+    display.update(progress);
+    display.stop();
+    const lines = text()
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(79);
+    const runLine = lines.find((l) => /epoch +1\/25/.test(l))!;
+    expect(runLine).toMatch(/…$/); // cut, not wrapped
+    const overall = lines.findLast((l) => l.startsWith('overall'))!;
+    expect(overall).toMatch(/ETA \?$/);
+  });
+
+  it('measures the ETA from training progress, not from start-up', async () => {
+    const { stream, text } = terminal(200);
+    const display = new TerminalProgress(1, 10, 1, ['wide'], stream);
+    display.runStarted('wide', 10);
+    const at = (batch: number): RunProgress => ({ id: 'wide', epoch: 1, epochs: 1, batch, batches: 100 });
+    display.update(at(1));
+    await new Promise((r) => setTimeout(r, 2100));
+    display.update(at(51)); // half the epoch in ~2.1 s: ~2 s left
+    display.stop();
+    const runLine = text()
+      .split('\n')
+      .findLast((l) => l.startsWith('wide'))!;
+    const eta = Number(/ETA (\d+)s$/.exec(runLine)?.[1]);
+    expect(eta).toBeGreaterThanOrEqual(1);
+    expect(eta).toBeLessThanOrEqual(4);
+  });
+});
