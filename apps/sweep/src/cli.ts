@@ -16,7 +16,7 @@ import { ashaSummary } from './search/summary.js';
 import { SIGNAL_EXIT_CODES, onStopSignals } from './signals.js';
 import { backendSpeed } from './speed.js';
 import type { SweepData } from './sweep-data.js';
-import { isSettled } from './executor.js';
+import { isSettled, type RunExecutor } from './executor.js';
 
 // TensorFlow.js, the trainer and vega load after the options are checked (dynamic imports
 // below): --help, --version and a refused option answer without waiting for them.
@@ -40,6 +40,10 @@ function usageError(error: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'worker') {
+    const { workerMain } = await import('./queue/worker-cli.js');
+    return workerMain(argv.slice(1));
+  }
   let settings: SweepSettings;
   try {
     settings = parseSettings(argv);
@@ -111,9 +115,11 @@ export async function main(argv: string[]): Promise<number> {
   // With ASHA runs start in plan order (see runSweep).
   const order = scheduler ? costed : longestFirst(costed);
   const totalCost = order.reduce((a, r) => a + r.cost, 0);
-  const mode = settings.inProcess
-    ? 'one run at a time with model.fit in this process'
-    : `${slots.concurrency} run(s) at once × ${slots.workersPerRun} worker(s) each on ${cores} cores`;
+  const mode = settings.queue
+    ? `every run queued for fnn-sweep workers on ${settings.queue.address.display}`
+    : settings.inProcess
+      ? 'one run at a time with model.fit in this process'
+      : `${slots.concurrency} run(s) at once × ${slots.workersPerRun} worker(s) each on ${cores} cores`;
   if (settings.dryRun) {
     const how = scheduler
       ? 'plan order, estimated single-core time if never stopped'
@@ -220,23 +226,45 @@ async function train(p: TrainPlan): Promise<number> {
   );
   display.log(`fnn-sweep: writing to ${store.dir}`);
 
-  const executor = new LocalExecutor({
-    data,
-    saveModels: settings.saveModels,
-    description: mode,
-    workersPerRun: slots.workersPerRun,
-    elastic: !settings.inProcess && !settings.fixedWorkers,
-    // Test-only: grow runs however little training they have left.
-    ...(process.env.FNN_SWEEP_MIN_GROW_SECONDS
-      ? { minSecondsToGrow: Number(process.env.FNN_SWEEP_MIN_GROW_SECONDS) }
-      : {}),
-    // Workers resolve the backend themselves from what was asked ('auto' picks the best one that
-    // loads in a thread; a resumed sweep asks for the one it started on); batch-norm models on
-    // several workers keep whole-batch statistics.
-    createEngine: settings.inProcess
-      ? () => InProcessEngine.create(backend)
-      : (workers, config) => TrainerEngine.create(workers, p.backendRequest, backend, config.batchNorm),
-  });
+  // With --queue every run is enqueued at once; the workers decide how many train together.
+  const concurrency = settings.queue ? runs.length : slots.concurrency;
+  let executor: RunExecutor;
+  if (settings.queue) {
+    try {
+      const { connectCoordinator } = await import('./queue/coordinator.js');
+      executor = await connectCoordinator({
+        queue: settings.queue,
+        outDir: store.dir,
+        runs,
+        data,
+        ...p.dataOptions,
+        recorded: settings.resume
+          ? [...store.readRuns(runs.map((r) => r.id)).values()].filter((r) => r.status === 'finished').map((r) => r.id)
+          : [],
+        log: (line) => display.log(line),
+      });
+    } catch (error) {
+      display.stop();
+      return usageError(error);
+    }
+  } else
+    executor = new LocalExecutor({
+      data,
+      saveModels: settings.saveModels,
+      description: mode,
+      workersPerRun: slots.workersPerRun,
+      elastic: !settings.inProcess && !settings.fixedWorkers,
+      // Test-only: grow runs however little training they have left.
+      ...(process.env.FNN_SWEEP_MIN_GROW_SECONDS
+        ? { minSecondsToGrow: Number(process.env.FNN_SWEEP_MIN_GROW_SECONDS) }
+        : {}),
+      // Workers resolve the backend themselves from what was asked ('auto' picks the best one that
+      // loads in a thread; a resumed sweep asks for the one it started on); batch-norm models on
+      // several workers keep whole-batch statistics.
+      createEngine: settings.inProcess
+        ? () => InProcessEngine.create(backend)
+        : (workers, config) => TrainerEngine.create(workers, p.backendRequest, backend, config.batchNorm),
+    });
 
   const controller = new AbortController();
   const signals = onStopSignals((signal) => {
@@ -253,7 +281,7 @@ async function train(p: TrainPlan): Promise<number> {
       runs,
       store,
       executor,
-      concurrency: slots.concurrency,
+      concurrency,
       display,
       signal: controller.signal,
       resume: settings.resume,
@@ -287,7 +315,10 @@ async function train(p: TrainPlan): Promise<number> {
       `Results: ${store.dir}/results.json, results.csv, report.html\n`,
   );
   if (outcome.interrupted) {
-    process.stdout.write(`Interrupted: continue with  ${commandLine(['--resume', pathForCommand(store.dir)])}\n`);
+    const queue = settings.queue ? ['--queue', settings.queue.address.display] : [];
+    process.stdout.write(
+      `Interrupted: continue with  ${commandLine(['--resume', pathForCommand(store.dir), ...queue])}\n`,
+    );
     return signals.received === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   }
   return outcome.runs.some((r) => !isSettled(r)) ? EXIT.failedRuns : EXIT.ok;

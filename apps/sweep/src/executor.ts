@@ -1,3 +1,4 @@
+import type { CheckpointStore } from './checkpoint-store.js';
 import type { RunConfig } from './run-config.js';
 import type { RungDecision } from './search/asha.js';
 
@@ -96,6 +97,8 @@ export interface RunContext {
   /** Where the run may write checkpoints and models: `<out>/checkpoints/<id>`, `<out>/models/<id>`. */
   checkpointDir: string;
   modelDir?: string;
+  /** Where the run keeps its per-epoch checkpoint instead of `checkpointDir` (e.g. the queue's Redis). */
+  checkpoints?: CheckpointStore;
   onProgress: (progress: RunProgress) => void;
   /** Aborted on SIGINT: the run stops after its current step and resolves as interrupted. */
   signal: AbortSignal;

@@ -65,3 +65,12 @@ export { restoreAshaScheduler, saveAshaState, type SearchPlan, type SearchRecord
 export { ashaSummary } from './search/summary.js';
 export { ashaStartOrder } from './search/search-options.js';
 export { isSettled } from './executor.js';
+export { folderCheckpoints, type CheckpointStore } from './checkpoint-store.js';
+export { QueueExecutor, type QueueExecutorOptions } from './queue/queue-executor.js';
+export { QueueWorker, type QueueWorkerOptions } from './queue/queue-worker.js';
+export { connectCoordinator, type CoordinatorRequest } from './queue/coordinator.js';
+export { parseRedisAddress, type RedisAddress } from './queue/redis-address.js';
+export { checkRedis, connectionOptions, type RedisServerInfo } from './queue/redis-check.js';
+export { RedisCheckpointStore, checkpointKeys } from './queue/redis-checkpoints.js';
+export { dataFingerprint } from './queue/data-fingerprint.js';
+export { decodeRunJob, jobIdFor, sweepIdFor, RUN_JOB_NAME, type RunJob, type JobData } from './queue/run-job.js';

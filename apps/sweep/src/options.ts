@@ -14,6 +14,8 @@ import {
   type SearchOptions,
 } from './search/search-options.js';
 import type { SearchPlan } from './search/search-plan.js';
+import { queueNameOption, queueOption } from './queue/queue-options.js';
+import { mask, type RedisAddress } from './queue/redis-address.js';
 
 export const BACKENDS = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -41,6 +43,8 @@ export interface SweepSettings {
   dryRun: boolean;
   /** --space/--search/--scheduler: how the runs were chosen and ASHA's settings; null for a plain sweep. */
   search: SearchPlan | null;
+  /** --queue: train on `fnn-sweep worker`s through this BullMQ queue instead of on this machine. */
+  queue: { address: RedisAddress; name: string } | null;
 }
 
 interface RawOptions extends SearchOptions {
@@ -63,9 +67,11 @@ interface RawOptions extends SearchOptions {
   limitEval?: number;
   inProcess?: boolean;
   dryRun?: boolean;
+  queue?: RedisAddress;
+  queueName: string;
 }
 
-function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+export function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
     if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
@@ -169,6 +175,12 @@ export function createProgram(): Command {
     )
     .option('--in-process', 'train one run at a time with single-thread model.fit in this process (the speed baseline)')
     .option('--dry-run', 'print the planned runs, their order and the core split, then exit')
+    .addOption(queueOption('train the runs on `fnn-sweep worker` processes (on any machines)'))
+    .addOption(queueNameOption())
+    .addHelpText(
+      'after',
+      '\nOn each machine that should train for a --queue sweep:  fnn-sweep worker --queue <redis-url> (see fnn-sweep worker --help)',
+    )
     .allowExcessArguments(false);
   return addSearchOptions(program);
 }
@@ -183,7 +195,8 @@ export function parseSettings(argv: string[], now: Date = new Date()): SweepSett
   } catch (error) {
     const e = error as { code?: string; message?: string };
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') throw error;
-    throw new ConfigError((e.message ?? String(error)).replace(/^error: /, ''));
+    // mask(): commander quotes the argument, and a --queue URL may carry a password.
+    throw new ConfigError(mask((e.message ?? String(error)).replace(/^error: /, '')));
   }
   return settingsFrom(program.opts<RawOptions>(), program.getOptionValueSource('backend') === 'cli', now);
 }
@@ -217,7 +230,18 @@ function settingsFrom(o: RawOptions, backendGiven: boolean, now: Date): SweepSet
     fixedWorkers: o.fixedWorkers ?? false,
     inProcess: o.inProcess ?? false,
     dryRun: o.dryRun ?? false,
+    queue: o.queue ? { address: o.queue, name: o.queueName } : null,
   };
+  if (o.queue) {
+    const local = (['inProcess', 'concurrency', 'workersPerRun', 'oversubscribe', 'saveModels'] as const).filter(
+      (k) => o[k] !== undefined,
+    );
+    if (local.length > 0) {
+      throw new ConfigError(
+        `--queue ${o.queue.display}: the workers train, so ${local.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} belong on each \`fnn-sweep worker\` (--save-models is not available with --queue).`,
+      );
+    }
+  }
   if (o.inProcess && ((o.concurrency ?? 1) > 1 || (o.workersPerRun ?? 1) > 1)) {
     throw new ConfigError(
       '--in-process trains one run at a time on one thread; it cannot be combined with --concurrency or --workers-per-run above 1.',

@@ -1,7 +1,8 @@
 import { tf, type LayersModel, type OptimizerState, type Tensor } from '@fnn/core';
 import type { Dataset } from '@fnn/data';
 import { buildCompiledModel } from './build-model.js';
-import { readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import type { Checkpoint } from './checkpoint.js';
+import { folderCheckpoints } from './checkpoint-store.js';
 import { InterruptedError, errorMessage } from './errors.js';
 import type { EpochHistory, RunContext, RunResult } from './executor.js';
 import { describeArchitecture, type RunConfig } from './run-config.js';
@@ -95,6 +96,25 @@ export async function runTask(
   let params = 0;
   let trainableParams = 0;
   let stoppedBy: RungDecision | null = null;
+  const checkpoints =
+    context.checkpoints ??
+    folderCheckpoints(context.checkpointDir, (warning) =>
+      context.onProgress({
+        id: config.id,
+        epoch: 0,
+        epochs: config.epochs,
+        batch: 0,
+        batches: 0,
+        note: `warning: ${warning}`,
+      }),
+    );
+  // Checkpoint writes complete while the next epoch trains; the run waits for them before it ends.
+  let saving: Promise<void> = Promise.resolve();
+  let checkpointError: unknown = null;
+  const checkpointed = async () => {
+    await saving;
+    if (checkpointError) throw checkpointError;
+  };
   const result = (status: RunResult['status'], extra: Partial<RunResult> = {}): RunResult & { engine: FitEngine } => {
     const wallSeconds = (performance.now() - started) / 1000;
     const trained = history.loss.length - resumedFromEpoch;
@@ -132,16 +152,7 @@ export async function runTask(
     params = model.countParams();
     trainableParams = model.trainableWeights.reduce((n, w) => n + w.size, 0);
 
-    const checkpoint = readCheckpoint(context.checkpointDir, (warning) =>
-      context.onProgress({
-        id: config.id,
-        epoch: 0,
-        epochs: config.epochs,
-        batch: 0,
-        batches: 0,
-        note: `warning: ${warning}`,
-      }),
-    );
+    const checkpoint = await checkpoints.read();
     if (checkpoint && checkpoint.epoch <= config.epochs) {
       engine.restore(model, checkpoint);
       history = {
@@ -199,7 +210,9 @@ export async function runTask(
         history.seconds.push(seconds);
         history.workers.push(engine.workers);
         if (epoch + 1 < config.epochs) {
-          writeCheckpoint(context.checkpointDir, { epoch: epoch + 1, history, ...engine.snapshot(trainedModel) });
+          if (checkpointError) throw checkpointError;
+          const written = checkpoints.write({ epoch: epoch + 1, history, ...engine.snapshot(trainedModel) });
+          saving = Promise.all([saving, written.catch((error) => void (checkpointError ??= error))]).then(() => {});
         }
         context.onProgress({
           id: config.id,
@@ -263,7 +276,8 @@ export async function runTask(
     const test = evaluate(model, data.test);
     if (!Number.isFinite(test.loss)) throw new Error(`the test loss is ${test.loss}`);
     if (options.saveModels && context.modelDir) await model.save(`file://${context.modelDir}`);
-    removeCheckpoint(context.checkpointDir);
+    await checkpointed();
+    await checkpoints.remove();
     const last = history.loss.length - 1;
     return result('finished', {
       final: {
@@ -276,6 +290,7 @@ export async function runTask(
       },
     });
   } catch (error) {
+    await saving.catch(() => {});
     const interrupted = error instanceof InterruptedError || context.signal.aborted;
     return result(interrupted ? 'interrupted' : 'failed', { error: errorMessage(error) });
   } finally {

