@@ -1,14 +1,14 @@
 import { RuntimeError } from '../errors.js';
-import type { LayersModel } from '../models/model.js';
+import type { ModelStructure } from '../models/model-interface.js';
 
 /** Who is training each model: a second training at once would interleave its steps with the first's on one optimizer. */
-const trainers = new WeakMap<LayersModel, string>();
+const trainers = new WeakMap<ModelStructure, string>();
 
 /**
  * Marks `model` as trained by `owner` (e.g. "DataParallelTrainer.fit") until the returned
  * function is called; throws a RuntimeError if a fit of any engine is already training it.
  */
-export function beginTraining(model: LayersModel, owner: string): () => void {
+export function beginTraining(model: ModelStructure, owner: string): () => void {
   const current = trainers.get(model);
   if (current !== undefined) {
     throw new RuntimeError(
