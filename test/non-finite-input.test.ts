@@ -60,3 +60,38 @@ describe.each(BACKENDS)('non-finite input on %s', (backend) => {
     });
   }
 });
+
+describe('non-finite input through Conv2D (relu fused into the convolution on wasm and native)', () => {
+  it('gives NaN exactly where tfjs-cpu does', async () => {
+    const outputs: Record<string, number[]> = {};
+    for (const backend of BACKENDS) {
+      await setBackend(backend, { quiet: true });
+      const m = sequential([
+        layers.conv2d({
+          filters: 4,
+          kernelSize: 3,
+          activation: 'relu',
+          inputShape: [6, 6, 1],
+          kernelInitializer: initializers.glorotUniform({ seed: 4 }),
+        }),
+      ]);
+      // Input values of both signs so that relu clamps some outputs; NaN and -Infinity in one corner.
+      const values = Float32Array.from({ length: 36 }, (_, i) => Math.sin(i * 1.7));
+      values[0] = Number.NaN;
+      values[35] = Number.NEGATIVE_INFINITY;
+      const x = tf.tensor4d(values, [1, 6, 6, 1]);
+      const y = m.predict(x) as tf.Tensor;
+      outputs[backend] = Array.from(y.dataSync());
+      tf.dispose([x, y]);
+      m.dispose();
+    }
+    const nanAt = (v: number[]) => v.flatMap((value, i) => (Number.isNaN(value) ? [i] : []));
+    expect(nanAt(outputs.cpu!).length).toBeGreaterThan(0);
+    for (const backend of ['wasm', 'native']) {
+      expect(nanAt(outputs[backend]!)).toEqual(nanAt(outputs.cpu!));
+      outputs[backend]!.forEach((value, i) => {
+        if (!Number.isNaN(value)) expect(value).toBeCloseTo(outputs.cpu![i]!, 5);
+      });
+    }
+  });
+});
