@@ -3,8 +3,8 @@
 // on the same backend, and every loss, metric and gradient must have the same bits.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { computeGradients } from '../../core/src/training/index.js';
 import {
-  computeGradients,
   initializers,
   layers,
   losses,

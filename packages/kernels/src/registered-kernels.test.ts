@@ -10,9 +10,9 @@ import {
   sequential,
   setBackend,
   tf,
-  weightedSum,
   type Tensor,
 } from '../../core/src/index.js';
+import { weightedSum } from '../../core/src/training/index.js';
 import { fillDropoutMask } from '../../core/src/layers/dropout.js';
 import {
   nativeAdamUpdate,
