@@ -36,7 +36,7 @@ describe('checkpoints in Redis (msgpackr)', () => {
     const packr = new Packr({ moreTypes: true, useRecords: false });
     expect(() => decodeCheckpoint(Buffer.from('garbage'), 'bull:q:j:checkpoint')).toThrow(/^bull:q:j:checkpoint: /);
     expect(() => decodeCheckpoint(packr.pack({ ...checkpoint, version: 1, epoch: 3 }), 'k')).toThrow(
-      'k: expected history.loss with one number per epoch, but got [1,0.5]',
+      'k: expected history.loss with one number per epoch, but got [1, 0.5]',
     );
     expect(() =>
       decodeCheckpoint(

@@ -45,7 +45,7 @@ describe('run jobs on the queue', () => {
   it('refuses a model too large to build before building it', () => {
     // 784·60000 + 60000 + 60000·60000 + 60000 + 60000·10 + 10 = 3,647,760,010 parameters.
     expect(() => decodeRunJob({ ...job, config: { ...config, hidden: [60_000, 60_000] } }, 'j1')).toThrow(
-      'job "j1".config: hidden [60000,60000] makes a model of 3,647,760,010 parameters; expected at most 100,000,000.',
+      'job "j1".config: hidden [60000, 60000] makes a model of 3,647,760,010 parameters; expected at most 100,000,000.',
     );
   });
 

@@ -40,22 +40,22 @@ describe('parseSpace', () => {
     [
       'a range that includes 0 on a log scale',
       { learningRate: { loguniform: [0, 0.1] } },
-      'learningRate: expected [low, high] with 0 < low < high, but got [0,0.1].',
+      'learningRate: expected [low, high] with 0 < low < high, but got [0, 0.1].',
     ],
     [
       'a reversed range',
       { learningRate: { uniform: [0.1, 0.01] } },
-      'learningRate: expected [low, high] with 0 < low < high, but got [0.1,0.01].',
+      'learningRate: expected [low, high] with 0 < low < high, but got [0.1, 0.01].',
     ],
     [
       'a dropout range reaching 1',
       { dropout: { uniform: [0, 1] } },
-      'dropout: expected [low, high] with 0 ≤ low < high < 1, but got [0,1].',
+      'dropout: expected [low, high] with 0 ≤ low < high < 1, but got [0, 1].',
     ],
     [
       'fractional integer bounds',
       { units: { int: [16.5, 64] } },
-      'units: expected [low, high] with integers with 1 ≤ low < high, but got [16.5,64].',
+      'units: expected [low, high] with integers with 1 ≤ low < high, but got [16.5, 64].',
     ],
     [
       'one bound only',
@@ -112,7 +112,7 @@ describe('parseSpace', () => {
     [
       'not an object',
       [1, 2],
-      'expected a JSON object with a value, a list or a distribution for some of hidden, units, depth, dropout, batchNorm, activation, optimizer, learningRate, batchSize, epochs, api, but got [1,2].',
+      'expected a JSON object with a value, a list or a distribution for some of hidden, units, depth, dropout, batchNorm, activation, optimizer, learningRate, batchSize, epochs, api, but got [1, 2].',
     ],
   ];
   for (const [what, space, message] of errors) {
@@ -126,7 +126,7 @@ describe('loadSpace', () => {
   it('names the file in every error, as grids do', () => {
     const path = file('space.json', '{"learningRate": {"loguniform": [0, 0.1]}}');
     expect(() => loadSpace(path)).toThrow(
-      `--space ${path}: learningRate: expected [low, high] with 0 < low < high, but got [0,0.1].`,
+      `--space ${path}: learningRate: expected [low, high] with 0 < low < high, but got [0, 0.1].`,
     );
     const broken = file('space.json', '{"units": [1,');
     expect(() => loadSpace(broken)).toThrow(new RegExp(`^--space ${broken}: not valid JSON`));
