@@ -12,7 +12,8 @@ export interface ConfusionData {
 export function confusionData(runs: RunResult[], winnerConfig: string | null): ConfusionData | null {
   const run = runs.find((r) => r.configId === winnerConfig && r.status === 'finished' && r.testConfusion);
   const counts = run?.testConfusion;
-  if (!run || !counts) return null;
+  // Checked here too: a queue worker's result reaches results.json without a run file's checks.
+  if (!run || !counts || !isSquareCounts(counts)) return null;
   const labels = counts.map((_, i) => String(i));
   const cells = counts.flatMap((row, actual) => {
     const rowTotal = row.reduce((a, b) => a + b, 0);
@@ -24,4 +25,16 @@ export function confusionData(runs: RunResult[], winnerConfig: string | null): C
     }));
   });
   return { run: run.id, labels, cells, total: cells.reduce((a, c) => a + c.count, 0) };
+}
+
+function isSquareCounts(counts: unknown): counts is number[][] {
+  return (
+    Array.isArray(counts) &&
+    counts.every(
+      (row) =>
+        Array.isArray(row) &&
+        row.length === counts.length &&
+        row.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0),
+    )
+  );
 }

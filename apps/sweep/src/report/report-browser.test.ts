@@ -85,6 +85,13 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
       await rendered(o, ++renders);
       expect((await checkPage(o.page)).curves.loss).toBe(7);
     }
+    // The x-axis switches to the share of each run's epochs, every curve still drawn.
+    const axisTitle = () => o.page.locator('figure.chart[data-metric="loss"] g.role-axis-title text').allTextContents();
+    expect(await axisTitle()).toContain('epoch');
+    await o.page.locator('input[name="x-axis"][value="fraction"]').check();
+    await rendered(o, ++renders);
+    expect(await axisTitle()).toContain("share of the run's epochs");
+    expect((await checkPage(o.page)).curves.loss).toBe(7);
     expect(o.errors).toEqual([]);
     await o.page.close();
   });
@@ -142,11 +149,11 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
       run.history[key].push(run.history[key].at(-1)!);
     const data: ReportData = reportData(newer);
     await o.page.evaluate(
-      (d) => (window as unknown as { fnnReport: { render: (d: unknown) => Promise<void> } }).fnnReport.render(d),
+      (d) => (globalThis as unknown as { fnnReport: { render: (d: unknown) => Promise<void> } }).fnnReport.render(d),
       data,
     );
     await o.page.evaluate(
-      (d) => (window as unknown as { fnnReport: { render: (d: unknown) => Promise<void> } }).fnnReport.render(d),
+      (d) => (globalThis as unknown as { fnnReport: { render: (d: unknown) => Promise<void> } }).fnnReport.render(d),
       data,
     );
     await rendered(o, 3);
@@ -160,7 +167,7 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
   it('keeps a tampered results file inert: hostile ids and errors show as text, nothing runs', async () => {
     const o = await open(hostileResults(), 'hostile');
     const page = o.page;
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.locator('script').count()).toBe(5);
     expect(await page.locator('table.runs tbody tr').nth(0).getAttribute('data-run')).toBe(HOSTILE);
@@ -169,7 +176,7 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     await hoverCenter(o, page.locator('figure.chart[data-metric="loss"] g.mark-symbol path').last());
     await page.locator('#vg-tooltip-element').waitFor({ state: 'visible', timeout: 10_000 });
     expect(await page.locator('#vg-tooltip-element img').count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(o.requests).toEqual([]);
     await page.close();
   });

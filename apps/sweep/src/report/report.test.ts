@@ -99,6 +99,15 @@ describe('reportData', () => {
     expect(c.cells.find((x) => x.actual === '3' && x.predicted === '5')!.share).toBe(1 / 104);
   });
 
+  it('leaves out a confusion matrix that is not a square of counts (a queue worker sent it unchecked)', () => {
+    const results = lessonResults();
+    const winner = results.runs.find((r) => r.id === results.winner!.configId)!;
+    winner.testConfusion = [[1, 2], [3]];
+    expect(reportData(results).confusion).toBeNull();
+    winner.testConfusion = [['<b>'] as unknown as number[]];
+    expect(reportData(results).confusion).toBeNull();
+  });
+
   it('reads an older results file without schemaVersion or environment', () => {
     const old = lessonResults();
     delete old.schemaVersion;
