@@ -1,13 +1,19 @@
-// Screenshots of a report.html for the README: node apps/sweep/test-support/screenshot-report.mjs <report.html> <out.png> [height]
-// Real headless Chromium (Debian's), network cut off; waits until the page script has drawn every chart.
+// The README's screenshots of a sweep's report, after `npx turbo run build`:
+//   node apps/sweep/test-support/screenshot-report.mjs <out>/results.json <file.png> [height]
+// draws the report from results.json with this build's renderReport, opens it in real headless
+// Chromium (Debian's) with the network cut off, and waits until the page script has drawn every chart.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { renderReport } from '../dist/index.js';
 
-const [path, out, height = '1400'] = process.argv.slice(2);
-if (!path || !out) {
-  process.stderr.write('usage: screenshot-report.mjs <report.html> <out.png> [height]\n');
+const [resultsPath, out, height = '1400'] = process.argv.slice(2);
+if (!resultsPath || !out) {
+  process.stderr.write('usage: screenshot-report.mjs <results.json> <out.png> [height]\n');
   process.exit(2);
 }
+const path = `${out}.html`;
+writeFileSync(path, await renderReport(JSON.parse(readFileSync(resultsPath, 'utf8'))));
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: Number(height) } });

@@ -14,6 +14,7 @@ table { border-collapse: collapse; margin: 0.5rem 0; }
 th, td { border: 1px solid #ddd; padding: 0.25rem 0.55rem; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
+table.configurations td.num { white-space: nowrap; }
 th button.sort { font: inherit; font-weight: 600; background: none; border: 0; padding: 0; cursor: pointer; }
 tr.winner td { background: #eaf6e8; }
 tr.winner td.run-id { font-weight: 600; }
