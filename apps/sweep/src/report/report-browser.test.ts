@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, checkPage, hasChromium, launchChromium, type OpenPage } from '../../test-support/browser.js';
-import { HOSTILE, hostileResults, lessonResults, repeatedResults } from '../../test-support/report-fixtures.js';
+import {
+  HOSTILE,
+  ashaResults,
+  hostileResults,
+  lessonResults,
+  repeatedResults,
+} from '../../test-support/report-fixtures.js';
 import type { ResultsFile } from '../results-store.js';
 import { renderReport } from './render-report.js';
 import { reportData, type ReportData } from './report-data.js';
@@ -134,6 +140,21 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     expect(await o.page.locator('table.configurations tr.winner').count()).toBe(1);
     expect(await o.page.locator('table.runs tbody tr').count()).toBe(21);
     expect(o.errors).toEqual([]);
+    await o.page.close();
+  });
+
+  it('mutes a run ASHA stopped, with its rung decision, and lists the decisions', async () => {
+    const o = await open(ashaResults(), 'asha');
+    expect(o.errors).toEqual([]);
+    const row = o.page.locator('tr[data-run="deep-dropout"]');
+    expect(await row.getAttribute('class')).toBe('status-stopped');
+    expect(await row.locator('[data-field="epochs"]').textContent()).toBe('1/5');
+    expect(await row.textContent()).toContain('stopped at epoch 1: val_accuracy 0.5000 worse than the cut-off 0.9000');
+    const styles = await lineStyles(o, 'val_accuracy');
+    // Its curve (one point) is faded; the six others are drawn in full.
+    expect(styles.filter((s) => s.endsWith(' 0.35'))).toHaveLength(1);
+    expect(styles.filter((s) => s.endsWith(' 1'))).toHaveLength(6);
+    expect(await o.page.locator('table.rungs tbody tr.stop').count()).toBe(1);
     await o.page.close();
   });
 
