@@ -37,6 +37,11 @@ fieldset.x-axis { border: 0; padding: 0; margin: 0.3rem 0; display: flex; gap: 1
 fieldset.x-axis legend { float: left; font-weight: 600; margin-right: 0.5rem; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 0.5rem 1rem; }
 figure { margin: 0; }
+/* Room for the chart before vega draws it: a redraw (a live page) keeps the layout and scroll. */
+figure.chart .view { min-height: 292px; }
+figure.knobs .view { min-height: 230px; }
+figure.confusion .view { min-height: 400px; }
+.status-running .badge { background: #fff4d6; color: #8a6d00; }
 pre { background: #f6f6f6; padding: 0.75rem; overflow-x: auto; font-size: 12px; }
 details.run { margin: 0.3rem 0; }
 details.run summary { cursor: pointer; }

@@ -182,6 +182,20 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     expect(await o.page.locator('.vega-embed').count()).toBe(embeds);
     expect(await o.page.locator('[data-run="deep-dropout-50"] [data-field="epochs"]').textContent()).toBe('7/7');
     expect((await checkPage(o.page)).curves).toEqual({ accuracy: 7, val_accuracy: 7, loss: 7, val_loss: 7 });
+    // A reader scrolled down stays where they were while the page redraws.
+    await o.page.locator('figure.confusion').scrollIntoViewIfNeeded();
+    const scrolled = await o.page.evaluate(() => globalThis.scrollY);
+    expect(scrolled).toBeGreaterThan(500);
+    // Read before the charts are drawn again: the page must keep its height meanwhile.
+    const during = await o.page.evaluate((d) => {
+      void (globalThis as unknown as { fnnReport: { render: (d: unknown) => Promise<void> } }).fnnReport.render(d);
+      const root = (globalThis as unknown as { document: { documentElement: { scrollHeight: number } } }).document;
+      void root.documentElement.scrollHeight; // lays the page out now
+      return globalThis.scrollY;
+    }, data);
+    expect(during).toBe(scrolled);
+    await rendered(o, 4);
+    expect(await o.page.evaluate(() => globalThis.scrollY)).toBe(scrolled);
     await o.page.close();
   });
 
