@@ -54,18 +54,20 @@ function curveSpec(data, metric) {
     });
   }
   layers.push({
-    mark: { type: 'line', strokeWidth: 1.8 },
+    mark: { type: 'line' },
     encoding: {
       x, y, color,
       strokeDash: { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'dash') },
+      strokeWidth: { field: 'key', type: 'ordinal', legend: null, scale: scaleFor(data, 'width') },
       // Runs ASHA stopped: faded, so the curves that went the distance stand out.
       opacity: { condition: { test: 'datum.stopped', value: 0.35 }, value: 1 },
     },
   });
   layers.push({
-    mark: { type: 'point', filled: true, size: 34 },
+    mark: { type: 'point', filled: true },
     encoding: {
       x, y, color, tooltip,
+      size: { field: 'key', type: 'ordinal', legend: null, scale: scaleFor(data, 'size') },
       shape: { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'shape') },
       opacity: { condition: { test: 'datum.stopped', value: 0.35 }, value: 0.9 },
     },
@@ -89,7 +91,7 @@ function legend(data, box) {
     const shown = !state.hidden.has(k.key);
     const label = k.key + (k.runs.length > 1 ? ' (' + k.runs.length + ' runs)' : '');
     const button = el('button', { type: 'button', class: 'key' + (k.stopped ? ' stopped' : ''), 'data-key': k.key,
-      'aria-pressed': shown ? 'true' : 'false', title: (shown ? 'hide ' : 'show ') + k.key }, swatch(i), label);
+      'aria-pressed': shown ? 'true' : 'false', title: (shown ? 'hide ' : 'show ') + k.key }, swatch(i, c.keys.length), label);
     button.addEventListener('click', () => {
       if (state.hidden.has(k.key)) state.hidden.delete(k.key);
       else state.hidden.add(k.key);
