@@ -58,6 +58,7 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     expect(o.requests).toEqual([]);
     const trained = results.runs.filter((r) => r.history.loss.length > 0).length;
     expect(trained).toBe(7);
+    expect(o.warnings).toEqual([]);
     expect(seen.curves).toEqual({ accuracy: trained, val_accuracy: trained, loss: trained, val_loss: trained });
     expect(seen.tableRows).toBe(results.runs.length);
     const order = await o.page.$$eval('table.runs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-run')));
@@ -91,6 +92,13 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
       await rendered(o, ++renders);
       expect((await checkPage(o.page)).curves.loss).toBe(7);
     }
+    // All at once: none drawn, then all again.
+    await o.page.locator('.legend button[data-every="hide"]').click();
+    await rendered(o, ++renders);
+    expect((await checkPage(o.page)).curves).toEqual({ accuracy: 0, val_accuracy: 0, loss: 0, val_loss: 0 });
+    await o.page.locator('.legend button[data-every="show"]').click();
+    await rendered(o, ++renders);
+    expect((await checkPage(o.page)).curves.val_loss).toBe(7);
     // The x-axis switches to the share of each run's epochs, every curve still drawn.
     const axisTitle = () => o.page.locator('figure.chart[data-metric="loss"] g.role-axis-title text').allTextContents();
     expect(await axisTitle()).toContain('epoch');
@@ -99,6 +107,7 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     expect(await axisTitle()).toContain("share of the run's epochs");
     expect((await checkPage(o.page)).curves.loss).toBe(7);
     expect(o.errors).toEqual([]);
+    expect(o.warnings).toEqual([]);
     await o.page.close();
   });
 

@@ -34,6 +34,11 @@ function curveSpec(data, metric) {
     axis: byEpoch ? { tickMinStep: 1, format: 'd' } : { format: '.0%' },
   };
   const yScale = log ? { type: 'log' } : { zero: false };
+  // Nothing shown: keep the axis of all the runs (an empty domain makes vega warn).
+  if (values.length === 0) {
+    const all = c.points.filter((p) => p.metric === metric.key);
+    if (all.length > 0) yScale.domain = [Math.min(...all.map((p) => p.lo)), Math.max(...all.map((p) => p.hi))];
+  }
   const y = { field: 'value', type: 'quantitative', title: log ? 'loss (log scale)' : 'accuracy', scale: yScale };
   const color = { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'color') };
   const keyTitle = c.groupBy === 'configuration' ? 'configuration' : 'run';
@@ -100,7 +105,18 @@ function legend(data, box) {
     });
     return button;
   });
-  return el('div', { class: 'legend', role: 'group', 'aria-label': 'show or hide ' + c.groupBy + 's' }, buttons);
+  // With many runs (a grid, a search): all at once, then pick.
+  const every = (hide, label) => {
+    const button = el('button', { type: 'button', class: 'every', 'data-every': hide ? 'hide' : 'show' }, label);
+    button.addEventListener('click', () => {
+      state.hidden = new Set(hide ? c.keys.map((k) => k.key) : []);
+      fillCurves(box, data);
+      settle();
+    });
+    return button;
+  };
+  return el('div', { class: 'legend', role: 'group', 'aria-label': 'show or hide ' + c.groupBy + 's' },
+    buttons, every(false, 'show all'), every(true, 'hide all'));
 }
 
 function fillCurves(box, data) {
