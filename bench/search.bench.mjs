@@ -113,7 +113,9 @@ const verdict = (ok) => (ok ? 'met' : 'MISSED');
 console.log(
   `\nASHA vs grid: best val accuracy ${points >= 0 ? `${points.toFixed(2)} points below` : `${(-points).toFixed(2)} points above`} (target ≤ 0.2: ${verdict(points <= 0.2)}); ` +
     `epochs ${(100 * epochShare).toFixed(1)} % (target ≤ 33.3 %: ${verdict(epochShare <= 1 / 3)}); ` +
-    `wall time ${(100 * wallShare).toFixed(1)} % (target ≤ 40 %: ${verdict(wallShare <= 0.4)})`,
+    `wall time ${(100 * wallShare).toFixed(1)} % (target ≤ 40 %: ${verdict(wallShare <= 0.4)}); ` +
+    // On a shared machine the two halves may run under different loads: CPU time is steadier.
+    `CPU time ${((100 * ashaRun.cpuSeconds) / grid.cpuSeconds).toFixed(1)} %`,
 );
 console.log(`\n${sweep.ashaSummary(ashaRun.results.search, ashaRun.results.runs)}`);
 const stopsAt = (rung) =>
@@ -159,12 +161,23 @@ function perRunTable(m) {
         `${(r.timing.wallSeconds - epochs).toFixed(2).padStart(8)}`,
     );
   }
-  // Cores busy: each run holds its workers from its start to its end; the rest of cores × wall is idle.
-  const busy = sumOf(rows.map((r) => r.timing.wallSeconds * Math.max(1, ...r.history.workers)));
+  // Cores busy: a run holds its epoch's workers during each epoch and its first workers outside
+  // epochs; the rest of cores × wall is idle.
+  const busy = sumOf(
+    rows.map(
+      (r) =>
+        sumOf(r.history.seconds.map((s, e) => s * r.history.workers[e])) +
+        (r.timing.wallSeconds - sumOf(r.history.seconds)) * (r.history.workers[0] ?? 1),
+    ),
+  );
   const overhead = sumOf(rows.map((r) => r.timing.wallSeconds - sumOf(r.history.seconds)));
   const lastStart = Math.max(...rows.map((r) => (Date.parse(r.timing.startedAt) - sweepStart) / 1000));
+  for (const r of rows.filter((r) => r.history.workers.some((w) => w !== r.history.workers[0]))) {
+    const epochs = r.history.seconds.map((s, e) => `${s.toFixed(1)}×${r.history.workers[e]}`).join(' ');
+    console.log(`  ${r.id} changed workers: epoch seconds × workers ${epochs}`);
+  }
   console.log(
-    `  run-seconds ${busy.toFixed(1)} of ${(cores * m.wall).toFixed(1)} core-seconds (${((100 * busy) / (cores * m.wall)).toFixed(1)} % busy); ` +
+    `  worker-seconds ${busy.toFixed(1)} of ${(cores * m.wall).toFixed(1)} core-seconds (${((100 * busy) / (cores * m.wall)).toFixed(1)} % busy); ` +
       `outside epochs ${overhead.toFixed(1)} s over ${rows.length} runs; last run started at ${lastStart.toFixed(1)} s of ${m.wall.toFixed(1)} s`,
   );
 }
