@@ -113,7 +113,9 @@ const verdict = (ok) => (ok ? 'met' : 'MISSED');
 console.log(
   `\nASHA vs grid: best val accuracy ${points >= 0 ? `${points.toFixed(2)} points below` : `${(-points).toFixed(2)} points above`} (target ≤ 0.2: ${verdict(points <= 0.2)}); ` +
     `epochs ${(100 * epochShare).toFixed(1)} % (target ≤ 33.3 %: ${verdict(epochShare <= 1 / 3)}); ` +
-    `wall time ${(100 * wallShare).toFixed(1)} % (target ≤ 40 %: ${verdict(wallShare <= 0.4)})`,
+    `wall time ${(100 * wallShare).toFixed(1)} % (target ≤ 40 %: ${verdict(wallShare <= 0.4)}); ` +
+    // On a shared machine the two halves may run under different loads: CPU time is steadier.
+    `CPU time ${((100 * ashaRun.cpuSeconds) / grid.cpuSeconds).toFixed(1)} %`,
 );
 console.log(`\n${sweep.ashaSummary(ashaRun.results.search, ashaRun.results.runs)}`);
 const stopsAt = (rung) =>
@@ -135,3 +137,108 @@ console.log(
     .map((r) => `${r.id} ${(r.final.valAccuracy * 100).toFixed(2)}`)
     .join(', ')}`,
 );
+
+// Where the time went, per run: wall time of the run (model build, fit start, epochs, checkpoints,
+// test evaluation) against the sum of its epochs (training + validation); the rest is overhead.
+const sumOf = (xs) => xs.reduce((a, b) => a + b, 0);
+function perRunTable(m) {
+  const sweepStart = Date.parse(m.results.sweep.startedAt);
+  const rows = [...m.results.runs].sort((a, b) => Date.parse(a.timing.startedAt) - Date.parse(b.timing.startedAt));
+  console.log(`\n${m.label}: per run (start order)`);
+  console.log(
+    'run               status    epochs  workers  start s   end s  wall s  epochs s  1st ep s  later ep s  other s',
+  );
+  for (const r of rows) {
+    const h = r.history;
+    const epochs = sumOf(h.seconds);
+    const later = h.seconds.length > 1 ? sumOf(h.seconds.slice(1)) / (h.seconds.length - 1) : NaN;
+    const start = (Date.parse(r.timing.startedAt) - sweepStart) / 1000;
+    const end = (Date.parse(r.timing.finishedAt) - sweepStart) / 1000;
+    console.log(
+      `${r.id.padEnd(16)} ${r.status.padEnd(9)} ${String(h.loss.length).padStart(6)} ${[...new Set(h.workers)].join('/').padStart(8)} ` +
+        `${start.toFixed(1).padStart(7)} ${end.toFixed(1).padStart(7)} ${r.timing.wallSeconds.toFixed(1).padStart(7)} ` +
+        `${epochs.toFixed(1).padStart(9)} ${(h.seconds[0] ?? NaN).toFixed(2).padStart(9)} ${later.toFixed(2).padStart(11)} ` +
+        `${(r.timing.wallSeconds - epochs).toFixed(2).padStart(8)}`,
+    );
+  }
+  // Cores busy: a run holds its epoch's workers during each epoch and its first workers outside
+  // epochs; the rest of cores × wall is idle.
+  const busy = sumOf(
+    rows.map(
+      (r) =>
+        sumOf(r.history.seconds.map((s, e) => s * r.history.workers[e])) +
+        (r.timing.wallSeconds - sumOf(r.history.seconds)) * (r.history.workers[0] ?? 1),
+    ),
+  );
+  const overhead = sumOf(rows.map((r) => r.timing.wallSeconds - sumOf(r.history.seconds)));
+  const lastStart = Math.max(...rows.map((r) => (Date.parse(r.timing.startedAt) - sweepStart) / 1000));
+  for (const r of rows.filter((r) => r.history.workers.some((w) => w !== r.history.workers[0]))) {
+    const epochs = r.history.seconds.map((s, e) => `${s.toFixed(1)}×${r.history.workers[e]}`).join(' ');
+    console.log(`  ${r.id} changed workers: epoch seconds × workers ${epochs}`);
+  }
+  console.log(
+    `  worker-seconds ${busy.toFixed(1)} of ${(cores * m.wall).toFixed(1)} core-seconds (${((100 * busy) / (cores * m.wall)).toFixed(1)} % busy); ` +
+      `outside epochs ${overhead.toFixed(1)} s over ${rows.length} runs; last run started at ${lastStart.toFixed(1)} s of ${m.wall.toFixed(1)} s`,
+  );
+}
+perRunTable(grid);
+perRunTable(ashaRun);
+
+// Same config, same seed: ASHA's run must repeat the grid's history for the epochs both trained
+// (unless one of them grew to more workers, which changes dropout masks and summation order).
+const gridById = new Map(grid.results.runs.map((r) => [r.id, r]));
+const mismatched = [];
+for (const r of ashaRun.results.runs) {
+  const g = gridById.get(r.id);
+  const n = Math.min(r.history.loss.length, g.history.loss.length);
+  const grew = [...r.history.workers.slice(0, n), ...g.history.workers.slice(0, n)].some((w) => w > plan.workersPerRun);
+  const keys = ['loss', 'accuracy', 'val_loss', 'val_accuracy'];
+  const diff = Math.max(...keys.flatMap((k) => r.history[k].slice(0, n).map((v, i) => Math.abs(v - g.history[k][i]))));
+  if (diff > 0) mismatched.push(`${r.id} (max |Δ| ${diff.toExponential(2)} over ${n} epochs${grew ? ', grown' : ''})`);
+}
+console.log(
+  `\nhistories, ASHA vs grid over the epochs both trained: ${mismatched.length === 0 ? 'identical for all runs' : `differ for ${mismatched.join(', ')}`}`,
+);
+const gridBest = grid.best;
+const fate = ashaRun.results.search.decisions.filter((d) => d.trial === gridBest.id);
+console.log(
+  `grid's best ${gridBest.id} (${(gridBest.final.valAccuracy * 100).toFixed(2)} %) under ASHA: ${fate.map((d) => sweep.describeDecision(d)).join('; ') || 'no decision'}`,
+);
+
+// ASHA replayed on the grid's curves, one run at a time in the seeded start order: what each
+// setting would have picked and how much of the grid's epoch time it would have trained. This
+// separates what the algorithm selects from how the sweep packs the runs on the cores.
+function replay(settings) {
+  const s = new sweep.AshaScheduler(settings);
+  let seconds = 0;
+  let epochs = 0;
+  let best = null;
+  for (const config of sweep.ashaStartOrder(runs, sweep.DEFAULT_SEED)) {
+    const h = gridById.get(config.id).history;
+    for (let e = 1; e <= settings.maxEpochs; e++) {
+      seconds += h.seconds[e - 1];
+      epochs++;
+      const d = s.onEpochEnd(config.id, e, { val_accuracy: h.val_accuracy[e - 1], val_loss: h.val_loss[e - 1] });
+      if (d?.decision === 'stop') break;
+      if (e === settings.maxEpochs && (best === null || h.val_accuracy[e - 1] > best.acc))
+        best = { id: config.id, acc: h.val_accuracy[e - 1] };
+    }
+  }
+  return { seconds, epochs, best };
+}
+const gridSeconds = sumOf(grid.results.runs.map((r) => sumOf(r.history.seconds)));
+console.log(
+  `\nASHA replayed on the grid's curves (one run at a time, seeded order): epoch time vs the grid's ${gridSeconds.toFixed(1)} s`,
+);
+for (const [what, settings] of [
+  ['r=1 val_accuracy (bench)', asha],
+  ['r=1 val_loss', { ...asha, metric: 'val_loss', mode: 'min' }],
+  ['r=3 val_accuracy', { ...asha, gracePeriod: 3 }],
+  ['r=3 val_loss', { ...asha, gracePeriod: 3, metric: 'val_loss', mode: 'min' }],
+]) {
+  const r = replay(settings);
+  console.log(
+    `  ${what.padEnd(26)} epochs ${String(r.epochs).padStart(3)} (${((100 * r.epochs) / grid.epochs).toFixed(1)} %), ` +
+      `epoch time ${((100 * r.seconds) / gridSeconds).toFixed(1)} %, best ${r.best.id} ${(r.best.acc * 100).toFixed(2)} %`,
+  );
+}

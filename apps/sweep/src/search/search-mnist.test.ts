@@ -28,20 +28,12 @@ describe('fnn-sweep --search random --scheduler asha on real MNIST (a subset)', 
     expect((await runCli([...args.slice(0, -1), '4', ...asha, '--dry-run'])).stdout).not.toBe(first.stdout);
   });
 
+  // Fixed workers: a run that grows changes its dropout masks and summation order.
+  const data = ['--limit-train', '3000', '--limit-eval', '1000', '--backend', 'wasm', '--fixed-workers'];
+
   it('trains the search, stops some trials at the rung and keeps their checkpoints', async () => {
     const out = join(dir, 'sweep');
-    const run = await runCli([
-      ...args,
-      ...asha,
-      '--limit-train',
-      '3000',
-      '--limit-eval',
-      '1000',
-      '--out',
-      out,
-      '--backend',
-      'wasm',
-    ]);
+    const run = await runCli([...args, ...asha, ...data, '--out', out]);
     expect(run.stderr).not.toMatch(/failed/);
     expect(run.code).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
@@ -74,5 +66,17 @@ describe('fnn-sweep --search random --scheduler asha on real MNIST (a subset)', 
     expect(run.stdout).toMatch(/^t0\d .* 1\/3 /m);
     expect(run.stdout).toMatch(/^t0\d: stopped at epoch 1: val_accuracy 0\.\d{4} worse than the cut-off 0\.\d{4}/m);
     expect(run.stdout).toContain(`ASHA (r = 1, η = 3, rungs at epochs 1): ${stopped.length} of 8 runs stopped`);
+
+    // The reference: the same trials trained to the end without a scheduler. ASHA decides on the
+    // runs as they would be anyway: every run repeats that history, bit for bit, as far as it went.
+    const full = join(dir, 'full');
+    expect((await runCli([...args, '--epochs', '3', ...data, '--out', full])).code).toBe(0);
+    const reference = JSON.parse(readFileSync(join(full, 'results.json'), 'utf8')) as ResultsFile;
+    for (const r of results.runs) {
+      const h = reference.runs.find((x) => x.id === r.id)!.history;
+      const n = r.history.loss.length;
+      for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const)
+        expect(r.history[key], `${r.id} ${key}`).toEqual(h[key].slice(0, n));
+    }
   });
 });
