@@ -207,13 +207,13 @@ async function idealScaling(config) {
   const { Worker } = await import('node:worker_threads');
   const source = `
     const { parentPort, workerData } = require('node:worker_threads');
-    Promise.all([import(workerData.core), import(workerData.lessonModels)]).then(async ([fnn, lesson]) => {
+    Promise.all([import(workerData.core), import(workerData.lessonModels), import(workerData.training)]).then(async ([fnn, lesson, training]) => {
       await fnn.setBackend(workerData.backend, { quiet: true });
       const { tf } = fnn;
       const model = lesson.fnnModel(fnn, workerData.hidden);
       const x = tf.randomUniform([workerData.batch, 784]);
       const y = tf.cast(tf.oneHot(tf.randomUniform([workerData.batch], 0, 10, 'int32'), 10), 'float32');
-      const step = () => fnn.trainStep(model, [x], [y], { training: true, random: new fnn.SeededRandom(1) });
+      const step = () => training.trainStep(model, [x], [y], { training: true, random: new fnn.SeededRandom(1) });
       for (let i = 0; i < 20; i++) step();
       const start = performance.now();
       let n = 0;
@@ -222,6 +222,8 @@ async function idealScaling(config) {
     });`;
   const core = new URL('../packages/core/dist/index.js', import.meta.url).href;
   const lessonModels = new URL('./lesson-models.mjs', import.meta.url).href;
+  // trainStep moved to @fnn/core's training entry when its root export was narrowed.
+  const training = new URL('../packages/core/dist/training/index.js', import.meta.url).href;
   const stepsPerSecond = (threads, batch) =>
     Promise.all(
       Array.from(
@@ -230,7 +232,14 @@ async function idealScaling(config) {
           new Promise((resolve, reject) => {
             const worker = new Worker(source, {
               eval: true,
-              workerData: { core, lessonModels, backend: config.backend, hidden: MODELS[config.model], batch },
+              workerData: {
+                core,
+                lessonModels,
+                training,
+                backend: config.backend,
+                hidden: MODELS[config.model],
+                batch,
+              },
               env: { ...process.env, FNN_QUIET: '1' },
             });
             worker.once('message', (rate) => void worker.terminate().then(() => resolve(rate)));
