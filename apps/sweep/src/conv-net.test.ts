@@ -166,6 +166,23 @@ describe('the cost of a conv run', () => {
   });
 });
 
+describe('the --dry-run estimate of the Keras convnet (15 epochs, 55,000 images)', () => {
+  const seconds = (backend: string) => estimateCost(example()[0]!, 55_000, 784, 10, backendSpeed(backend));
+
+  it('is near its measured single-core training time on native', () => {
+    // Measured on one core: ~3.5k samples/s (the project's notes), 4.3k (bench/trainer.bench.mjs
+    // --models convnet, model.fit): 825,000 samples in 190–240 s.
+    expect(seconds('native')).toBeGreaterThan(180);
+    expect(seconds('native')).toBeLessThan(300);
+  });
+
+  it('is as much slower on wasm and cpu as measured side by side (~24× and ~1,400×)', () => {
+    expect(seconds('wasm') / seconds('native')).toBeGreaterThan(15);
+    expect(seconds('wasm') / seconds('native')).toBeLessThan(35);
+    expect(seconds('cpu') / seconds('native')).toBeGreaterThan(700);
+  });
+});
+
 describe('conv in a search space', () => {
   it('takes one architecture or a list of them, and pooling as a list or an int range', () => {
     const space = parseSpace({
