@@ -132,14 +132,13 @@ export function expandGrid(spec: unknown, seed: number): RunConfig[] {
   };
   const each = (name: string, fallback: readonly unknown[], check: (v: unknown, field: string) => void): unknown[] => {
     const items = list(name) ?? [...fallback];
-    items.forEach((v, i) => check(v, `${name}[${i}]`));
+    for (const [i, v] of items.entries()) check(v, `${name}[${i}]`);
     return items;
   };
 
   const architectures = convArchitectures(raw, list);
   const hiddenOptions = hiddenLayers(raw, list);
-  const learningRate = list('learningRate');
-  learningRate?.forEach((v, i) => checkPositiveNumber(v, `learningRate[${i}]`));
+  const learningRate = each('learningRate', [], checkPositiveNumber);
   // In run order after the architecture: the last field varies fastest.
   const rest = [
     each('dropout', DEFAULTS.dropout, checkDropout),
@@ -147,7 +146,7 @@ export function expandGrid(spec: unknown, seed: number): RunConfig[] {
     each('activation', DEFAULTS.activation, (v, f) => checkOneOf(v, HIDDEN_ACTIVATIONS, f)),
     each('optimizer', DEFAULTS.optimizer, (v, f) => checkOneOf(v, OPTIMIZERS, f)),
     // null: the optimizer's Keras default.
-    learningRate ?? [null],
+    learningRate.length > 0 ? learningRate : [null],
     each('batchSize', DEFAULTS.batchSize, (v, f) => checkPositiveInteger(v, f, MAX_BATCH_SIZE)),
     each('epochs', DEFAULTS.epochs, (v, f) => checkPositiveInteger(v, f, MAX_EPOCHS)),
     each('api', DEFAULTS.api, (v, f) => checkOneOf(v, APIS, f)),
