@@ -1,10 +1,11 @@
 // Data-parallel training speed: @fnn/trainer's DataParallelTrainer with 1…N workers (N = cores)
-// against single-thread model.fit, on the lesson's `wide` and `wide-deep` models at batch 128,
+// against single-thread model.fit, on the lesson's `wide` and `wide-deep` models (and the Keras
+// MNIST convnet with --models convnet) at batch 128,
 // with the per-step synchronisation cost and the resident memory for 1 and N workers.
 // Every configuration runs in its own child process (clean heap and RSS); configurations take
 // turns for --rounds rounds and each keeps its best epoch, so load elsewhere on this shared
 // machine does not decide the ratios.
-// Usage: node bench/trainer.bench.mjs [--backend auto|native|wasm] [--steps 100] [--epochs 3] [--rounds 2] [--models wide,wide-deep] [--workers 1,2]
+// Usage: node bench/trainer.bench.mjs [--backend auto|native|wasm] [--steps 100] [--epochs 3] [--rounds 2] [--models wide,wide-deep,convnet] [--workers 1,2]
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -62,7 +62,10 @@ describe('expandGrid', () => {
     [{ learningRate: [0.1, -1] }, 'learningRate[1]: expected a positive finite number, but got -1.'],
     [{ batchSize: [128, 0] }, 'batchSize[1]: expected a positive integer, but got 0.'],
     [{ epochs: [2.5] }, 'epochs[0]: expected a positive integer, but got 2.5.'],
-    [{ hidden: [[250], [0]] }, 'hidden[1]: expected a non-empty list of positive integer layer sizes, but got [0].'],
+    [
+      { hidden: [[250], [0]] },
+      'hidden[1]: expected a list of positive integer layer sizes ([] for none), but got [0].',
+    ],
     [{ batchNorm: ['yes'] }, 'batchNorm[0]: expected one of true, false, but got "yes".'],
     [{ depth: [2] }, '"units" and "depth" go together, but got only depth [2].'],
     [

@@ -1,4 +1,15 @@
 import { readBoundedJson } from './bounded-read.js';
+import {
+  type ConvLayer,
+  type ConvSpec,
+  DEFAULT_POOL,
+  checkConv,
+  checkConvRun,
+  checkPool,
+  convLabel,
+  hasConv,
+  isConvArchitecture,
+} from './conv-net.js';
 import { ConfigError, describe, errorMessage } from './errors.js';
 import { MAX_BATCH_SIZE, MAX_EPOCHS, MAX_GRID_FILE_BYTES, MAX_HIDDEN_LAYERS, MAX_RUNS, MAX_UNITS } from './limits.js';
 import {
@@ -32,6 +43,9 @@ export interface GridSpec {
   batchSize?: number[];
   epochs?: number[];
   api?: string[];
+  /** Conv architectures: one `[[32, 3], [64, 3]]` or a list of them ([] for none). */
+  conv?: number[][][];
+  pool?: number[];
 }
 
 export const GRID_FIELDS = [
@@ -46,14 +60,20 @@ export const GRID_FIELDS = [
   'batchSize',
   'epochs',
   'api',
+  // Last, so that adding them left the search's per-field random streams (indexed by field) as they were.
+  'conv',
+  'pool',
 ] as const;
+
+/** Grids are checked against MNIST's 28×28 images; a run is checked again on its data when it is built. */
+const MNIST_INPUT_SIZE = 784;
 
 /** Grids larger than this are almost certainly a mistake (a misplaced list). */
 export const MAX_GRID_RUNS = MAX_RUNS;
 
 /** Values a field takes when the grid does not list it: the lesson's `wide` run. */
 const DEFAULTS = {
-  hidden: [[250]],
+  hidden: [[250]] as number[][],
   dropout: [0],
   batchNorm: [false],
   activation: ['relu'],
@@ -79,6 +99,15 @@ export function loadGrid(path: string, seed: number): RunConfig[] {
   }
 }
 
+/** A grid field's values: a list, or one value as a list of one (a hidden list of numbers and one conv architecture are one value). */
+export function fieldOptions(name: string, value: unknown): unknown[] {
+  const single =
+    !Array.isArray(value) ||
+    (name === 'hidden' && value.every((v) => typeof v === 'number')) ||
+    (name === 'conv' && isConvArchitecture(value));
+  return single ? [value] : value;
+}
+
 /**
  * Validates every value of every field and the size of the product, then returns one RunConfig
  * per combination: nothing is built before the run count and each model's size are known.
@@ -96,80 +125,101 @@ export function expandGrid(spec: unknown, seed: number): RunConfig[] {
     }
   }
   const list = (name: string): unknown[] | undefined => {
-    const value = raw[name];
-    if (value === undefined) return undefined;
-    const items =
-      Array.isArray(value) && !(name === 'hidden' && value.every((v) => typeof v === 'number')) ? value : [value];
+    if (raw[name] === undefined) return undefined;
+    const items = fieldOptions(name, raw[name]);
     if (items.length === 0) throw new ConfigError(`${name}: expected at least one value, but got an empty list.`);
     return items;
   };
-  const each = <T>(name: string, fallback: readonly unknown[], check: (v: unknown, field: string) => void): T[] => {
+  const each = (name: string, fallback: readonly unknown[], check: (v: unknown, field: string) => void): unknown[] => {
     const items = list(name) ?? [...fallback];
-    items.forEach((v, i) => check(v, `${name}[${i}]`));
-    return items as T[];
+    for (const [i, v] of items.entries()) check(v, `${name}[${i}]`);
+    return items;
   };
 
+  const architectures = convArchitectures(raw, list);
   const hiddenOptions = hiddenLayers(raw, list);
-  const hiddenCount = hiddenOptions.count;
-  const dropout = each<number>('dropout', DEFAULTS.dropout, checkDropout);
-  const batchNorm = each<boolean>('batchNorm', DEFAULTS.batchNorm, (v, f) => checkOneOf(v, [true, false], f));
-  const activation = each<RunConfig['activation']>('activation', DEFAULTS.activation, (v, f) =>
-    checkOneOf(v, HIDDEN_ACTIVATIONS, f),
-  );
-  const optimizer = each<RunConfig['optimizer']>('optimizer', DEFAULTS.optimizer, (v, f) =>
-    checkOneOf(v, OPTIMIZERS, f),
-  );
-  const learningRate = list('learningRate');
-  learningRate?.forEach((v, i) => checkPositiveNumber(v, `learningRate[${i}]`));
-  const batchSize = each<number>('batchSize', DEFAULTS.batchSize, (v, f) => checkPositiveInteger(v, f, MAX_BATCH_SIZE));
-  const epochs = each<number>('epochs', DEFAULTS.epochs, (v, f) => checkPositiveInteger(v, f, MAX_EPOCHS));
-  const api = each<RunConfig['api']>('api', DEFAULTS.api, (v, f) => checkOneOf(v, APIS, f));
+  const learningRate = each('learningRate', [], checkPositiveNumber);
+  // In run order after the architecture: the last field varies fastest.
+  const rest = [
+    each('dropout', DEFAULTS.dropout, checkDropout),
+    each('batchNorm', DEFAULTS.batchNorm, (v, f) => checkOneOf(v, [true, false], f)),
+    each('activation', DEFAULTS.activation, (v, f) => checkOneOf(v, HIDDEN_ACTIVATIONS, f)),
+    each('optimizer', DEFAULTS.optimizer, (v, f) => checkOneOf(v, OPTIMIZERS, f)),
+    // null: the optimizer's Keras default.
+    learningRate.length > 0 ? learningRate : [null],
+    each('batchSize', DEFAULTS.batchSize, (v, f) => checkPositiveInteger(v, f, MAX_BATCH_SIZE)),
+    each('epochs', DEFAULTS.epochs, (v, f) => checkPositiveInteger(v, f, MAX_EPOCHS)),
+    each('api', DEFAULTS.api, (v, f) => checkOneOf(v, APIS, f)),
+  ];
 
-  const total =
-    hiddenCount *
-    dropout.length *
-    batchNorm.length *
-    activation.length *
-    optimizer.length *
-    (learningRate?.length ?? 1) *
-    batchSize.length *
-    epochs.length *
-    api.length;
+  const total = rest.reduce((n, values) => n * values.length, architectures.count * hiddenOptions.count);
   if (total > MAX_GRID_RUNS) {
     throw new ConfigError(
       `the grid expands to ${total} runs; expected at most ${MAX_GRID_RUNS} (check for a misplaced list).`,
     );
   }
 
-  const runs: RunConfig[] = [];
-  for (const hidden of hiddenOptions.build())
-    for (const d of dropout)
-      for (const bn of batchNorm)
-        for (const act of activation)
-          for (const opt of optimizer)
-            for (const lr of (learningRate as number[] | undefined) ?? [DEFAULT_LEARNING_RATE[opt]])
-              for (const bs of batchSize)
-                for (const ep of epochs)
-                  for (const a of api) {
-                    runs.push({
-                      id: '',
-                      configId: '',
-                      hidden,
-                      dropout: d,
-                      batchNorm: bn,
-                      activation: act,
-                      optimizer: opt,
-                      learningRate: lr,
-                      batchSize: bs,
-                      epochs: ep,
-                      api: a,
-                      seed,
-                    });
-                  }
+  const runs = cartesian([architectures.build(), hiddenOptions.build(), ...rest]).map((values): RunConfig => {
+    const [arch, hidden, dropout, batchNorm, activation, optimizer, lr, batchSize, epochs, api] = values as [
+      ConvSpec,
+      number[],
+      number,
+      boolean,
+      RunConfig['activation'],
+      RunConfig['optimizer'],
+      number | null,
+      number,
+      number,
+      RunConfig['api'],
+    ];
+    const learningRate = lr ?? DEFAULT_LEARNING_RATE[optimizer];
+    const base = { id: '', configId: '', hidden, dropout, batchNorm, activation, optimizer, learningRate };
+    return { ...base, batchSize, epochs, api, seed, ...arch };
+  });
   // Depth ≤ MAX_HIDDEN_LAYERS and the run cap bound what was built; each model's size is checked now.
-  for (const run of runs) checkParams(run, 'a run of the grid');
+  for (const run of runs) {
+    checkConvRun(run, MNIST_INPUT_SIZE, 'a run of the grid');
+    checkParams(run, 'a run of the grid');
+  }
   nameRuns(runs);
   return runs;
+}
+
+/** Every combination of one value from each list, the first list varying slowest. */
+function cartesian(lists: unknown[][]): unknown[][] {
+  return lists.reduce<unknown[][]>((combos, values) => combos.flatMap((c) => values.map((v) => [...c, v])), [[]]);
+}
+
+/**
+ * The grid's conv architectures, checked: `conv` options (an empty one is a dense net) × `pool`
+ * options, counted before they are built. Dense-only grids have one architecture with neither.
+ */
+function convArchitectures(
+  raw: Record<string, unknown>,
+  list: (name: string) => unknown[] | undefined,
+): { count: number; build: () => ConvSpec[] } {
+  const conv = list('conv');
+  const pool = list('pool');
+  if (conv === undefined) {
+    if (pool !== undefined) {
+      throw new ConfigError(
+        `pool: pooling follows conv layers, but the grid has no "conv" (got pool ${describe(raw.pool)}); add "conv" or remove "pool".`,
+      );
+    }
+    return { count: 1, build: () => [{}] };
+  }
+  const pools = pool ?? [DEFAULT_POOL];
+  for (const [i, c] of conv.entries()) checkConv(c, `conv[${i}]`);
+  for (const [i, p] of pools.entries()) checkPool(p, `pool[${i}]`);
+  const layerLists = conv as ConvLayer[][];
+  const dense = layerLists.filter((layers) => layers.length === 0).length;
+  return {
+    count: dense + (layerLists.length - dense) * pools.length,
+    build: () =>
+      layerLists.flatMap((layers) =>
+        layers.length === 0 ? [{}] : (pools as number[]).map((p) => ({ conv: layers, pool: p })),
+      ),
+  };
 }
 
 /**
@@ -210,6 +260,8 @@ function hiddenLayers(
 /** Ids from the fields that vary across the grid, e.g. `h500-250x4_do0.2_lr0.01`. */
 function nameRuns(runs: RunConfig[]): void {
   const label: Record<string, (r: RunConfig) => string> = {
+    conv: (r) => convLabel(r),
+    pool: (r) => (hasConv(r) ? `p${r.pool}` : ''),
     hidden: (r) => compactHidden(r.hidden),
     dropout: (r) => `do${r.dropout}`,
     batchNorm: (r) => (r.batchNorm ? 'bn' : 'nobn'),
@@ -222,7 +274,8 @@ function nameRuns(runs: RunConfig[]): void {
   };
   const varying = Object.keys(label).filter((k) => new Set(runs.map((r) => label[k]!(r))).size > 1);
   for (const r of runs) {
-    r.id = varying.length === 0 ? 'grid' : varying.map((k) => label[k]!(r)).join('_');
+    const parts = varying.map((k) => label[k]!(r)).filter((part) => part !== '');
+    r.id = parts.length === 0 ? 'grid' : parts.join('_');
     r.configId = r.id;
   }
 }
@@ -236,5 +289,5 @@ function compactHidden(hidden: number[]): string {
     parts.push(j - i > 1 ? `${hidden[i]}x${j - i}` : String(hidden[i]));
     i = j;
   }
-  return `h${parts.join('-')}`;
+  return parts.length === 0 ? 'hnone' : `h${parts.join('-')}`;
 }

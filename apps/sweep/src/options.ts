@@ -140,7 +140,7 @@ export function createProgram(): Command {
     .option('--out <dir>', 'output folder (default: runs/<timestamp>)')
     .option(
       '--grid <file.json>',
-      'your own sweep: lists of hidden, units/depth, dropout, batchNorm, activation, optimizer, learningRate, batchSize, epochs, api (Cartesian product)',
+      'your own sweep: lists of hidden, units/depth, dropout, batchNorm, activation, optimizer, learningRate, batchSize, epochs, api, conv/pool (Cartesian product)',
     )
     .option('--save-models', 'save each trained model in the tfjs-layers format under <out>/models/<id>')
     .option(

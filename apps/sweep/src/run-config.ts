@@ -1,3 +1,4 @@
+import { type ConvLayer, checkConv, checkConvRun, checkPool, describeConv, hasConv } from './conv-net.js';
 import { ConfigError, describe } from './errors.js';
 import { MAX_BATCH_SIZE, MAX_EPOCHS, MAX_HIDDEN_LAYERS, MAX_PARAMS, MAX_SEED, MAX_UNITS } from './limits.js';
 import { countParams } from './schedule.js';
@@ -36,6 +37,13 @@ export interface RunConfig {
   seed: number;
   /** Build with `sequential([...])` or with `input()` + `layer.apply()` + `model({inputs, outputs})`. */
   api: ModelApi;
+  /**
+   * Conv2D layers `[filters, kernelSize]` before the dense head, on the input seen as a square
+   * image (784 → 28×28×1), each followed by max pooling, then Flatten [→ Dropout]. Absent for a dense net.
+   */
+  conv?: ConvLayer[];
+  /** Max-pooling window and stride after each conv layer (1: none); given with `conv`. */
+  pool?: number;
 }
 
 /** Keras's default learning rates, used when a grid or default run does not give one. */
@@ -108,7 +116,7 @@ export function defaultRuns(seed = DEFAULT_SEED): RunConfig[] {
 
 /** A short human description: `784-500-250×4-10 dropout 0.2 bn`. */
 export function describeArchitecture(
-  config: Pick<RunConfig, 'hidden' | 'dropout' | 'batchNorm' | 'activation' | 'api'>,
+  config: Pick<RunConfig, 'hidden' | 'dropout' | 'batchNorm' | 'activation' | 'api' | 'conv' | 'pool'>,
   inputSize = 784,
   classes = 10,
 ): string {
@@ -119,7 +127,9 @@ export function describeArchitecture(
     if (match && Number(match[1]) === units) parts[parts.length - 1] = `${units}×${Number(match[2] ?? 1) + 1}`;
     else parts.push(String(units));
   }
-  let text = [inputSize, ...parts, classes].join('-');
+  let text = hasConv(config)
+    ? `${describeConv(config)} → ${[...parts, classes].join('-')}`
+    : [inputSize, ...parts, classes].join('-');
   if (config.activation !== 'relu') text += ` ${config.activation}`;
   if (config.dropout > 0) text += ` drop ${config.dropout}`;
   if (config.batchNorm) text += ' bn';
@@ -152,14 +162,17 @@ export function validateRunConfig(config: unknown, where = 'run'): RunConfig {
   checkPositiveInteger(c.epochs, field('epochs'), MAX_EPOCHS);
   checkSeed(c.seed, field('seed'));
   checkOneOf(c.api, APIS, field('api'));
+  if (c.conv !== undefined) checkConv(c.conv, field('conv'));
+  if (c.pool !== undefined) checkPool(c.pool, field('pool'));
+  checkConvRun(c as unknown as RunConfig, 784, where);
   checkParams(c as unknown as RunConfig, where);
   return c as unknown as RunConfig;
 }
 
 export function checkHidden(value: unknown, field: string): asserts value is number[] {
-  if (!Array.isArray(value) || value.length === 0 || value.some((u) => !Number.isInteger(u) || (u as number) < 1)) {
+  if (!Array.isArray(value) || value.some((u) => !Number.isInteger(u) || (u as number) < 1)) {
     throw new ConfigError(
-      `${field}: expected a non-empty list of positive integer layer sizes, but got ${describe(value)}.`,
+      `${field}: expected a list of positive integer layer sizes ([] for none), but got ${describe(value)}.`,
     );
   }
   if (value.length > MAX_HIDDEN_LAYERS) {
@@ -172,11 +185,12 @@ export function checkHidden(value: unknown, field: string): asserts value is num
 }
 
 /** A model's parameter count (computed from the config, nothing allocated) within MAX_PARAMS. */
-export function checkParams(config: Pick<RunConfig, 'hidden' | 'batchNorm'>, where: string): void {
+export function checkParams(config: Pick<RunConfig, 'hidden' | 'batchNorm' | 'conv' | 'pool'>, where: string): void {
   const params = countParams(config);
   if (params > MAX_PARAMS) {
+    const conv = hasConv(config) ? `conv ${describe(config.conv)} and ` : '';
     throw new ConfigError(
-      `${where}: hidden ${describe(config.hidden)} makes a model of ${params.toLocaleString('en-US')} parameters; expected at most ${MAX_PARAMS.toLocaleString('en-US')}.`,
+      `${where}: ${conv}hidden ${describe(config.hidden)} makes a model of ${params.toLocaleString('en-US')} parameters; expected at most ${MAX_PARAMS.toLocaleString('en-US')}.`,
     );
   }
 }

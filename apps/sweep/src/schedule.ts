@@ -1,12 +1,17 @@
+import { convParams, convTrainingFlops, headInputSize } from './conv-net.js';
 import { ConfigError } from './errors.js';
 import { BYTES_PER_THREAD, MAX_THREADS_PER_CORE, maxThreads } from './limits.js';
 import type { RunConfig } from './run-config.js';
 import { backendSpeed, type BackendSpeed } from './speed.js';
 
-/** Parameters of the Dense layers (and BatchNormalization's 4 per unit) of a run's model. */
-export function countParams(config: Pick<RunConfig, 'hidden' | 'batchNorm'>, inputSize = 784, classes = 10): number {
-  let params = 0;
-  let fanIn = inputSize;
+/** Parameters of a run's model: its conv layers, Dense layers and BatchNormalization's 4 per unit. */
+export function countParams(
+  config: Pick<RunConfig, 'hidden' | 'batchNorm' | 'conv' | 'pool'>,
+  inputSize = 784,
+  classes = 10,
+): number {
+  let params = convParams(config, inputSize);
+  let fanIn = headInputSize(config, inputSize);
   for (const units of [...config.hidden, classes]) {
     params += fanIn * units + units + (config.batchNorm ? 4 * units : 0);
     fanIn = units;
@@ -27,10 +32,15 @@ export function estimateCost(
   speed: BackendSpeed = backendSpeed('wasm'),
 ): number {
   const steps = Math.ceil(trainSize / config.batchSize) * config.epochs;
-  const flopsPerStep = 6 * config.batchSize * countParams(config, inputSize, classes);
+  const denseParams = countParams(config, inputSize, classes) - convParams(config, inputSize);
+  const flopsPerStep = 6 * config.batchSize * denseParams;
+  // Conv layers run at their own rate; each (with its pooling) costs two layers' fixed overhead.
+  const convSeconds = (config.batchSize * convTrainingFlops(config, inputSize)) / speed.convFlopsPerSecond;
   const layers = config.hidden.length + 1;
   const secondsPerStep =
-    flopsPerStep / speed.flopsPerSecond + layers * (config.batchNorm ? 2 : 1) * speed.secondsPerLayerStep;
+    flopsPerStep / speed.flopsPerSecond +
+    convSeconds +
+    (layers * (config.batchNorm ? 2 : 1) + 2 * (config.conv?.length ?? 0)) * speed.secondsPerLayerStep;
   return steps * secondsPerStep;
 }
 

@@ -107,12 +107,12 @@ describe('parseSpace', () => {
     [
       'an unknown field',
       { momentum: 0.9 },
-      'unknown field "momentum"; expected some of hidden, units, depth, dropout, batchNorm, activation, optimizer, learningRate, batchSize, epochs, api.',
+      'unknown field "momentum"; expected some of hidden, units, depth, dropout, batchNorm, activation, optimizer, learningRate, batchSize, epochs, api, conv, pool.',
     ],
     [
       'not an object',
       [1, 2],
-      'expected a JSON object with a value, a list or a distribution for some of hidden, units, depth, dropout, batchNorm, activation, optimizer, learningRate, batchSize, epochs, api, but got [1, 2].',
+      'expected a JSON object with a value, a list or a distribution for some of hidden, units, depth, dropout, batchNorm, activation, optimizer, learningRate, batchSize, epochs, api, conv, pool, but got [1, 2].',
     ],
   ];
   for (const [what, space, message] of errors) {

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ConfigError, describe } from '../errors.js';
-import { GRID_FIELDS, expandGrid, type GridSpec } from '../grid.js';
+import { GRID_FIELDS, expandGrid, fieldOptions, type GridSpec } from '../grid.js';
 import type { RunConfig } from '../run-config.js';
 
 /**
@@ -31,6 +31,7 @@ const RANGES: Partial<Record<SpaceField, Partial<Record<'uniform' | 'loguniform'
   depth: { int: 'integers with 1 ≤ low < high' },
   batchSize: { int: 'integers with 1 ≤ low < high' },
   epochs: { int: 'integers with 1 ≤ low < high' },
+  pool: { int: 'integers with 1 ≤ low < high' },
   dropout: { uniform: '0 ≤ low < high < 1', loguniform: '0 < low < high < 1' },
   learningRate: { uniform: '0 < low < high', loguniform: '0 < low < high' },
 };
@@ -129,9 +130,8 @@ function parseDomain(field: SpaceField, value: unknown): Domain {
         `${field}: expected a value, a list, or one of ${DISTRIBUTIONS.map((d) => `{"${d}": ...}`).join(', ')}, but got ${describe(value)}.`,
       );
     }
-    // A list, except that a hidden list of numbers is one architecture (as in grids).
-    const values =
-      Array.isArray(value) && !(field === 'hidden' && value.every((v) => typeof v === 'number')) ? value : [value];
+    // A list, except that a hidden list of numbers or one conv architecture is one value (as in grids).
+    const values = fieldOptions(field, value);
     if (values.length === 0) throw new ConfigError(`${field}: expected at least one value, but got an empty list.`);
     return { kind: 'choice', values };
   }
@@ -172,11 +172,15 @@ function checkListsAsGrid(space: SearchSpace): void {
   const valuesOf = (domain: Domain): unknown[] =>
     domain.kind === 'choice' ? domain.values : domain.kind === 'int' ? [domain.low, domain.high] : [domain.low];
   const layers: Record<string, unknown[]> = {};
+  // Pooling is checked with the conv layers it follows.
+  const conv: Record<string, unknown[]> = {};
   for (const [field, domain] of Object.entries(space) as [SpaceField, Domain][]) {
     if (field === 'hidden' || field === 'units' || field === 'depth') layers[field] = valuesOf(domain);
+    else if (field === 'conv' || field === 'pool') conv[field] = valuesOf(domain);
     else expandGrid({ [field]: valuesOf(domain) }, 0);
   }
   if (Object.keys(layers).length > 0) expandGrid(layers, 0);
+  if (Object.keys(conv).length > 0) expandGrid(conv, 0);
 }
 
 /** `--search grid` over a space: every field must be a list; the runs are their Cartesian product. */
