@@ -27,6 +27,7 @@ describe('ElasticGrowth', () => {
     growth.moved('a', 2);
     growth.claimSlot(); // a queue worker took a new job: the slot wants its core back
     expect(growth.propose('a', 2, 1, 9)).toBe(1); // twice as fast, but the core is claimed
+    expect(growth.reason('a')).toBe('a slot has a run again and takes its cores back');
     growth.moved('a', 1);
     expect(growth.propose('a', 1, 2, 8)).toBeNull(); // nothing spare, nothing owed
     growth.releaseSlot(); // the new job ended and the queue is empty again: a may grow again
@@ -39,6 +40,7 @@ describe('ElasticGrowth', () => {
     growth.releaseSlot();
     expect(growth.propose('a', 1, 2, 10)).toBe(2);
     expect(growth.propose('a', 2, 1.85, 9)).toBe(1); // 1.85 s ≥ 0.9 × 2 s
+    expect(growth.reason('a')).toBe('2 workers were not faster');
     expect(growth.propose('a', 1, 2, 8)).toBeNull(); // reverted: the core stays spare for another run
     growth.started('b', 1);
     expect(growth.propose('b', 1, 3, 10)).toBe(2);

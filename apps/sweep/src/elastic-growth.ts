@@ -14,6 +14,8 @@ interface GrowingRun {
   epochSeconds: Map<number, number>;
   /** Grown once and found no faster: stays on its slot's workers. */
   reverted: boolean;
+  /** Why the last proposal moved the run, for its progress note. */
+  reason: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export class ElasticGrowth {
       at: performance.now(),
       epochSeconds: new Map(),
       reverted: false,
+      reason: '',
     });
   }
 
@@ -91,6 +94,7 @@ export class ElasticGrowth {
       const claimed = this.spare < 0;
       if (!claimed && (before === undefined || epochSeconds < 0.9 * before)) return null;
       if (!claimed) me.reverted = true;
+      me.reason = claimed ? 'a slot has a run again and takes its cores back' : `${workers} workers were not faster`;
       this.spare += workers - base;
       return base;
     }
@@ -101,6 +105,12 @@ export class ElasticGrowth {
     }
     const target = workers + this.spare;
     this.spare = 0;
+    me.reason = 'cores freed up';
     return target;
+  }
+
+  /** Why propose() last moved the run (empty if it never did). */
+  reason(runId: string): string {
+    return this.active.get(runId)?.reason ?? '';
   }
 }

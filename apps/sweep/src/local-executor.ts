@@ -78,6 +78,11 @@ export class LocalExecutor implements RunExecutor, RunScaler {
     return this.growth?.propose(runId, workers, epochSeconds, epochsLeft) ?? null;
   }
 
+  /** RunScaler: ElasticGrowth's reason for the last move. */
+  reason(runId: string): string {
+    return this.growth?.reason(runId) ?? '';
+  }
+
   /** RunScaler: a new engine first (should that fail, the run keeps its old one), then the old one back to the pool. */
   async swap(runId: string, engine: FitEngine, workers: number): Promise<FitEngine> {
     const config = this.configs.get(runId)!;
