@@ -137,10 +137,11 @@ export class PlainProgress implements ProgressDisplay {
 
   runStarted(id: string, cost: number): void {
     this.tracker.start(id, cost);
-    this.write(`[${id}] started`);
   }
 
   update(p: RunProgress): void {
+    // "started" when the run is first heard from: with --queue, when a worker takes it, not when it is enqueued.
+    if (this.tracker.active.get(p.id)?.trainingSince === null) this.write(`[${p.id}] started`);
     this.tracker.observe(p);
     if (p.note) this.write(`[${p.id}] ${p.note}`);
     const e = p.epochEnd;
