@@ -1,6 +1,7 @@
-// The lesson's default sweep through the BullMQ queue (this process coordinates, two
-// `fnn-sweep worker` processes train one run at a time on one core each) against today's local
-// default (2 runs × 1 worker in one process, elastic growth), in the same bench run, on a
+// The lesson's default sweep through the BullMQ queue (this process coordinates; one
+// `fnn-sweep worker` with this machine's default split and elastic growth, then two worker
+// processes training one run at a time pinned to one core each, as two 1-core machines would)
+// against today's local default (2 runs × 1 worker in one process, elastic growth), in the same bench run, on a
 // redis-server of its own (loopback, free port, temporary folder). Prints both wall times and
 // their ratio (target: queue within 10 % of local), the per-job overhead (enqueue → start,
 // finish → recorded), Redis commands per run and per epoch, and the step times and gradient
@@ -76,10 +77,24 @@ async function startRedis() {
   };
 }
 
-/** A worker process, pinned to one core when taskset is there; resolves once it waits for jobs. */
-function startWorker(url, core) {
-  const args = [CLI, 'worker', '--queue', url, '--concurrency', '1', '--workers-per-run', '1', '--backend', requested];
-  const pinned = spawnSync('taskset', ['--version']).status === 0;
+/**
+ * A worker process training `concurrency` runs at a time on one thread each, pinned to `core`
+ * when given and taskset is there; resolves once it waits for jobs.
+ */
+function startWorker(url, { core, concurrency = 1 } = {}) {
+  const args = [
+    CLI,
+    'worker',
+    '--queue',
+    url,
+    '--concurrency',
+    String(concurrency),
+    '--workers-per-run',
+    '1',
+    '--backend',
+    requested,
+  ];
+  const pinned = core !== undefined && spawnSync('taskset', ['--version']).status === 0;
   const child = pinned
     ? spawn('taskset', ['-c', String(core % cores), process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
     : spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -188,14 +203,22 @@ try {
   const localOutcome = await local();
   failedOf(localOutcome, 'local');
 
-  const workers = await Promise.all([startWorker(redis.url, 0), startWorker(redis.url, 1)]);
+  // The queue as a user of this machine runs it: one worker process, this machine's default
+  // split (2 runs × 1 thread), its last run growing onto the idle slot's core as locally.
+  const single = await startWorker(redis.url, { concurrency: plan.concurrency });
+  const loadSingle = loadavg()[0];
+  const { outcome: singleOutcome, timeline } = await queued(redis.url, runs, data);
+  failedOf(singleOutcome, 'queue, one worker');
+  await single.stop();
+  // Two machines of one core each: two processes pinned to a core, no growth across them.
+  const workers = await Promise.all([startWorker(redis.url, { core: 0 }), startWorker(redis.url, { core: 1 })]);
   const loadQueue = loadavg()[0];
-  const { outcome: queueOutcome, timeline } = await queued(redis.url, runs, data);
-  failedOf(queueOutcome, 'queue');
+  const { outcome: queueOutcome } = await queued(redis.url, runs, data);
+  failedOf(queueOutcome, 'queue, two workers');
 
-  // Per-job overhead. enqueue → start: from the moment a job could start (enqueued, and a worker
-  // free: the last run to finish before it started) to the worker's start of training.
-  // finish → recorded: from the worker's end of training to runs/<id>.json on the coordinator.
+  // Per-job overhead (one-worker sweep). enqueue → start: from the moment a job could start
+  // (enqueued, and a slot free: the last run to finish before it started) to the worker's start
+  // of training. finish → recorded: from the worker's end of training to runs/<id>.json.
   const entries = [...timeline.values()];
   const finishes = entries.map((e) => Date.parse(e.result.timing.finishedAt)).sort((a, b) => a - b);
   const startGaps = entries.map((e) => {
@@ -206,23 +229,34 @@ try {
   const recordGaps = entries.map((e) => e.recorded - Date.parse(e.result.timing.finishedAt));
 
   const l = localOutcome.results.sweep.wallSeconds;
-  const q = queueOutcome.results.sweep.wallSeconds;
-  console.log('\nmode                                                        wall s   load before');
-  console.log(
-    `${`local default (${plan.concurrency} runs × ${plan.workersPerRun} worker, elastic growth)`.padEnd(58)} ${l.toFixed(1).padStart(7)} ${loadLocal.toFixed(2).padStart(13)}`,
+  const q1 = singleOutcome.results.sweep.wallSeconds;
+  const q2 = queueOutcome.results.sweep.wallSeconds;
+  const row = (label, wall, load) =>
+    console.log(
+      `${label.padEnd(66)} ${wall.toFixed(1).padStart(7)} ${(wall / l).toFixed(3).padStart(8)} ${load.toFixed(2).padStart(12)}`,
+    );
+  console.log(`\n${'mode'.padEnd(66)}  wall s  / local  load before`);
+  row(`local default (${plan.concurrency} runs × ${plan.workersPerRun} worker, elastic growth)`, l, loadLocal);
+  row(`queue: coordinator + 1 worker × ${plan.concurrency} runs × 1 thread, elastic growth`, q1, loadSingle);
+  row(
+    `queue: coordinator + 2 workers × 1 run × 1 thread${workers[0].pinned ? ', pinned' : ''} (no growth)`,
+    q2,
+    loadQueue,
   );
-  console.log(
-    `${`queue: coordinator + 2 workers × 1 run × 1 thread${workers[0].pinned ? ' (pinned)' : ''}`.padEnd(58)} ${q.toFixed(1).padStart(7)} ${loadQueue.toFixed(2).padStart(13)}`,
-  );
-  console.log(`queue / local: ${(q / l).toFixed(3)} (target ≤ 1.10)`);
+  console.log(`queue (1 worker) / local: ${(q1 / l).toFixed(3)} (target ≤ 1.10)`);
   console.log(
     `per job (ms, median / max over ${entries.length}): enqueue → start ${median(startGaps)} / ${Math.max(...startGaps)}, finish → recorded ${median(recordGaps)} / ${Math.max(...recordGaps)}`,
   );
-  console.log('\nrun               epochs  val acc % local  val acc % queue  s local  s queue');
+  const most = (r) => Math.max(...r.history.workers);
+  console.log(
+    '\nrun               epochs  val acc % local / queue 1 / queue 2   s local / queue 1 / queue 2   most workers',
+  );
   for (const r of localOutcome.runs) {
-    const other = queueOutcome.runs.find((x) => x.id === r.id);
+    const [a, b] = [singleOutcome, queueOutcome].map((o) => o.runs.find((x) => x.id === r.id));
+    const acc = [r, a, b].map((x) => (x.final.valAccuracy * 100).toFixed(2)).join(' / ');
+    const secs = [r, a, b].map((x) => x.timing.wallSeconds.toFixed(1)).join(' / ');
     console.log(
-      `${r.id.padEnd(17)} ${String(r.config.epochs).padStart(6)}  ${(r.final.valAccuracy * 100).toFixed(2).padStart(15)}  ${(other.final.valAccuracy * 100).toFixed(2).padStart(15)}  ${r.timing.wallSeconds.toFixed(1).padStart(7)}  ${other.timing.wallSeconds.toFixed(1).padStart(7)}`,
+      `${r.id.padEnd(17)} ${String(r.config.epochs).padStart(6)}  ${acc.padStart(31)}   ${secs.padStart(25)}   ${[r, a, b].map(most).join(' / ')}`,
     );
   }
 

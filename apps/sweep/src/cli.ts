@@ -217,10 +217,9 @@ async function train(p: TrainPlan): Promise<number> {
     ? new TerminalProgress(
         runs.length,
         totalCost,
-        slots.concurrency,
         runs.map((r) => r.id),
       )
-    : new PlainProgress(runs.length, totalCost, slots.concurrency);
+    : new PlainProgress(runs.length, totalCost);
   display.log(`fnn-sweep: ${runs.length} runs, backend ${backend}${p.backendNote}, ${mode}`);
   display.log(
     `fnn-sweep: data ${data.source} (train ${data.train.size}, validation ${data.validation.size}, test ${data.test.size})`,

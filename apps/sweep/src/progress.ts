@@ -2,9 +2,7 @@ import { createLogUpdate } from 'log-update';
 import { truncate } from './comparison.js';
 import type { RunProgress, RunResult } from './executor.js';
 import { describeDecision } from './search/asha.js';
-
-/** An ETA is shown only after this much training has been timed (start-up would skew it). */
-const MIN_MEASURED_SECONDS = 2;
+import { SweepTracker } from './sweep-eta.js';
 
 /** What the sweep tells the user while it runs. */
 export interface ProgressDisplay {
@@ -14,97 +12,6 @@ export interface ProgressDisplay {
   /** A line that stays (warnings, the backend in use). */
   log(line: string): void;
   stop(): void;
-}
-
-interface ActiveRun {
-  id: string;
-  cost: number;
-  startedAt: number;
-  progress: RunProgress | null;
-  /** When training was first seen to progress, and how far it was then: ETAs are measured from here. */
-  measuredFrom: { at: number; fraction: number } | null;
-}
-
-/** Records a run's progress; the first report starts the clock its ETA is measured with. */
-function observe(run: ActiveRun, progress: RunProgress): void {
-  run.progress = progress;
-  if (run.measuredFrom === null && progress.batch > 0) {
-    run.measuredFrom = { at: Date.now(), fraction: fraction(progress) };
-  }
-}
-
-/** Seconds and fraction of the run timed so far (zero until it has been measured long enough). */
-function measured(run: ActiveRun): { seconds: number; done: number } {
-  if (!run.measuredFrom) return { seconds: 0, done: 0 };
-  const seconds = (Date.now() - run.measuredFrom.at) / 1000;
-  const done = fraction(run.progress) - run.measuredFrom.fraction;
-  return seconds >= MIN_MEASURED_SECONDS && done > 0 ? { seconds, done } : { seconds: 0, done: 0 };
-}
-
-/** A run's own ETA in seconds, or null ('?') until it is measured. */
-function runEta(run: ActiveRun): number | null {
-  const { seconds, done } = measured(run);
-  return done > 0 ? (seconds * (1 - fraction(run.progress))) / done : null;
-}
-
-/** Sweep-wide counters both displays share. */
-class SweepTracker {
-  readonly active = new Map<string, ActiveRun>();
-  finished = 0;
-  failed = 0;
-  interrupted = 0;
-  private doneCost = 0;
-  private doneSeconds = 0;
-  readonly startedAt = Date.now();
-
-  constructor(
-    readonly total: number,
-    private pendingCost: number,
-    private readonly concurrency: number,
-  ) {}
-
-  start(id: string, cost: number): void {
-    this.active.set(id, { id, cost, startedAt: Date.now(), progress: null, measuredFrom: null });
-    this.pendingCost -= cost;
-  }
-
-  end(result: RunResult): ActiveRun | undefined {
-    const run = this.active.get(result.id);
-    this.active.delete(result.id);
-    // A run stopped by ASHA is done too: its remaining epochs were never meant to run.
-    const settled = result.status === 'finished' || result.status === 'stopped';
-    if (settled) this.finished++;
-    else if (result.status === 'failed') this.failed++;
-    else this.interrupted++;
-    if (run && settled) {
-      this.doneCost += (run.cost * (result.history.loss.length - result.resumedFromEpoch)) / result.config.epochs;
-      this.doneSeconds += (Date.now() - run.startedAt) / 1000;
-    }
-    return run;
-  }
-
-  /**
-   * Seconds left for the whole sweep: remaining estimated cost, calibrated by the training timed
-   * so far (finished runs, and the measured part of active ones); null until there is any.
-   */
-  eta(): number | null {
-    let cost = this.doneCost;
-    let seconds = this.doneSeconds;
-    let remaining = this.pendingCost;
-    for (const run of this.active.values()) {
-      const timed = measured(run);
-      cost += run.cost * timed.done;
-      seconds += timed.seconds;
-      remaining += run.cost * (1 - fraction(run.progress));
-    }
-    if (cost <= 0) return null;
-    return (remaining * seconds) / cost / this.concurrency;
-  }
-}
-
-function fraction(p: RunProgress | null): number {
-  if (!p || p.epochs === 0) return 0;
-  return Math.min(1, (p.epoch - 1 + (p.batches > 0 ? p.batch / p.batches : 0)) / p.epochs);
 }
 
 export function formatDuration(seconds: number | null): string {
@@ -144,11 +51,10 @@ export class TerminalProgress implements ProgressDisplay {
   constructor(
     total: number,
     totalCost: number,
-    concurrency: number,
     ids: string[],
     private readonly stream: NodeJS.WriteStream = process.stderr,
   ) {
-    this.tracker = new SweepTracker(total, totalCost, concurrency);
+    this.tracker = new SweepTracker(total, totalCost);
     this.draw = createLogUpdate(stream);
     this.idWidth = Math.min(24, Math.max(...ids.map((id) => id.length), 4));
     this.timer = setInterval(() => this.render(), 250);
@@ -161,8 +67,7 @@ export class TerminalProgress implements ProgressDisplay {
   }
 
   update(progress: RunProgress): void {
-    const run = this.tracker.active.get(progress.id);
-    if (run) observe(run, progress);
+    this.tracker.observe(progress);
     if (progress.note) this.draw.persist(this.fit(`[${progress.id}] ${progress.note}`));
   }
 
@@ -190,11 +95,14 @@ export class TerminalProgress implements ProgressDisplay {
 
   private render(): void {
     const t = this.tracker;
-    const lines = [...t.active.values()].map((run) => {
-      const p = run.progress;
+    // A run not heard from yet is starting, or (with --queue) waiting for a worker: one count for
+    // all of them rather than a line each (a queued sweep enqueues every run at once).
+    const heard = [...t.active.values()].filter((run) => run.progress !== null);
+    const waiting = t.active.size - heard.length;
+    const lines = heard.map((run) => {
+      const p = run.progress!;
       const id = run.id.length > this.idWidth ? `${run.id.slice(0, this.idWidth - 1)}…` : run.id.padEnd(this.idWidth);
-      if (!p) return `${id}  starting…`;
-      const eta = runEta(run);
+      const eta = t.runEta(run);
       const epochs = String(p.epochs);
       const workers = (p.workers ?? 1) > 1 ? ` ×${p.workers}` : '';
       return (
@@ -207,7 +115,8 @@ export class TerminalProgress implements ProgressDisplay {
       .filter(Boolean)
       .join(', ');
     lines.push(
-      `overall  ${done}/${t.total} runs done${extra ? ` (${extra})` : ''} · ${t.active.size} running · ` +
+      `overall  ${done}/${t.total} runs done${extra ? ` (${extra})` : ''} · ${heard.length} running · ` +
+        `${waiting > 0 ? `${waiting} starting or queued · ` : ''}` +
         `elapsed ${formatDuration((Date.now() - t.startedAt) / 1000)} · ETA ${formatDuration(t.eta())}`,
     );
     this.draw(lines.map((l) => this.fit(l)).join('\n'));
@@ -221,20 +130,19 @@ export class PlainProgress implements ProgressDisplay {
   constructor(
     total: number,
     totalCost: number,
-    concurrency: number,
     private readonly write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
   ) {
-    this.tracker = new SweepTracker(total, totalCost, concurrency);
+    this.tracker = new SweepTracker(total, totalCost);
   }
 
   runStarted(id: string, cost: number): void {
     this.tracker.start(id, cost);
-    this.write(`[${id}] started`);
   }
 
   update(p: RunProgress): void {
-    const run = this.tracker.active.get(p.id);
-    if (run) observe(run, p);
+    // "started" when the run is first heard from: with --queue, when a worker takes it, not when it is enqueued.
+    if (this.tracker.active.get(p.id)?.trainingSince === null) this.write(`[${p.id}] started`);
+    this.tracker.observe(p);
     if (p.note) this.write(`[${p.id}] ${p.note}`);
     const e = p.epochEnd;
     if (e) {

@@ -62,6 +62,8 @@ export interface RunScaler {
   propose(runId: string, workers: number, epochSeconds: number, epochsLeft: number): number | null;
   /** Hands back `engine` and returns one with `workers` workers. */
   swap(runId: string, engine: FitEngine, workers: number): Promise<FitEngine>;
+  /** Why the last proposal moved the run (for its progress note), or '' to let the run say. */
+  reason?(runId: string): string;
 }
 
 export interface RunTaskOptions {
@@ -255,7 +257,9 @@ export async function runTask(
       // next fit continues from them on more workers, with the same data order (seed, epoch).
       const from = engine.workers;
       engine = await options.scaler.swap(config.id, engine, growTo);
-      const why = engine.workers > from ? 'cores freed up' : `${from} workers were not faster`;
+      const why =
+        options.scaler.reason?.(config.id) ||
+        (engine.workers > from ? 'cores freed up' : `${from} workers were not faster`);
       context.onProgress({
         id: config.id,
         epoch: history.loss.length,

@@ -68,7 +68,7 @@ describe('TerminalProgress', () => {
   it('cuts every run line to the terminal and shows ETA ? until the run has been timed', () => {
     const ids = ['h500-250x4_do0.2_lr0.001_b128_e25_relu_adam', 'deep'];
     const { stream, text } = terminal(80);
-    const display = new TerminalProgress(2, 10, 2, ids, stream);
+    const display = new TerminalProgress(2, 10, ids, stream);
     display.runStarted(ids[0]!, 5);
     const progress: RunProgress = {
       id: ids[0]!,
@@ -94,7 +94,7 @@ describe('TerminalProgress', () => {
 
   it('measures the ETA from training progress, not from start-up', async () => {
     const { stream, text } = terminal(200);
-    const display = new TerminalProgress(1, 10, 1, ['wide'], stream);
+    const display = new TerminalProgress(1, 10, ['wide'], stream);
     display.runStarted('wide', 10);
     const at = (batch: number): RunProgress => ({ id: 'wide', epoch: 1, epochs: 1, batch, batches: 100 });
     display.update(at(1));

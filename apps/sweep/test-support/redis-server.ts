@@ -23,6 +23,8 @@ export interface RedisServerOptions {
   /** Keep an append-only file, so a restart keeps the queue. */
   appendOnly?: boolean;
   password?: string;
+  /** Serve TLS only (no plain port), with this certificate and key (PEM files). */
+  tls?: { cert: string; key: string };
 }
 
 /** A real redis-server of this test's own: loopback, a free port, a temporary folder. */
@@ -42,13 +44,17 @@ export class TestRedis {
   }
 
   get url(): string {
-    return `redis://${this.options.password ? `:${encodeURIComponent(this.options.password)}@` : ''}127.0.0.1:${this.port}`;
+    return `redis${this.options.tls ? 's' : ''}://${this.options.password ? `:${encodeURIComponent(this.options.password)}@` : ''}127.0.0.1:${this.port}`;
   }
 
   private launch(): Promise<void> {
+    const { tls } = this.options;
+    const ports = tls
+      ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key]
+      : ['--port', String(this.port)];
     const args = [
-      '--port',
-      String(this.port),
+      ...ports,
+      ...(tls ? ['--tls-auth-clients', 'no'] : []),
       '--bind',
       '127.0.0.1',
       '--dir',

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSettings } from '../options.js';
 
@@ -15,6 +18,27 @@ describe('--queue on the coordinator', () => {
   it('sends the options that belong on the workers there, without printing the password', () => {
     expect(() => parseSettings(['--queue', 'redis://:pw@h', '--concurrency', '2', '--in-process'])).toThrow(
       '--queue redis://:***@h:6379/0: the workers train, so --in-process, --concurrency belong on each `fnn-sweep worker` (--save-models is not available with --queue).',
+    );
+    expect(() => parseSettings(['--queue', 'redis://h', '--fixed-workers'])).toThrow(
+      'the workers train, so --fixed-workers belong on each `fnn-sweep worker`',
+    );
+  });
+
+  it('takes a CA for rediss:// from --queue-ca, and refuses it where it would be ignored', () => {
+    const ca = join(mkdtempSync(join(tmpdir(), 'fnn-ca-')), 'ca.pem');
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    writeFileSync(ca, pem);
+    expect(parseSettings(['--queue', 'rediss://cache.example.com', '--queue-ca', ca]).queue!.address.tls).toEqual({
+      servername: 'cache.example.com',
+      ca: pem,
+    });
+    // An IP address is checked against the certificate, but is not sent as a TLS server name (SNI).
+    expect(parseSettings(['--queue', 'rediss://10.0.0.5']).queue!.address.tls).toEqual({});
+    expect(() => parseSettings(['--queue', 'redis://h', '--queue-ca', ca])).toThrow(
+      `--queue-ca ${ca}: a CA is for TLS, but --queue redis://h:6379/0 is not a rediss:// address.`,
+    );
+    expect(() => parseSettings(['--quick', '--queue-ca', ca])).toThrow(
+      `--queue-ca ${ca}: expected it with --queue rediss://…`,
     );
   });
 

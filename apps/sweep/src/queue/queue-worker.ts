@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { TrainerEngine } from '../engines.js';
 import { errorMessage } from '../errors.js';
 import type { RunProgress, RunResult } from '../executor.js';
+import { ElasticGrowth } from '../elastic-growth.js';
 import { LocalExecutor } from '../local-executor.js';
 import { loadSweepData, type SweepData } from '../sweep-data.js';
 import { dataFingerprint } from './data-fingerprint.js';
@@ -33,6 +34,13 @@ export interface QueueWorkerOptions {
   /** How many times a run may lose its worker and go back to the queue before it is failed. */
   maxStalls: number;
   exitWhenIdle: boolean;
+  /**
+   * Keep every run on `workersPerRun` threads. Otherwise, while the queue is empty, the threads
+   * of this process's idle slots go to its run with the most training left (as in a local sweep).
+   */
+  fixedWorkers: boolean;
+  /** See ElasticGrowthOptions (default 20 s). */
+  minSecondsToGrow?: number;
   log: (line: string) => void;
 }
 
@@ -58,6 +66,10 @@ export class QueueWorker {
   /** How long this process's event loop was held up: lock renewals wait for it. */
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
   private drained = false;
+  /** Decides which run grows onto idle slots' threads; null with --fixed-workers. */
+  private readonly growth: ElasticGrowth | null;
+  /** Idle slots whose threads the growth policy may give away. */
+  private releasedSlots = 0;
   private closing: Promise<void> | null = null;
   /** Resolves when the worker has stopped (signal, idle, or close()). */
   readonly stopped: Promise<void>;
@@ -65,6 +77,9 @@ export class QueueWorker {
 
   constructor(private readonly options: QueueWorkerOptions) {
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
+    this.growth = options.fixedWorkers
+      ? null
+      : new ElasticGrowth({ workersPerRun: options.workersPerRun, minSecondsToGrow: options.minSecondsToGrow });
     const connection = connectionOptions(options.address);
     this.redis = new Redis(connection);
     this.redis.on('error', () => {}); // BullMQ's own connections report the outage below
@@ -85,9 +100,13 @@ export class QueueWorker {
     });
     this.worker.on('drained', () => {
       this.drained = true;
+      this.shareIdleSlots();
       this.stopIfIdle();
     });
-    this.worker.on('active', () => (this.drained = false));
+    this.worker.on('active', () => {
+      this.drained = false;
+      this.shareIdleSlots();
+    });
     // Another worker may already be training the job: stop, its checkpoint is no longer ours.
     this.worker.on('lockRenewalFailed', (jobIds: string[]) => {
       for (const id of jobIds) this.running.get(id)?.abort(new LostLockError(id));
@@ -118,6 +137,17 @@ export class QueueWorker {
     return this.closing;
   }
 
+  /**
+   * A slot is idle for the growth policy while the queue has nothing for it: its threads may
+   * then go to a run in flight. A job taken (the queue is no longer drained) claims them back.
+   */
+  private shareIdleSlots(): void {
+    if (!this.growth) return;
+    const idle = this.drained ? Math.max(0, this.options.concurrency - this.running.size) : 0;
+    for (; this.releasedSlots < idle; this.releasedSlots++) this.growth.releaseSlot();
+    for (; this.releasedSlots > idle; this.releasedSlots--) this.growth.claimSlot();
+  }
+
   private stopIfIdle(): void {
     if (this.options.exitWhenIdle && this.drained && this.running.size === 0 && !this.closing) {
       this.options.log('fnn-sweep worker: the queue is empty, exiting (--exit-when-idle)');
@@ -141,6 +171,7 @@ export class QueueWorker {
     const controller = new AbortController();
     cancel?.addEventListener('abort', () => controller.abort(), { once: true });
     this.running.set(jobId, controller);
+    this.shareIdleSlots();
     const checkpoints = new RedisCheckpointStore(
       this.redis,
       checkpointKeys(this.worker.opts.prefix ?? 'bull', this.options.queueName, jobId),
@@ -179,6 +210,7 @@ export class QueueWorker {
       return result;
     } finally {
       this.running.delete(jobId);
+      this.shareIdleSlots();
       setImmediate(() => this.stopIfIdle());
     }
   }
@@ -201,7 +233,8 @@ export class QueueWorker {
           data,
           saveModels: false,
           workersPerRun,
-          elastic: false,
+          elastic: this.growth !== null,
+          ...(this.growth ? { growth: this.growth } : {}),
           description: `worker ${this.name}`,
           createEngine: (workers, config) => TrainerEngine.create(workers, backend, resolvedBackend, config.batchNorm),
         }),

