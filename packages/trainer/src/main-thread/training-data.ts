@@ -12,6 +12,15 @@ export interface SharedTrainingData {
   layout: SampleLayout;
 }
 
+/** What the data is for: the compiled model it trains, which argument it came as, and who asks. */
+export interface DataTarget {
+  model: LayersModel;
+  compiled: CompiledState;
+  /** The argument, as errors name it: 'x' or 'validationData'. */
+  what: string;
+  owner: string;
+}
+
 /**
  * The training (or validation) data as a Dataset in shared memory: a Dataset as given (models
  * with one input and one output), or tensors `x` and `y` (one per input and output, as
@@ -19,13 +28,11 @@ export interface SharedTrainingData {
  * each row. Checks it against the model's inputs and outputs.
  */
 export function toSharedDataset(
-  model: LayersModel,
-  compiled: CompiledState,
   x: Tensor | Tensor[] | Dataset,
   y: Tensor | Tensor[] | undefined,
-  what: string,
-  owner: string,
+  target: DataTarget,
 ): SharedTrainingData {
+  const { model, compiled, what, owner } = target;
   if (x instanceof Dataset) {
     if (y !== undefined)
       throw new ValueError(
