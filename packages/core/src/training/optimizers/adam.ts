@@ -1,4 +1,5 @@
-import { Optimizer, checkNumber, type HeapPointers } from './optimizer.js';
+import { checkNumber, DECAY_RATE, NON_NEGATIVE, POSITIVE } from './check-number.js';
+import { Optimizer, type HeapPointers } from './optimizer.js';
 import type { HeapKernels } from './heap-kernels.js';
 import type { Tensor, Variable } from '../../tf.js';
 import { FUSED, runFused } from '../../engine/fused.js';
@@ -31,10 +32,10 @@ export class Adam extends Optimizer {
 
   constructor(args: AdamArgs = {}) {
     super();
-    this.learningRate = checkNumber(args.learningRate ?? 0.001, 'learningRate', 'Adam', 0, Infinity, true);
-    this.beta1 = checkNumber(args.beta1 ?? 0.9, 'beta1', 'Adam', 0, 1, false, true);
-    this.beta2 = checkNumber(args.beta2 ?? 0.999, 'beta2', 'Adam', 0, 1, false, true);
-    this.epsilon = checkNumber(args.epsilon ?? 1e-7, 'epsilon', 'Adam', 0);
+    this.learningRate = checkNumber(args.learningRate ?? 0.001, 'learningRate', 'Adam', POSITIVE);
+    this.beta1 = checkNumber(args.beta1 ?? 0.9, 'beta1', 'Adam', DECAY_RATE);
+    this.beta2 = checkNumber(args.beta2 ?? 0.999, 'beta2', 'Adam', DECAY_RATE);
+    this.epsilon = checkNumber(args.epsilon ?? 1e-7, 'epsilon', 'Adam', NON_NEGATIVE);
   }
 
   get slotNames(): readonly string[] {

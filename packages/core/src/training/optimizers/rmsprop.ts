@@ -1,4 +1,5 @@
-import { Optimizer, checkNumber } from './optimizer.js';
+import { checkNumber, DECAY_RATE, NON_NEGATIVE, POSITIVE, UNIT_INTERVAL } from './check-number.js';
+import { Optimizer } from './optimizer.js';
 
 export interface RMSpropArgs {
   /** Step size. Default 0.001. */
@@ -29,10 +30,10 @@ export class RMSprop extends Optimizer {
 
   constructor(args: RMSpropArgs = {}) {
     super();
-    this.learningRate = checkNumber(args.learningRate ?? 0.001, 'learningRate', 'RMSprop', 0, Infinity, true);
-    this.rho = checkNumber(args.rho ?? 0.9, 'rho', 'RMSprop', 0, 1, false, true);
-    this.momentum = checkNumber(args.momentum ?? 0, 'momentum', 'RMSprop', 0, 1);
-    this.epsilon = checkNumber(args.epsilon ?? 1e-7, 'epsilon', 'RMSprop', 0);
+    this.learningRate = checkNumber(args.learningRate ?? 0.001, 'learningRate', 'RMSprop', POSITIVE);
+    this.rho = checkNumber(args.rho ?? 0.9, 'rho', 'RMSprop', DECAY_RATE);
+    this.momentum = checkNumber(args.momentum ?? 0, 'momentum', 'RMSprop', UNIT_INTERVAL);
+    this.epsilon = checkNumber(args.epsilon ?? 1e-7, 'epsilon', 'RMSprop', NON_NEGATIVE);
     this.centered = args.centered ?? false;
   }
 

@@ -1,4 +1,5 @@
-import { Optimizer, checkNumber } from './optimizer.js';
+import { checkNumber, POSITIVE, UNIT_INTERVAL } from './check-number.js';
+import { Optimizer } from './optimizer.js';
 import type { Tensor, Variable } from '../../tf.js';
 import { FUSED, runFused } from '../../engine/fused.js';
 
@@ -24,8 +25,8 @@ export class SGD extends Optimizer {
 
   constructor(args: SGDArgs = {}) {
     super();
-    this.learningRate = checkNumber(args.learningRate ?? 0.01, 'learningRate', 'SGD', 0, Infinity, true);
-    this.momentum = checkNumber(args.momentum ?? 0, 'momentum', 'SGD', 0, 1);
+    this.learningRate = checkNumber(args.learningRate ?? 0.01, 'learningRate', 'SGD', POSITIVE);
+    this.momentum = checkNumber(args.momentum ?? 0, 'momentum', 'SGD', UNIT_INTERVAL);
     this.nesterov = args.nesterov ?? false;
   }
 
