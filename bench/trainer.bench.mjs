@@ -135,8 +135,12 @@ async function runChild(config) {
   const epochTimes = [];
   let started = 0;
   const timer = {
-    onEpochBegin: () => void (started = performance.now()),
-    onEpochEnd: () => void epochTimes.push(performance.now() - started),
+    onEpochBegin: () => {
+      started = performance.now();
+    },
+    onEpochEnd: () => {
+      epochTimes.push(performance.now() - started);
+    },
   };
   // A short fit first: thread start-up, wasm compilation and JIT warm-up are not measured.
   const warm = { epochs: 3, batchSize: BATCH, seed: 2, verbose: 0 };
@@ -185,7 +189,10 @@ function syntheticMnist(Dataset) {
   const x = new Float32Array(SAMPLES * 784);
   const y = new Float32Array(SAMPLES * 10);
   let state = 12345;
-  const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296;
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
   for (let i = 0; i < SAMPLES; i++) {
     let score = 0;
     for (let j = 0; j < 784; j++) {

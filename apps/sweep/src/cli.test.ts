@@ -148,7 +148,9 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
     const [ra] = readResults(a).runs;
     const [rb] = readResults(b).runs;
     for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const) {
-      ra!.history[key].forEach((v, i) => expect(v).toBeCloseTo(rb!.history[key][i]!, 5));
+      ra!.history[key].forEach((v, i) => {
+        expect(v).toBeCloseTo(rb!.history[key][i]!, 5);
+      });
     }
     expect(ra!.final!.testLoss).toBeCloseTo(rb!.final!.testLoss, 5);
   });
@@ -180,7 +182,9 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
     // No dropout, no batch norm: 2 shards averaged give the batch's gradient, and Adam's state
     // carries over, so the grown run trains the same weights as the fixed one.
     for (const key of ['loss', 'val_loss', 'val_accuracy'] as const) {
-      a.history[key].forEach((v, i) => expect(v).toBeCloseTo(b.history[key][i]!, 4));
+      a.history[key].forEach((v, i) => {
+        expect(v).toBeCloseTo(b.history[key][i]!, 4);
+      });
     }
     expect(a.final!.testLoss).toBeCloseTo(b.final!.testLoss, 4);
   });

@@ -84,7 +84,9 @@ describe('fused optimizer updates', () => {
           }
         });
       }
-      params.forEach((p, k) => expectNear(p, ref[k]!));
+      params.forEach((p, k) => {
+        expectNear(p, ref[k]!);
+      });
     }
   });
 
@@ -113,7 +115,9 @@ describe('fused optimizer updates', () => {
           }
         });
       }
-      params.forEach((p, k) => expectNear(p, ref[k]!, 1e-4));
+      params.forEach((p, k) => {
+        expectNear(p, ref[k]!, 1e-4);
+      });
     }
   });
 

@@ -125,7 +125,9 @@ describe('long chains of layers', () => {
     // relu applied 8000 times is relu once: hand-computed relu(x·W + b) for x = [1, 2].
     const y = (model.predict(tf.tensor2d([[1, 2]])) as tf.Tensor).dataSync();
     const expected = [Math.max(0, 0.5 + 2 + 0.1), Math.max(0, -1 + 0.5 + 0.2), Math.max(0, 2 - 6 - 0.3)];
-    expected.forEach((v, i) => expect(y[i]).toBeCloseTo(v, 6));
+    expected.forEach((v, i) => {
+      expect(y[i]).toBeCloseTo(v, 6);
+    });
     model.dispose();
   });
 });
