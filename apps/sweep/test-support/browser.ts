@@ -56,6 +56,7 @@ export async function openInChromium(path: string, screenshot?: string): Promise
       ),
     );
     const tableRows = await page.$$eval('table.comparison tbody tr', (rows) => rows.length);
+    // biome-ignore lint/performance/useDomNodeTextContent: the test reads what a reader sees (rendered text, not script or style source)
     const text = await page.innerText('body');
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
     return { errors, requests, curves, tableRows, text };

@@ -1,7 +1,7 @@
 // Issue 11, class 8: a hostile model.json gets clear ValueErrors naming the file, layer and field —
 // no stack overflow for deep nesting, no prototype pollution through "__proto__", no raw
 // TypeErrors from layer code — and a refused load leaves tf.memory() where it was.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
