@@ -1,5 +1,5 @@
 import { checkNumber, NON_NEGATIVE, POSITIVE } from './check-number.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, type ValueStep } from './optimizer.js';
 
 export interface AdagradArgs {
   /** Step size. Default 0.001 (Keras 2). */
@@ -37,17 +37,7 @@ export class Adagrad extends Optimizer {
     return this.initialAccumulatorValue;
   }
 
-  protected coefficients(): Record<string, number> {
-    return {};
-  }
-
-  protected updateValues(
-    param: Float32Array,
-    grad: Float32Array,
-    slots: Float32Array[],
-    _c: Record<string, number>,
-    from: number,
-  ): void {
+  protected updateValues({ param, grad, slots, from }: ValueStep): void {
     const acc = slots[0]!;
     const { learningRate: lr, epsilon } = this;
     for (let i = from; i < param.length; i++) {

@@ -1,5 +1,5 @@
 import { checkNumber, DECAY_RATE, NON_NEGATIVE, POSITIVE } from './check-number.js';
-import { Optimizer, type HeapPointers } from './optimizer.js';
+import { Optimizer, type HeapPointers, type ValueStep } from './optimizer.js';
 import type { HeapKernels } from './heap-kernels.js';
 import type { Tensor, Variable } from '../../tf.js';
 import { FUSED, runFused } from '../../engine/fused.js';
@@ -42,17 +42,11 @@ export class Adam extends Optimizer {
     return ['m', 'v'];
   }
 
-  protected coefficients(t: number): Record<string, number> {
+  protected override coefficients(t: number): Record<string, number> {
     return { alpha: (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t) };
   }
 
-  protected updateValues(
-    param: Float32Array,
-    grad: Float32Array,
-    slots: Float32Array[],
-    c: Record<string, number>,
-    from: number,
-  ): void {
+  protected updateValues({ param, grad, slots, c, from }: ValueStep): void {
     // Every operation rounded to float32 (Math.fround), in the order of the SIMD kernel, so
     // both paths give the same bits.
     const f = Math.fround;

@@ -19,6 +19,17 @@ export interface OptimizerConfig {
   config: Record<string, number | boolean>;
 }
 
+/** One weight's update in `updateValues`: its values, gradient and slots from index `from` on. */
+export interface ValueStep {
+  param: Float32Array;
+  grad: Float32Array;
+  slots: Float32Array[];
+  /** The step's scalars (`coefficients`). */
+  c: Record<string, number>;
+  /** The first index to update (the SIMD kernel did the ones before). */
+  from: number;
+}
+
 /** Byte offsets, on the wasm heap, of one weight's new values, current values, gradient and slots. */
 export interface HeapPointers {
   out: number;
@@ -54,17 +65,13 @@ export abstract class Optimizer {
     return 0;
   }
 
-  /** Scalars shared by all weights in step `iteration` (1-based), e.g. Adam's bias correction. */
-  protected abstract coefficients(iteration: number): Record<string, number>;
+  /** Scalars shared by all weights in step `iteration` (1-based), e.g. Adam's bias correction; none by default. */
+  protected coefficients(_iteration: number): Record<string, number> {
+    return {};
+  }
 
   /** Updates `param[from..]` in place from `grad`, reading and writing `slots`. */
-  protected abstract updateValues(
-    param: Float32Array,
-    grad: Float32Array,
-    slots: Float32Array[],
-    c: Record<string, number>,
-    from: number,
-  ): void;
+  protected abstract updateValues(step: ValueStep): void;
 
   /**
    * The same update for the first `count` values (a multiple of 4) on the wasm heap, with SIMD
@@ -163,7 +170,7 @@ export abstract class Optimizer {
     const kernels = heap && heapKernels(heap.memory);
     const count = params.length - (params.length % 4);
     if (!heap || !kernels || count === 0) {
-      this.updateValues(params, grads, slots, c, 0);
+      this.updateValues({ param: params, grad: grads, slots, c, from: 0 });
       return;
     }
     // On wasm the SIMD kernel runs ~10× faster than the JavaScript loop even with the arrays
@@ -184,7 +191,7 @@ export abstract class Optimizer {
     slots.forEach((slot, k) => {
       slot.set(heap.floats(pointers[k + 2]!, count));
     });
-    if (count < params.length) this.updateValues(params, grads, slots, c, count);
+    if (count < params.length) this.updateValues({ param: params, grad: grads, slots, c, from: count });
   }
 
   /**
@@ -235,12 +242,20 @@ export abstract class Optimizer {
           if (count < size) {
             const out = heap!.floats(to, size);
             out.set(heap!.floats(from + count * 4, size - count), count);
-            this.updateValues(out, heap!.floats(gradPointer, size), slots.views(), c, count);
+            this.updateValues({
+              param: out,
+              grad: heap!.floats(gradPointer, size),
+              slots: slots.views(),
+              c,
+              from: count,
+            });
           }
         });
       } else {
         // Views are taken inside the callback: allocations before it may move the wasm heap.
-        updateVariable(weight.variable, (param) => this.updateValues(param, source.values(i), slots.views(), c, 0));
+        updateVariable(weight.variable, (param) =>
+          this.updateValues({ param, grad: source.values(i), slots: slots.views(), c, from: 0 }),
+        );
       }
     });
     this.iterations++;

@@ -1,5 +1,5 @@
 import { checkNumber, DECAY_RATE, NON_NEGATIVE, POSITIVE, UNIT_INTERVAL } from './check-number.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, type ValueStep } from './optimizer.js';
 
 export interface RMSpropArgs {
   /** Step size. Default 0.001. */
@@ -41,17 +41,7 @@ export class RMSprop extends Optimizer {
     return ['rms', ...(this.momentum > 0 ? ['momentum'] : []), ...(this.centered ? ['mg'] : [])];
   }
 
-  protected coefficients(): Record<string, number> {
-    return {};
-  }
-
-  protected updateValues(
-    param: Float32Array,
-    grad: Float32Array,
-    slots: Float32Array[],
-    _c: Record<string, number>,
-    from: number,
-  ): void {
+  protected updateValues({ param, grad, slots, from }: ValueStep): void {
     const ms = slots[0]!;
     const mom = this.momentum > 0 ? slots[1]! : undefined;
     const mg = this.centered ? slots[slots.length - 1]! : undefined;

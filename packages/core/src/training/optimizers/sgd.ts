@@ -1,5 +1,5 @@
 import { checkNumber, POSITIVE, UNIT_INTERVAL } from './check-number.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, type ValueStep } from './optimizer.js';
 import type { Tensor, Variable } from '../../tf.js';
 import { FUSED, runFused } from '../../engine/fused.js';
 
@@ -34,17 +34,7 @@ export class SGD extends Optimizer {
     return this.momentum > 0 ? ['momentum'] : [];
   }
 
-  protected coefficients(): Record<string, number> {
-    return {};
-  }
-
-  protected updateValues(
-    param: Float32Array,
-    grad: Float32Array,
-    slots: Float32Array[],
-    _c: Record<string, number>,
-    from: number,
-  ): void {
+  protected updateValues({ param, grad, slots, from }: ValueStep): void {
     const lr = this.learningRate;
     if (this.momentum === 0) {
       for (let i = from; i < param.length; i++) param[i]! -= lr * grad[i]!;
