@@ -172,9 +172,11 @@ export class Dataset {
         `Expected indices[${bad}] to be a sample index in [0, ${this.size - 1}], but got ${describeValue(indices[bad])}.`,
       );
     }
-    if (this.featureWords !== null) gatherWords(this.featureWords, this.byteTable, this.featureSize / 4, indices, xOut);
+    const table = this.byteTable;
+    if (this.featureWords !== null)
+      gatherWords({ src: this.featureWords, table, width: this.featureSize / 4 }, indices, xOut);
     else if (this.features instanceof Uint8Array)
-      gatherBytes(this.features, this.byteTable, this.featureSize, indices, xOut);
+      gatherBytes({ src: this.features, table, width: this.featureSize }, indices, xOut);
     else gatherFloats(this.features, this.featureSize, indices, xOut);
     gatherFloats(this.labels, this.labelSize, indices, yOut);
     return n;

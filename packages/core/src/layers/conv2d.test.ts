@@ -130,13 +130,11 @@ describe('conv2dFilterGradient (for wasm, which has no Conv2DBackpropFilter kern
       const dy = randomNormalTensor(y.shape, 3);
       const attrs = { strides, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: f };
       const reference = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as never) as Tensor;
-      const ours = conv2dFilterGradient(
-        x,
-        dy,
-        [...f] as [number, number, number, number],
-        strides as never,
-        pad as Conv2DPadding,
-      );
+      const ours = conv2dFilterGradient(x, dy, {
+        filterShape: [...f] as [number, number, number, number],
+        strides: strides as never,
+        pad: pad as Conv2DPadding,
+      });
       expect(maxAbsDifference(ours, reference)).toBeLessThan(1e-4);
     },
   );

@@ -69,7 +69,9 @@ describe('MaxPooling2D', () => {
         const dy = randomNormalTensor(y.shape, 8);
         const attrs = { filterSize: pool, strides: stride, pad: padding, dimRoundingMode: undefined };
         const reference = tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs as never) as Tensor;
-        expect(maxAbsDifference(maxPoolGradient(x, y, dy, pool, stride, padding), reference)).toBeLessThan(1e-6);
+        expect(
+          maxAbsDifference(maxPoolGradient({ x, y, dy }, { poolSize: pool, strides: stride, padding }), reference),
+        ).toBeLessThan(1e-6);
         if (stride[0] === pool[0] && stride[1] === pool[1] && padding === 'valid') {
           expect(maxAbsDifference(tiledMaxPoolGradient(x, y, dy, pool), reference)).toBe(0);
         }
