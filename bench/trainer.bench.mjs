@@ -213,13 +213,13 @@ async function idealScaling(config) {
   const { Worker } = await import('node:worker_threads');
   const source = `
     const { parentPort, workerData } = require('node:worker_threads');
-    Promise.all([import(workerData.core), import(workerData.lessonModels)]).then(async ([fnn, lesson]) => {
+    Promise.all([import(workerData.core), import(workerData.training), import(workerData.lessonModels)]).then(async ([fnn, training, lesson]) => {
       await fnn.setBackend(workerData.backend, { quiet: true });
       const { tf } = fnn;
       const model = lesson.fnnModel(fnn, workerData.hidden);
       const x = tf.randomUniform([workerData.batch, 784]);
       const y = tf.cast(tf.oneHot(tf.randomUniform([workerData.batch], 0, 10, 'int32'), 10), 'float32');
-      const step = () => fnn.trainStep(model, [x], [y], { training: true, random: new fnn.SeededRandom(1) });
+      const step = () => training.trainStep(model, { inputs: [x], targets: [y] }, { training: true, random: new fnn.SeededRandom(1) });
       for (let i = 0; i < 20; i++) step();
       const start = performance.now();
       let n = 0;
@@ -227,6 +227,8 @@ async function idealScaling(config) {
       parentPort.postMessage(n / ((performance.now() - start) / 1000));
     });`;
   const core = new URL('../packages/core/dist/index.js', import.meta.url).href;
+  // trainStep is on the training contract's subpath, not the root export.
+  const training = new URL('../packages/core/dist/training/index.js', import.meta.url).href;
   const lessonModels = new URL('./lesson-models.mjs', import.meta.url).href;
   const stepsPerSecond = (threads, batch) =>
     Promise.all(
@@ -236,7 +238,14 @@ async function idealScaling(config) {
           new Promise((resolve, reject) => {
             const worker = new Worker(source, {
               eval: true,
-              workerData: { core, lessonModels, backend: config.backend, hidden: MODELS[config.model], batch },
+              workerData: {
+                core,
+                training,
+                lessonModels,
+                backend: config.backend,
+                hidden: MODELS[config.model],
+                batch,
+              },
               env: { ...process.env, FNN_QUIET: '1' },
             });
             worker.once('message', (rate) => void worker.terminate().then(() => resolve(rate)));

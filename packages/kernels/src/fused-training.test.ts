@@ -58,7 +58,11 @@ function gradientStep(loss: string, targets: tf.Tensor) {
     [6, 3, 8],
   );
   return tf.tidy(() => {
-    const r = computeGradients(model, [x], [targets], { training: true, random: new SeededRandom(7) });
+    const r = computeGradients(
+      model,
+      { inputs: [x], targets: [targets] },
+      { training: true, random: new SeededRandom(7) },
+    );
     return [r.loss, ...Object.values(r.metrics), ...r.gradients].map(bits);
   });
 }

@@ -177,7 +177,8 @@ export class DataParallelTrainer {
         trainBatch: async (batch) => {
           const logs = await run.batchLogs(batch);
           // The workers did not apply this step: the model keeps its last finite weights, as with model.fit.
-          if (!Number.isFinite(logs.loss)) throw nonFiniteLossError(logs.loss ?? NaN, batch, epochs, steps, owner);
+          if (!Number.isFinite(logs.loss))
+            throw nonFiniteLossError(logs.loss ?? NaN, { ...batch, epochs, steps }, owner);
           return logs;
         },
         validate: validation === null ? undefined : () => run.validate(),

@@ -52,7 +52,7 @@ export function toSharedDataset(
     throw new ValueError(`${owner}: expected ${what} labels y (tensors) with x given as tensors, but got undefined.`);
   const xs = Array.isArray(x) ? x : [x];
   const ys = Array.isArray(y) ? y : [y];
-  const n = checkData(model, xs, ys, owner, compiled);
+  const n = checkData(model, { x: xs, y: ys }, owner, compiled);
   if (n === 0) throw new ValueError(`${owner}: ${what} holds no samples.`);
   const layout: SampleLayout = { inputs: xs.map((t) => t.shape.slice(1)), outputs: ys.map((t) => t.shape.slice(1)) };
   const cached = converted.get(xs[0]!);
