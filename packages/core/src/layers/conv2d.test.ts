@@ -8,7 +8,7 @@ import { Conv2D, conv2d, convolution2d } from './conv2d.js';
 import { maxPooling2d } from './max-pooling2d.js';
 import { conv2dFilterGradient, type Conv2DPadding } from '../engine/conv2d-backprop-filter.js';
 import { runLayerTest } from '../testing/layer-test.js';
-import { compareWithReference } from '../testing/parity.js';
+import { compareWithReference, configKeysBesidesDtype } from '../testing/parity.js';
 import { maxAbsDifference, randomNormalTensor } from '../testing/compare.js';
 
 beforeAll(async () => {
@@ -75,11 +75,7 @@ describe('Conv2D', () => {
   it('serializes like tfjs-layers', () => {
     const ours = conv2d({ filters: 2, kernelSize: 3, name: 'c_cfg' }).getConfig();
     const theirs = tfjs.layers.conv2d({ filters: 2, kernelSize: 3, name: 'c_cfg' }).getConfig();
-    expect(
-      Object.keys(ours)
-        .filter((k) => k !== 'dtype')
-        .sort(),
-    ).toEqual(Object.keys(theirs).sort());
+    expect(configKeysBesidesDtype(ours)).toEqual(Object.keys(theirs).sort());
     expect(ours).toMatchObject({
       kernelSize: [3, 3],
       strides: [1, 1],
