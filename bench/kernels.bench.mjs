@@ -24,8 +24,8 @@ const MODEL_NAMES = options.models.split(',');
 const NOTES_TORCH = { wide: 36700, 'wide-deep': 12200 };
 
 const fnn = await import('../packages/core/dist/index.js');
-// trainStep is part of core's trainer contract, the `@fnn/core/training` subpath.
-const { trainStep, computeGradients } = await import('../packages/core/dist/training/index.js');
+// trainStep and computeGradients are on the training contract's subpath, not the root export.
+const training = await import('../packages/core/dist/training/index.js');
 const kernels = await import('../packages/kernels/dist/index.js');
 const { tf } = fnn;
 const { MODELS, fnnModel, syntheticData } = await import('./lesson-models.mjs');
@@ -162,7 +162,7 @@ if (!options['no-profile']) {
   const x = tf.slice(data.x, 0, BATCH);
   const y = tf.slice(data.y, 0, BATCH);
   const context = { training: true, random: new fnn.SeededRandom(1) };
-  const step = () => trainStep(model, [x], [y], context);
+  const step = () => training.trainStep(model, { inputs: [x], targets: [y] }, context);
   for (let i = 0; i < 5; i++) step();
   let wall = Infinity;
   for (let i = 0; i < 10; i++) {
@@ -190,7 +190,9 @@ if (!options['no-profile']) {
     }
   }
   const optimizer = model.compiled.optimizer;
-  const grads = tf.tidy(() => computeGradients(model, [x], [y], context).gradients.map((g) => tf.keep(g)));
+  const grads = tf.tidy(() =>
+    training.computeGradients(model, { inputs: [x], targets: [y] }, context).gradients.map((g) => tf.keep(g)),
+  );
   let optimizerMs = Infinity;
   for (let i = 0; i < 10; i++) {
     const start = performance.now();

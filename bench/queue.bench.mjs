@@ -13,34 +13,29 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as harness from './sweep-harness.mjs';
 
-const sweep = await import('../apps/sweep/dist/index.js');
+const { sweep, requestedBackend: requested } = harness;
 const { setBackend, tf } = await import('../packages/core/dist/index.js');
 const { Redis } = await import('../apps/sweep/node_modules/ioredis/built/index.js');
 
 const CLI = fileURLToPath(new URL('../apps/sweep/dist/cli.js', import.meta.url));
-const scale = Number(process.env.FNN_BENCH_EPOCH_SCALE ?? '1');
-if (!(scale > 0))
-  throw new Error(`FNN_BENCH_EPOCH_SCALE: expected a positive number, but got ${process.env.FNN_BENCH_EPOCH_SCALE}.`);
-const requested = process.env.FNN_BENCH_BACKEND ?? 'auto';
-const only = process.env.FNN_BENCH_ONLY?.split(',');
+const { runs, scale } = harness.lessonRuns();
 if (!existsSync('/usr/bin/redis-server'))
   throw new Error('queue bench: needs redis-server (apt-get install redis-server).');
 
 const backend = await setBackend(requested, { quiet: true });
 const data = sweep.loadSweepData({});
-const runs = sweep
-  .defaultRuns()
-  .filter((r) => !only || only.includes(r.id))
-  .map((r) => ({ ...r, epochs: Math.max(1, Math.round(r.epochs * scale)) }));
-const cores = availableParallelism();
-const plan = sweep.planSlots({ cores, runs: runs.length });
-const silent = { runStarted() {}, update() {}, runEnded() {}, log() {}, stop() {} };
+const { cores, plan } = harness.defaultPlan(runs.length);
 const children = new Set();
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+process.on('exit', () =>
+  children.forEach((c) => {
+    c.kill('SIGKILL');
+  }),
+);
 
 function freePort() {
   return new Promise((resolve) => {
@@ -73,7 +68,10 @@ async function startRedis() {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    stop: () => (child.kill('SIGTERM'), rmSync(dir, { recursive: true, force: true })),
+    stop: () => {
+      child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -104,55 +102,35 @@ function startWorker(url, { core, concurrency = 1 } = {}) {
     child.stderr.on('data', (d) => {
       text += d;
       if (/waiting for jobs/.test(text))
-        resolve({ child, pinned, stop: () => new Promise((r) => (child.once('close', r), child.kill('SIGTERM'))) });
+        resolve({
+          child,
+          pinned,
+          stop: () =>
+            new Promise((r) => {
+              child.once('close', r);
+              child.kill('SIGTERM');
+            }),
+        });
     });
     child.once('close', (code) => reject(new Error(`worker exited with ${code}:\n${text}`)));
   });
 }
 
 async function local() {
-  const dir = mkdtempSync(join(tmpdir(), 'fnn-queue-bench-'));
-  const executor = new sweep.LocalExecutor({
+  const { outcome } = await harness.measureDefaultSweep({
+    prefix: 'fnn-queue-bench-',
+    label: 'local',
     data,
-    saveModels: false,
-    workersPerRun: plan.workersPerRun,
-    elastic: true,
-    description: 'local',
-    createEngine: (workers, config) => sweep.TrainerEngine.create(workers, requested, backend, config.batchNorm),
+    plan,
+    backend,
+    runs,
   });
-  try {
-    const outcome = await sweep.runSweep({
-      runs,
-      store: new sweep.ResultsStore(dir),
-      executor,
-      concurrency: plan.concurrency,
-      display: silent,
-      signal: new AbortController().signal,
-      resume: false,
-      saveModels: false,
-      trainSize: data.train.size,
-      writeReport: false,
-      meta: { backend, cores, workersPerRun: plan.workersPerRun },
-    });
-    return outcome;
-  } finally {
-    await executor.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return outcome;
 }
 
 /** A sweep coordinated from this process; `timeline` gets when each run was enqueued, seen starting and recorded. */
 async function queued(redisUrl, sweepRuns, sweepData, limits = { limitTrain: null, limitEval: null }) {
-  const dir = mkdtempSync(join(tmpdir(), 'fnn-queue-bench-'));
-  const address = sweep.parseRedisAddress(redisUrl);
   const jobData = { source: sweepData.source, ...limits, fingerprint: sweep.dataFingerprint(sweepData) };
-  const executor = await sweep.QueueExecutor.connect({
-    address,
-    queueName: 'fnn-sweep',
-    sweepId: sweep.sweepIdFor(dir, sweepRuns, jobData),
-    data: jobData,
-    log: () => {},
-  });
   const timeline = new Map();
   const display = {
     runStarted: (id) => timeline.set(id, { enqueued: Date.now() }),
@@ -161,25 +139,23 @@ async function queued(redisUrl, sweepRuns, sweepData, limits = { limitTrain: nul
     log() {},
     stop() {},
   };
-  try {
-    const outcome = await sweep.runSweep({
-      runs: sweepRuns,
-      store: new sweep.ResultsStore(dir),
-      executor,
-      concurrency: sweepRuns.length,
-      display,
-      signal: new AbortController().signal,
-      resume: false,
-      saveModels: false,
-      trainSize: sweepData.train.size,
-      writeReport: false,
-      meta: { backend, cores, workersPerRun: 1 },
-    });
-    return { outcome, timeline };
-  } finally {
-    await executor.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { outcome } = await harness.measureSweep({
+    prefix: 'fnn-queue-bench-',
+    executorFor: (dir) =>
+      sweep.QueueExecutor.connect({
+        address: sweep.parseRedisAddress(redisUrl),
+        queueName: 'fnn-sweep',
+        sweepId: sweep.sweepIdFor(dir, sweepRuns, jobData),
+        data: jobData,
+        log: () => {},
+      }),
+    runs: sweepRuns,
+    concurrency: sweepRuns.length,
+    display,
+    trainSize: sweepData.train.size,
+    meta: { backend, cores, workersPerRun: 1 },
+  });
+  return { outcome, timeline };
 }
 
 const failedOf = (outcome, label) => {
@@ -191,9 +167,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(
   `queue bench: ${runs.length} runs (${runs.map((r) => `${r.id} ${r.epochs}`).join(', ')} epochs), epoch scale ${scale}`,
 );
-console.log(
-  `machine: ${cores} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, backend ${backend}; train ${data.train.size} images`,
-);
+console.log(harness.machineLine(cores, backend, data));
 
 const redis = await startRedis();
 const counter = new Redis({ host: '127.0.0.1', port: redis.port });

@@ -9,15 +9,12 @@
 // R = 9: rungs at epochs 1 and 3).
 // FNN_BENCH_LIMIT_TRAIN=n trains on the first n images (validation stays the 5,000 held out);
 // FNN_BENCH_BACKEND picks the backend (default auto).
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as harness from './sweep-harness.mjs';
 
-const sweep = await import('../apps/sweep/dist/index.js');
+const { sweep, requestedBackend: requested } = harness;
 const { setBackend } = await import('../packages/core/dist/index.js');
 
-const requested = process.env.FNN_BENCH_BACKEND ?? 'auto';
 const limit = process.env.FNN_BENCH_LIMIT_TRAIN;
 const limitTrain = limit === undefined ? null : Number(limit);
 if (limitTrain !== null && !(Number.isInteger(limitTrain) && limitTrain > 0))
@@ -28,67 +25,41 @@ const data = sweep.loadSweepData({ limitTrain });
 const spacePath = fileURLToPath(new URL('../apps/sweep/examples/space-27.json', import.meta.url));
 const runs = sweep.spaceToGrid(sweep.loadSpace(spacePath), sweep.DEFAULT_SEED);
 const asha = { maxEpochs: 9, gracePeriod: 1, reductionFactor: 3, metric: 'val_accuracy', mode: 'max' };
-const cores = availableParallelism();
-const plan = sweep.planSlots({ cores, runs: runs.length });
-const silent = { runStarted() {}, update() {}, runEnded() {}, log() {}, stop() {} };
+const { cores, plan } = harness.defaultPlan(runs.length);
 
 async function measure(label, runs, scheduler) {
-  const dir = mkdtempSync(join(tmpdir(), 'fnn-search-bench-'));
-  const executor = new sweep.LocalExecutor({
+  const { outcome, cpuSeconds, loadBefore } = await harness.measureDefaultSweep({
+    prefix: 'fnn-search-bench-',
+    label,
     data,
-    saveModels: false,
-    createEngine: (workers, config) => sweep.TrainerEngine.create(workers, requested, backend, config.batchNorm),
-    workersPerRun: plan.workersPerRun,
-    elastic: true,
-    description: label,
+    plan,
+    backend,
+    runs,
+    search: { strategy: 'grid', trials: runs.length, seed: sweep.DEFAULT_SEED, asha: scheduler ? asha : null },
+    scheduler,
   });
-  const cpu = process.cpuUsage();
-  const load = loadavg()[0];
-  try {
-    const outcome = await sweep.runSweep({
-      runs,
-      store: new sweep.ResultsStore(dir),
-      executor,
-      concurrency: plan.concurrency,
-      display: silent,
-      signal: new AbortController().signal,
-      resume: false,
-      saveModels: false,
-      trainSize: data.train.size,
-      writeReport: false,
-      search: { strategy: 'grid', trials: runs.length, seed: sweep.DEFAULT_SEED, asha: scheduler ? asha : null },
-      scheduler,
-      meta: { backend, cores, workersPerRun: plan.workersPerRun },
-    });
-    const failed = outcome.runs.filter((r) => !sweep.isSettled(r));
-    if (failed.length > 0)
-      throw new Error(`${label}: ${failed.map((r) => `${r.id} ${r.status}: ${r.error}`).join('; ')}`);
-    const used = process.cpuUsage(cpu);
-    const finished = outcome.runs.filter((r) => r.status === 'finished');
-    const best = finished.reduce((a, r) => (r.final.valAccuracy > a.final.valAccuracy ? r : a));
-    return {
-      label,
-      results: outcome.results,
-      epochs: outcome.runs.reduce((n, r) => n + r.history.loss.length, 0),
-      wall: outcome.results.sweep.wallSeconds,
-      best,
-      stopped: outcome.runs.length - finished.length,
-      cpuSeconds: (used.user + used.system) / 1e6,
-      loadBefore: load,
-    };
-  } finally {
-    await executor.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const failed = outcome.runs.filter((r) => !sweep.isSettled(r));
+  if (failed.length > 0)
+    throw new Error(`${label}: ${failed.map((r) => `${r.id} ${r.status}: ${r.error}`).join('; ')}`);
+  const finished = outcome.runs.filter((r) => r.status === 'finished');
+  const best = finished.reduce((a, r) => (r.final.valAccuracy > a.final.valAccuracy ? r : a));
+  return {
+    label,
+    results: outcome.results,
+    epochs: outcome.runs.reduce((n, r) => n + r.history.loss.length, 0),
+    wall: outcome.results.sweep.wallSeconds,
+    best,
+    stopped: outcome.runs.length - finished.length,
+    cpuSeconds,
+    loadBefore,
+  };
 }
 
 console.log(
   `search bench: ${runs.length} configurations of ${spacePath.split('/').slice(-2).join('/')}, 9 epochs each, ` +
     `${plan.concurrency} runs × ${plan.workersPerRun} worker(s)`,
 );
-console.log(
-  `machine: ${cores} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, backend ${backend}; train ${data.train.size} images, validation ${data.validation.size}`,
-);
+console.log(`${harness.machineLine(cores, backend, data)}, validation ${data.validation.size}`);
 
 const grid = await measure('full grid (longest first)', runs, undefined);
 // As fnn-sweep --scheduler asha does for a grid: the runs start in an order shuffled with the seed.

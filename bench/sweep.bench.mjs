@@ -6,89 +6,50 @@
 // The full sweep trains 125 epochs of 55,000 images twice (minutes). Scale it down with
 //   FNN_BENCH_EPOCH_SCALE=0.2 node bench/sweep.bench.mjs   (each run: max(1, round(epochs × 0.2)))
 // FNN_BENCH_BACKEND picks the backend (default auto); FNN_BENCH_ONLY=wide,deep a subset of runs.
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import * as harness from './sweep-harness.mjs';
 
-const sweep = await import('../apps/sweep/dist/index.js');
+const { sweep, requestedBackend: requested } = harness;
 const { setBackend } = await import('../packages/core/dist/index.js');
 
-const scale = Number(process.env.FNN_BENCH_EPOCH_SCALE ?? '1');
-if (!(scale > 0))
-  throw new Error(`FNN_BENCH_EPOCH_SCALE: expected a positive number, but got ${process.env.FNN_BENCH_EPOCH_SCALE}.`);
-const requested = process.env.FNN_BENCH_BACKEND ?? 'auto';
-const only = process.env.FNN_BENCH_ONLY?.split(',');
-
+const { runs, scale } = harness.lessonRuns();
 const backend = await setBackend(requested, { quiet: true });
 const data = sweep.loadSweepData({});
-const runs = sweep
-  .defaultRuns()
-  .filter((r) => !only || only.includes(r.id))
-  .map((r) => ({ ...r, epochs: Math.max(1, Math.round(r.epochs * scale)) }));
-const cores = availableParallelism();
-const plan = sweep.planSlots({ cores, runs: runs.length });
-const silent = { runStarted() {}, update() {}, runEnded() {}, log() {}, stop() {} };
+const { cores, plan } = harness.defaultPlan(runs.length);
 
-async function measure(label, concurrency, workersPerRun, createEngine, elastic) {
-  const dir = mkdtempSync(join(tmpdir(), 'fnn-sweep-bench-'));
-  const executor = new sweep.LocalExecutor({
-    data,
-    saveModels: false,
-    createEngine,
-    workersPerRun,
-    elastic,
-    description: label,
+async function measure({ label, concurrency, workersPerRun, createEngine, elastic }) {
+  const { outcome, cpuSeconds, loadBefore } = await harness.measureSweep({
+    prefix: 'fnn-sweep-bench-',
+    executorFor: () => harness.localExecutor({ data, label, workersPerRun, elastic, createEngine }),
+    runs,
+    concurrency,
+    trainSize: data.train.size,
+    meta: { backend, cores, workersPerRun },
   });
-  const cpu = process.cpuUsage();
-  const load = loadavg()[0];
-  try {
-    const outcome = await sweep.runSweep({
-      runs,
-      store: new sweep.ResultsStore(dir),
-      executor,
-      concurrency,
-      display: silent,
-      signal: new AbortController().signal,
-      resume: false,
-      saveModels: false,
-      trainSize: data.train.size,
-      writeReport: false,
-      meta: { backend, cores, workersPerRun },
-    });
-    const failed = outcome.runs.filter((r) => r.status !== 'finished');
-    if (failed.length > 0)
-      throw new Error(`${label}: ${failed.map((r) => `${r.id} ${r.status}: ${r.error}`).join('; ')}`);
-    const used = process.cpuUsage(cpu);
-    // CPU time of this process (all its threads): with other processes on the machine the wall
-    // time grows but this does not, so it tells contention from overhead.
-    return { ...outcome.results, cpuSeconds: (used.user + used.system) / 1e6, loadBefore: load };
-  } finally {
-    await executor.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const failed = outcome.runs.filter((r) => r.status !== 'finished');
+  if (failed.length > 0)
+    throw new Error(`${label}: ${failed.map((r) => `${r.id} ${r.status}: ${r.error}`).join('; ')}`);
+  return { ...outcome.results, cpuSeconds, loadBefore };
 }
 
 console.log(
   `sweep bench: ${runs.length} runs (${runs.map((r) => `${r.id} ${r.epochs}`).join(', ')} epochs), epoch scale ${scale}`,
 );
-console.log(
-  `machine: ${cores} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, backend ${backend}; train ${data.train.size} images`,
-);
+console.log(harness.machineLine(cores, backend, data));
 
-const parallel = await measure(
-  `parallel: ${plan.concurrency} runs × ${plan.workersPerRun} worker(s)`,
-  plan.concurrency,
-  plan.workersPerRun,
-  (workers, config) => sweep.TrainerEngine.create(workers, requested, backend, config.batchNorm),
-  true,
-);
-const sequential = await measure(
-  'sequential: model.fit, one run at a time',
-  1,
-  1,
-  () => sweep.InProcessEngine.create(backend),
-  false,
-);
+const parallel = await measure({
+  label: `parallel: ${plan.concurrency} runs × ${plan.workersPerRun} worker(s)`,
+  concurrency: plan.concurrency,
+  workersPerRun: plan.workersPerRun,
+  createEngine: harness.trainerEngines(requested, backend),
+  elastic: true,
+});
+const sequential = await measure({
+  label: 'sequential: model.fit, one run at a time',
+  concurrency: 1,
+  workersPerRun: 1,
+  createEngine: () => sweep.InProcessEngine.create(backend),
+  elastic: false,
+});
 
 const rows = [
   [`sweep default (${plan.concurrency} runs × ${plan.workersPerRun} worker)`, parallel.sweep],

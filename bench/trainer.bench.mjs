@@ -136,8 +136,12 @@ async function runChild(config) {
   const epochTimes = [];
   let started = 0;
   const timer = {
-    onEpochBegin: () => void (started = performance.now()),
-    onEpochEnd: () => void epochTimes.push(performance.now() - started),
+    onEpochBegin: () => {
+      started = performance.now();
+    },
+    onEpochEnd: () => {
+      epochTimes.push(performance.now() - started);
+    },
   };
   // A short fit first: thread start-up, wasm compilation and JIT warm-up are not measured.
   const warm = { epochs: 3, batchSize: BATCH, seed: 2, verbose: 0 };
@@ -186,7 +190,10 @@ function syntheticMnist(Dataset) {
   const x = new Float32Array(SAMPLES * 784);
   const y = new Float32Array(SAMPLES * 10);
   let state = 12345;
-  const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296;
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
   for (let i = 0; i < SAMPLES; i++) {
     let score = 0;
     for (let j = 0; j < 784; j++) {
@@ -213,7 +220,7 @@ async function idealScaling(config) {
       const model = lesson.fnnModel(fnn, workerData.hidden);
       const x = tf.randomUniform([workerData.batch, 784]);
       const y = tf.cast(tf.oneHot(tf.randomUniform([workerData.batch], 0, 10, 'int32'), 10), 'float32');
-      const step = () => training.trainStep(model, [x], [y], { training: true, random: new fnn.SeededRandom(1) });
+      const step = () => training.trainStep(model, { inputs: [x], targets: [y] }, { training: true, random: new fnn.SeededRandom(1) });
       for (let i = 0; i < 20; i++) step();
       const start = performance.now();
       let n = 0;
@@ -221,7 +228,7 @@ async function idealScaling(config) {
       parentPort.postMessage(n / ((performance.now() - start) / 1000));
     });`;
   const core = new URL('../packages/core/dist/index.js', import.meta.url).href;
-  // trainStep is part of core's trainer contract, the `@fnn/core/training` subpath.
+  // trainStep is on the training contract's subpath, not the root export.
   const training = new URL('../packages/core/dist/training/index.js', import.meta.url).href;
   const lessonModels = new URL('./lesson-models.mjs', import.meta.url).href;
   const stepsPerSecond = (threads, batch) =>

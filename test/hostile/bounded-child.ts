@@ -80,6 +80,6 @@ export function runBounded(source: string, options: BoundedOptions = {}): Promis
 
 /** Append to a child's source: prints its peak RSS on exit so runBounded can report it. */
 export const REPORT_PEAK_RSS =
-  "process.on('exit', () => process.stdout.write(`\\nPEAK_RSS_KB=${process.resourceUsage().maxRSS}\\n`));";
+  "process.on('exit', () => process.stdout.write('\\nPEAK_RSS_KB=' + process.resourceUsage().maxRSS + '\\n'));";
 
 export { REPO_ROOT };

@@ -6,7 +6,7 @@ import { writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
 import { readBoundedFile, readBoundedJson } from './bounded-read.js';
 import { errorMessage } from './errors.js';
 import { MAX_JSON_FILE_BYTES, MAX_PARAMS } from './limits.js';
-import type { EpochHistory } from './executor.js';
+import type { EpochHistory } from './epoch-history.js';
 
 /** Training state at the end of an epoch: enough to continue as if never stopped. */
 export interface Checkpoint {
@@ -145,7 +145,8 @@ function load(dir: string, m: Manifest): Checkpoint {
   const slots: OptimizerState['slots'] = {};
   for (const s of m.optimizer?.slots ?? []) {
     within(`slot ${s.slot} of ${s.weight}`, s.offset, s.length, slotData);
-    (slots[s.weight] ??= {})[s.slot] = slotData.slice(s.offset, s.offset + s.length);
+    slots[s.weight] ??= {};
+    slots[s.weight]![s.slot] = slotData.slice(s.offset, s.offset + s.length);
   }
   return {
     epoch: m.epoch,

@@ -12,6 +12,8 @@ const readResults = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.
 
 describe('fnn-sweep on a synthetic MNIST-format folder', () => {
   let data: string;
+  /** The synthetic MNIST folder, cut to `train` training and 200 evaluation images: fast sweeps. */
+  const smallData = (train = 600) => ['--data-dir', data, '--limit-train', String(train), '--limit-eval', '200'];
   beforeAll(() => {
     data = writeSyntheticMnist(join(tmp('fnn-idx-'), 'data'));
   });
@@ -69,20 +71,7 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
   it('records a run whose worker crashes as failed and finishes the others', async () => {
     const out = join(tmp('fnn-out-'), 'sweep');
     const run = await runCli(
-      [
-        '--grid',
-        grid({ hidden: [[16]], epochs: [2, 3, 4] }),
-        '--data-dir',
-        data,
-        '--limit-train',
-        '600',
-        '--limit-eval',
-        '200',
-        '--out',
-        out,
-        '--backend',
-        'wasm',
-      ],
+      ['--grid', grid({ hidden: [[16]], epochs: [2, 3, 4] }), ...smallData(), '--out', out, '--backend', 'wasm'],
       {
         env: { FNN_SWEEP_FAULT: JSON.stringify({ run: 'e3', kind: 'exit', atStep: 2 }) },
       },
@@ -102,22 +91,7 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
     // Linear units and a learning rate of 1e30 overflow the weights on the first step (the cpu
     // backend lets the overflow through as NaN; wasm's clipped softmax stays finite).
     const spec = grid({ hidden: [[16]], activation: 'linear', optimizer: 'sgd', learningRate: [0.1, 1e30] });
-    const run = await runCli([
-      '--grid',
-      spec,
-      '--epochs',
-      '2',
-      '--data-dir',
-      data,
-      '--limit-train',
-      '600',
-      '--limit-eval',
-      '200',
-      '--out',
-      out,
-      '--backend',
-      'cpu',
-    ]);
+    const run = await runCli(['--grid', spec, '--epochs', '2', ...smallData(), '--out', out, '--backend', 'cpu']);
     expect(run.code).toBe(1);
     const [ok, nan] = readResults(out).runs;
     expect(ok).toMatchObject({ id: 'lr0.1', status: 'finished' });
@@ -127,20 +101,7 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
 
   it('trains the same weights with the data-parallel trainer (1 worker) as with single-thread model.fit', async () => {
     const spec = grid({ hidden: [[16]], epochs: [2] });
-    const common = [
-      '--grid',
-      spec,
-      '--data-dir',
-      data,
-      '--limit-train',
-      '600',
-      '--limit-eval',
-      '200',
-      '--backend',
-      'wasm',
-      '--seed',
-      '3',
-    ];
+    const common = ['--grid', spec, ...smallData(), '--backend', 'wasm', '--seed', '3'];
     const a = join(tmp('fnn-out-'), 'trainer');
     const b = join(tmp('fnn-out-'), 'in-process');
     expect((await runCli([...common, '--out', a, '--workers-per-run', '1'])).code).toBe(0);
@@ -148,25 +109,16 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
     const [ra] = readResults(a).runs;
     const [rb] = readResults(b).runs;
     for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const) {
-      ra!.history[key].forEach((v, i) => expect(v).toBeCloseTo(rb!.history[key][i]!, 5));
+      ra!.history[key].forEach((v, i) => {
+        expect(v).toBeCloseTo(rb!.history[key][i]!, 5);
+      });
     }
     expect(ra!.final!.testLoss).toBeCloseTo(rb!.final!.testLoss, 5);
   });
 
   it('moves the longest run to the cores a finished slot frees, continuing its optimizer exactly', async () => {
     const spec = grid({ hidden: [[32]], epochs: [12, 1] });
-    const common = [
-      '--grid',
-      spec,
-      '--data-dir',
-      data,
-      '--limit-train',
-      '1000',
-      '--limit-eval',
-      '200',
-      '--backend',
-      'wasm',
-    ];
+    const common = ['--grid', spec, ...smallData(1000), '--backend', 'wasm'];
     const elastic = join(tmp('fnn-out-'), 'elastic');
     const fixed = join(tmp('fnn-out-'), 'fixed');
     const grown = await runCli([...common, '--out', elastic], { env: { FNN_SWEEP_MIN_GROW_SECONDS: '0' } });
@@ -180,7 +132,9 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
     // No dropout, no batch norm: 2 shards averaged give the batch's gradient, and Adam's state
     // carries over, so the grown run trains the same weights as the fixed one.
     for (const key of ['loss', 'val_loss', 'val_accuracy'] as const) {
-      a.history[key].forEach((v, i) => expect(v).toBeCloseTo(b.history[key][i]!, 4));
+      a.history[key].forEach((v, i) => {
+        expect(v).toBeCloseTo(b.history[key][i]!, 4);
+      });
     }
     expect(a.final!.testLoss).toBeCloseTo(b.final!.testLoss, 4);
   });
@@ -191,12 +145,7 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
     const args = [
       '--grid',
       grid({ hidden: [[16]], epochs: [100, 1, 2] }),
-      '--data-dir',
-      data,
-      '--limit-train',
-      '600',
-      '--limit-eval',
-      '200',
+      ...smallData(),
       '--out',
       out,
       '--backend',

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
-import type { EpochLogs, FitEngine, FitHooks } from './run-task.js';
+import type { EpochLogs, FitEngine, FitHooks } from './fit-engine.js';
 
 process.env.FNN_QUIET = '1';
 await setBackend('wasm');
@@ -18,7 +18,11 @@ function dataset(n: number, seed: number): Dataset {
   const y = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) {
     let score = 0;
-    for (let j = 0; j < 6; j++) score += (j % 2 ? 1 : -0.7) * (x[i * 6 + j] = random.normal());
+    for (let j = 0; j < 6; j++) {
+      const value = random.normal();
+      x[i * 6 + j] = value;
+      score += (j % 2 ? 1 : -0.7) * value;
+    }
     y[i * 3 + (score < -0.4 ? 0 : score < 0.4 ? 1 : 2)] = 1;
   }
   return Dataset.fromArrays({ x, y, featureShape: [6], labelShape: [3] });
@@ -106,9 +110,15 @@ describe.each([
     );
 
     expect(losses).toHaveLength(3);
-    losses.forEach((loss, i) => expect(Math.abs(loss - wholeLosses[i]!)).toBeLessThan(1e-6));
+    losses.forEach((loss, i) => {
+      expect(Math.abs(loss - wholeLosses[i]!)).toBeLessThan(1e-6);
+    });
     const a = whole.getWeights().map((t) => Array.from(t.dataSync()));
     const b = resumed.getWeights().map((t) => Array.from(t.dataSync()));
-    a.forEach((values, i) => values.forEach((v, j) => expect(Math.abs(v - b[i]![j]!)).toBeLessThan(1e-6)));
+    a.forEach((values, i) => {
+      values.forEach((v, j) => {
+        expect(Math.abs(v - b[i]![j]!)).toBeLessThan(1e-6);
+      });
+    });
   });
 });

@@ -9,7 +9,7 @@ import {
 import { DataParallelTrainer, type DataParallelFitArgs } from '@fnn/trainer';
 import { withTestHooks, type FaultInjection } from '@fnn/trainer/testing';
 import type { Checkpoint } from './checkpoint.js';
-import type { EpochLogs, FitEngine, FitHooks, FitRequest } from './run-task.js';
+import type { EpochLogs, FitEngine, FitHooks, FitRequest } from './fit-engine.js';
 
 /**
  * fit's callbacks and batch progress, translated into the run task's hooks. Batch progress comes
@@ -57,7 +57,9 @@ function restoreInto(model: LayersModel, checkpoint: Checkpoint): void {
     return tf.tensor(saved.values, saved.shape);
   });
   model.setWeights(values);
-  values.forEach((t) => t.dispose());
+  values.forEach((t) => {
+    t.dispose();
+  });
   if (checkpoint.optimizer) model.compiled!.optimizer.setState(checkpoint.optimizer);
 }
 

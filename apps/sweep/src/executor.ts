@@ -1,18 +1,9 @@
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { RunConfig } from './run-config.js';
 import type { RungDecision } from './search/asha.js';
+import type { EpochHistory } from './epoch-history.js';
 
-/** Per-epoch metrics with Keras's key names. */
-export interface EpochHistory {
-  loss: number[];
-  accuracy: number[];
-  val_loss: number[];
-  val_accuracy: number[];
-  /** Seconds spent on each epoch (training + validation). */
-  seconds: number[];
-  /** Data-parallel workers that trained each epoch (a run can grow when cores free up). */
-  workers: number[];
-}
+export type { EpochHistory } from './epoch-history.js';
 
 /** `stopped`: ended early by the scheduler (ASHA) at a rung; its history and checkpoint are kept. */
 export type RunStatus = 'finished' | 'failed' | 'interrupted' | 'stopped';

@@ -91,19 +91,23 @@ describe('sizes and caps are checked before allocating', () => {
   // Class 4: --oversubscribe goes at most 4 threads per core, and no further than memory allows.
   it('bounds the training threads even with --oversubscribe', () => {
     const gib = 2 ** 30;
-    expect(maxThreads(2, 24 * gib)).toBe(8);
-    expect(maxThreads(64, 8 * gib)).toBe(64); // memory allows 32, but never fewer than the cores
-    expect(maxThreads(8, 1 * gib)).toBe(8);
+    expect(maxThreads(2, 24 * gib).limit).toBe(8);
+    expect(maxThreads(64, 4 * gib).limit).toBe(64); // memory allows 32, but never fewer than the cores
+    expect(maxThreads(8, 1 * gib).limit).toBe(8);
     expect(
       planSlots({ cores: 2, runs: 7, workersPerRun: 4, concurrency: 2, oversubscribe: true, totalMemory: 24 * gib }),
     ).toEqual({ concurrency: 2, workersPerRun: 4 });
     expect(() =>
       planSlots({ cores: 2, runs: 7, workersPerRun: 1000, oversubscribe: true, totalMemory: 24 * gib }),
     ).toThrow(
-      '--concurrency 1 × --workers-per-run 1000 = 1000 threads; expected at most 8 even with --oversubscribe (4 per core on 2 cores and 256 MiB per thread of 24.0 GiB).',
+      "--concurrency 1 × --workers-per-run 1000 = 1000 threads; expected at most 8 even with --oversubscribe (4 per core on this machine's 2 cores).",
     );
     expect(() => planSlots({ cores: 2, runs: 7, concurrency: 1000, oversubscribe: true })).toThrow(
-      '--concurrency 1000 × --workers-per-run 1 = 1000 threads; expected at most 8 even with --oversubscribe (4 per core on 2 cores).',
+      "--concurrency 1000 × --workers-per-run 1 = 1000 threads; expected at most 8 even with --oversubscribe (4 per core on this machine's 2 cores).",
+    );
+    // Half of 512 MiB holds four 64 MiB threads.
+    expect(() => planSlots({ cores: 2, runs: 7, workersPerRun: 8, oversubscribe: true, totalMemory: gib / 2 })).toThrow(
+      "--concurrency 1 × --workers-per-run 8 = 8 threads; expected at most 4 even with --oversubscribe (an estimated 64 MiB per worker in 50% of this machine's 512 MiB of memory).",
     );
   });
 });

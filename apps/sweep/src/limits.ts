@@ -1,3 +1,5 @@
+import { threadLimit, type ThreadLimit } from '@fnn/common';
+
 /**
  * Caps on what a sweep may ask for, checked before anything is allocated: a grid, a plan or a
  * run file is untrusted input, and a value beyond these is a mistake, not a workload.
@@ -21,15 +23,12 @@ export const MAX_GRID_FILE_BYTES = 1 << 20;
 /** Bytes of sweep.json, a runs/<id>.json or a checkpoint manifest (history and summary included). */
 export const MAX_JSON_FILE_BYTES = 16 << 20;
 
-/** Oversubscription goes at most this far beyond the cores: more threads only add contention. */
-export const MAX_THREADS_PER_CORE = 4;
-/** Memory a training thread may need (its tfjs backend, model, gradients, batch buffers). */
-export const BYTES_PER_THREAD = 256 << 20;
-
 /**
- * Training threads a sweep may start with --oversubscribe: MAX_THREADS_PER_CORE per core, and no
- * more than the memory holds at BYTES_PER_THREAD each — but never fewer than the cores.
+ * Training threads a sweep may start with --oversubscribe: the rule the data-parallel trainer
+ * bounds its workers with (@fnn/common's threadLimit: 4 per core, and what half the memory holds),
+ * but never fewer than the cores, which the default plan fills with one run each.
  */
-export function maxThreads(cores: number, totalMemoryBytes: number): number {
-  return Math.max(cores, Math.min(MAX_THREADS_PER_CORE * cores, Math.floor(totalMemoryBytes / BYTES_PER_THREAD)));
+export function maxThreads(cores: number, totalMemoryBytes = Infinity): ThreadLimit {
+  const rule = threadLimit({ cores, memoryBytes: totalMemoryBytes });
+  return rule.limit >= cores ? rule : { limit: cores, reason: `one per core on this machine's ${cores} cores` };
 }

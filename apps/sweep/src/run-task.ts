@@ -1,76 +1,23 @@
-import { tf, type LayersModel, type OptimizerState, type Tensor } from '@fnn/core';
+import { tf, type LayersModel, type Tensor } from '@fnn/core';
 import type { Dataset } from '@fnn/data';
 import { buildCompiledModel } from './build-model.js';
-import type { Checkpoint } from './checkpoint.js';
-import { folderCheckpoints } from './checkpoint-store.js';
+import { folderCheckpoints, type CheckpointStore } from './checkpoint-store.js';
 import { InterruptedError, errorMessage } from './errors.js';
-import type { EpochHistory, RunContext, RunResult } from './executor.js';
+import type { EpochHistory, RunContext, RunProgress, RunResult } from './executor.js';
+import type { EpochLogs, FitEngine, FitHooks, RunScaler } from './fit-engine.js';
 import { describeArchitecture, type RunConfig } from './run-config.js';
 import type { RungDecision } from './search/asha.js';
 import type { SweepData } from './sweep-data.js';
 
-export interface EpochLogs {
-  loss: number;
-  accuracy: number;
-  val_loss: number;
-  val_accuracy: number;
-}
-
-/** What a training engine calls back while it fits. Throwing from a hook stops the fit. */
-export interface FitHooks {
-  /** `epoch` is 0-based; called when the epoch's training starts (after any engine start-up). */
-  onEpochBegin(epoch: number): void;
-  /** `batch` is 0-based within the epoch; logs are the epoch's running means. */
-  onBatchEnd(epoch: number, batch: number, logs: Partial<EpochLogs>): void;
-  /**
-   * `epoch` is 0-based; the model holds the weights at the end of that epoch. Returning true
-   * ends the fit after this epoch (the run then continues on another engine).
-   */
-  onEpochEnd(epoch: number, logs: EpochLogs): boolean;
-}
-
-export interface FitRequest {
-  runId: string;
-  model: LayersModel;
-  train: Dataset;
-  validation: Dataset;
-  /** Train epochs `initialEpoch` (0-based) up to `epochs` (exclusive), as Keras's fit. */
-  epochs: number;
-  initialEpoch: number;
-  batchSize: number;
-  seed: number;
-}
-
-/** One way of training a compiled model on this machine: single-thread `model.fit` or data-parallel. */
-export interface FitEngine {
-  readonly workers: number;
-  readonly backend: string;
-  fit(request: FitRequest, hooks: FitHooks): Promise<void>;
-  /** Weights and optimizer state of the model being fitted, for a checkpoint at an epoch end. */
-  snapshot(model: LayersModel): { weights: Checkpoint['weights']; optimizer: OptimizerState | null };
-  /** Puts a checkpoint's weights and optimizer state into a freshly built model. */
-  restore(model: LayersModel, checkpoint: Checkpoint): void;
-  close(): Promise<void>;
-}
-
-/** Lets a run move to an engine with more workers between epochs, when cores free up. */
-export interface RunScaler {
-  /**
-   * At an epoch end: the number of workers to continue with, or null to keep the engine.
-   * `epochSeconds` is how long the epoch just finished took on `workers` workers.
-   */
-  propose(runId: string, workers: number, epochSeconds: number, epochsLeft: number): number | null;
-  /** Hands back `engine` and returns one with `workers` workers. */
-  swap(runId: string, engine: FitEngine, workers: number): Promise<FitEngine>;
-  /** Why the last proposal moved the run (for its progress note), or '' to let the run say. */
-  reason?(runId: string): string;
-}
+export type { EpochLogs, FitEngine, FitHooks, FitRequest, RunScaler } from './fit-engine.js';
 
 export interface RunTaskOptions {
   saveModels: boolean;
   data: SweepData;
   scaler?: RunScaler;
 }
+
+type TaskResult = RunResult & { engine: FitEngine };
 
 function emptyHistory(): EpochHistory {
   return { loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [], workers: [] };
@@ -86,204 +33,203 @@ export async function runTask(
   context: RunContext,
   initialEngine: FitEngine,
   options: RunTaskOptions,
-): Promise<RunResult & { engine: FitEngine }> {
-  let engine = initialEngine;
-  const startedAt = new Date();
-  const started = performance.now();
-  const { data } = options;
-  let model: LayersModel | undefined;
-  let history = emptyHistory();
-  let resumedFromEpoch = 0;
-  let summary = '';
-  let params = 0;
-  let trainableParams = 0;
-  let stoppedBy: RungDecision | null = null;
-  const checkpoints =
-    context.checkpoints ??
-    folderCheckpoints(context.checkpointDir, (warning) =>
-      context.onProgress({
-        id: config.id,
-        epoch: 0,
-        epochs: config.epochs,
-        batch: 0,
-        batches: 0,
-        note: `warning: ${warning}`,
-      }),
-    );
+): Promise<TaskResult> {
+  return new RunTask(config, context, initialEngine, options).run();
+}
+
+/** One run's training, its state kept between the steps `run` takes. */
+class RunTask {
+  private readonly startedAt = new Date();
+  private readonly started = performance.now();
+  private readonly data: SweepData;
+  private readonly checkpoints: CheckpointStore;
+  /** Batches per epoch. */
+  private readonly batches: number;
+  private history = emptyHistory();
+  private resumedFromEpoch = 0;
+  private summary = '';
+  private params = 0;
+  private trainableParams = 0;
+  private stoppedBy: RungDecision | null = null;
+  /** Workers to continue with after the epoch that just ended, when the scaler proposed a move. */
+  private growTo: number | null = null;
+  private epochStart = performance.now();
   // Checkpoint writes complete while the next epoch trains; the run waits for them before it ends.
-  let saving: Promise<void> = Promise.resolve();
-  let checkpointError: unknown = null;
-  const checkpointed = async () => {
-    await saving;
-    if (checkpointError) throw checkpointError;
-  };
-  const result = (status: RunResult['status'], extra: Partial<RunResult> = {}): RunResult & { engine: FitEngine } => {
-    const wallSeconds = (performance.now() - started) / 1000;
-    const trained = history.loss.length - resumedFromEpoch;
-    return {
-      id: config.id,
-      configId: config.configId,
-      config,
-      status,
-      architecture: describeArchitecture(config, data.inputSize, data.classes),
-      params,
-      trainableParams,
-      nonTrainableParams: params - trainableParams,
-      summary,
-      history,
-      final: null,
-      timing: {
-        startedAt: startedAt.toISOString(),
-        finishedAt: new Date().toISOString(),
-        wallSeconds,
-        samplesPerSecond: wallSeconds > 0 ? (trained * data.train.size) / wallSeconds : 0,
-      },
-      backend: engine.backend,
-      workers: engine.workers,
-      resumedFromEpoch,
-      trainSize: data.train.size,
-      ...extra,
-      engine,
-    };
-  };
+  private saving: Promise<void> = Promise.resolve();
+  private checkpointError: unknown = null;
 
-  try {
-    if (context.signal.aborted) throw new InterruptedError('interrupted before it started');
-    model = buildCompiledModel(config, { inputSize: data.inputSize, classes: data.classes });
-    summary = model.summary(undefined, undefined, () => {});
-    params = model.countParams();
-    trainableParams = model.trainableWeights.reduce((n, w) => n + w.size, 0);
+  constructor(
+    private readonly config: RunConfig,
+    private readonly context: RunContext,
+    private engine: FitEngine,
+    private readonly options: RunTaskOptions,
+  ) {
+    this.data = options.data;
+    this.batches = Math.ceil(this.data.train.size / config.batchSize);
+    this.checkpoints =
+      context.checkpoints ??
+      folderCheckpoints(context.checkpointDir, (warning) => this.progress({ note: `warning: ${warning}` }));
+  }
 
-    const checkpoint = await checkpoints.read();
-    if (checkpoint && checkpoint.epoch <= config.epochs) {
-      engine.restore(model, checkpoint);
-      history = {
-        ...checkpoint.history,
-        workers: checkpoint.history.workers ?? checkpoint.history.loss.map(() => engine.workers),
-      };
-      resumedFromEpoch = checkpoint.epoch;
-      context.onProgress({
-        id: config.id,
-        epoch: checkpoint.epoch,
-        epochs: config.epochs,
-        batch: 0,
-        batches: 0,
-        note: `resumed from the checkpoint after epoch ${checkpoint.epoch}`,
-      });
-      // The decision at this epoch may not have been recorded before the interruption.
-      const last = checkpoint.epoch - 1;
-      if (last >= 0) {
-        stoppedBy =
-          context.shouldStop?.(checkpoint.epoch, {
-            val_accuracy: history.val_accuracy[last]!,
-            val_loss: history.val_loss[last]!,
-          }) ?? null;
+  async run(): Promise<TaskResult> {
+    let model: LayersModel | undefined;
+    try {
+      if (this.context.signal.aborted) throw new InterruptedError('interrupted before it started');
+      model = this.build();
+      await this.resume(model);
+      await this.train(model);
+      if (this.context.signal.aborted)
+        throw new InterruptedError(`interrupted after epoch ${this.history.loss.length}`);
+      if (this.stoppedBy) {
+        await this.saveModel(model);
+        return this.result('stopped', { stoppedBy: this.stoppedBy });
       }
+      return await this.finish(model);
+    } catch (error) {
+      await this.saving.catch(() => {});
+      const interrupted = error instanceof InterruptedError || this.context.signal.aborted;
+      return this.result(interrupted ? 'interrupted' : 'failed', { error: errorMessage(error) });
+    } finally {
+      model?.dispose();
     }
+  }
 
-    const batches = Math.ceil(data.train.size / config.batchSize);
-    let epochStart = performance.now();
-    const trainedModel = model;
-    let growTo: number | null = null;
-    const hooks: FitHooks = {
-      onEpochBegin: () => {
-        epochStart = performance.now();
-      },
-      onBatchEnd: (epoch, batch, logs) => {
-        if (context.signal.aborted) throw new InterruptedError(`interrupted during epoch ${epoch + 1}`);
-        context.onProgress({
-          id: config.id,
-          epoch: epoch + 1,
-          epochs: config.epochs,
-          batch: batch + 1,
-          batches,
-          loss: logs.loss,
-          accuracy: logs.accuracy,
-          workers: engine.workers,
-        });
-      },
-      onEpochEnd: (epoch, logs) => {
-        const seconds = (performance.now() - epochStart) / 1000;
-        epochStart = performance.now();
-        for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const) {
-          if (!Number.isFinite(logs[key])) throw new Error(`${key} is ${logs[key]} after epoch ${epoch + 1}`);
-          history[key].push(logs[key]);
-        }
-        history.seconds.push(seconds);
-        history.workers.push(engine.workers);
-        if (epoch + 1 < config.epochs) {
-          if (checkpointError) throw checkpointError;
-          const written = checkpoints.write({ epoch: epoch + 1, history, ...engine.snapshot(trainedModel) });
-          saving = Promise.all([saving, written.catch((error) => void (checkpointError ??= error))]).then(() => {});
-        }
-        context.onProgress({
-          id: config.id,
-          epoch: epoch + 1,
-          epochs: config.epochs,
-          batch: batches,
-          batches,
-          loss: logs.loss,
-          accuracy: logs.accuracy,
-          epochEnd: { ...logs, seconds },
-        });
-        const left = config.epochs - (epoch + 1);
-        // At a rung, the scheduler may stop the run here: the checkpoint above keeps its model.
-        stoppedBy = left > 0 ? (context.shouldStop?.(epoch + 1, logs) ?? null) : null;
-        if (stoppedBy) return true;
-        growTo =
-          left > 0 && !context.signal.aborted
-            ? (options.scaler?.propose(config.id, engine.workers, seconds, left) ?? null)
-            : null;
-        return growTo !== null;
-      },
-    };
-    while (history.loss.length < config.epochs && !stoppedBy) {
-      growTo = null;
-      await engine.fit(
+  private build(): LayersModel {
+    const model = buildCompiledModel(this.config, { inputSize: this.data.inputSize, classes: this.data.classes });
+    this.summary = model.summary(undefined, undefined, () => {});
+    this.params = model.countParams();
+    this.trainableParams = model.trainableWeights.reduce((n, w) => n + w.size, 0);
+    return model;
+  }
+
+  /** Continues from the run's checkpoint, if it has one that fits its epochs. */
+  private async resume(model: LayersModel): Promise<void> {
+    const checkpoint = await this.checkpoints.read();
+    if (!checkpoint || checkpoint.epoch > this.config.epochs) return;
+    this.engine.restore(model, checkpoint);
+    const { history } = checkpoint;
+    this.history = { ...history, workers: history.workers ?? history.loss.map(() => this.engine.workers) };
+    this.resumedFromEpoch = checkpoint.epoch;
+    this.progress({ epoch: checkpoint.epoch, note: `resumed from the checkpoint after epoch ${checkpoint.epoch}` });
+    // The decision at this epoch may not have been recorded before the interruption.
+    const last = checkpoint.epoch - 1;
+    if (last >= 0) {
+      this.stoppedBy =
+        this.context.shouldStop?.(checkpoint.epoch, {
+          val_accuracy: this.history.val_accuracy[last]!,
+          val_loss: this.history.val_loss[last]!,
+        }) ?? null;
+    }
+  }
+
+  /** Fits until the last epoch or a stop, moving to another engine when the scaler says so. */
+  private async train(model: LayersModel): Promise<void> {
+    const { config, data } = this;
+    const hooks = this.hooks(model);
+    while (this.history.loss.length < config.epochs && !this.stoppedBy) {
+      this.growTo = null;
+      await this.engine.fit(
         {
           runId: config.id,
           model,
           train: data.train,
           validation: data.validation,
           epochs: config.epochs,
-          initialEpoch: history.loss.length,
+          initialEpoch: this.history.loss.length,
           batchSize: config.batchSize,
           seed: config.seed,
         },
         hooks,
       );
-      if (growTo === null || !options.scaler) break;
+      if (this.growTo === null || !this.options.scaler) break;
       // The fit ended after this epoch with the weights and optimizer state in the model: the
       // next fit continues from them on more workers, with the same data order (seed, epoch).
-      const from = engine.workers;
-      engine = await options.scaler.swap(config.id, engine, growTo);
+      const from = this.engine.workers;
+      this.engine = await this.options.scaler.swap(config.id, this.engine, this.growTo);
       const why =
-        options.scaler.reason?.(config.id) ||
-        (engine.workers > from ? 'cores freed up' : `${from} workers were not faster`);
-      context.onProgress({
-        id: config.id,
-        epoch: history.loss.length,
-        epochs: config.epochs,
+        this.options.scaler.reason?.(config.id) ||
+        (this.engine.workers > from ? 'cores freed up' : `${from} workers were not faster`);
+      const epoch = this.history.loss.length;
+      this.progress({
+        epoch,
         batch: 0,
-        batches,
-        note: `continues on ${engine.workers} worker(s) (was ${from}) from epoch ${history.loss.length + 1}: ${why}`,
+        note: `continues on ${this.engine.workers} worker(s) (was ${from}) from epoch ${epoch + 1}: ${why}`,
       });
     }
-    if (context.signal.aborted) throw new InterruptedError(`interrupted after epoch ${history.loss.length}`);
-    if (stoppedBy) {
-      if (options.saveModels && context.modelDir) await model.save(`file://${context.modelDir}`);
-      return result('stopped', { stoppedBy });
-    }
-    if (history.loss.length < config.epochs)
-      throw new Error(`training stopped after ${history.loss.length} of ${config.epochs} epochs`);
+  }
 
-    const test = evaluate(model, data.test);
+  private hooks(model: LayersModel): FitHooks {
+    return {
+      onEpochBegin: () => {
+        this.epochStart = performance.now();
+      },
+      onBatchEnd: (epoch, batch, logs) => {
+        if (this.context.signal.aborted) throw new InterruptedError(`interrupted during epoch ${epoch + 1}`);
+        this.progress({
+          epoch: epoch + 1,
+          batch: batch + 1,
+          loss: logs.loss,
+          accuracy: logs.accuracy,
+          workers: this.engine.workers,
+        });
+      },
+      onEpochEnd: (epoch, logs) => this.endEpoch(model, epoch, logs),
+    };
+  }
+
+  /** Records the epoch, checkpoints it, and says whether the fit should end here (a stop or a move). */
+  private endEpoch(model: LayersModel, epoch: number, logs: EpochLogs): boolean {
+    const { config, history } = this;
+    const seconds = (performance.now() - this.epochStart) / 1000;
+    this.epochStart = performance.now();
+    for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const) {
+      if (!Number.isFinite(logs[key])) throw new Error(`${key} is ${logs[key]} after epoch ${epoch + 1}`);
+      history[key].push(logs[key]);
+    }
+    history.seconds.push(seconds);
+    history.workers.push(this.engine.workers);
+    if (epoch + 1 < config.epochs) this.checkpoint(model, epoch);
+    this.progress({
+      epoch: epoch + 1,
+      batch: this.batches,
+      loss: logs.loss,
+      accuracy: logs.accuracy,
+      epochEnd: { ...logs, seconds },
+    });
+    const left = config.epochs - (epoch + 1);
+    // At a rung, the scheduler may stop the run here: the checkpoint above keeps its model.
+    this.stoppedBy = left > 0 ? (this.context.shouldStop?.(epoch + 1, logs) ?? null) : null;
+    if (this.stoppedBy) return true;
+    this.growTo =
+      left > 0 && !this.context.signal.aborted
+        ? (this.options.scaler?.propose(config.id, this.engine.workers, seconds, left) ?? null)
+        : null;
+    return this.growTo !== null;
+  }
+
+  /** Starts writing the checkpoint after `epoch` (0-based); a failed earlier write fails the run. */
+  private checkpoint(model: LayersModel, epoch: number): void {
+    if (this.checkpointError) throw this.checkpointError;
+    const written = this.checkpoints.write({ epoch: epoch + 1, history: this.history, ...this.engine.snapshot(model) });
+    const failed = (error: unknown) => {
+      this.checkpointError ??= error;
+    };
+    this.saving = Promise.all([this.saving, written.catch(failed)]).then(() => {});
+  }
+
+  /** After the last epoch: the test set, the model file, and the checkpoint no longer needed. */
+  private async finish(model: LayersModel): Promise<TaskResult> {
+    const { history } = this;
+    if (history.loss.length < this.config.epochs)
+      throw new Error(`training stopped after ${history.loss.length} of ${this.config.epochs} epochs`);
+    const test = evaluate(model, this.data.test);
     if (!Number.isFinite(test.loss)) throw new Error(`the test loss is ${test.loss}`);
-    if (options.saveModels && context.modelDir) await model.save(`file://${context.modelDir}`);
-    await checkpointed();
-    await checkpoints.remove();
+    await this.saveModel(model);
+    await this.saving;
+    if (this.checkpointError) throw this.checkpointError;
+    await this.checkpoints.remove();
     const last = history.loss.length - 1;
-    return result('finished', {
+    return this.result('finished', {
       final: {
         loss: history.loss[last]!,
         accuracy: history.accuracy[last]!,
@@ -294,12 +240,54 @@ export async function runTask(
       },
       testConfusion: test.confusion,
     });
-  } catch (error) {
-    await saving.catch(() => {});
-    const interrupted = error instanceof InterruptedError || context.signal.aborted;
-    return result(interrupted ? 'interrupted' : 'failed', { error: errorMessage(error) });
-  } finally {
-    model?.dispose();
+  }
+
+  private async saveModel(model: LayersModel): Promise<void> {
+    if (this.options.saveModels && this.context.modelDir) await model.save(`file://${this.context.modelDir}`);
+  }
+
+  /** Reports progress (epoch and batch 0 unless given; the batch count only with a batch). */
+  private progress(update: Partial<Omit<RunProgress, 'id' | 'epochs' | 'batches'>>): void {
+    const { config } = this;
+    this.context.onProgress({
+      id: config.id,
+      epochs: config.epochs,
+      batches: update.batch === undefined ? 0 : this.batches,
+      ...update,
+      epoch: update.epoch ?? 0,
+      batch: update.batch ?? 0,
+    });
+  }
+
+  private result(status: RunResult['status'], extra: Partial<RunResult> = {}): TaskResult {
+    const { config, data, history } = this;
+    const wallSeconds = (performance.now() - this.started) / 1000;
+    const trained = history.loss.length - this.resumedFromEpoch;
+    return {
+      id: config.id,
+      configId: config.configId,
+      config,
+      status,
+      architecture: describeArchitecture(config, data.inputSize, data.classes),
+      params: this.params,
+      trainableParams: this.trainableParams,
+      nonTrainableParams: this.params - this.trainableParams,
+      summary: this.summary,
+      history,
+      final: null,
+      timing: {
+        startedAt: this.startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        wallSeconds,
+        samplesPerSecond: wallSeconds > 0 ? (trained * data.train.size) / wallSeconds : 0,
+      },
+      backend: this.engine.backend,
+      workers: this.engine.workers,
+      resumedFromEpoch: this.resumedFromEpoch,
+      trainSize: data.train.size,
+      ...extra,
+      engine: this.engine,
+    };
   }
 }
 
@@ -315,7 +303,9 @@ export function evaluate(
   try {
     const out = model.evaluate(x, y, { batchSize: 1000 }) as Tensor[];
     const [loss, accuracy] = out.map((t) => t.dataSync()[0]!);
-    out.forEach((t) => t.dispose());
+    out.forEach((t) => {
+      t.dispose();
+    });
     return { loss: loss!, accuracy: accuracy!, confusion: confusionMatrix(model, x, y) };
   } finally {
     x.dispose();

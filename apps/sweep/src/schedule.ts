@@ -1,7 +1,7 @@
 import { convParams, convTrainingFlops, headInputSize } from './conv-net.js';
 import { ConfigError } from './errors.js';
-import { BYTES_PER_THREAD, MAX_THREADS_PER_CORE, maxThreads } from './limits.js';
-import type { RunConfig } from './run-config.js';
+import { maxThreads } from './limits.js';
+import type { RunConfig } from './run-config-type.js';
 import { backendSpeed, type BackendSpeed } from './speed.js';
 
 /** Parameters of a run's model: its conv layers, Dense layers and BatchNormalization's 4 per unit. */
@@ -85,15 +85,11 @@ export function planSlots(request: SlotRequest): SlotPlan {
     workersPerRun = Math.max(1, Math.floor(cores / Math.min(concurrency, wanted)));
   }
   const threads = concurrency * workersPerRun!;
-  const limit = maxThreads(cores, request.totalMemory ?? Infinity);
+  const { limit, reason } = maxThreads(cores, request.totalMemory);
   if (threads > limit) {
-    const memory =
-      request.totalMemory === undefined
-        ? ''
-        : ` and ${BYTES_PER_THREAD >> 20} MiB per thread of ${(request.totalMemory / 2 ** 30).toFixed(1)} GiB`;
     throw new ConfigError(
       `--concurrency ${concurrency} × --workers-per-run ${workersPerRun} = ${threads} threads; expected at most ${limit} ` +
-        `even with --oversubscribe (${MAX_THREADS_PER_CORE} per core on ${cores} cores${memory}).`,
+        `even with --oversubscribe (${reason}).`,
     );
   }
   if (threads > cores && !request.oversubscribe) {

@@ -79,6 +79,7 @@ export async function checkPage(page: Page): Promise<Omit<PageCheck, 'errors' | 
     ),
   );
   const tableRows = await page.$$eval('table.comparison tbody tr', (rows) => rows.length);
+  // biome-ignore lint/performance/useDomNodeTextContent: the test reads what a reader sees (rendered text, not script or style source)
   const text = await page.innerText('body');
   return { curves, tableRows, text };
 }

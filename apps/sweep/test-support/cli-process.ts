@@ -16,11 +16,15 @@ export class CliProcess {
     });
     this.child.stdout!.on('data', (d: Buffer) => {
       this.stdout += d.toString();
-      this.watchers.forEach((w) => w());
+      this.watchers.forEach((w) => {
+        w();
+      });
     });
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr += d.toString();
-      this.watchers.forEach((w) => w());
+      this.watchers.forEach((w) => {
+        w();
+      });
     });
     this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
   }

@@ -6,7 +6,9 @@ function idx(dims: number[], payload: Uint8Array): Uint8Array {
   const header = Buffer.alloc(4 + 4 * dims.length);
   header.writeUInt8(0x08, 2);
   header.writeUInt8(dims.length, 3);
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  dims.forEach((d, i) => {
+    header.writeUInt32BE(d, 4 + 4 * i);
+  });
   return Buffer.concat([header, payload]);
 }
 

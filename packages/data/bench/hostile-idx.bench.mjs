@@ -118,7 +118,7 @@ function measure(call) {
     }, TIMEOUT_S * 1000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const seconds = ((performance.now() - started) / 1000).toFixed(2) + ' s';
+      const seconds = `${((performance.now() - started) / 1000).toFixed(2)} s`;
       const peak = /PEAK_KB=(\d+)/.exec(out);
       const peakText = peak ? `${(Number(peak[1]) / 1024).toFixed(0)} MiB` : 'n/a';
       const outcome = /OUTCOME (.*)/.exec(out)?.[1];

@@ -40,17 +40,23 @@ export interface ChurnOptions {
  * pass `[programmes, demographics]` and `labels` to `model.fit` after `toTensors(tf)`.
  */
 export class ChurnData {
-  constructor(
-    readonly n: number,
-    /** n × 10 hours per day per programme category (PROGRAMME_CATEGORIES). */
-    readonly programmes: Float32Array,
-    /** n × 8 demographic features (DEMOGRAPHIC_FEATURES). */
-    readonly demographics: Float32Array,
-    /** n × 1: 1 = cancels, 0 = stays. */
-    readonly labels: Float32Array,
-    /** n: the rule's true probability of cancelling, to compare a model with the Bayes rate. */
-    readonly cancelProbability: Float32Array,
-  ) {}
+  readonly n: number;
+  /** n × 10 hours per day per programme category (PROGRAMME_CATEGORIES). */
+  readonly programmes: Float32Array;
+  /** n × 8 demographic features (DEMOGRAPHIC_FEATURES). */
+  readonly demographics: Float32Array;
+  /** n × 1: 1 = cancels, 0 = stays. */
+  readonly labels: Float32Array;
+  /** n: the rule's true probability of cancelling, to compare a model with the Bayes rate. */
+  readonly cancelProbability: Float32Array;
+
+  constructor(columns: Pick<ChurnData, 'n' | 'programmes' | 'demographics' | 'labels' | 'cancelProbability'>) {
+    this.n = columns.n;
+    this.programmes = columns.programmes;
+    this.demographics = columns.demographics;
+    this.labels = columns.labels;
+    this.cancelProbability = columns.cancelProbability;
+  }
 
   get shapes(): { programmes: [number, number]; demographics: [number, number]; labels: [number, number] } {
     return { programmes: [this.n, 10], demographics: [this.n, 8], labels: [this.n, 1] };
@@ -131,7 +137,7 @@ export function churnDataset(options: ChurnOptions = {}): ChurnData {
     cancelProbability[s] = p;
     labels[s] = uniform() < p ? 1 : 0;
   }
-  return new ChurnData(n, programmes, demographics, labels, cancelProbability);
+  return new ChurnData({ n, programmes, demographics, labels, cancelProbability });
 }
 
 /** Gamma(k, 1) by Marsaglia–Tsang (boosted for k < 1). */

@@ -1,10 +1,12 @@
-import { checkInteger, DataError } from './errors.js';
 import { describeValue } from '@fnn/common';
+import { checkInteger, DataError } from './errors.js';
+import { arraysToTransferable, type FromArraysArgs } from './from-arrays.js';
 import { firstBadIndex, gatherBytes, gatherFloats, gatherWords, LITTLE_ENDIAN } from './gather.js';
 import { permutation } from './shuffle.js';
+import { checkTransferable, product, type DatasetTransferable, type FeatureStorage } from './transferable.js';
 
-/** How features are kept in memory: raw bytes (normalised while gathering) or float32. */
-export type FeatureStorage = 'uint8' | 'float32';
+export type { DatasetTransferable, FeatureStorage } from './transferable.js';
+export type { FromArraysArgs } from './from-arrays.js';
 
 /**
  * The structural part of a tf module that toTensors needs (`@tensorflow/tfjs`,
@@ -12,43 +14,6 @@ export type FeatureStorage = 'uint8' | 'float32';
  */
 export interface Tensor2DFactory<T> {
   tensor2d(values: Float32Array, shape: [number, number], dtype?: 'float32'): T;
-}
-
-/**
- * A Dataset as plain data: SharedArrayBuffers plus metadata. postMessage / structuredClone
- * keep SharedArrayBuffers shared, so `Dataset.fromTransferable` on the other side reads and
- * writes the same memory.
- */
-export interface DatasetTransferable {
-  kind: 'fnn.Dataset';
-  version: 1;
-  size: number;
-  featureShape: number[];
-  labelShape: number[];
-  numClasses: number | null;
-  features: { storage: FeatureStorage; buffer: SharedArrayBuffer; byteOffset: number; divisor: number };
-  labels: { buffer: SharedArrayBuffer; byteOffset: number };
-}
-
-type Rows = readonly ArrayLike<number>[];
-
-export interface FromArraysArgs {
-  /**
-   * Features: one row per sample (number[][]), or flat row-major values (Float32Array,
-   * Uint8Array, number[]) together with `featureShape`. A Uint8Array is stored as bytes and
-   * divided by `featureDivisor` while gathering; everything else is stored as float32.
-   */
-  x: Rows | Float32Array | Uint8Array | readonly number[];
-  /** Labels/targets: one row per sample (number[][]), or flat values (number[], Float32Array). */
-  y: Rows | Float32Array | readonly number[];
-  /** Shape of one sample's features; defaults to [row length] when x is given as rows. */
-  featureShape?: readonly number[];
-  /** Shape of one sample's labels; defaults to [y.length / number of samples]. */
-  labelShape?: readonly number[];
-  /** Number of classes when labels are classes (one-hot width, or 2 for a sigmoid output); null otherwise. */
-  numClasses?: number | null;
-  /** Only for Uint8Array x: gathered features are byte / featureDivisor (255 for images). Default 1. */
-  featureDivisor?: number;
 }
 
 /**
@@ -103,119 +68,12 @@ export class Dataset {
 
   /** Copies user data into shared memory, validating shapes and values. */
   static fromArrays(args: FromArraysArgs): Dataset {
-    if (args === null || typeof args !== 'object') {
-      throw new DataError(`Expected Dataset.fromArrays's argument to be {x, y, ...}, but got ${describeValue(args)}.`);
-    }
-    const { x, y } = args;
-    const xRows = isRows(x, 'x');
-    const yRows = isRows(y, 'y');
-    let size: number;
-    let featureShape: number[];
-    if (xRows) {
-      size = x.length;
-      const width = x[0]!.length; // isRows guarantees at least one row
-      if (width === 0) throw new DataError('Expected x[0] to hold at least one feature, but got an empty row.');
-      featureShape = args.featureShape !== undefined ? checkShape('featureShape', args.featureShape) : [width];
-      if (product(featureShape) !== width) {
-        throw new DataError(
-          `Expected x's rows to hold ${product(featureShape)} values (featureShape [${featureShape}]), but x[0] has ${width}.`,
-        );
-      }
-    } else {
-      if (args.featureShape === undefined) {
-        throw new DataError(
-          `Expected featureShape with flat x (${describeValue(x)}), but got undefined; or pass x as one row per sample.`,
-        );
-      }
-      featureShape = checkShape('featureShape', args.featureShape);
-      const fs = product(featureShape);
-      if (x.length % fs !== 0) {
-        throw new DataError(
-          `Expected x's length to be a multiple of the feature size ${fs} (featureShape [${featureShape}]), but got ${x.length}.`,
-        );
-      }
-      size = x.length / fs;
-    }
-    const featureSize = product(featureShape);
-    const ySamples = yRows ? y.length : null;
-    if (ySamples !== null && ySamples !== size) {
-      throw new DataError(`Expected y to have one row per sample of x (${size}), but got ${ySamples} rows.`);
-    }
-    let labelShape: number[];
-    if (args.labelShape !== undefined) {
-      labelShape = checkShape('labelShape', args.labelShape);
-    } else if (yRows) {
-      if (size === 0) throw new DataError('Expected labelShape when y has no rows, but got undefined.');
-      labelShape = [y[0]!.length];
-    } else {
-      if (size === 0 || y.length % size !== 0) {
-        throw new DataError(
-          `Expected y's length to be a multiple of the number of samples in x (${size}), but got ${y.length}; pass labelShape or y as rows.`,
-        );
-      }
-      labelShape = [y.length / size];
-    }
-    const labelSize = product(labelShape);
-    if (!yRows && y.length !== size * labelSize) {
-      throw new DataError(
-        `Expected y to hold ${size} samples × ${labelSize} values (labelShape [${labelShape}]) = ${size * labelSize} values, but got ${y.length}.`,
-      );
-    }
-    const numClasses = args.numClasses ?? null;
-    if (numClasses !== null) checkInteger('numClasses', numClasses, 1);
-    const divisor = args.featureDivisor ?? 1;
-    if (typeof divisor !== 'number' || !(divisor > 0) || !Number.isFinite(divisor)) {
-      throw new DataError(`Expected featureDivisor to be a positive finite number, but got ${describeValue(divisor)}.`);
-    }
-    const storage: FeatureStorage = x instanceof Uint8Array ? 'uint8' : 'float32';
-    if (storage === 'float32' && args.featureDivisor !== undefined && divisor !== 1) {
-      throw new DataError(
-        `featureDivisor applies to Uint8Array x only; got featureDivisor ${divisor} with ${describeValue(x)}.`,
-      );
-    }
-    const featureBytes = storage === 'uint8' ? 1 : 4;
-    const t: DatasetTransferable = {
-      kind: 'fnn.Dataset',
-      version: 1,
-      size,
-      featureShape,
-      labelShape,
-      numClasses,
-      features: { storage, buffer: new SharedArrayBuffer(size * featureSize * featureBytes), byteOffset: 0, divisor },
-      labels: { buffer: new SharedArrayBuffer(size * labelSize * 4), byteOffset: 0 },
-    };
-    const ds = new Dataset(t);
-    copyInto(ds.features, x, xRows, featureSize, 'x');
-    copyInto(ds.labels, y, yRows, labelSize, 'y');
-    return ds;
+    return new Dataset(arraysToTransferable(args));
   }
 
   /** Reopens a Dataset from toTransferable()'s object, e.g. in a worker; no copy. */
   static fromTransferable(obj: DatasetTransferable): Dataset {
-    if (obj === null || typeof obj !== 'object' || obj.kind !== 'fnn.Dataset' || obj.version !== 1) {
-      throw new DataError(
-        `Expected the result of dataset.toTransferable() (kind 'fnn.Dataset', version 1), but got ${describeValue(obj)}.`,
-      );
-    }
-    checkInteger('size', obj.size, 0);
-    const fs = product(checkShape('featureShape', obj.featureShape));
-    const ls = product(checkShape('labelShape', obj.labelShape));
-    const f = obj.features;
-    const l = obj.labels;
-    if (!(f?.buffer instanceof SharedArrayBuffer) || !(l?.buffer instanceof SharedArrayBuffer)) {
-      throw new DataError(
-        `Expected features.buffer and labels.buffer to be SharedArrayBuffers, but got ${describeValue(f?.buffer)} and ${describeValue(l?.buffer)}.`,
-      );
-    }
-    if (f.storage !== 'uint8' && f.storage !== 'float32') {
-      throw new DataError(`Expected features.storage to be 'uint8' or 'float32', but got ${describeValue(f.storage)}.`);
-    }
-    const fBytes = obj.size * fs * (f.storage === 'uint8' ? 1 : 4);
-    if (f.byteOffset + fBytes > f.buffer.byteLength || l.byteOffset + obj.size * ls * 4 > l.buffer.byteLength) {
-      throw new DataError(
-        `Transferable dataset of ${obj.size} samples does not fit its buffers (features need ${fBytes} bytes from ${f.byteOffset} of ${f.buffer.byteLength}).`,
-      );
-    }
+    checkTransferable(obj);
     return new Dataset(obj);
   }
 
@@ -314,9 +172,11 @@ export class Dataset {
         `Expected indices[${bad}] to be a sample index in [0, ${this.size - 1}], but got ${describeValue(indices[bad])}.`,
       );
     }
-    if (this.featureWords !== null) gatherWords(this.featureWords, this.byteTable, this.featureSize / 4, indices, xOut);
+    const table = this.byteTable;
+    if (this.featureWords !== null)
+      gatherWords({ src: this.featureWords, table, width: this.featureSize / 4 }, indices, xOut);
     else if (this.features instanceof Uint8Array)
-      gatherBytes(this.features, this.byteTable, this.featureSize, indices, xOut);
+      gatherBytes({ src: this.features, table, width: this.featureSize }, indices, xOut);
     else gatherFloats(this.features, this.featureSize, indices, xOut);
     gatherFloats(this.labels, this.labelSize, indices, yOut);
     return n;
@@ -340,69 +200,5 @@ export class Dataset {
       x: tf.tensor2d(x, [this.size, this.featureSize], 'float32'),
       y: tf.tensor2d(y, [this.size, this.labelSize], 'float32'),
     };
-  }
-}
-
-function product(shape: readonly number[]): number {
-  let p = 1;
-  for (const d of shape) p *= d;
-  return p;
-}
-
-function checkShape(name: string, shape: unknown): number[] {
-  if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 1)) {
-    throw new DataError(
-      `Expected ${name} to be an array of positive integers (e.g. [784]), but got ${describeValue(shape)}.`,
-    );
-  }
-  return [...shape] as number[];
-}
-
-/** True when `a` is given as rows (an array of arrays); validates that it is an array at all. */
-function isRows(a: unknown, name: string): a is Rows {
-  if (ArrayBuffer.isView(a)) return false;
-  if (!Array.isArray(a)) {
-    throw new DataError(`Expected ${name} to be a Float32Array or an array (of rows), but got ${describeValue(a)}.`);
-  }
-  return a.length > 0 && typeof a[0] === 'object';
-}
-
-function copyInto(
-  dst: Float32Array | Uint8Array,
-  src: ArrayLike<number> | Rows,
-  rows: boolean,
-  width: number,
-  name: string,
-): void {
-  if (rows) {
-    const r = src as Rows;
-    for (let i = 0; i < r.length; i++) {
-      const row = r[i];
-      if (row === null || typeof row !== 'object' || row.length !== width) {
-        throw new DataError(
-          `Expected ${name}[${i}] to be a row of ${width} numbers, but got ${Array.isArray(row) ? `an array of length ${row.length}` : describeValue(row)}.`,
-        );
-      }
-      for (let j = 0; j < width; j++) {
-        const v = row[j]!;
-        if (typeof v !== 'number' || !Number.isFinite(v)) {
-          throw new DataError(`Expected ${name}[${i}][${j}] to be a finite number, but got ${describeValue(v)}.`);
-        }
-        dst[i * width + j] = v;
-      }
-    }
-    return;
-  }
-  const flat = src as ArrayLike<number>;
-  if (dst instanceof Uint8Array) {
-    dst.set(flat as Uint8Array);
-    return;
-  }
-  for (let i = 0; i < flat.length; i++) {
-    const v = flat[i]!;
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new DataError(`Expected ${name}[${i}] to be a finite number, but got ${describeValue(v)}.`);
-    }
-    dst[i] = v;
   }
 }

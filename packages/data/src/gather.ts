@@ -14,13 +14,16 @@ export function firstBadIndex(indices: ArrayLike<number>, size: number): number 
   return -1;
 }
 
-export function gatherWords(
-  src: Uint32Array,
-  table: Float32Array,
-  words: number,
-  indices: ArrayLike<number>,
-  out: Float32Array,
-): void {
+/** Rows of bytes read through `table` (byte → float): the bytes as `src`, `width` of them a row. */
+export interface ByteRows<T> {
+  src: T;
+  table: Float32Array;
+  width: number;
+}
+
+/** As gatherBytes, reading the bytes four at a time (`rows.width` counts 32-bit words). */
+export function gatherWords(rows: ByteRows<Uint32Array>, indices: ArrayLike<number>, out: Float32Array): void {
+  const { src, table, width: words } = rows;
   const n = indices.length;
   let o = 0;
   for (let k = 0; k < n; k++) {
@@ -36,13 +39,8 @@ export function gatherWords(
   }
 }
 
-export function gatherBytes(
-  src: Uint8Array,
-  table: Float32Array,
-  width: number,
-  indices: ArrayLike<number>,
-  out: Float32Array,
-): void {
+export function gatherBytes(rows: ByteRows<Uint8Array>, indices: ArrayLike<number>, out: Float32Array): void {
+  const { src, table, width } = rows;
   const n = indices.length;
   const unrolled = width - (width % 4);
   let o = 0;

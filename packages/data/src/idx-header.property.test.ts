@@ -12,14 +12,16 @@ import { DataError, readIdx, type IdxArray } from './index.js';
 const dir = mkdtempSync(join(tmpdir(), 'fnn-idx-prop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const TYPE_BYTES: Record<number, number> = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c: 4, 0x0d: 4, 0x0e: 8 };
+// IDX type codes in decimal: 8 = 0x08 uint8, 9 = 0x09 int8, 11 = 0x0b int16, 12 = 0x0c int32,
+// 13 = 0x0d float32, 14 = 0x0e float64.
+const TYPE_BYTES: Record<number, number> = { 8: 1, 9: 1, 11: 2, 12: 4, 13: 4, 14: 8 };
 const BIG_ENDIAN: Record<number, (v: DataView, o: number) => number> = {
-  0x08: (v, o) => v.getUint8(o),
-  0x09: (v, o) => v.getInt8(o),
-  0x0b: (v, o) => v.getInt16(o),
-  0x0c: (v, o) => v.getInt32(o),
-  0x0d: (v, o) => v.getFloat32(o),
-  0x0e: (v, o) => v.getFloat64(o),
+  8: (v, o) => v.getUint8(o),
+  9: (v, o) => v.getInt8(o),
+  11: (v, o) => v.getInt16(o),
+  12: (v, o) => v.getInt32(o),
+  13: (v, o) => v.getFloat32(o),
+  14: (v, o) => v.getFloat64(o),
 };
 
 /** A valid IDX file: a known type byte, up to 3 small dimensions, random payload bytes of the right length. */

@@ -36,7 +36,7 @@ export interface IdxHeader {
   payloadBytes: bigint;
 }
 
-const hex = (b: number) => '0x' + b.toString(16).padStart(2, '0');
+const hex = (b: number) => `0x${b.toString(16).padStart(2, '0')}`;
 
 /**
  * Parses the header at the start of `head` (the first bytes of the file or more; the payload

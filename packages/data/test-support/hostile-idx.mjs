@@ -16,7 +16,9 @@ export function idxFile(shape, payload, typeByte = 0x08) {
   const out = new Uint8Array(4 + 4 * shape.length + payload.length);
   const view = new DataView(out.buffer);
   out.set([0, 0, typeByte, shape.length]);
-  shape.forEach((s, i) => view.setUint32(4 + 4 * i, s));
+  shape.forEach((s, i) => {
+    view.setUint32(4 + 4 * i, s);
+  });
   out.set(payload, 4 + 4 * shape.length);
   return out;
 }

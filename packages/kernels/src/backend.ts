@@ -1,7 +1,6 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
-  engine,
   findBackendFactory,
   getKernelsForBackend,
   registerBackend,
@@ -101,10 +100,4 @@ export function registerNativeBackend(): void {
   for (const kernel of native) registerKernel(kernel);
   registerBackend(BACKEND_NAME, () => new NativeBackend(), 0);
   registered = true;
-}
-
-/** The active backend if it keeps tensors as typed arrays (native or cpu), else null. */
-export function typedArrayBackend(): MathBackendCPU | null {
-  const backend = engine().backend;
-  return backend instanceof MathBackendCPU ? backend : null;
 }

@@ -18,17 +18,20 @@ function checkShape(fn: string, name: string, array: Float32Array | null, length
   }
 }
 
+/** Batch normalization's learned scale and offset (null: none), epsilon and channel count. */
+export interface BatchNormParams {
+  gamma: Float32Array | null;
+  beta: Float32Array | null;
+  epsilon: number;
+  channels: number;
+}
+
 /**
  * Training-mode batch normalization of x [rows, channels] over its rows, in one native pass
  * per statistic (what a BatchNormalization layer's forward pass needs, moving averages aside).
  */
-export function nativeBatchNormForward(
-  x: Float32Array,
-  gamma: Float32Array | null,
-  beta: Float32Array | null,
-  epsilon: number,
-  channels: number,
-): BatchNormForward {
+export function nativeBatchNormForward(x: Float32Array, params: BatchNormParams): BatchNormForward {
+  const { gamma, beta, epsilon, channels } = params;
   const rows = channels > 0 ? x.length / channels : 0;
   if (!Number.isInteger(rows))
     throw new Error(`nativeBatchNormForward: x has ${x.length} values, not a multiple of ${channels} channels.`);
@@ -49,11 +52,10 @@ export function nativeBatchNormForward(
 export function nativeBatchNormBackward(
   dy: Float32Array,
   x: Float32Array,
-  mean: Float32Array,
-  invStd: Float32Array,
-  gamma: Float32Array | null,
+  saved: { mean: Float32Array; invStd: Float32Array; gamma: Float32Array | null },
   needsDx = true,
 ): { dx: Float32Array | null; dgamma: Float32Array; dbeta: Float32Array } {
+  const { mean, invStd, gamma } = saved;
   const channels = mean.length;
   checkShape('nativeBatchNormBackward', 'x', x, dy.length);
   checkShape('nativeBatchNormBackward', 'invStd', invStd, channels);

@@ -32,7 +32,10 @@ export function releaseFloat32(values: unknown): void {
   if (!(values instanceof Float32Array) || !recyclable.has(values)) return;
   if (pooledBytes + values.byteLength > MAX_POOLED_BYTES) return;
   let list = free.get(values.length);
-  if (!list) free.set(values.length, (list = []));
+  if (!list) {
+    list = [];
+    free.set(values.length, list);
+  }
   if (list.length >= MAX_PER_LENGTH) return;
   list.push(values);
   pooledBytes += values.byteLength;

@@ -41,7 +41,7 @@ describe('fused optimizer updates', () => {
       const [lr, beta1, beta2, epsilon] = [0.01, 0.9, 0.999, 1e-7];
       for (let step = 1; step <= 3; step++) {
         const grads = SIZES.map((n) => randomArray(n));
-        nativeAdamUpdate(params, grads, m, v, { lr, beta1, beta2, epsilon, step, epsilonForm: form });
+        nativeAdamUpdate(params, grads, { m, v }, { lr, beta1, beta2, epsilon, step, epsilonForm: form });
         grads.forEach((g, k) => {
           for (let i = 0; i < g.length; i++) {
             refM[k]![i] = beta1 * refM[k]![i]! + (1 - beta1) * g[i]!;
@@ -84,7 +84,9 @@ describe('fused optimizer updates', () => {
           }
         });
       }
-      params.forEach((p, k) => expectNear(p, ref[k]!));
+      params.forEach((p, k) => {
+        expectNear(p, ref[k]!);
+      });
     }
   });
 
@@ -98,12 +100,17 @@ describe('fused optimizer updates', () => {
       const refMom = SIZES.map((n) => new Array<number>(n).fill(0));
       for (let step = 0; step < 3; step++) {
         const grads = SIZES.map((n) => randomArray(n));
-        nativeRmspropUpdate(params, grads, ms, momentum ? moments : null, {
-          lr: 0.01,
-          rho: 0.9,
-          momentum,
-          epsilon: 1e-7,
-        });
+        nativeRmspropUpdate(
+          params,
+          grads,
+          { meanSquares: ms, moments: momentum ? moments : null },
+          {
+            lr: 0.01,
+            rho: 0.9,
+            momentum,
+            epsilon: 1e-7,
+          },
+        );
         grads.forEach((g, k) => {
           for (let i = 0; i < g.length; i++) {
             refMs[k]![i] = 0.9 * refMs[k]![i]! + 0.1 * g[i]! ** 2;
@@ -113,19 +120,26 @@ describe('fused optimizer updates', () => {
           }
         });
       }
-      params.forEach((p, k) => expectNear(p, ref[k]!, 1e-4));
+      params.forEach((p, k) => {
+        expectNear(p, ref[k]!, 1e-4);
+      });
     }
   });
 
   it('rejects mismatched lists with a message naming the argument', () => {
     expect(() =>
-      nativeAdamUpdate([new Float32Array(3)], [new Float32Array(2)], [new Float32Array(3)], [new Float32Array(3)], {
-        lr: 1,
-        beta1: 0.9,
-        beta2: 0.999,
-        epsilon: 1e-7,
-        step: 1,
-      }),
+      nativeAdamUpdate(
+        [new Float32Array(3)],
+        [new Float32Array(2)],
+        { m: [new Float32Array(3)], v: [new Float32Array(3)] },
+        {
+          lr: 1,
+          beta1: 0.9,
+          beta2: 0.999,
+          epsilon: 1e-7,
+          step: 1,
+        },
+      ),
     ).toThrow('grads[0] must be a Float32Array of length 3, but got length 2');
     expect(() => nativeSgdUpdate([new Float32Array(3)], [new Float32Array(3)], null, { lr: 1, momentum: 0.9 })).toThrow(
       'velocities',
@@ -175,8 +189,8 @@ describe('fused batch normalization', () => {
       const beta = randomArray(channels);
       const dy = randomArray(rows * channels);
       const eps = 1e-3;
-      const { y, mean, variance, invStd } = nativeBatchNormForward(x, gamma, beta, eps, channels);
-      const { dx, dgamma, dbeta } = nativeBatchNormBackward(dy, x, mean, invStd, gamma);
+      const { y, mean, variance, invStd } = nativeBatchNormForward(x, { gamma, beta, epsilon: eps, channels });
+      const { dx, dgamma, dbeta } = nativeBatchNormBackward(dy, x, { mean, invStd, gamma });
       for (let c = 0; c < channels; c++) {
         let mu = 0;
         for (let r = 0; r < rows; r++) mu += x[r * channels + c]! / rows;

@@ -10,7 +10,12 @@ export {
   type SgdOptions,
   type RmspropOptions,
 } from './optimizers.js';
-export { nativeBatchNormForward, nativeBatchNormBackward, type BatchNormForward } from './batch-norm-training.js';
+export {
+  nativeBatchNormForward,
+  nativeBatchNormBackward,
+  type BatchNormForward,
+  type BatchNormParams,
+} from './batch-norm-training.js';
 export { nativeDropoutMask } from './dropout-mask.js';
 export { nativeWeightedSum } from './weighted-sum.js';
 

@@ -309,7 +309,7 @@ describe('batch norm, convolution, pooling', () => {
   it('batchNorm with per-channel and scalar parameters', () => {
     const c = 33;
     expectClose(
-      (x, m, v, o, s) => tf.batchNorm(x!, m!, v!, o, s, 1e-3),
+      (...t) => tf.batchNorm(t[0]!, t[1]!, t[2]!, t[3], t[4], 1e-3),
       [rand([127, c]), rand([c]), rand([c], 0.1, 2), rand([c]), rand([c])],
     );
     expectClose(
@@ -317,7 +317,7 @@ describe('batch norm, convolution, pooling', () => {
       [rand([5, 4, c]), rand([c]), rand([c], 0.1, 2)],
     );
     expectClose(
-      (x, m, v, o, s) => tf.batchNorm(x!, m!, v!, o, s),
+      (...t) => tf.batchNorm(t[0]!, t[1]!, t[2]!, t[3], t[4]),
       [rand([9, 3]), rand([1]), rand([1], 0.1, 2), rand([3]), rand([1])],
     );
   });

@@ -264,7 +264,9 @@ describe(`non-finite values on native (${process.env.FNN_NATIVE_ISA ?? 'widest'}
         const optimizer = make();
         const params = initial.slice();
         const slots = optimizer.slotNames.map((name) => new Float32Array(size).fill(optimizer.initialSlotValue(name)));
-        grads.forEach((g, step) => optimizer.updateArrays(params, g.slice(), slots, step + 1));
+        grads.forEach((g, step) => {
+          optimizer.updateArrays(params, g.slice(), slots, step + 1);
+        });
         return [params, ...slots];
       });
     });

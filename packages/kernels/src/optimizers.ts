@@ -55,8 +55,7 @@ function checkLists(fn: string, params: Float32Array[], lists: Record<string, Fl
 export function nativeAdamUpdate(
   params: Float32Array[],
   grads: Float32Array[],
-  m: Float32Array[],
-  v: Float32Array[],
+  { m, v }: { m: Float32Array[]; v: Float32Array[] },
   options: AdamOptions,
 ): void {
   checkLists('nativeAdamUpdate', params, { params, grads, m, v });
@@ -87,8 +86,7 @@ export function nativeSgdUpdate(
 export function nativeRmspropUpdate(
   params: Float32Array[],
   grads: Float32Array[],
-  meanSquares: Float32Array[],
-  moments: Float32Array[] | null,
+  { meanSquares, moments }: { meanSquares: Float32Array[]; moments: Float32Array[] | null },
   options: RmspropOptions,
 ): void {
   const momentum = options.momentum ?? 0;

@@ -49,8 +49,8 @@ describe('registered kernels equal the direct native calls bit for bit', () => {
       const dy = randomArray(x.length);
       const gamma = affine ? randomArray(channels, 0.5, 1.5) : null;
       const beta = affine ? randomArray(channels) : null;
-      const want = nativeBatchNormForward(x, gamma, beta, 1e-3, channels);
-      const wantGrad = nativeBatchNormBackward(dy, x, want.mean, want.invStd, gamma);
+      const want = nativeBatchNormForward(x, { gamma, beta, epsilon: 1e-3, channels });
+      const wantGrad = nativeBatchNormBackward(dy, x, { mean: want.mean, invStd: want.invStd, gamma });
       tf.tidy(() => {
         const params = {
           ...(gamma ? { gamma: tf.tensor1d(gamma) } : {}),
@@ -100,7 +100,7 @@ describe('registered kernels equal the direct native calls bit for bit', () => {
       sizes.map((n) => new Float32Array(n).fill(0.1)),
       sizes.map((n) => new Float32Array(n).fill(0.2)),
     ];
-    nativeAdamUpdate(want, grads, wantM, wantV, adam);
+    nativeAdamUpdate(want, grads, { m: wantM, v: wantV }, adam);
     const variables = params.map((p) => tf.variable(tf.tensor1d(p)));
     const gradTensors = grads.map((g) => tf.tensor1d(g));
     const [m, v] = [sizes.map((n) => new Float32Array(n).fill(0.1)), sizes.map((n) => new Float32Array(n).fill(0.2))];

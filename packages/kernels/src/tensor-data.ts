@@ -1,11 +1,17 @@
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { engine } from '@tensorflow/tfjs-core';
-import { typedArrayBackend } from './backend.js';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { hasEscaped } from './buffer-pool.js';
 
 // The native backend's own storage, read by the package that defines it: @fnn/core's
 // training/tensor-memory.ts is the one module reading other backends' storage from outside.
 const owned = new WeakSet<Float32Array>();
+
+/** The active backend if it keeps tensors as typed arrays (native or cpu), else null. */
+export function typedArrayBackend(): MathBackendCPU | null {
+  const backend = engine().backend;
+  return backend instanceof MathBackendCPU ? backend : null;
+}
 
 /**
  * The Float32Array that holds a float32 tensor's values on the `native` (or `cpu`) backend —

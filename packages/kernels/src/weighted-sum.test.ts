@@ -19,8 +19,10 @@ describe('nativeWeightedSum', () => {
       const n = 1037;
       const shared = new Float32Array(new SharedArrayBuffer(4 * (count * n + 3)));
       let state = 7;
-      for (let i = 0; i < shared.length; i++)
-        shared[i] = Math.sin((state = (state * 48271) % 2147483647)) * 10 ** ((i % 9) - 4);
+      for (let i = 0; i < shared.length; i++) {
+        state = (state * 48271) % 2147483647;
+        shared[i] = Math.sin(state) * 10 ** ((i % 9) - 4);
+      }
       const parts = Array.from({ length: count }, (_, j) => shared.subarray(3 + j * n, 3 + (j + 1) * n));
       const weights = Array.from({ length: count }, (_, j) => (j + 1) / ((count * (count + 1)) / 2));
       const out = new Float32Array(new SharedArrayBuffer(4 * n));

@@ -46,13 +46,18 @@ describe('worker threads', () => {
         .dataSync(),
     );
     const p = data.param.slice();
-    nativeAdamUpdate([p], [data.grad], [new Float32Array(1000)], [new Float32Array(1000)], {
-      lr: 0.001,
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-7,
-      step: 1,
-    });
+    nativeAdamUpdate(
+      [p],
+      [data.grad],
+      { m: [new Float32Array(1000)], v: [new Float32Array(1000)] },
+      {
+        lr: 0.001,
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-7,
+        step: 1,
+      },
+    );
 
     for (const result of [first, second]) {
       expect(result.backend).toBe('native');

@@ -5,7 +5,10 @@ import { createRequire } from 'node:module';
 const addon = createRequire(import.meta.url)('../build/Release/fnn_kernels.node');
 let seed = 1;
 const random = (n) =>
-  Float32Array.from({ length: n }, () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1);
+  Float32Array.from({ length: n }, () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed / 2 ** 32) * 2 - 1;
+  });
 let worst = 0;
 for (const [m, n, k] of [
   [1, 1, 1],

@@ -14,11 +14,16 @@ const y = tf.fused.matMul({
   activation: 'relu',
 });
 const p = Float32Array.from(param);
-nativeAdamUpdate([p], [grad], [new Float32Array(p.length)], [new Float32Array(p.length)], {
-  lr: 0.001,
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-7,
-  step: 1,
-});
+nativeAdamUpdate(
+  [p],
+  [grad],
+  { m: [new Float32Array(p.length)], v: [new Float32Array(p.length)] },
+  {
+    lr: 0.001,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-7,
+    step: 1,
+  },
+);
 parentPort.postMessage({ backend: tf.getBackend(), isa: nativeIsa(), y: y.dataSync(), p });

@@ -43,7 +43,9 @@ function movingStatistics(model: LayersModel): { mean: Float32Array; variance: F
 
 function expectAllClose(actual: Float32Array, expected: ArrayLike<number>, tolerance: number): void {
   expect(actual.length).toBe(expected.length);
-  actual.forEach((v, i) => expect(Math.abs(v - expected[i]!)).toBeLessThanOrEqual(tolerance));
+  actual.forEach((v, i) => {
+    expect(Math.abs(v - expected[i]!)).toBeLessThanOrEqual(tolerance);
+  });
 }
 
 describe('BatchNormalization under DataParallelTrainer', () => {

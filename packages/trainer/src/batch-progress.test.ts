@@ -1,58 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { setBackend, ValueError } from '@fnn/core';
 import { classificationData, denseModel, relativeDifference } from '../test-support/fixtures.js';
-import { BATCH_PROGRESS_INTERVAL_MS, batchProgressCallback } from './main-thread/batch-progress.js';
+import { BATCH_PROGRESS_INTERVAL_MS } from './main-thread/batch-progress.js';
 import { DataParallelTrainer, type BatchProgress } from './index.js';
 import { replicaWeightsOf, withTestHooks, type RunProbe } from './testing.js';
 
 process.env.FNN_QUIET = '1';
 await setBackend('wasm');
 
-describe('batchProgressCallback', () => {
-  /** Drives the callback as the training loop does, batch b ending at times[b] (ms). */
-  function drive(batches: number, epochs: number, times: (epoch: number, batch: number) => number, stopAt?: number) {
-    let clock = 0;
-    const reports: BatchProgress[] = [];
-    const callback = batchProgressCallback(
-      (p) => reports.push(p),
-      batches,
-      100,
-      () => clock,
-    );
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      callback.onEpochBegin!(epoch);
-      for (let batch = 0; batch < (stopAt ?? batches); batch++) {
-        clock = times(epoch, batch);
-        callback.onBatchEnd!(batch, { loss: batch / 10 });
-      }
-      callback.onEpochEnd!(epoch, {});
-    }
-    return reports.map((r) => `${r.epoch}:${r.batch}/${r.batches} loss ${r.logs.loss}`);
-  }
-
-  it('reports at most once per interval, the first batch at once and every epoch’s last batch', () => {
-    // Batches end every 30 ms: reports at 0, 120 (≥ 100 after 0), 240, and the last batch (270).
-    expect(drive(10, 1, (_, b) => b * 30)).toEqual([
-      '0:0/10 loss 0',
-      '0:4/10 loss 0.4',
-      '0:8/10 loss 0.8',
-      '0:9/10 loss 0.9',
-    ]);
-    // The interval runs across epochs: epoch 1's batches end 30, 60 and 90 ms after epoch 0's
-    // last report (too soon), then its last batch is reported regardless.
-    expect(drive(4, 2, (e, b) => (e * 4 + b) * 30)).toEqual(['0:0/4 loss 0', '0:3/4 loss 0.3', '1:3/4 loss 0.3']);
-  });
-
-  it('reports every batch when batches are further apart than the interval', () => {
-    expect(drive(3, 1, (_, b) => b * 150)).toEqual(['0:0/3 loss 0', '0:1/3 loss 0.1', '0:2/3 loss 0.2']);
-  });
-
-  it('reports the last completed batch of an epoch that stopped early', () => {
-    // Training stopped after batch 4 of 10 (stopTraining): batch 4 is reported at the epoch end.
-    expect(drive(10, 1, (_, b) => b * 10, 5)).toEqual(['0:0/10 loss 0', '0:4/10 loss 0.4']);
-  });
-});
-
+// The throttle itself (batchProgressCallback) is @fnn/core's and tested there; these check the
+// trainer drives it from the main thread without slowing the workers.
 describe('DataParallelTrainer onBatchProgress', () => {
   const data = classificationData(512);
   const trainer = new DataParallelTrainer({ workers: 2, backend: 'wasm' });

@@ -15,7 +15,11 @@ async function failingFit(
   trainer: DataParallelTrainer,
 ): Promise<{ error: unknown; latencyMs: number }> {
   let lastStep = performance.now();
-  const callbacks = { onBatchEnd: () => void (lastStep = performance.now()) };
+  const callbacks = {
+    onBatchEnd: () => {
+      lastStep = performance.now();
+    },
+  };
   try {
     await trainer.fit(
       denseModel(),
@@ -100,11 +104,17 @@ describe('DataParallelTrainer faults', () => {
     expect(process.listenerCount('SIGINT')).toBe(listeners);
     // The model holds the weights of those 3 steps: the same as a fit stopped there by a callback.
     const reference = denseModel();
-    const stop = { onBatchEnd: (batch: number) => void (batch === 2 && (reference.stopTraining = true)) };
+    const stop = {
+      onBatchEnd: (batch: number) => {
+        if (batch === 2) reference.stopTraining = true;
+      },
+    };
     await trainer.fit(reference, data.x, data.y, { epochs: 3, batchSize: 16, seed: 1, verbose: 0, callbacks: stop });
     const a = model.getWeights();
     const b = reference.getWeights();
-    a.forEach((t, i) => expect(Array.from(t.dataSync())).toEqual(Array.from(b[i]!.dataSync())));
+    a.forEach((t, i) => {
+      expect(Array.from(t.dataSync())).toEqual(Array.from(b[i]!.dataSync()));
+    });
     await trainer.close();
     await trainer.close(); // idempotent
     await expect(trainer.fit(model, data.x, data.y)).rejects.toThrow(/the trainer is closed/);

@@ -93,9 +93,9 @@ describe.each([1, 2, 3])('DataParallelTrainer with %i worker(s) on a two-input, 
     expect(Object.keys(history.history).sort()).toEqual(Object.keys(expectedHistory.history).sort());
     expect(history.history).toHaveProperty('val_amount_loss');
     for (const [key, values] of Object.entries(expectedHistory.history)) {
-      history.history[key]!.forEach((v, i) =>
-        expect(Math.abs(v - values[i]!)).toBeLessThanOrEqual(TOLERANCE * Math.max(1, Math.abs(values[i]!))),
-      );
+      history.history[key]!.forEach((v, i) => {
+        expect(Math.abs(v - values[i]!)).toBeLessThanOrEqual(TOLERANCE * Math.max(1, Math.abs(values[i]!)));
+      });
     }
     expect(relativeDifference(expected.getWeights(), trained.getWeights())).toBeLessThanOrEqual(TOLERANCE);
   });

@@ -26,9 +26,9 @@ describe.each([1, 2, 3])('DataParallelTrainer with %i worker(s) on the native ba
     // No tensor leaks in the workers: the count after every epoch is the same.
     for (const counts of trainer.lastFitTensorCounts!) expect(counts).toEqual([counts[0], counts[0], counts[0]]);
     expect(relativeDifference(expected.getWeights(), model.getWeights())).toBeLessThanOrEqual(TOLERANCE);
-    history.history.loss!.forEach((loss, i) =>
-      expect(Math.abs(loss - expectedHistory.history.loss![i]!)).toBeLessThanOrEqual(TOLERANCE),
-    );
+    history.history.loss!.forEach((loss, i) => {
+      expect(Math.abs(loss - expectedHistory.history.loss![i]!)).toBeLessThanOrEqual(TOLERANCE);
+    });
     const state = model.compiled!.optimizer.getState();
     const reference = expected.compiled!.optimizer.getState();
     expect(state.iterations).toBe(reference.iterations);
@@ -38,7 +38,9 @@ describe.each([1, 2, 3])('DataParallelTrainer with %i worker(s) on the native ba
       ).toBeLessThanOrEqual(TOLERANCE);
     }
     const replicas = replicaWeightsOf(trainer)!;
-    replicas.forEach((weights) => expect(weights).toEqual(replicas[0]));
+    replicas.forEach((weights) => {
+      expect(weights).toEqual(replicas[0]);
+    });
     expect(relativeDifference([replicas[0]!], [flatWeights(model)])).toBe(0);
   });
 });

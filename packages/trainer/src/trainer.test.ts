@@ -42,9 +42,9 @@ function expectHistoriesClose(actual: History, expected: History): void {
   expect(actual.epoch).toEqual(expected.epoch);
   expect(Object.keys(actual.history).sort()).toEqual(Object.keys(expected.history).sort());
   for (const [key, values] of Object.entries(expected.history)) {
-    actual.history[key]!.forEach((v, i) =>
-      expect(Math.abs(v - values[i]!)).toBeLessThanOrEqual(TOLERANCE * Math.max(1, Math.abs(values[i]!))),
-    );
+    actual.history[key]!.forEach((v, i) => {
+      expect(Math.abs(v - values[i]!)).toBeLessThanOrEqual(TOLERANCE * Math.max(1, Math.abs(values[i]!)));
+    });
   }
 }
 
@@ -230,7 +230,13 @@ describe('DataParallelTrainer and the model it trains', () => {
       const m = model();
       return {
         model: m,
-        callbacks: [{ onBatchEnd: (batch: number) => void (batch === 1 && (m.stopTraining = true)) }],
+        callbacks: [
+          {
+            onBatchEnd: (batch: number) => {
+              if (batch === 1) m.stopTraining = true;
+            },
+          },
+        ],
       };
     };
     const a = stopAt(denseModel);

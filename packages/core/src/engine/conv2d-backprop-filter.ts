@@ -5,6 +5,21 @@ import { ValueError, describeValue } from '../errors.js';
 export type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 export type Conv2DPadding = 'valid' | 'same' | number | ExplicitPadding;
 
+/** The convolution whose filter gradient is asked for: its filter's shape, strides and padding. */
+export interface FilterGradientArgs {
+  filterShape: [number, number, number, number];
+  strides: number | [number, number];
+  pad: Conv2DPadding;
+}
+
+/** Rows and columns of a convolution's input, kernel, strides and output. */
+interface ConvGeometry {
+  input: [number, number];
+  kernel: [number, number];
+  strides: [number, number];
+  output: [number, number];
+}
+
 /**
  * Gradient of a 2-D convolution (NHWC, no dilation) with respect to its filter, built from ops
  * every backend has: for each kernel offset (i, j), the input pixels that offset touched form a
@@ -12,18 +27,18 @@ export type Conv2DPadding = 'valid' | 'same' | number | ExplicitPadding;
  * output positions give the filter slice `[i, j, :, :]` as one matmul. `dy` is transposed once
  * ([Cout, N·OH·OW] × [N·OH·OW, Cin]) rather than each slice, and the result once at the end.
  */
-export function conv2dFilterGradient(
-  x: Tensor,
-  dy: Tensor,
-  filterShape: [number, number, number, number],
-  strides: number | [number, number],
-  pad: Conv2DPadding,
-): Tensor {
+export function conv2dFilterGradient(x: Tensor, dy: Tensor, conv: FilterGradientArgs): Tensor {
+  const { filterShape, strides, pad } = conv;
   const [kh, kw, cin, cout] = filterShape;
   const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
   const [n, h, w] = x.shape as [number, number, number, number];
   const [, oh, ow] = dy.shape as [number, number, number, number];
-  const [[top, bottom], [left, right]] = resolvePadding(pad, [h, w], [kh, kw], [sh, sw], [oh, ow]);
+  const [[top, bottom], [left, right]] = resolvePadding(pad, {
+    input: [h, w],
+    kernel: [kh, kw],
+    strides: [sh, sw],
+    output: [oh, ow],
+  });
   return tf.tidy(() => {
     const padded =
       top || bottom || left || right
@@ -51,13 +66,13 @@ export function conv2dFilterGradient(
 }
 
 /** Padding before and after the rows and the columns, as TensorFlow places it. */
-function resolvePadding(
-  pad: Conv2DPadding,
-  [h, w]: [number, number],
-  [kh, kw]: [number, number],
-  [sh, sw]: [number, number],
-  [oh, ow]: [number, number],
-): [[number, number], [number, number]] {
+function resolvePadding(pad: Conv2DPadding, geometry: ConvGeometry): [[number, number], [number, number]] {
+  const {
+    input: [h, w],
+    kernel: [kh, kw],
+    strides: [sh, sw],
+    output: [oh, ow],
+  } = geometry;
   if (pad === 'valid')
     return [
       [0, 0],
@@ -115,7 +130,7 @@ export function registerConv2DBackpropFilterKernel(): void {
       }
       // Ops run inside a kernel are not taped; the result's data is handed over to the engine,
       // which wraps it in the kernel's output tensor (the pattern of tfjs's Identity kernels).
-      const result = conv2dFilterGradient(x, dy, filterShape, strides, pad);
+      const result = conv2dFilterGradient(x, dy, { filterShape, strides, pad });
       (backend as unknown as { incRef(dataId: object): void }).incRef(result.dataId);
       const info = { dataId: result.dataId, shape: result.shape, dtype: result.dtype };
       result.dispose();

@@ -5,6 +5,7 @@ import type { LayerWeight } from '../layers/layer-weight.js';
 import type { Node } from './node.js';
 import { SymbolicTensor } from './symbolic-tensor.js';
 import type { CallContext } from './context.js';
+import { checkInputs, orderGraph } from './graph-order.js';
 
 /** What the forward pass keeps for the backward pass: one entry per executed node. */
 export interface Tape {
@@ -31,110 +32,11 @@ export class Graph {
   ) {
     assertSymbolic(inputs, 'inputs', owner);
     assertSymbolic(outputs, 'outputs', owner);
-    const seen = new Set<SymbolicTensor>();
-    for (const t of inputs) {
-      if (t.sourceLayer.className !== 'InputLayer') {
-        throw new ValueError(
-          `${owner}: inputs must come from input() or an InputLayer, but ${t.name} comes from layer ${t.sourceLayer.name} (${t.sourceLayer.className}).`,
-        );
-      }
-      if (seen.has(t))
-        throw new ValueError(
-          `${owner}: input ${t.sourceLayer.name} is listed twice in inputs; each input must appear once.`,
-        );
-      seen.add(t);
-    }
-    const nodesInDecreasingDepth: Node[] = [];
-    const layerIndices = new Map<Layer, number>();
-    const finished = new Set<Node>();
-    const inProgress = new Set<Node>();
-    // Depth-first, post-order, with an explicit stack: a chain of thousands of layers (a model
-    // file can declare one) would overflow the call stack if this recursed.
-    const visit = (tensor: SymbolicTensor): void => {
-      const stack: { node: Node; next: number }[] = [];
-      const enter = (t: SymbolicTensor): void => {
-        const node = nodeOf(t);
-        if (inProgress.has(node))
-          throw new ValueError(`${owner}: the graph has a cycle at layer ${node.outboundLayer.name}.`);
-        if (finished.has(node)) return;
-        if (!layerIndices.has(node.outboundLayer)) layerIndices.set(node.outboundLayer, layerIndices.size);
-        inProgress.add(node);
-        stack.push({ node, next: 0 });
-      };
-      enter(tensor);
-      while (stack.length > 0) {
-        const top = stack[stack.length - 1]!;
-        if (top.next < top.node.inputTensors.length) {
-          enter(top.node.inputTensors[top.next++]!);
-          continue;
-        }
-        stack.pop();
-        finished.add(top.node);
-        inProgress.delete(top.node);
-        nodesInDecreasingDepth.push(top.node);
-      }
-    };
-    for (const t of outputs) visit(t);
-
-    const nodeDepths = new Map<Node, number>();
-    const layerDepths = new Map<Layer, number>();
-    for (const node of [...nodesInDecreasingDepth].reverse()) {
-      const depth = Math.max(nodeDepths.get(node) ?? 0, layerDepths.get(node.outboundLayer) ?? 0);
-      layerDepths.set(node.outboundLayer, depth);
-      nodeDepths.set(node, depth);
-      for (const t of node.inputTensors) {
-        const inbound = nodeOf(t);
-        nodeDepths.set(inbound, Math.max(depth + 1, nodeDepths.get(inbound) ?? 0));
-      }
-    }
+    checkInputs(inputs, owner);
+    const { nodes, layers, nodeDepths } = orderGraph(inputs, outputs, owner);
+    this.nodes = nodes;
+    this.layers = layers;
     this.nodeDepths = nodeDepths;
-    const byDepthThenIndex = (a: [number, number], b: [number, number]) => b[0] - a[0] || a[1] - b[1];
-    this.nodes = [...nodeDepths.keys()].sort((a, b) =>
-      byDepthThenIndex(
-        [nodeDepths.get(a)!, layerIndices.get(a.outboundLayer)!],
-        [nodeDepths.get(b)!, layerIndices.get(b.outboundLayer)!],
-      ),
-    );
-    this.layers = [...layerDepths.keys()].sort((a, b) =>
-      byDepthThenIndex([layerDepths.get(a)!, layerIndices.get(a)!], [layerDepths.get(b)!, layerIndices.get(b)!]),
-    );
-
-    // Saved weights and serialized connections refer to layers by name.
-    const byName = new Map<string, number>();
-    for (const layer of this.layers) byName.set(layer.name, (byName.get(layer.name) ?? 0) + 1);
-    for (const [name, count] of byName) {
-      if (count > 1)
-        throw new ValueError(
-          `${owner}: the layer name ${JSON.stringify(name)} is used by ${count} layers; layer names must be unique within a model.`,
-        );
-    }
-
-    // Every source of the graph must be one of the declared inputs.
-    const declared = new Set(inputs.map((t) => t.id));
-    const computable = new Set<number>(declared);
-    for (const node of this.nodes) {
-      if (node.inputTensors.length === 0) {
-        if (!declared.has(node.outputTensor.id)) {
-          const users = this.nodes
-            .filter((n) => n.inputTensors.some((t) => t.id === node.outputTensor.id))
-            .map((n) => n.outboundLayer.name);
-          throw new ValueError(
-            `${owner}: graph disconnected: the outputs need input ${node.outboundLayer.name} (used by ${users.join(', ')}), which is not among the model's inputs [${inputs.map((t) => t.sourceLayer.name).join(', ')}]; add it to inputs.`,
-          );
-        }
-        continue;
-      }
-      for (const t of node.inputTensors)
-        if (!computable.has(t.id)) throw new ValueError(`${owner}: graph disconnected at ${t.name}.`);
-      computable.add(node.outputTensor.id);
-    }
-    for (const t of inputs) {
-      if (!nodeDepths.has(nodeOf(t))) {
-        throw new ValueError(
-          `${owner}: input ${t.sourceLayer.name} is not connected to any of the outputs [${outputs.map((o) => o.name).join(', ')}].`,
-        );
-      }
-    }
   }
 
   /** Runs the graph; with a tape, keeps what `backward` needs. Call inside `tf.tidy`. */
@@ -226,8 +128,4 @@ function assertSymbolic(tensors: unknown[], argument: string, owner: string): vo
       `${owner}: ${argument}[${i}] must be a symbolic tensor from input() or layer.apply(), but got ${received}.`,
     );
   });
-}
-
-function nodeOf(tensor: SymbolicTensor): Node {
-  return tensor.sourceLayer.inboundNodes[tensor.nodeIndex]!;
 }

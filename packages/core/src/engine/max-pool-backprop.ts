@@ -1,6 +1,20 @@
 import { tf, type Tensor } from '../tf.js';
 import { paddingBefore, type PaddingMode } from '../layers/conv-geometry.js';
 
+/** A max pooling's input `x`, output `y`, and the gradient `dy` reaching its output. */
+export interface PoolTensors {
+  x: Tensor;
+  y: Tensor;
+  dy: Tensor;
+}
+
+/** The pooling window, its strides and padding (a MaxPooling2D layer is one). */
+export interface Pool2D {
+  poolSize: [number, number];
+  strides: [number, number];
+  padding: PaddingMode;
+}
+
 /**
  * Gradient of max pooling (NHWC) with respect to its input: each window routes its gradient to
  * its first maximal element in row-major order, as TensorFlow's kernels do.
@@ -9,14 +23,8 @@ import { paddingBefore, type PaddingMode } from '../layers/conv-geometry.js';
  * 2x2 windows over 8x8x3 inputs), and so does its MaxPoolWithArgmax, so on wasm the gradient is
  * built from basic ops; other backends use their MaxPoolGrad kernel.
  */
-export function maxPoolBackprop(
-  x: Tensor,
-  y: Tensor,
-  dy: Tensor,
-  poolSize: [number, number],
-  strides: [number, number],
-  padding: PaddingMode,
-): Tensor {
+export function maxPoolBackprop({ x, y, dy }: PoolTensors, pool: Pool2D): Tensor {
+  const { poolSize, strides, padding } = pool;
   const backend = tf.getBackend();
   if (backend !== 'wasm' && tf.getKernel('MaxPoolGrad', backend) !== undefined) {
     const attrs = { filterSize: poolSize, strides, pad: padding, dimRoundingMode: undefined };
@@ -29,7 +37,7 @@ export function maxPoolBackprop(
     strides[0] === poolSize[0] &&
     strides[1] === poolSize[1] &&
     (padding === 'valid' || (h % poolSize[0] === 0 && w % poolSize[1] === 0));
-  return tiles ? tiledMaxPoolGradient(x, y, dy, poolSize) : maxPoolGradient(x, y, dy, poolSize, strides, padding);
+  return tiles ? tiledMaxPoolGradient(x, y, dy, poolSize) : maxPoolGradient({ x, y, dy }, pool);
 }
 
 /**
@@ -67,14 +75,8 @@ export function tiledMaxPoolGradient(x: Tensor, y: Tensor, dy: Tensor, poolSize:
  * row-major order, and for each the output positions whose maximum sits there (and is not yet
  * claimed by an earlier offset) scatter `dy` back through a zero-interleave and a shift.
  */
-export function maxPoolGradient(
-  x: Tensor,
-  y: Tensor,
-  dy: Tensor,
-  poolSize: [number, number],
-  strides: [number, number],
-  padding: PaddingMode,
-): Tensor {
+export function maxPoolGradient({ x, y, dy }: PoolTensors, pool: Pool2D): Tensor {
+  const { poolSize, strides, padding } = pool;
   return tf.tidy(() => {
     const [n, h, w, c] = x.shape as [number, number, number, number];
     const [, oh, ow] = y.shape as [number, number, number, number];

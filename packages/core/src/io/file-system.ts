@@ -147,7 +147,9 @@ export class FileSystemHandler implements tf.io.IOHandler {
         ...(modelJson.trainingConfig != null
           ? { trainingConfig: modelJson.trainingConfig as ModelArtifacts['trainingConfig'] }
           : {}),
-        ...(modelJson.userDefinedMetadata != null ? { userDefinedMetadata: modelJson.userDefinedMetadata as {} } : {}),
+        ...(modelJson.userDefinedMetadata != null
+          ? { userDefinedMetadata: modelJson.userDefinedMetadata as ModelArtifacts['userDefinedMetadata'] }
+          : {}),
       };
       return { artifacts, source };
     } finally {

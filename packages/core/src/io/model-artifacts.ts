@@ -22,8 +22,8 @@ export interface ModelJson {
   generatedBy: string;
   convertedBy: string | null;
   trainingConfig?: TrainingConfig | tf.io.TrainingConfig;
-  signature?: {};
-  userDefinedMetadata?: {};
+  signature?: tf.io.ModelArtifacts['signature'];
+  userDefinedMetadata?: tf.io.ModelArtifacts['userDefinedMetadata'];
   weightsManifest: WeightsManifestGroup[];
 }
 

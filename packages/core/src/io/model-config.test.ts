@@ -1,7 +1,7 @@
 // Issue 11, class 8: a hostile model.json gets clear ValueErrors naming the file, layer and field —
 // no stack overflow for deep nesting, no prototype pollution through "__proto__", no raw
 // TypeErrors from layer code — and a refused load leaves tf.memory() where it was.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -125,7 +125,9 @@ describe('long chains of layers', () => {
     // relu applied 8000 times is relu once: hand-computed relu(x·W + b) for x = [1, 2].
     const y = (model.predict(tf.tensor2d([[1, 2]])) as tf.Tensor).dataSync();
     const expected = [Math.max(0, 0.5 + 2 + 0.1), Math.max(0, -1 + 0.5 + 0.2), Math.max(0, 2 - 6 - 0.3)];
-    expected.forEach((v, i) => expect(y[i]).toBeCloseTo(v, 6));
+    expected.forEach((v, i) => {
+      expect(y[i]).toBeCloseTo(v, 6);
+    });
     model.dispose();
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadModel, resetNames, setBackend, tf, type LayersModel, type Tensor } from '../index.js';
 // @ts-expect-error plain ES module shared with the examples and the sweep app
 import * as lesson from '../../examples/lesson-models.mjs';
+import type { ModelJson } from './model-artifacts.js';
 import { expectRefused as expectRefusedBy, literally as regex, randomizeWeights, tempFolders } from './test-support.js';
 
 const folders = tempFolders('fnn-model-files-');
@@ -19,7 +20,7 @@ const root = () => folders.root();
 
 let count = 0;
 /** exercise1 (551 float32 values, 2204 bytes of weights) saved in a fresh folder, and its model.json. */
-async function savedModel(): Promise<{ dir: string; modelJson: string; json: any; model: LayersModel }> {
+async function savedModel(): Promise<{ dir: string; modelJson: string; json: ModelJson; model: LayersModel }> {
   resetNames();
   const model = lesson.exercise1() as LayersModel;
   randomizeWeights(model, count);
@@ -29,8 +30,8 @@ async function savedModel(): Promise<{ dir: string; modelJson: string; json: any
   return { dir, modelJson, json: JSON.parse(await readFile(modelJson, 'utf8')), model };
 }
 
-async function withPaths(modelJson: string, json: any, paths: unknown[]): Promise<void> {
-  json.weightsManifest[0].paths = paths;
+async function withPaths(modelJson: string, json: ModelJson, paths: unknown[]): Promise<void> {
+  json.weightsManifest[0]!.paths = paths as string[]; // hostile on purpose: the loader must check them
   await writeFile(modelJson, JSON.stringify(json));
 }
 

@@ -7,7 +7,7 @@ import type { CallContext } from '../engine/context.js';
 import { input } from './input-layer.js';
 import { BatchNormalization, batchNormalization } from './batch-normalization.js';
 import { runLayerTest } from '../testing/layer-test.js';
-import { compareWithReference } from '../testing/parity.js';
+import { compareWithReference, configKeysBesidesDtype } from '../testing/parity.js';
 import { maxAbsDifference, randomNormalTensor } from '../testing/compare.js';
 
 beforeAll(async () => {
@@ -228,11 +228,7 @@ describe('BatchNormalization', () => {
   it('serializes like tfjs-layers', () => {
     const ours = new BatchNormalization({ name: 'bn_cfg' }).getConfig();
     const theirs = tfjs.layers.batchNormalization({ name: 'bn_cfg' }).getConfig();
-    expect(
-      Object.keys(ours)
-        .filter((k) => k !== 'dtype')
-        .sort(),
-    ).toEqual(Object.keys(theirs).sort());
+    expect(configKeysBesidesDtype(ours)).toEqual(Object.keys(theirs).sort());
     expect(ours).toMatchObject({
       axis: -1,
       momentum: 0.99,

@@ -8,7 +8,7 @@ import { Conv2D, conv2d, convolution2d } from './conv2d.js';
 import { maxPooling2d } from './max-pooling2d.js';
 import { conv2dFilterGradient, type Conv2DPadding } from '../engine/conv2d-backprop-filter.js';
 import { runLayerTest } from '../testing/layer-test.js';
-import { compareWithReference } from '../testing/parity.js';
+import { compareWithReference, configKeysBesidesDtype } from '../testing/parity.js';
 import { maxAbsDifference, randomNormalTensor } from '../testing/compare.js';
 
 beforeAll(async () => {
@@ -75,11 +75,7 @@ describe('Conv2D', () => {
   it('serializes like tfjs-layers', () => {
     const ours = conv2d({ filters: 2, kernelSize: 3, name: 'c_cfg' }).getConfig();
     const theirs = tfjs.layers.conv2d({ filters: 2, kernelSize: 3, name: 'c_cfg' }).getConfig();
-    expect(
-      Object.keys(ours)
-        .filter((k) => k !== 'dtype')
-        .sort(),
-    ).toEqual(Object.keys(theirs).sort());
+    expect(configKeysBesidesDtype(ours)).toEqual(Object.keys(theirs).sort());
     expect(ours).toMatchObject({
       kernelSize: [3, 3],
       strides: [1, 1],
@@ -130,13 +126,11 @@ describe('conv2dFilterGradient (for wasm, which has no Conv2DBackpropFilter kern
       const dy = randomNormalTensor(y.shape, 3);
       const attrs = { strides, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: f };
       const reference = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as never) as Tensor;
-      const ours = conv2dFilterGradient(
-        x,
-        dy,
-        [...f] as [number, number, number, number],
-        strides as never,
-        pad as Conv2DPadding,
-      );
+      const ours = conv2dFilterGradient(x, dy, {
+        filterShape: [...f] as [number, number, number, number],
+        strides: strides as never,
+        pad: pad as Conv2DPadding,
+      });
       expect(maxAbsDifference(ours, reference)).toBeLessThan(1e-4);
     },
   );

@@ -2,7 +2,7 @@ import { tf, type Tensor } from '../tf.js';
 import { ValueError, describeValue } from '../errors.js';
 import { assertPositiveInt, formatShape, type Shape } from '../shape.js';
 import { getActivation, type Activation, type ActivationName } from '../activations.js';
-import { conv2dFilterGradient } from '../engine/conv2d-backprop-filter.js';
+import { conv2dFilterGradient, type FilterGradientArgs } from '../engine/conv2d-backprop-filter.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { Layer, assertOneOf, type CallResult, type LayerArgs, type LayerGradients } from './layer.js';
 import type { LayerWeight } from './layer-weight.js';
@@ -137,7 +137,7 @@ export class Conv2D extends Layer {
     const { x, z, y } = saved as Conv2DSaved;
     const dz = this.activation.backward(dy, z, y) as tf.Tensor4D;
     const filterShape = this.kernel!.shape as [number, number, number, number];
-    const weights = [filterGradient(x, dz, filterShape, this.strides, this.padding)];
+    const weights = [filterGradient(x, dz, { filterShape, strides: this.strides, pad: this.padding })];
     if (this.useBias) weights.push(tf.sum(dz, [0, 1, 2]));
     if (!needsInputGradients) return { inputs: [], weights };
     const inputShape = x.shape as [number, number, number, number];
@@ -160,15 +160,9 @@ export class Conv2D extends Layer {
 }
 
 /** The backend's Conv2DBackpropFilter kernel (wasm's is ours, registered on import), else the op-built one. */
-function filterGradient(
-  x: Tensor,
-  dy: Tensor,
-  filterShape: [number, number, number, number],
-  strides: [number, number],
-  pad: PaddingMode,
-): Tensor {
-  if (tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) === undefined)
-    return conv2dFilterGradient(x, dy, filterShape, strides, pad);
+function filterGradient(x: Tensor, dy: Tensor, conv: FilterGradientArgs): Tensor {
+  const { filterShape, strides, pad } = conv;
+  if (tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) === undefined) return conv2dFilterGradient(x, dy, conv);
   const attrs = { strides, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape };
   return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as Tensor;
 }

@@ -69,7 +69,7 @@ export class MaxPooling2D extends Layer {
 
   backward(dy: Tensor, saved: unknown): LayerGradients {
     const { x, y } = saved as MaxPoolSaved;
-    return { inputs: [maxPoolBackprop(x, y, dy, this.poolSize, this.strides, this.padding)], weights: [] };
+    return { inputs: [maxPoolBackprop({ x, y, dy }, this)], weights: [] };
   }
 
   override getConfig(): Record<string, unknown> {

@@ -129,22 +129,26 @@ export function runLayerTest(args: LayerTestArgs): LayerTestReport {
   };
   if (args.gradientCheck !== false) {
     const projection = randomNormalTensor(outputShape, seed * 31 + 5);
-    Object.assign(report, checkGradients(layer, inputs, projection, context, args.gradientCheck ?? {}, seed, fail));
-    if (args.autodiffTolerance !== undefined)
-      checkAgainstAutodiff(layer, inputs, projection, context, args.autodiffTolerance, fail);
+    const probe = { layer, inputs, projection, context, fail };
+    Object.assign(report, checkGradients(probe, args.gradientCheck ?? {}, seed));
+    if (args.autodiffTolerance !== undefined) checkAgainstAutodiff(probe, args.autodiffTolerance);
     projection.dispose();
   }
   tf.dispose(inputs);
   return report;
 }
 
+/** A layer, its inputs and the projection R of L = sum(output * R), as the gradient checks probe them. */
+interface GradientProbe {
+  layer: Layer;
+  inputs: Tensor[];
+  projection: Tensor;
+  context: () => CallContext;
+  fail: (message: string) => never;
+}
+
 /** Analytic gradients of L = sum(output * R): `backward(R)` for the inputs and the trainable weights. */
-function analyticGradients(
-  layer: Layer,
-  inputs: Tensor[],
-  projection: Tensor,
-  context: () => CallContext,
-): Float32Array[] {
+function analyticGradients({ layer, inputs, projection, context }: GradientProbe): Float32Array[] {
   return tf.tidy(() => {
     const ctx = context();
     const { saved } = layer.call(inputs, ctx);
@@ -154,18 +158,15 @@ function analyticGradients(
 }
 
 function checkGradients(
-  layer: Layer,
-  inputs: Tensor[],
-  projection: Tensor,
-  context: () => CallContext,
+  probe: GradientProbe,
   options: GradientCheckOptions,
   seed: number,
-  fail: (message: string) => never,
 ): { gradientEntriesChecked: number; worstGradientError: number } {
+  const { layer, inputs, projection, context, fail } = probe;
   const { epsilon = 1e-3, rtol = 1e-2, atol = 1e-3, maxChecks = 40 } = options;
   const r = projection.dataSync();
   const weights = layer.ownTrainableWeights;
-  const analytic = analyticGradients(layer, inputs, projection, context);
+  const analytic = analyticGradients(probe);
   if (analytic.length !== inputs.length + weights.length) {
     fail(
       `backward returned ${analytic.length} gradients, expected ${inputs.length} inputs + ${weights.length} trainable weights.`,
@@ -242,15 +243,9 @@ function checkGradients(
 }
 
 /** Compares `backward` with tfjs's tape-based gradients of the same `call`. */
-function checkAgainstAutodiff(
-  layer: Layer,
-  inputs: Tensor[],
-  projection: Tensor,
-  context: () => CallContext,
-  tolerance: number,
-  fail: (message: string) => never,
-): void {
-  const analytic = analyticGradients(layer, inputs, projection, context);
+function checkAgainstAutodiff(probe: GradientProbe, tolerance: number): void {
+  const { layer, inputs, projection, context, fail } = probe;
+  const analytic = analyticGradients(probe);
   const variables = layer.ownTrainableWeights.map((w) => w.variable);
   const wasTrainable = variables.map((v) => v.trainable);
   variables.forEach((v) => {

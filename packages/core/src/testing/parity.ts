@@ -61,3 +61,13 @@ export function compareWithReference(
   });
   return result;
 }
+
+/**
+ * A layer config's keys, sorted, without `dtype`: tfjs-layers leaves dtype out when it was not
+ * given, Keras always writes it, so a config matches tfjs's when these equal its sorted keys.
+ */
+export function configKeysBesidesDtype(config: object): string[] {
+  return Object.keys(config)
+    .filter((k) => k !== 'dtype')
+    .sort();
+}

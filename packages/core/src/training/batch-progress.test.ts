@@ -46,7 +46,12 @@ describe('batchProgressCallback', () => {
     expect(drive(4, 2, (e, b) => (e * 4 + b) * 30)).toEqual(['0:0/4 loss 0', '0:3/4 loss 0.3', '1:3/4 loss 0.3']);
   });
 
+  it('reports every batch when batches are further apart than the interval', () => {
+    expect(drive(3, 1, (_, b) => b * 150)).toEqual(['0:0/3 loss 0', '0:1/3 loss 0.1', '0:2/3 loss 0.2']);
+  });
+
   it('reports the last completed batch of an epoch that stopped early', () => {
+    // Training stopped after batch 4 of 10 (stopTraining): batch 4 is reported at the epoch end.
     expect(drive(10, 1, (_, b) => b * 10, 5)).toEqual(['0:0/10 loss 0', '0:4/10 loss 0.4']);
   });
 

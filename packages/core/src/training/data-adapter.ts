@@ -31,8 +31,7 @@ export function toList(value: Tensor | Tensor[], what: string, owner: string): T
  */
 export function checkData(
   model: TrainableModel,
-  x: Tensor[],
-  y: Tensor[] | undefined,
+  { x, y }: { x: Tensor[]; y?: Tensor[] },
   owner: string,
   compiled?: CompiledState,
 ): number {

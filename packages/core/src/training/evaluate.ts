@@ -50,7 +50,7 @@ export function evaluateModel(
   const batchSize = checkPositiveInteger(args.batchSize ?? 32, 'batchSize', owner);
   const inputs = toList(x, 'x', owner);
   const targets = toList(y, 'y', owner);
-  const numSamples = checkData(model, inputs, targets, owner, compiled);
+  const numSamples = checkData(model, { x: inputs, y: targets }, owner, compiled);
   const logs = evaluateLogs(model, { inputs, targets, numSamples }, batchSize);
   const scalars = compiled.logKeys.map((key) => tf.scalar(logs[key]!));
   return scalars.length === 1 ? scalars[0]! : scalars;

@@ -9,7 +9,7 @@ import { evaluateLogs } from './evaluate.js';
 import { beginTraining } from './exclusive-training.js';
 import type { History } from './history.js';
 import { resolveFitArgs, type FitArgs } from './fit-args.js';
-import { trainStep } from './train-step.js';
+import { trainStep, type Logs } from './train-step.js';
 import { nonFiniteLossError, runTrainingLoop } from './training-loop.js';
 
 /** `model.fit`: trains with the compiled optimizer and loss, as Keras's `fit`. */
@@ -26,7 +26,7 @@ export async function fitModel(
 
   const inputs = toList(x, 'x', owner);
   const targets = toList(y, 'y', owner);
-  const numSamples = checkData(model, inputs, targets, owner, compiled);
+  const numSamples = checkData(model, { x: inputs, y: targets }, owner, compiled);
   if (numSamples === 0) throw new ValueError(`${owner}: expected at least one training sample, but x and y are empty.`);
   let train: TrainingData = { inputs, targets, numSamples };
   let validation: TrainingData | undefined;
@@ -38,7 +38,7 @@ export async function fitModel(
     validation = {
       inputs: vInputs,
       targets: vTargets,
-      numSamples: checkData(model, vInputs, vTargets, `${owner} validationData`, compiled),
+      numSamples: checkData(model, { x: vInputs, y: vTargets }, `${owner} validationData`, compiled),
     };
   } else if (args.validationSplit !== undefined && args.validationSplit !== 0) {
     ({ train, validation } = splitData(train, args.validationSplit, owner));
@@ -60,17 +60,11 @@ export async function fitModel(
           const context = { training: true, random: new SeededRandom(spec.seed) };
           const batchInputs = gatherRows(train.inputs, spec.indices);
           const batchTargets = gatherRows(train.targets, spec.indices);
-          return trainStep(
-            model,
-            batchInputs,
-            batchTargets,
-            context,
-            (logs) => {
-              // Checked before the update, so the weights keep their last finite values.
-              if (!Number.isFinite(logs.loss)) throw nonFiniteLossError(logs.loss!, spec, epochs, steps, owner);
-            },
-            weights,
-          );
+          const beforeUpdate = (logs: Logs) => {
+            // Checked before the update, so the weights keep their last finite values.
+            if (!Number.isFinite(logs.loss)) throw nonFiniteLossError(logs.loss!, { ...spec, epochs, steps }, owner);
+          };
+          return trainStep(model, { inputs: batchInputs, targets: batchTargets }, context, { beforeUpdate, weights });
         }),
       validate: validation ? () => evaluateLogs(model, validation, batchSize) : undefined,
     });

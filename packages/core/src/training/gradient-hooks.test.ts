@@ -62,8 +62,7 @@ describe('computeGradients hooks', () => {
     tf.tidy(() => {
       const result = computeGradients(
         m,
-        [x],
-        [y],
+        { inputs: [x], targets: [y] },
         { training: true, random: new SeededRandom(1) },
         {
           afterLoss: (loss, metrics) =>

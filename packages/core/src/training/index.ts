@@ -11,6 +11,7 @@ export {
   computeLossAndMetrics,
   trainStep,
   readLogs,
+  type Batch,
   type GradientHooks,
   type GradientResult,
   type Logs,

@@ -68,14 +68,11 @@ const categoricalCrossentropy: Loss = {
     return { value, gradient };
   },
   checkTargets(yTrue, outputShape, owner) {
-    checkSameShape(
-      yTrue,
-      outputShape,
-      owner,
-      this.name,
-      'one-hot labels',
-      '; for class indices use sparse_categorical_crossentropy',
-    );
+    checkSameShape(yTrue, outputShape, owner, {
+      loss: this.name,
+      what: 'one-hot labels',
+      hint: '; for class indices use sparse_categorical_crossentropy',
+    });
     const values = yTrue.dataSync();
     const classes = yTrue.shape[yTrue.rank - 1]!;
     for (let row = 0; row < values.length / classes; row++) {
@@ -140,7 +137,7 @@ const binaryCrossentropy: Loss = {
     return { value, gradient };
   },
   checkTargets(yTrue, outputShape, owner) {
-    checkSameShape(yTrue, outputShape, owner, this.name, 'labels in [0, 1]');
+    checkSameShape(yTrue, outputShape, owner, { loss: this.name, what: 'labels in [0, 1]' });
     const values = yTrue.dataSync();
     const bad = values.findIndex((v) => !(v >= 0 && v <= 1));
     if (bad >= 0)
@@ -160,7 +157,7 @@ const meanSquaredError: Loss = {
     return { value: tf.mul(tf.sum(tf.square(diff)), 1 / yPred.size), gradient: tf.mul(diff, 2 / yPred.size) };
   },
   checkTargets(yTrue, outputShape, owner) {
-    checkSameShape(yTrue, outputShape, owner, this.name, 'targets');
+    checkSameShape(yTrue, outputShape, owner, { loss: this.name, what: 'targets' });
   },
 };
 
@@ -175,13 +172,18 @@ function oneHotOf(yTrue: Tensor, yPred: Tensor): Tensor {
   return tf.cast(tf.oneHot(tf.reshape(indices, [-1]), classes), 'float32');
 }
 
+/** What a loss expects of its targets, as its shape error says it: `what` (e.g. 'one-hot labels'), and a hint. */
+interface TargetExpectation {
+  loss: string;
+  what: string;
+  hint?: string;
+}
+
 function checkSameShape(
   yTrue: Tensor,
   outputShape: (number | null)[],
   owner: string,
-  loss: string,
-  what: string,
-  hint = '',
+  { loss, what, hint = '' }: TargetExpectation,
 ): void {
   const expected = [yTrue.shape[0]!, ...outputShape.slice(1)];
   const matches = yTrue.rank === expected.length && expected.every((d, i) => d === null || d === yTrue.shape[i]);

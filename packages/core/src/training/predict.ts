@@ -16,7 +16,7 @@ export function predictModel(model: TrainableModel, x: Tensor | Tensor[], args: 
   const owner = `predict (model ${model.name})`;
   const batchSize = checkPositiveInteger(args.batchSize ?? 32, 'batchSize', owner);
   const inputs = toList(x, 'x', owner);
-  const numSamples = checkData(model, inputs, undefined, owner);
+  const numSamples = checkData(model, { x: inputs }, owner);
   const context = inferenceContext();
   const parts: Tensor[][] = [];
   for (let start = 0; start < numSamples; start += batchSize) {

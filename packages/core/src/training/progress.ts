@@ -66,14 +66,15 @@ export class ProgressBar {
   private lastUpdate = -Infinity;
   private totalWidth = 0;
   private open = false;
+  /** Characters of the bar, as Keras's `width`. */
+  readonly width = 30;
+  /** Seconds between redraws, as Keras's `interval`. */
+  readonly interval = 0.05;
 
   constructor(
     readonly target: number,
     readonly verbose: 1 | 2,
     output: ProgressOutput = {},
-    readonly width = 30,
-    /** Seconds between redraws, as Keras's `interval`. */
-    readonly interval = 0.05,
   ) {
     this.write = output.write ?? ((text) => void process.stdout.write(text));
     this.isTTY = output.isTTY ?? process.stdout.isTTY === true;

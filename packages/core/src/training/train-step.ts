@@ -28,14 +28,20 @@ export interface GradientHooks {
   onWeightGradient?(weight: LayerWeight, gradient: Tensor): void;
 }
 
+/** One batch: a tensor per model input and a target tensor per output. */
+export interface Batch {
+  inputs: Tensor[];
+  targets: Tensor[];
+}
+
 /** Loss, metrics and weight gradients for one batch. Call inside `tf.tidy`. */
 export function computeGradients(
   model: TrainableModel,
-  inputs: Tensor[],
-  targets: Tensor[],
+  batch: Batch,
   context: CallContext,
   hooks: GradientHooks = {},
 ): GradientResult {
+  const { inputs, targets } = batch;
   const compiled = requireCompiled(model, 'computeGradients');
   checkTargetCount(compiled, targets);
   const tape: Tape = { entries: [] };
@@ -104,15 +110,14 @@ export function readLogs(compiled: CompiledState, scalars: Record<string, Tensor
  */
 export function trainStep(
   model: TrainableModel,
-  inputs: Tensor[],
-  targets: Tensor[],
+  batch: Batch,
   context: CallContext,
-  beforeUpdate?: (logs: Logs) => void,
-  weights: LayerWeight[] = model.trainableWeights,
+  options: { beforeUpdate?: (logs: Logs) => void; weights?: LayerWeight[] } = {},
 ): Logs {
   const compiled = requireCompiled(model, 'trainStep');
+  const { beforeUpdate, weights = model.trainableWeights } = options;
   return tf.tidy(() => {
-    const { loss, metrics, gradients } = computeGradients(model, inputs, targets, context);
+    const { loss, metrics, gradients } = computeGradients(model, batch, context);
     const logs = readLogs(compiled, { loss, ...metrics });
     beforeUpdate?.(logs);
     compiled.optimizer.applyGradients(weights, gradients);

@@ -56,13 +56,11 @@ export function stepSeed(seed: number, epoch: number, batch: number): number {
 /** The error a NaN or infinite batch loss raises, naming the epoch and batch (both 1-based). */
 export function nonFiniteLossError(
   loss: number,
-  spec: { epoch: number; batch: number },
-  epochs: number,
-  steps: number,
+  at: { epoch: number; batch: number; epochs: number; steps: number },
   caller = 'fit',
 ): RuntimeError {
   return new RuntimeError(
-    `${caller}: the loss became ${loss} at epoch ${spec.epoch + 1}/${epochs}, batch ${spec.batch + 1}/${steps}; training stopped. ` +
+    `${caller}: the loss became ${loss} at epoch ${at.epoch + 1}/${at.epochs}, batch ${at.batch + 1}/${at.steps}; training stopped. ` +
       'Lower the learning rate, or check the data for NaN or infinite values.',
   );
 }
@@ -116,7 +114,7 @@ export async function runTrainingLoop(model: TrainableModel, args: TrainingLoopA
         const logs = await args.trainBatch(spec);
         const loss = logs.loss;
         if (loss === undefined || !Number.isFinite(loss))
-          throw nonFiniteLossError(loss ?? NaN, spec, args.epochs, steps, args.caller);
+          throw nonFiniteLossError(loss ?? NaN, { ...spec, epochs: args.epochs, steps }, args.caller);
         seen += indices.length;
         running = {};
         keys.forEach((key, k) => {

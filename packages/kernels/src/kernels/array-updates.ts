@@ -40,8 +40,7 @@ function adamUpdate({ attrs = {} }: KernelArgs): TensorInfo[] {
   nativeAdamUpdate(
     arraysOf(ADAM_UPDATE, 'params', attrs.params, true),
     arraysOf(ADAM_UPDATE, 'grads', attrs.grads, false),
-    attrs.m as Float32Array[],
-    attrs.v as Float32Array[],
+    { m: attrs.m as Float32Array[], v: attrs.v as Float32Array[] },
     attrs as never,
   );
   return [];

@@ -5,20 +5,22 @@ import { takeFloat32 } from '../buffer-pool.js';
 import { applyFusedActivation, isSupportedFusedActivation } from './fused-activation.js';
 import { f32, output, override, runNative, sizeOf, type KernelArgs } from './util.js';
 
+/** The product a·b and what is fused into its store: a bias row (or null) and an activation. */
+interface MatMulArgs {
+  a: TensorInfo;
+  b: TensorInfo;
+  transposeA: boolean;
+  transposeB: boolean;
+  bias: Float32Array | null;
+  activation: number;
+}
+
 /**
  * a·b with optional transposes, batch dims (equal, or one side unbatched), a bias over the last
  * axis and relu fused into the store; null when the shapes or dtypes need tfjs-cpu.
  */
-function matMul(
-  backend: MathBackendCPU,
-  addon: NativeAddon,
-  a: TensorInfo,
-  b: TensorInfo,
-  transposeA: boolean,
-  transposeB: boolean,
-  bias: Float32Array | null,
-  activation: number,
-): TensorInfo | null {
+function matMul(backend: MathBackendCPU, addon: NativeAddon, product: MatMulArgs): TensorInfo | null {
+  const { a, b, transposeA, transposeB, bias, activation } = product;
   const av = f32(backend, a);
   const bv = f32(backend, b);
   const ra = a.shape.length;
@@ -69,16 +71,14 @@ function rowBias(backend: MathBackendCPU, bias: TensorInfo, n: number): Float32A
 
 export const matMulKernels = [
   override(BatchMatMul, ({ inputs, backend, attrs }, addon) =>
-    matMul(
-      backend,
-      addon,
-      inputs.a!,
-      inputs.b!,
-      Boolean(attrs?.transposeA),
-      Boolean(attrs?.transposeB),
-      null,
-      Activation.linear,
-    ),
+    matMul(backend, addon, {
+      a: inputs.a!,
+      b: inputs.b!,
+      transposeA: Boolean(attrs?.transposeA),
+      transposeB: Boolean(attrs?.transposeB),
+      bias: null,
+      activation: Activation.linear,
+    }),
   ),
 
   override(_FusedMatMul, (args: KernelArgs, addon) => {
@@ -91,16 +91,14 @@ export const matMulKernels = [
     const n = transposeB ? b!.shape[b!.shape.length - 2]! : b!.shape[b!.shape.length - 1]!;
     const biasRow = bias ? rowBias(backend, bias, n) : null;
     const fusedRelu = activation === 'relu' && (!bias || biasRow !== null);
-    let current = matMul(
-      backend,
-      addon,
-      a!,
-      b!,
+    let current = matMul(backend, addon, {
+      a: a!,
+      b: b!,
       transposeA,
       transposeB,
-      biasRow,
-      fusedRelu ? Activation.relu : Activation.linear,
-    );
+      bias: biasRow,
+      activation: fusedRelu ? Activation.relu : Activation.linear,
+    });
     if (!current) return null;
     if (bias && !biasRow) {
       const sum = runNative('Add', { inputs: { a: current, b: bias }, backend });

@@ -3,7 +3,7 @@ import type { NativeAddon } from '../addon.js';
 import { takeFloat32 } from '../buffer-pool.js';
 import { f32, output, override, sizeOf, type KernelArgs } from './util.js';
 
-const enum Reduce {
+enum Reduce {
   sum = 0,
   max = 1,
   min = 2,

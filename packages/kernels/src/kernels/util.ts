@@ -49,8 +49,7 @@ export function override(kernelName: string, kernel: NativeKernel): KernelConfig
   const cpu = getKernel(kernelName, 'cpu');
   if (!cpu) throw new Error(`@fnn/kernels: tfjs-cpu has no kernel ${kernelName} to fall back to`);
   const fallback = guardAliases(cpu.kernelFunc as unknown as AnyKernelFunc);
-  let addon: NativeAddon | undefined;
-  const kernelFunc = (args: KernelArgs) => kernel(args, (addon ??= loadAddon())) ?? fallback(args);
+  const kernelFunc = (args: KernelArgs) => kernel(args, loadAddon()) ?? fallback(args);
   return { kernelName, backendName: BACKEND_NAME, kernelFunc: kernelFunc as unknown as KernelFunc };
 }
 
@@ -100,7 +99,6 @@ export function nativeOnly(
   kernelName: string,
   kernel: (args: KernelArgs, addon: NativeAddon) => TensorInfo | TensorInfo[],
 ): KernelConfig {
-  let addon: NativeAddon | undefined;
-  const kernelFunc = (args: KernelArgs) => kernel(args, (addon ??= loadAddon()));
+  const kernelFunc = (args: KernelArgs) => kernel(args, loadAddon());
   return { kernelName, backendName: BACKEND_NAME, kernelFunc: kernelFunc as unknown as KernelFunc };
 }

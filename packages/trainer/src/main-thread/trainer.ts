@@ -1,5 +1,6 @@
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { thisMachine, threadLimit, type Machine } from '@fnn/common';
 import { LayersModel, RuntimeError, ValueError, type BackendName, type History, type Tensor } from '@fnn/core';
 import {
   beginTraining,
@@ -12,11 +13,11 @@ import type { Dataset } from '@fnn/data';
 import { describeValue } from '../errors.js';
 import { resolveFitArgs, type DataParallelFitArgs } from '../fit-args.js';
 import type { ReplicaReport, ReplicaSpec, ReplicaTimings } from '../messages.js';
+import type { SampleLayout } from '../sample-layout.js';
 import { keepReplicaWeights, testHooksOf, type TestHooks } from '../testing/test-hooks.js';
 import { weightLayout } from '../weight-layout.js';
 import { FitRun } from './fit-run.js';
-import { toSharedDataset } from './training-data.js';
-import { thisMachine, workerLimit, type Machine } from './worker-limit.js';
+import { toSharedDataset, type DataTarget } from './training-data.js';
 
 export interface DataParallelTrainerOptions {
   /**
@@ -65,7 +66,7 @@ export class DataParallelTrainer {
     if (typeof options !== 'object' || options === null)
       throw new ValueError(`${owner}: expected an options object, but got ${describeValue(options)}.`);
     const machine = thisMachine();
-    const { limit, reason } = workerLimit(machine);
+    const { limit, reason } = threadLimit(machine);
     this.workers = options.workers ?? Math.min(machine.cores, limit);
     if (!Number.isInteger(this.workers) || this.workers < 1) {
       throw new ValueError(
@@ -123,20 +124,9 @@ export class DataParallelTrainer {
     const testHooks = testHooksOf(args, this.workers, owner);
     const layout = weightLayout(model);
     this.checkMemory(layout.trainableSize + layout.nonTrainableSize, testHooks?.machine ?? thisMachine(), owner);
-    const { dataset: train, layout: sampleLayout } = toSharedDataset(model, compiled, x, y, 'x', owner);
-    let validation: Dataset | null = null;
-    if (args.validationData !== undefined) {
-      const v = args.validationData;
-      const shared = Array.isArray(v)
-        ? toSharedDataset(model, compiled, v[0], v[1], 'validationData', owner)
-        : toSharedDataset(model, compiled, v, undefined, 'validationData', owner);
-      if (JSON.stringify(shared.layout) !== JSON.stringify(sampleLayout)) {
-        throw new ValueError(
-          `${owner}: expected validationData samples shaped as x's (inputs ${JSON.stringify(sampleLayout.inputs)}, targets ${JSON.stringify(sampleLayout.outputs)}), but got inputs ${JSON.stringify(shared.layout.inputs)}, targets ${JSON.stringify(shared.layout.outputs)}.`,
-        );
-      }
-      validation = shared.dataset;
-    }
+    const target = { model, compiled, owner };
+    const { dataset: train, layout: sampleLayout } = toSharedDataset(x, y, { ...target, what: 'x' });
+    const validation = validationDataset(args.validationData, target, sampleLayout);
     const spec: ReplicaSpec = {
       workers: this.workers,
       backend: this.backend,
@@ -187,7 +177,8 @@ export class DataParallelTrainer {
         trainBatch: async (batch) => {
           const logs = await run.batchLogs(batch);
           // The workers did not apply this step: the model keeps its last finite weights, as with model.fit.
-          if (!Number.isFinite(logs.loss)) throw nonFiniteLossError(logs.loss ?? NaN, batch, epochs, steps, owner);
+          if (!Number.isFinite(logs.loss))
+            throw nonFiniteLossError(logs.loss ?? NaN, { ...batch, epochs, steps }, owner);
           return logs;
         },
         validate: validation === null ? undefined : () => run.validate(),
@@ -210,7 +201,7 @@ export class DataParallelTrainer {
 
   /** Refuses a fit whose replicas would not fit in memory, before any thread starts. */
   private checkMemory(parameters: number, machine: Machine, owner: string): void {
-    const { limit, reason } = workerLimit(machine, parameters);
+    const { limit, reason } = threadLimit(machine, parameters);
     if (this.workers > limit)
       throw new ValueError(
         `${owner}: expected workers to be at most ${limit} for this model (${reason}), but the trainer has ${this.workers}.`,
@@ -271,4 +262,23 @@ function workerUrl(): string {
   const here = new URL(import.meta.url);
   const built = here.pathname.endsWith('.ts') ? '../../dist/worker/train-replica.js' : '../worker/train-replica.js';
   return new URL(built, here).href;
+}
+
+/** `validationData` in shared memory, its samples shaped as the training data's (null without it). */
+function validationDataset(
+  v: DataParallelFitArgs['validationData'],
+  target: Omit<DataTarget, 'what'>,
+  sampleLayout: SampleLayout,
+): Dataset | null {
+  if (v === undefined) return null;
+  const what = 'validationData';
+  const shared = Array.isArray(v)
+    ? toSharedDataset(v[0], v[1], { ...target, what })
+    : toSharedDataset(v, undefined, { ...target, what });
+  if (JSON.stringify(shared.layout) !== JSON.stringify(sampleLayout)) {
+    throw new ValueError(
+      `${target.owner}: expected validationData samples shaped as x's (inputs ${JSON.stringify(sampleLayout.inputs)}, targets ${JSON.stringify(sampleLayout.outputs)}), but got inputs ${JSON.stringify(shared.layout.inputs)}, targets ${JSON.stringify(shared.layout.outputs)}.`,
+    );
+  }
+  return shared.dataset;
 }

@@ -12,6 +12,15 @@ export interface SharedTrainingData {
   layout: SampleLayout;
 }
 
+/** What the data is for: the compiled model it trains, which argument it came as, and who asks. */
+export interface DataTarget {
+  model: LayersModel;
+  compiled: CompiledState;
+  /** The argument, as errors name it: 'x' or 'validationData'. */
+  what: string;
+  owner: string;
+}
+
 /**
  * The training (or validation) data as a Dataset in shared memory: a Dataset as given (models
  * with one input and one output), or tensors `x` and `y` (one per input and output, as
@@ -19,13 +28,11 @@ export interface SharedTrainingData {
  * each row. Checks it against the model's inputs and outputs.
  */
 export function toSharedDataset(
-  model: LayersModel,
-  compiled: CompiledState,
   x: Tensor | Tensor[] | Dataset,
   y: Tensor | Tensor[] | undefined,
-  what: string,
-  owner: string,
+  target: DataTarget,
 ): SharedTrainingData {
+  const { model, compiled, what, owner } = target;
   if (x instanceof Dataset) {
     if (y !== undefined)
       throw new ValueError(
@@ -45,7 +52,7 @@ export function toSharedDataset(
     throw new ValueError(`${owner}: expected ${what} labels y (tensors) with x given as tensors, but got undefined.`);
   const xs = Array.isArray(x) ? x : [x];
   const ys = Array.isArray(y) ? y : [y];
-  const n = checkData(model, xs, ys, owner, compiled);
+  const n = checkData(model, { x: xs, y: ys }, owner, compiled);
   if (n === 0) throw new ValueError(`${owner}: ${what} holds no samples.`);
   const layout: SampleLayout = { inputs: xs.map((t) => t.shape.slice(1)), outputs: ys.map((t) => t.shape.slice(1)) };
   const cached = converted.get(xs[0]!);

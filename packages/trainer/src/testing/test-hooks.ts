@@ -1,7 +1,7 @@
 import { ValueError } from '@fnn/core';
 import { describeValue } from '../errors.js';
 import type { DataParallelFitArgs } from '../fit-args.js';
-import type { Machine } from '../main-thread/worker-limit.js';
+import type { Machine } from '@fnn/common';
 import type { FaultInjection } from './fault-injection.js';
 
 /** What tests may ask of a `fit`, through `withTestHooks` only (production options have no such fields). */

@@ -100,7 +100,7 @@ export class DataParallelStep implements ReplicaStep {
     if (this.allReduce) Object.assign(context, { allReduceSum: this.allReduce.sum, syncBatchNorm: true });
     tf.tidy(() => {
       const { xs, ys } = shard.tensors();
-      const { gradients } = computeGradients(this.model, xs, ys, context, {
+      const { gradients } = computeGradients(this.model, { inputs: xs, targets: ys }, context, {
         afterLoss: (loss, metrics) => {
           shard.recordLogs(loss, metrics);
           exchange.publishStats();

@@ -117,9 +117,8 @@ export class Replica {
 
   private runEpoch(epoch: number): void {
     const size = this.train.size;
-    const order = this.spec.shuffle
-      ? permutation(size, this.spec.seed, epoch)
-      : (this.identity ??= Uint32Array.from({ length: size }, (_, i) => i));
+    if (!this.spec.shuffle) this.identity ??= Uint32Array.from({ length: size }, (_, i) => i);
+    const order = this.spec.shuffle ? permutation(size, this.spec.seed, epoch) : this.identity!;
     const batchSize = this.spec.batchSize;
     const steps = Math.ceil(size / batchSize);
     let done = 0;
@@ -188,7 +187,9 @@ export class Replica {
         const { xs, ys } = this.shards.tensorsOf(x, y, part.length);
         return readLogs(compiled, computeLossAndMetrics(this.model, xs, ys, context));
       });
-      keys.forEach((key, i) => (sums[i]! += part.length * logs[key]!));
+      keys.forEach((key, i) => {
+        sums[i]! += part.length * logs[key]!;
+      });
     }
     const at = this.worker * (keys.length + 1);
     this.shared.validationStats.set(sums, at);

@@ -74,7 +74,9 @@ export class ShardReader {
       },
       recordLogs: (loss, metrics) => {
         const logs = readLogs(this.model.compiled!, { loss, ...metrics });
-        this.spec.logKeys.forEach((key, i) => (this.shared.stats[statsAt + i] = logs[key]!));
+        this.spec.logKeys.forEach((key, i) => {
+          this.shared.stats[statsAt + i] = logs[key]!;
+        });
         return this.shared.stats[statsAt]!;
       },
     };

@@ -38,7 +38,7 @@ export class SingleWorkerStep implements ReplicaStep {
       tf.tidy(() => {
         const { xs, ys } = shard.tensors();
         const context = { training: true, random: new SeededRandom(shard.seed) };
-        const { loss, metrics, gradients } = computeGradients(this.model, xs, ys, context);
+        const { loss, metrics, gradients } = computeGradients(this.model, { inputs: xs, targets: ys }, context);
         finite = Number.isFinite(shard.recordLogs(loss, metrics));
         if (finite) this.timer.measure('applyMs', () => this.optimizer.applyGradients(this.trainable, gradients));
       }),

@@ -1,4 +1,5 @@
-import { Optimizer, checkNumber } from './optimizer.js';
+import { checkNumber, NON_NEGATIVE, POSITIVE } from './check-number.js';
+import { Optimizer, type ValueStep } from './optimizer.js';
 
 export interface AdagradArgs {
   /** Step size. Default 0.001 (Keras 2). */
@@ -18,14 +19,14 @@ export class Adagrad extends Optimizer {
 
   constructor(args: AdagradArgs = {}) {
     super();
-    this.learningRate = checkNumber(args.learningRate ?? 0.001, 'learningRate', 'Adagrad', 0, Infinity, true);
+    this.learningRate = checkNumber(args.learningRate ?? 0.001, 'learningRate', 'Adagrad', POSITIVE);
     this.initialAccumulatorValue = checkNumber(
       args.initialAccumulatorValue ?? 0.1,
       'initialAccumulatorValue',
       'Adagrad',
-      0,
+      NON_NEGATIVE,
     );
-    this.epsilon = checkNumber(args.epsilon ?? 1e-7, 'epsilon', 'Adagrad', 0);
+    this.epsilon = checkNumber(args.epsilon ?? 1e-7, 'epsilon', 'Adagrad', NON_NEGATIVE);
   }
 
   get slotNames(): readonly string[] {
@@ -36,17 +37,7 @@ export class Adagrad extends Optimizer {
     return this.initialAccumulatorValue;
   }
 
-  protected coefficients(): Record<string, number> {
-    return {};
-  }
-
-  protected updateValues(
-    param: Float32Array,
-    grad: Float32Array,
-    slots: Float32Array[],
-    _c: Record<string, number>,
-    from: number,
-  ): void {
+  protected updateValues({ param, grad, slots, from }: ValueStep): void {
     const acc = slots[0]!;
     const { learningRate: lr, epsilon } = this;
     for (let i = from; i < param.length; i++) {

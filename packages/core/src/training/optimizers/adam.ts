@@ -1,4 +1,5 @@
-import { Optimizer, checkNumber, type HeapPointers } from './optimizer.js';
+import { checkNumber, DECAY_RATE, NON_NEGATIVE, POSITIVE } from './check-number.js';
+import { Optimizer, type HeapPointers, type ValueStep } from './optimizer.js';
 import type { HeapKernels } from './heap-kernels.js';
 import type { Tensor, Variable } from '../../tf.js';
 import { FUSED, runFused } from '../../engine/fused.js';
@@ -31,27 +32,21 @@ export class Adam extends Optimizer {
 
   constructor(args: AdamArgs = {}) {
     super();
-    this.learningRate = checkNumber(args.learningRate ?? 0.001, 'learningRate', 'Adam', 0, Infinity, true);
-    this.beta1 = checkNumber(args.beta1 ?? 0.9, 'beta1', 'Adam', 0, 1, false, true);
-    this.beta2 = checkNumber(args.beta2 ?? 0.999, 'beta2', 'Adam', 0, 1, false, true);
-    this.epsilon = checkNumber(args.epsilon ?? 1e-7, 'epsilon', 'Adam', 0);
+    this.learningRate = checkNumber(args.learningRate ?? 0.001, 'learningRate', 'Adam', POSITIVE);
+    this.beta1 = checkNumber(args.beta1 ?? 0.9, 'beta1', 'Adam', DECAY_RATE);
+    this.beta2 = checkNumber(args.beta2 ?? 0.999, 'beta2', 'Adam', DECAY_RATE);
+    this.epsilon = checkNumber(args.epsilon ?? 1e-7, 'epsilon', 'Adam', NON_NEGATIVE);
   }
 
   get slotNames(): readonly string[] {
     return ['m', 'v'];
   }
 
-  protected coefficients(t: number): Record<string, number> {
+  protected override coefficients(t: number): Record<string, number> {
     return { alpha: (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t) };
   }
 
-  protected updateValues(
-    param: Float32Array,
-    grad: Float32Array,
-    slots: Float32Array[],
-    c: Record<string, number>,
-    from: number,
-  ): void {
+  protected updateValues({ param, grad, slots, c, from }: ValueStep): void {
     // Every operation rounded to float32 (Math.fround), in the order of the SIMD kernel, so
     // both paths give the same bits.
     const f = Math.fround;

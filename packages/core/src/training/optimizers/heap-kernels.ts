@@ -74,96 +74,39 @@ const set = (i: number) => [OP.localSet, i];
  */
 function adamBody(): number[] {
   // params 0..5 i32 (out, p, g, m, v, n), 6..9 f32; locals: 10 i32 i, 11 i32 end, 12..15 v128 splats, 16 gv, 17 mv, 18 vv
-  const [out, p, g, m, v, n, alpha, b1, b2, eps, i, end, alphaV, b1V, b2V, epsV, gv, mv, vv] = Array.from(
-    { length: 19 },
-    (_, k) => k,
-  ) as number[];
-  const addr = (base: number) => [...get(base!), ...get(i!), OP.i32Add];
+  const names = ['out', 'p', 'g', 'm', 'v', 'n', 'alpha', 'b1', 'b2', 'eps', 'i', 'end'] as const;
+  const vectors = ['alphaV', 'b1V', 'b2V', 'epsV', 'gv', 'mv', 'vv'] as const;
+  const L = Object.fromEntries([...names, ...vectors].map((name, k) => [name, k])) as AdamLocals;
   const code = [
-    ...get(alpha!),
-    ...simd(SIMD.f32x4Splat),
-    ...set(alphaV!),
-    ...get(b1!),
-    ...simd(SIMD.f32x4Splat),
-    ...set(b1V!),
-    ...get(b2!),
-    ...simd(SIMD.f32x4Splat),
-    ...set(b2V!),
-    ...get(eps!),
-    ...simd(SIMD.f32x4Splat),
-    ...set(epsV!),
-    ...get(n!),
+    ...splat(L.alpha, L.alphaV),
+    ...splat(L.b1, L.b1V),
+    ...splat(L.b2, L.b2V),
+    ...splat(L.eps, L.epsV),
+    // end = n * 4 (bytes)
+    ...get(L.n),
     OP.i32Const,
     ...sleb(2),
     OP.i32Shl,
-    ...set(end!),
+    ...set(L.end),
     OP.block,
     TYPE.void,
-    ...get(i!),
-    ...get(end!),
+    ...get(L.i),
+    ...get(L.end),
     OP.i32GeU,
     OP.br_if,
     0,
     OP.loop,
     TYPE.void,
-    // gv = g[i]
-    ...addr(g!),
-    ...simd(SIMD.load, ...MEMARG),
-    ...set(gv!),
-    // mv = m[i] + (gv - m[i]) * b1;  m[i] = mv
-    ...addr(m!),
-    ...simd(SIMD.load, ...MEMARG),
-    ...set(mv!),
-    ...get(mv!),
-    ...get(gv!),
-    ...get(mv!),
-    ...simd(SIMD.sub),
-    ...get(b1V!),
-    ...simd(SIMD.mul),
-    ...simd(SIMD.add),
-    ...set(mv!),
-    ...addr(m!),
-    ...get(mv!),
-    ...simd(SIMD.store, ...MEMARG),
-    // vv = v[i] + (gv * gv - v[i]) * b2;  v[i] = vv
-    ...addr(v!),
-    ...simd(SIMD.load, ...MEMARG),
-    ...set(vv!),
-    ...get(vv!),
-    ...get(gv!),
-    ...get(gv!),
-    ...simd(SIMD.mul),
-    ...get(vv!),
-    ...simd(SIMD.sub),
-    ...get(b2V!),
-    ...simd(SIMD.mul),
-    ...simd(SIMD.add),
-    ...set(vv!),
-    ...addr(v!),
-    ...get(vv!),
-    ...simd(SIMD.store, ...MEMARG),
-    // out[i] = p[i] - (mv * alpha) / (sqrt(vv) + eps)
-    ...addr(out!),
-    ...addr(p!),
-    ...simd(SIMD.load, ...MEMARG),
-    ...get(mv!),
-    ...get(alphaV!),
-    ...simd(SIMD.mul),
-    ...get(vv!),
-    ...simd(SIMD.sqrt),
-    ...get(epsV!),
-    ...simd(SIMD.add),
-    ...simd(SIMD.div),
-    ...simd(SIMD.sub),
-    ...simd(SIMD.store, ...MEMARG),
+    ...adamMoments(L),
+    ...adamWeights(L),
     // i += 16; loop while i < end
-    ...get(i!),
+    ...get(L.i),
     OP.i32Const,
     ...sleb(16),
     OP.i32Add,
     OP.localTee,
-    i!,
-    ...get(end!),
+    L.i,
+    ...get(L.end),
     OP.i32LtU,
     OP.br_if,
     0,
@@ -177,6 +120,74 @@ function adamBody(): number[] {
   ]);
   const body = [...locals, ...code];
   return [...uleb(body.length), ...body];
+}
+
+/** The adam function's parameters and locals by name, as local indices. */
+type AdamLocals = Record<'out' | 'p' | 'g' | 'm' | 'v' | 'n' | 'alpha' | 'b1' | 'b2' | 'eps' | 'i' | 'end', number> &
+  Record<'alphaV' | 'b1V' | 'b2V' | 'epsV' | 'gv' | 'mv' | 'vv', number>;
+
+/** Local `to` = four copies of the f32 local `from`. */
+const splat = (from: number, to: number) => [...get(from), ...simd(SIMD.f32x4Splat), ...set(to)];
+
+/** Byte address of the current four floats of the array at local `base`. */
+const addressOf = (L: AdamLocals, base: number) => [...get(base), ...get(L.i), OP.i32Add];
+
+/** gv = g[i]; m[i] = mv = m[i] + (gv - m[i]) * b1; v[i] = vv = v[i] + (gv * gv - v[i]) * b2. */
+function adamMoments(L: AdamLocals): number[] {
+  return [
+    ...addressOf(L, L.g),
+    ...simd(SIMD.load, ...MEMARG),
+    ...set(L.gv),
+    ...addressOf(L, L.m),
+    ...simd(SIMD.load, ...MEMARG),
+    ...set(L.mv),
+    ...get(L.mv),
+    ...get(L.gv),
+    ...get(L.mv),
+    ...simd(SIMD.sub),
+    ...get(L.b1V),
+    ...simd(SIMD.mul),
+    ...simd(SIMD.add),
+    ...set(L.mv),
+    ...addressOf(L, L.m),
+    ...get(L.mv),
+    ...simd(SIMD.store, ...MEMARG),
+    ...addressOf(L, L.v),
+    ...simd(SIMD.load, ...MEMARG),
+    ...set(L.vv),
+    ...get(L.vv),
+    ...get(L.gv),
+    ...get(L.gv),
+    ...simd(SIMD.mul),
+    ...get(L.vv),
+    ...simd(SIMD.sub),
+    ...get(L.b2V),
+    ...simd(SIMD.mul),
+    ...simd(SIMD.add),
+    ...set(L.vv),
+    ...addressOf(L, L.v),
+    ...get(L.vv),
+    ...simd(SIMD.store, ...MEMARG),
+  ];
+}
+
+/** out[i] = p[i] - (mv * alpha) / (sqrt(vv) + eps) */
+function adamWeights(L: AdamLocals): number[] {
+  return [
+    ...addressOf(L, L.out),
+    ...addressOf(L, L.p),
+    ...simd(SIMD.load, ...MEMARG),
+    ...get(L.mv),
+    ...get(L.alphaV),
+    ...simd(SIMD.mul),
+    ...get(L.vv),
+    ...simd(SIMD.sqrt),
+    ...get(L.epsV),
+    ...simd(SIMD.add),
+    ...simd(SIMD.div),
+    ...simd(SIMD.sub),
+    ...simd(SIMD.store, ...MEMARG),
+  ];
 }
 
 function moduleBytes(): Uint8Array {

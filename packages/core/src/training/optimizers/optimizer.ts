@@ -4,6 +4,7 @@ import type { LayerWeight } from '../../layers/layer-weight.js';
 import { hasFused, type FusedKernel } from '../../engine/fused.js';
 import { readFloat32, updateVariable, wasmHeap, type WasmHeap } from '../tensor-memory.js';
 import { heapKernels, type HeapKernels } from './heap-kernels.js';
+import { copySlots, SlotStore } from './slots.js';
 
 /** What `getState` returns: the step count and every slot (Adam's m and v, ...) by weight name. */
 export interface OptimizerState {
@@ -18,6 +19,17 @@ export interface OptimizerConfig {
   config: Record<string, number | boolean>;
 }
 
+/** One weight's update in `updateValues`: its values, gradient and slots from index `from` on. */
+export interface ValueStep {
+  param: Float32Array;
+  grad: Float32Array;
+  slots: Float32Array[];
+  /** The step's scalars (`coefficients`). */
+  c: Record<string, number>;
+  /** The first index to update (the SIMD kernel did the ones before). */
+  from: number;
+}
+
 /** Byte offsets, on the wasm heap, of one weight's new values, current values, gradient and slots. */
 export interface HeapPointers {
   out: number;
@@ -25,26 +37,6 @@ export interface HeapPointers {
   grad: number;
   slots: number[];
 }
-
-/** One weight's slots: JavaScript arrays, or memory on the wasm heap (freed with the optimizer). */
-class Slots {
-  constructor(
-    readonly size: number,
-    private readonly arrays: Float32Array[] | undefined,
-    readonly heap: { heap: WasmHeap; pointers: number[] } | undefined,
-  ) {}
-
-  /** The slot values; views of the heap are taken fresh, since allocations may move it. */
-  views(): Float32Array[] {
-    return this.arrays ?? this.heap!.pointers.map((p) => this.heap!.heap.floats(p, this.size));
-  }
-
-  free(): void {
-    if (this.heap) for (const p of this.heap.pointers) this.heap.heap.free(p);
-  }
-}
-
-const heapSlots = new FinalizationRegistry<Slots>((slots) => slots.free());
 
 /**
  * Base class of the optimizers. A subclass names its slots and updates one weight's values in a
@@ -57,9 +49,7 @@ export abstract class Optimizer {
   /** Number of `applyGradients` calls so far (Keras's `optimizer.iterations`). */
   iterations = 0;
   /** Per-weight state, in `slotNames` order. */
-  private readonly slots = new Map<LayerWeight, Slots>();
-  /** Slots restored by `setState`, claimed by weight name on first use. */
-  private readonly restored = new Map<string, Record<string, Float32Array>>();
+  private readonly slots = new SlotStore(this);
   /** Scratch heap memory for gradients given as arrays (`applyGradientArrays` on wasm). */
   private scratch: { heap: WasmHeap; pointer: number; size: number } | undefined;
 
@@ -75,17 +65,13 @@ export abstract class Optimizer {
     return 0;
   }
 
-  /** Scalars shared by all weights in step `iteration` (1-based), e.g. Adam's bias correction. */
-  protected abstract coefficients(iteration: number): Record<string, number>;
+  /** Scalars shared by all weights in step `iteration` (1-based), e.g. Adam's bias correction; none by default. */
+  protected coefficients(_iteration: number): Record<string, number> {
+    return {};
+  }
 
   /** Updates `param[from..]` in place from `grad`, reading and writing `slots`. */
-  protected abstract updateValues(
-    param: Float32Array,
-    grad: Float32Array,
-    slots: Float32Array[],
-    c: Record<string, number>,
-    from: number,
-  ): void;
+  protected abstract updateValues(step: ValueStep): void;
 
   /**
    * The same update for the first `count` values (a multiple of 4) on the wasm heap, with SIMD
@@ -184,7 +170,7 @@ export abstract class Optimizer {
     const kernels = heap && heapKernels(heap.memory);
     const count = params.length - (params.length % 4);
     if (!heap || !kernels || count === 0) {
-      this.updateValues(params, grads, slots, c, 0);
+      this.updateValues({ param: params, grad: grads, slots, c, from: 0 });
       return;
     }
     // On wasm the SIMD kernel runs ~10× faster than the JavaScript loop even with the arrays
@@ -205,7 +191,7 @@ export abstract class Optimizer {
     slots.forEach((slot, k) => {
       slot.set(heap.floats(pointers[k + 2]!, count));
     });
-    if (count < params.length) this.updateValues(params, grads, slots, c, count);
+    if (count < params.length) this.updateValues({ param: params, grad: grads, slots, c, from: count });
   }
 
   /**
@@ -227,7 +213,7 @@ export abstract class Optimizer {
     if (this.canUpdateFused()) {
       const grads = source.fused();
       if (grads && weights.every((w) => w.variable.dtype === 'float32')) {
-        const slots = weights.map((w) => this.slotsOf(w, undefined).views());
+        const slots = weights.map((w) => this.slots.of(w, undefined).views());
         this.updateFused!(
           weights.map((w) => w.variable),
           grads,
@@ -241,7 +227,7 @@ export abstract class Optimizer {
     const heap = this.updateOnHeap !== undefined ? wasmHeap() : undefined;
     const kernels = heap && heapKernels(heap.memory);
     weights.forEach((weight, i) => {
-      const slots = this.slotsOf(weight, kernels ? heap : undefined);
+      const slots = this.slots.of(weight, kernels ? heap : undefined);
       const gradPointer = kernels && slots.heap ? source.heap(heap!, i) : undefined;
       if (gradPointer !== undefined) {
         heap!.rewrite(weight.variable, (from, to) => {
@@ -256,12 +242,20 @@ export abstract class Optimizer {
           if (count < size) {
             const out = heap!.floats(to, size);
             out.set(heap!.floats(from + count * 4, size - count), count);
-            this.updateValues(out, heap!.floats(gradPointer, size), slots.views(), c, count);
+            this.updateValues({
+              param: out,
+              grad: heap!.floats(gradPointer, size),
+              slots: slots.views(),
+              c,
+              from: count,
+            });
           }
         });
       } else {
         // Views are taken inside the callback: allocations before it may move the wasm heap.
-        updateVariable(weight.variable, (param) => this.updateValues(param, source.values(i), slots.views(), c, 0));
+        updateVariable(weight.variable, (param) =>
+          this.updateValues({ param, grad: source.values(i), slots: slots.views(), c, from: 0 }),
+        );
       }
     });
     this.iterations++;
@@ -290,20 +284,12 @@ export abstract class Optimizer {
    * Valid until the optimizer's next step or reset.
    */
   stateViews(): OptimizerState {
-    const slots: OptimizerState['slots'] = {};
-    for (const [name, restored] of this.restored) slots[name] = restored;
-    for (const [weight, values] of this.slots) {
-      const views = values.views();
-      slots[weight.name] = Object.fromEntries(this.slotNames.map((s, k) => [s, views[k]!]));
-    }
-    return { className: this.className, iterations: this.iterations, slots };
+    return { className: this.className, iterations: this.iterations, slots: this.slots.views() };
   }
 
   /**
-   * Restores a state from `getState`; slots are matched to weights by name when next used. The
-   * arrays of a previous restore not used since are overwritten rather than allocated again (a
-   * data-parallel trainer restores the state at every epoch end, and fresh megabytes cost page
-   * faults).
+   * Restores a state from `getState`; slots are matched to weights by name when next used (see
+   * SlotStore.restore).
    */
   setState(state: OptimizerState): void {
     if (state.className !== this.className) {
@@ -311,22 +297,19 @@ export abstract class Optimizer {
         `${this.className}.setState: expected a state of ${this.className}, but got one of ${describeValue(state.className)}.`,
       );
     }
-    const unused = new Map(this.restored);
-    this.reset();
+    this.slots.restore(state.slots);
+    this.freeScratch();
     this.iterations = state.iterations;
-    for (const [name, slots] of Object.entries(state.slots))
-      this.restored.set(name, copySlots(slots, unused.get(name)));
   }
 
   /** Forgets all state (as a freshly created optimizer) and frees the heap memory it held. */
   reset(): void {
     this.iterations = 0;
-    for (const slots of this.slots.values()) {
-      heapSlots.unregister(slots);
-      slots.free();
-    }
     this.slots.clear();
-    this.restored.clear();
+    this.freeScratch();
+  }
+
+  private freeScratch(): void {
     if (this.scratch) this.scratch.heap.free(this.scratch.pointer);
     this.scratch = undefined;
   }
@@ -334,37 +317,6 @@ export abstract class Optimizer {
   /** Releases the optimizer's memory; same as `reset`. */
   dispose(): void {
     this.reset();
-  }
-
-  /** The weight's slots, created (on `heap` when given) from a restored state or initial values. */
-  private slotsOf(weight: LayerWeight, heap: WasmHeap | undefined): Slots {
-    let slots = this.slots.get(weight);
-    if (slots !== undefined) return slots;
-    const restored = this.restored.get(weight.name);
-    this.restored.delete(weight.name);
-    const initial = this.slotNames.map((name) => {
-      const saved = restored?.[name];
-      if (saved === undefined) return new Float32Array(weight.size).fill(this.initialSlotValue(name));
-      if (saved.length !== weight.size) {
-        throw new ValueError(
-          `${this.className}: restored slot ${name} of ${weight.name} has ${saved.length} values, but the weight has ${weight.size}.`,
-        );
-      }
-      return saved;
-    });
-    if (heap && initial.length > 0) {
-      const pointers = initial.map((values) => {
-        const pointer = heap.malloc(values.length * 4);
-        heap.floats(pointer, values.length).set(values);
-        return pointer;
-      });
-      slots = new Slots(weight.size, undefined, { heap, pointers });
-      heapSlots.register(this, slots, slots);
-    } else {
-      slots = new Slots(weight.size, initial, undefined);
-    }
-    this.slots.set(weight, slots);
-    return slots;
   }
 
   private checkLengths(weights: LayerWeight[], gradients: number): void {
@@ -382,44 +334,4 @@ export abstract class Optimizer {
       );
     }
   }
-}
-
-/** Copies of `slots`, written into the arrays of `into` where they have the right lengths. */
-function copySlots(
-  slots: Record<string, Float32Array>,
-  into?: Record<string, Float32Array>,
-): Record<string, Float32Array> {
-  return Object.fromEntries(
-    Object.entries(slots).map(([k, v]) => {
-      const target = into?.[k];
-      if (target !== undefined && target.length === v.length) {
-        target.set(v);
-        return [k, target];
-      }
-      // The typed-array constructor copies memory at once; Float32Array.from walks an iterator.
-      return [k, new Float32Array(v)];
-    }),
-  );
-}
-
-/** Throws unless `value` is a finite number within [min, max] (bounds inclusive unless stated). */
-export function checkNumber(
-  value: unknown,
-  argument: string,
-  owner: string,
-  min: number,
-  max = Infinity,
-  minExclusive = false,
-  maxExclusive = false,
-): number {
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (minExclusive ? value > min : value >= min) &&
-    (maxExclusive ? value < max : value <= max);
-  if (!ok) {
-    const range = `${minExclusive ? '(' : '['}${min}, ${max === Infinity ? 'inf' : max}${maxExclusive || max === Infinity ? ')' : ']'}`;
-    throw new ValueError(`${owner}: expected ${argument} to be a number in ${range}, but got ${describeValue(value)}.`);
-  }
-  return value;
 }

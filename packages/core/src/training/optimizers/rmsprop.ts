@@ -1,4 +1,5 @@
-import { Optimizer, checkNumber } from './optimizer.js';
+import { checkNumber, DECAY_RATE, NON_NEGATIVE, POSITIVE, UNIT_INTERVAL } from './check-number.js';
+import { Optimizer, type ValueStep } from './optimizer.js';
 
 export interface RMSpropArgs {
   /** Step size. Default 0.001. */
@@ -29,10 +30,10 @@ export class RMSprop extends Optimizer {
 
   constructor(args: RMSpropArgs = {}) {
     super();
-    this.learningRate = checkNumber(args.learningRate ?? 0.001, 'learningRate', 'RMSprop', 0, Infinity, true);
-    this.rho = checkNumber(args.rho ?? 0.9, 'rho', 'RMSprop', 0, 1, false, true);
-    this.momentum = checkNumber(args.momentum ?? 0, 'momentum', 'RMSprop', 0, 1);
-    this.epsilon = checkNumber(args.epsilon ?? 1e-7, 'epsilon', 'RMSprop', 0);
+    this.learningRate = checkNumber(args.learningRate ?? 0.001, 'learningRate', 'RMSprop', POSITIVE);
+    this.rho = checkNumber(args.rho ?? 0.9, 'rho', 'RMSprop', DECAY_RATE);
+    this.momentum = checkNumber(args.momentum ?? 0, 'momentum', 'RMSprop', UNIT_INTERVAL);
+    this.epsilon = checkNumber(args.epsilon ?? 1e-7, 'epsilon', 'RMSprop', NON_NEGATIVE);
     this.centered = args.centered ?? false;
   }
 
@@ -40,17 +41,7 @@ export class RMSprop extends Optimizer {
     return ['rms', ...(this.momentum > 0 ? ['momentum'] : []), ...(this.centered ? ['mg'] : [])];
   }
 
-  protected coefficients(): Record<string, number> {
-    return {};
-  }
-
-  protected updateValues(
-    param: Float32Array,
-    grad: Float32Array,
-    slots: Float32Array[],
-    _c: Record<string, number>,
-    from: number,
-  ): void {
+  protected updateValues({ param, grad, slots, from }: ValueStep): void {
     const ms = slots[0]!;
     const mom = this.momentum > 0 ? slots[1]! : undefined;
     const mg = this.centered ? slots[slots.length - 1]! : undefined;

@@ -1,4 +1,5 @@
-import { Optimizer, checkNumber } from './optimizer.js';
+import { checkNumber, POSITIVE, UNIT_INTERVAL } from './check-number.js';
+import { Optimizer, type ValueStep } from './optimizer.js';
 import type { Tensor, Variable } from '../../tf.js';
 import { FUSED, runFused } from '../../engine/fused.js';
 
@@ -24,8 +25,8 @@ export class SGD extends Optimizer {
 
   constructor(args: SGDArgs = {}) {
     super();
-    this.learningRate = checkNumber(args.learningRate ?? 0.01, 'learningRate', 'SGD', 0, Infinity, true);
-    this.momentum = checkNumber(args.momentum ?? 0, 'momentum', 'SGD', 0, 1);
+    this.learningRate = checkNumber(args.learningRate ?? 0.01, 'learningRate', 'SGD', POSITIVE);
+    this.momentum = checkNumber(args.momentum ?? 0, 'momentum', 'SGD', UNIT_INTERVAL);
     this.nesterov = args.nesterov ?? false;
   }
 
@@ -33,17 +34,7 @@ export class SGD extends Optimizer {
     return this.momentum > 0 ? ['momentum'] : [];
   }
 
-  protected coefficients(): Record<string, number> {
-    return {};
-  }
-
-  protected updateValues(
-    param: Float32Array,
-    grad: Float32Array,
-    slots: Float32Array[],
-    _c: Record<string, number>,
-    from: number,
-  ): void {
+  protected updateValues({ param, grad, slots, from }: ValueStep): void {
     const lr = this.learningRate;
     if (this.momentum === 0) {
       for (let i = from; i < param.length; i++) param[i]! -= lr * grad[i]!;
