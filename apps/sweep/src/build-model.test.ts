@@ -67,7 +67,9 @@ describe('buildModel', () => {
     const b = buildModel(run('functional-wide')).getWeights();
     const c = buildModel({ ...run('wide'), seed: 2 }).getWeights();
     expect(a.map((t) => t.shape)).toEqual(b.map((t) => t.shape));
-    a.forEach((t, i) => expect(Array.from(t.dataSync())).toEqual(Array.from(b[i]!.dataSync())));
+    a.forEach((t, i) => {
+      expect(Array.from(t.dataSync())).toEqual(Array.from(b[i]!.dataSync()));
+    });
     expect(Array.from(a[0]!.dataSync())).not.toEqual(Array.from(c[0]!.dataSync()));
     // Glorot uniform: |w| ≤ sqrt(6 / (fan_in + fan_out)) = sqrt(6 / 1034) for the 784×250 kernel.
     expect(tf.max(tf.abs(a[0]!)).dataSync()[0]).toBeLessThanOrEqual(Math.sqrt(6 / 1034));

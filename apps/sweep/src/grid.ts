@@ -240,7 +240,9 @@ function hiddenLayers(
     );
   }
   if (hidden !== undefined) {
-    hidden.forEach((h, i) => checkHidden(h, `hidden[${i}]`));
+    hidden.forEach((h, i) => {
+      checkHidden(h, `hidden[${i}]`);
+    });
     return ready(hidden as number[][]);
   }
   if (units === undefined && depth === undefined) return ready(DEFAULTS.hidden);
@@ -249,8 +251,12 @@ function hiddenLayers(
       `"units" and "depth" go together, but got only ${units ? `units ${describe(raw.units)}` : `depth ${describe(raw.depth)}`}.`,
     );
   }
-  units.forEach((u, i) => checkPositiveInteger(u, `units[${i}]`, MAX_UNITS));
-  depth.forEach((d, i) => checkPositiveInteger(d, `depth[${i}]`, MAX_HIDDEN_LAYERS));
+  units.forEach((u, i) => {
+    checkPositiveInteger(u, `units[${i}]`, MAX_UNITS);
+  });
+  depth.forEach((d, i) => {
+    checkPositiveInteger(d, `depth[${i}]`, MAX_HIDDEN_LAYERS);
+  });
   return {
     count: units.length * depth.length,
     build: () => (units as number[]).flatMap((u) => (depth as number[]).map((d) => Array<number>(d).fill(u))),

@@ -1,4 +1,4 @@
-import { type ConvLayer, checkConv, checkConvRun, checkPool, describeConv, hasConv } from './conv-net.js';
+import { checkConv, checkConvRun, checkPool, describeConv, hasConv } from './conv-net.js';
 import { ConfigError, describe } from './errors.js';
 import { MAX_BATCH_SIZE, MAX_EPOCHS, MAX_HIDDEN_LAYERS, MAX_PARAMS, MAX_SEED, MAX_UNITS } from './limits.js';
 import { APIS, HIDDEN_ACTIVATIONS, OPTIMIZERS, type OptimizerName, type RunConfig } from './run-config-type.js';

@@ -74,7 +74,9 @@ export function validateRunResult(value: unknown, where: string): RunResult {
         `${field(`history.${key}`)}: expected a list of at most ${config.epochs} numbers (one per epoch), but got ${describe(values)}.`,
       );
     }
-    values.forEach((v, i) => finite(v, field(`history.${key}[${i}]`)));
+    values.forEach((v, i) => {
+      finite(v, field(`history.${key}[${i}]`));
+    });
   }
   if (record.final !== null) {
     const final = object(record.final, field('final'));

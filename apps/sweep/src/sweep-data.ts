@@ -23,7 +23,7 @@ export interface SweepDataOptions {
 
 /** MNIST split as the lesson splits it (validation = the first 5,000 training images). */
 export function loadSweepData(options: SweepDataOptions = {}): SweepData {
-  let mnist;
+  let mnist: ReturnType<typeof loadMnist>;
   try {
     mnist = loadMnist(options.dataDir ? { dir: options.dataDir } : {});
   } catch (error) {

@@ -4,7 +4,7 @@ import { isSettled, type DataSettings, type RunExecutor, type RunResult } from '
 import type { ProgressDisplay } from './progress.js';
 import { collectEnvironment } from './environment.js';
 import { renderReport } from './report/render-report.js';
-import { ResultsStore, type ResultsFile, type SweepMeta } from './results-store.js';
+import type { ResultsStore, ResultsFile, SweepMeta } from './results-store.js';
 import { describeArchitecture, type RunConfig } from './run-config.js';
 import { countParams, estimateCost, longestFirst } from './schedule.js';
 import { describeDecision, type AshaScheduler } from './search/asha.js';

@@ -64,7 +64,9 @@ export class AshaScheduler {
     checkAshaSettings(settings);
     this.rungs = rungsFor(settings);
     for (const r of this.rungs) this.recorded.set(r, new Map());
-    previous.forEach((d, i) => this.restore(d, i));
+    previous.forEach((d, i) => {
+      this.restore(d, i);
+    });
   }
 
   /** Every decision so far, in the order made. */
