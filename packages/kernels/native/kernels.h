@@ -91,8 +91,6 @@ extern const KernelTable kTablePortable;
 enum ScratchSlot : int {
   kScratchGemmPanel = 0,      // gemm: the packed K x NR panel of B (every gemm call)
   kScratchBatchNormChannels,  // batch norm: per-channel factors and shifts, or squared-deviation sums
-  kScratchPoolMaxima,         // max_pool_grad: each channel's running window maximum
-  kScratchPoolArgmax,         // max_pool_grad: where in the window that maximum is
   kScratchConvColumns,        // convolutions: one cache-sized block of the im2col matrix (or its gradient)
   kScratchConvFilterT,        // conv2d_backprop_input: the filter transposed to [cout, taps]
   kScratchConvPartial,        // conv2d_backprop_filter: one block's filter gradient before it is added

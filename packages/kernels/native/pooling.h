@@ -18,39 +18,33 @@ struct PoolWindow {
         x_end(imin(x0 + s.fw, s.w)) {}
 };
 
+// Load and store one float, as load and store do a vector.
+inline float load_one(const float* p) { return *p; }
+inline void store_one(float* p, float v) { *p = v; }
+
+// One window's maximum for channels [ch, ch + W) (a vector) or one channel (a float).
+template <typename T, typename Load>
+inline T window_max(const fnn::ConvShape& s, const float* image, const PoolWindow& win, int64_t ch, Load get) {
+  T m = T{} - __builtin_inff();
+  for (int64_t y = win.y_begin; y < win.y_end; ++y)
+    for (int64_t xx = win.x_begin; xx < win.x_end; ++xx) {
+      const T v = get(image + (y * s.w + xx) * s.cin + ch);
+      m = v > m ? v : m;
+    }
+  return m;
+}
+
 void max_pool(const fnn::ConvShape& s, const float* x, float* out) {
-  const int64_t c = s.cin;
+  const int64_t c = s.cin, whole = c - c % W;
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t oy = 0; oy < s.oh; ++oy)
       for (int64_t ox = 0; ox < s.ow; ++ox) {
         float* o = out + ((b * s.oh + oy) * s.ow + ox) * c;
-        for (int64_t ch = 0; ch < c; ++ch) o[ch] = -__builtin_inff();
+        const float* image = x + b * s.h * s.w * c;
         const PoolWindow win(s, oy, ox);
-        for (int64_t y = win.y_begin; y < win.y_end; ++y)
-          for (int64_t xx = win.x_begin; xx < win.x_end; ++xx) {
-            const float* xi = x + ((b * s.h + y) * s.w + xx) * c;
-            for (int64_t ch = 0; ch < c; ++ch) o[ch] = xi[ch] > o[ch] ? xi[ch] : o[ch];
-          }
+        for (int64_t ch = 0; ch < whole; ch += W) store(o + ch, window_max<vf>(s, image, win, ch, load));
+        for (int64_t ch = whole; ch < c; ++ch) o[ch] = window_max<float>(s, image, win, ch, load_one);
       }
-}
-
-// Each channel's first strict maximum in the window, as its offset ky * fw + kx (-1 for none).
-void window_argmax(const fnn::ConvShape& s, const float* image, const PoolWindow& win, float* best, int32_t* at) {
-  const int64_t c = s.cin;
-  for (int64_t ch = 0; ch < c; ++ch) {
-    best[ch] = -__builtin_inff();
-    at[ch] = -1;
-  }
-  for (int64_t y = win.y_begin; y < win.y_end; ++y)
-    for (int64_t xx = win.x_begin; xx < win.x_end; ++xx) {
-      const float* xi = image + (y * s.w + xx) * c;
-      const int32_t offset = static_cast<int32_t>((y - win.y0) * s.fw + (xx - win.x0));
-      for (int64_t ch = 0; ch < c; ++ch) {
-        const bool more = xi[ch] > best[ch];
-        best[ch] = more ? xi[ch] : best[ch];
-        at[ch] = more ? offset : at[ch];
-      }
-    }
 }
 
 // Windows that never overlap (strides at least the window) cover each input at most once: its
@@ -63,31 +57,54 @@ inline bool windows_cover_image(const fnn::ConvShape& s) {
          s.ow * s.sw >= s.w;
 }
 
-void max_pool_grad(const fnn::ConvShape& s, const float* dy, const float* x, float* dx) {
-  const int64_t c = s.cin;
-  const bool disjoint = windows_disjoint(s);
-  if (!disjoint || !windows_cover_image(s)) zero_floats(dx, s.batch * s.h * s.w * c);
-  float* best = fnn_scratch(fnn::kScratchPoolMaxima, static_cast<size_t>(c));
-  int32_t* at = reinterpret_cast<int32_t*>(fnn_scratch(fnn::kScratchPoolArgmax, static_cast<size_t>(c)));
+// The gradient through one window for channels [ch, ch + W) (T = vf) or one channel (T = float):
+// the window's first strict maximum (its offset ky * fw + kx, -1 for none, as a float) gets dy,
+// every other input of the window +0 (written when windows are disjoint, else added in window
+// order: adding +0 leaves a sum that started at +0 unchanged).
+template <typename T, bool kDisjoint, typename Load, typename Store>
+inline void window_grad(const fnn::ConvShape& s, const PoolWindow& win, const float* x, float* dx, const float* g,
+                        Load get, Store put) {
+  T best = T{} - __builtin_inff();
+  T at = T{} - 1.0f;
+  for (int64_t y = win.y_begin; y < win.y_end; ++y)
+    for (int64_t xx = win.x_begin; xx < win.x_end; ++xx) {
+      const T v = get(x + (y * s.w + xx) * s.cin);
+      const float offset = static_cast<float>((y - win.y0) * s.fw + (xx - win.x0));
+      const auto more = v > best;
+      best = more ? v : best;
+      at = more ? T{} + offset : at;
+    }
+  const T grad = get(g);
+  for (int64_t y = win.y_begin; y < win.y_end; ++y)
+    for (int64_t xx = win.x_begin; xx < win.x_end; ++xx) {
+      float* d = dx + (y * s.w + xx) * s.cin;
+      const float offset = static_cast<float>((y - win.y0) * s.fw + (xx - win.x0));
+      const T mine = at == T{} + offset ? grad : T{};
+      put(d, kDisjoint ? mine + 0.0f : get(d) + mine);
+    }
+}
+
+template <bool kDisjoint>
+void max_pool_grad_windows(const fnn::ConvShape& s, const float* dy, const float* x, float* dx) {
+  const int64_t c = s.cin, whole = c - c % W;
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t oy = 0; oy < s.oh; ++oy)
       for (int64_t ox = 0; ox < s.ow; ++ox) {
         const PoolWindow win(s, oy, ox);
         const int64_t image = b * s.h * s.w * c;
-        window_argmax(s, x + image, win, best, at);
         const float* g = dy + ((b * s.oh + oy) * s.ow + ox) * c;
-        // Every input of the window gets its channels' dy where it is the maximum, in window
-        // order; adding +0 elsewhere leaves a sum that started at +0 unchanged.
-        for (int64_t y = win.y_begin; y < win.y_end; ++y)
-          for (int64_t xx = win.x_begin; xx < win.x_end; ++xx) {
-            float* d = dx + image + (y * s.w + xx) * c;
-            const int32_t offset = static_cast<int32_t>((y - win.y0) * s.fw + (xx - win.x0));
-            if (disjoint)
-              for (int64_t ch = 0; ch < c; ++ch) d[ch] = at[ch] == offset ? g[ch] + 0.0f : 0.0f;
-            else
-              for (int64_t ch = 0; ch < c; ++ch) d[ch] += at[ch] == offset ? g[ch] : 0.0f;
-          }
+        for (int64_t ch = 0; ch < whole; ch += W)
+          window_grad<vf, kDisjoint>(s, win, x + image + ch, dx + image + ch, g + ch, load, store);
+        for (int64_t ch = whole; ch < c; ++ch)
+          window_grad<float, kDisjoint>(s, win, x + image + ch, dx + image + ch, g + ch, load_one, store_one);
       }
+}
+
+void max_pool_grad(const fnn::ConvShape& s, const float* dy, const float* x, float* dx) {
+  const bool disjoint = windows_disjoint(s);
+  if (!disjoint || !windows_cover_image(s)) zero_floats(dx, s.batch * s.h * s.w * s.cin);
+  if (disjoint) max_pool_grad_windows<true>(s, dy, x, dx);
+  else max_pool_grad_windows<false>(s, dy, x, dx);
 }
 
 }  // namespace
