@@ -23,19 +23,6 @@ inline void zero_floats(float* dst, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = 0.0f;
 }
 
-// Output pixels in row-major order, from pixel p on.
-struct PixelWalk {
-  int64_t b, oy, ox;
-  PixelWalk(const fnn::ConvShape& s, int64_t p) : b(p / (s.oh * s.ow)), oy(p / s.ow % s.oh), ox(p % s.ow) {}
-  void next(const fnn::ConvShape& s) {
-    if (++ox < s.ow) return;
-    ox = 0;
-    if (++oy < s.oh) return;
-    oy = 0;
-    ++b;
-  }
-};
-
 // A 1x1 window with stride 1 and no padding: the im2col matrix is x itself.
 inline bool is_pointwise(const fnn::ConvShape& s) {
   return s.fh == 1 && s.fw == 1 && s.sh == 1 && s.sw == 1 && s.pad_top == 0 && s.pad_left == 0 && s.oh == s.h &&
@@ -57,36 +44,47 @@ inline void window_run(float* image, float* block, int64_t n) {
   else copy_floats(block, image, n);
 }
 
+// One filter row ky of the windows of output pixels (b, oy, ox) for ox in [ox0, ox1): the rows
+// start at `rows` (taps floats apart), this filter row's taps at column ky * fw * cin.
+template <bool kAdjoint>
+void window_row(const fnn::ConvShape& s, float* batch_image, int64_t oy, int64_t ky, int64_t ox0, int64_t ox1,
+                float* rows) {
+  const int64_t run = s.fw * s.cin, taps = s.fh * run;
+  float* col = rows + ky * run;
+  const int64_t y = oy * s.sh - s.pad_top + ky * s.dh;
+  if (y < 0 || y >= s.h) {
+    if (!kAdjoint)
+      for (int64_t ox = ox0; ox < ox1; ++ox, col += taps) zero_floats(col, run);
+    return;
+  }
+  float* line = batch_image + y * s.w * s.cin;
+  for (int64_t ox = ox0; ox < ox1; ++ox, col += taps) {
+    const int64_t x0 = ox * s.sw - s.pad_left;
+    if (s.dw == 1 && x0 >= 0 && x0 + s.fw <= s.w) {
+      window_run<kAdjoint>(line + x0 * s.cin, col, run);
+      continue;
+    }
+    for (int64_t kx = 0; kx < s.fw; ++kx) {
+      const int64_t xx = x0 + kx * s.dw;
+      if (xx >= 0 && xx < s.w) window_run<kAdjoint>(line + xx * s.cin, col + kx * s.cin, s.cin);
+      else if (!kAdjoint) zero_floats(col + kx * s.cin, s.cin);
+    }
+  }
+}
+
 // Rows [p0, p0 + rows) of the im2col matrix of x (kAdjoint false: block = those rows), or their
-// adjoint (kAdjoint true: each row of block is added back into dx = image at its window's taps,
-// rows in order, so overlapping windows sum in a fixed order).
+// adjoint (kAdjoint true: each row of block is added back into dx = image at its window's taps;
+// any one input receives its terms in output-pixel order, so overlapping windows sum in a fixed
+// order). Walked one output row at a time, a filter row at a time.
 template <bool kAdjoint>
 void im2col_block(const fnn::ConvShape& s, float* image, int64_t p0, int64_t rows, float* block) {
-  const int64_t run = s.fw * s.cin;
-  const int64_t taps = s.fh * run;
-  PixelWalk at(s, p0);
-  for (int64_t p = 0; p < rows; ++p, at.next(s)) {
-    float* row = block + p * taps;
-    float* batch_image = image + at.b * s.h * s.w * s.cin;
-    const int64_t x0 = at.ox * s.sw - s.pad_left;
-    const bool whole_run = s.dw == 1 && x0 >= 0 && x0 + s.fw <= s.w;
-    for (int64_t ky = 0; ky < s.fh; ++ky, row += run) {
-      const int64_t y = at.oy * s.sh - s.pad_top + ky * s.dh;
-      if (y < 0 || y >= s.h) {
-        if (!kAdjoint) zero_floats(row, run);
-        continue;
-      }
-      float* line = batch_image + y * s.w * s.cin;
-      if (whole_run) {
-        window_run<kAdjoint>(line + x0 * s.cin, row, run);
-        continue;
-      }
-      for (int64_t kx = 0; kx < s.fw; ++kx) {
-        const int64_t xx = x0 + kx * s.dw;
-        if (xx >= 0 && xx < s.w) window_run<kAdjoint>(line + xx * s.cin, row + kx * s.cin, s.cin);
-        else if (!kAdjoint) zero_floats(row + kx * s.cin, s.cin);
-      }
-    }
+  const int64_t taps = s.fh * s.fw * s.cin, plane = s.oh * s.ow, end = p0 + rows;
+  for (int64_t p = p0; p < end;) {
+    const int64_t b = p / plane, oy = p / s.ow % s.oh, ox0 = p % s.ow;
+    const int64_t ox1 = imin(s.ow, ox0 + (end - p));
+    float* batch_image = image + b * s.h * s.w * s.cin;
+    for (int64_t ky = 0; ky < s.fh; ++ky) window_row<kAdjoint>(s, batch_image, oy, ky, ox0, ox1, block + (p - p0) * taps);
+    p += ox1 - ox0;
   }
 }
 
