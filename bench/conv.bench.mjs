@@ -88,7 +88,8 @@ const pool2 = pool(p2, tf.maxPool(p2, 2, 2, 'valid'), rand([BATCH, 5, 5, 64], 12
 const a = rand([BATCH, 784], 13);
 const b = rand([784, 250], 14);
 
-const fused = (x, filter, bias) => () => tf.fused.conv2d({ x, filter, bias, activation: 'relu' });
+const fused = (x, filter, bias) => () =>
+  tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'valid', activation: 'relu' });
 const CONV_KERNELS = [
   ['conv1 FusedConv2D (bias+relu) 128x28x28x1 * 3x3x1x32', fused(x1, w1, b1), convFlops(BATCH * 26 * 26, 9, 32)],
   [

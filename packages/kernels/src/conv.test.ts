@@ -3,7 +3,9 @@
 // (odd sizes, same/valid padding, strides 1-2, 1x1 and 5x5 windows, dilation, batch 0 and 1,
 // shapes spanning several of the kernels' cache blocks), with NaN and infinities where tfjs-cpu
 // puts them, bit-identical on repeat.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -266,4 +268,18 @@ describe('the Keras MNIST convnet layers', () => {
       expect(same).toEqual(main.map(() => true));
     }
   });
+
+  for (const isa of ['avx2', 'portable']) {
+    it(`the ${isa} build computes them within 1e-5 of tfjs-cpu too`, () => {
+      const script = fileURLToPath(new URL('../test-support/isa-conv-check.mjs', import.meta.url));
+      const run = spawnSync(process.execPath, [script], {
+        env: { ...process.env, FNN_NATIVE_ISA: isa },
+        encoding: 'utf8',
+      });
+      expect(run.status, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout) as { isa: string; worst: number };
+      expect([isa, 'portable']).toContain(result.isa); // no avx2 on this CPU: portable runs
+      expect(result.worst).toBeLessThan(1e-5);
+    });
+  }
 });
