@@ -44,8 +44,46 @@ inline void window_run(float* image, float* block, int64_t n) {
   else copy_floats(block, image, n);
 }
 
+// `count` whole runs of N taps, the image's runs `step` floats apart and the block's `taps` apart.
+// N known at compile time turns a first layer's 3-float runs into two moves instead of a loop.
+template <bool kAdjoint, int N>
+void fixed_runs(float* image, float* block, int64_t count, int64_t step, int64_t taps) {
+  for (int64_t i = 0; i < count; ++i, image += step, block += taps)
+    for (int j = 0; j < N; ++j) {
+      if (kAdjoint) image[j] += block[j];
+      else block[j] = image[j];
+    }
+}
+
+template <bool kAdjoint>
+void whole_runs(float* image, float* block, int64_t count, int64_t run, int64_t step, int64_t taps) {
+  switch (run) {
+    case 1: return fixed_runs<kAdjoint, 1>(image, block, count, step, taps);
+    case 2: return fixed_runs<kAdjoint, 2>(image, block, count, step, taps);
+    case 3: return fixed_runs<kAdjoint, 3>(image, block, count, step, taps);
+    case 4: return fixed_runs<kAdjoint, 4>(image, block, count, step, taps);
+    case 5: return fixed_runs<kAdjoint, 5>(image, block, count, step, taps);
+    case 6: return fixed_runs<kAdjoint, 6>(image, block, count, step, taps);
+    case 7: return fixed_runs<kAdjoint, 7>(image, block, count, step, taps);
+    case 8: return fixed_runs<kAdjoint, 8>(image, block, count, step, taps);
+    default:
+      for (int64_t i = 0; i < count; ++i, image += step, block += taps) window_run<kAdjoint>(image, block, run);
+  }
+}
+
+// One window's filter row that leaves the image's width (or has dilation): tap by tap.
+template <bool kAdjoint>
+void edge_run(const fnn::ConvShape& s, float* line, int64_t x0, float* col) {
+  for (int64_t kx = 0; kx < s.fw; ++kx) {
+    const int64_t xx = x0 + kx * s.dw;
+    if (xx >= 0 && xx < s.w) window_run<kAdjoint>(line + xx * s.cin, col + kx * s.cin, s.cin);
+    else if (!kAdjoint) zero_floats(col + kx * s.cin, s.cin);
+  }
+}
+
 // One filter row ky of the windows of output pixels (b, oy, ox) for ox in [ox0, ox1): the rows
-// start at `rows` (taps floats apart), this filter row's taps at column ky * fw * cin.
+// start at `rows` (taps floats apart), this filter row's taps at column ky * fw * cin. Windows
+// inside the image's width (with dilation 1) take their filter row as one run of fw * cin floats.
 template <bool kAdjoint>
 void window_row(const fnn::ConvShape& s, float* batch_image, int64_t oy, int64_t ky, int64_t ox0, int64_t ox1,
                 float* rows) {
@@ -58,18 +96,16 @@ void window_row(const fnn::ConvShape& s, float* batch_image, int64_t oy, int64_t
     return;
   }
   float* line = batch_image + y * s.w * s.cin;
-  for (int64_t ox = ox0; ox < ox1; ++ox, col += taps) {
-    const int64_t x0 = ox * s.sw - s.pad_left;
-    if (s.dw == 1 && x0 >= 0 && x0 + s.fw <= s.w) {
-      window_run<kAdjoint>(line + x0 * s.cin, col, run);
-      continue;
-    }
-    for (int64_t kx = 0; kx < s.fw; ++kx) {
-      const int64_t xx = x0 + kx * s.dw;
-      if (xx >= 0 && xx < s.w) window_run<kAdjoint>(line + xx * s.cin, col + kx * s.cin, s.cin);
-      else if (!kAdjoint) zero_floats(col + kx * s.cin, s.cin);
-    }
+  // Whole runs for ox in [inside_begin, inside_end): ox * sw - pad_left >= 0 and + fw <= w.
+  int64_t inside_begin = ox1, inside_end = ox1;
+  if (s.dw == 1 && s.fw <= s.w) {
+    inside_begin = imin(imax(ox0, (s.pad_left + s.sw - 1) / s.sw), ox1);
+    inside_end = imax(imin(ox1, (s.w - s.fw + s.pad_left) / s.sw + 1), inside_begin);
   }
+  for (int64_t ox = ox0; ox < inside_begin; ++ox) edge_run<kAdjoint>(s, line, ox * s.sw - s.pad_left, col + (ox - ox0) * taps);
+  whole_runs<kAdjoint>(line + (inside_begin * s.sw - s.pad_left) * s.cin, col + (inside_begin - ox0) * taps,
+                       inside_end - inside_begin, run, s.sw * s.cin, taps);
+  for (int64_t ox = inside_end; ox < ox1; ++ox) edge_run<kAdjoint>(s, line, ox * s.sw - s.pad_left, col + (ox - ox0) * taps);
 }
 
 // Rows [p0, p0 + rows) of the im2col matrix of x (kAdjoint false: block = those rows), or their

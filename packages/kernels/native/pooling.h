@@ -18,17 +18,25 @@ struct PoolWindow {
         x_end(imin(x0 + s.fw, s.w)) {}
 };
 
-// Load and store one float, as load and store do a vector.
-inline float load_one(const float* p) { return *p; }
-inline void store_one(float* p, float v) { *p = v; }
+// The lanes a window is processed in: a vector of channels, or one channel.
+struct VectorLanes {
+  using T = vf;
+  static vf get(const float* p) { return load(p); }
+  static void put(float* p, vf v) { store(p, v); }
+};
+struct OneLane {
+  using T = float;
+  static float get(const float* p) { return *p; }
+  static void put(float* p, float v) { *p = v; }
+};
 
 // One window's maximum for channels [ch, ch + W) (a vector) or one channel (a float).
-template <typename T, typename Load>
-inline T window_max(const fnn::ConvShape& s, const float* image, const PoolWindow& win, int64_t ch, Load get) {
+template <typename Lanes, typename T = typename Lanes::T>
+inline T window_max(const fnn::ConvShape& s, const float* image, const PoolWindow& win, int64_t ch) {
   T m = T{} - __builtin_inff();
   for (int64_t y = win.y_begin; y < win.y_end; ++y)
     for (int64_t xx = win.x_begin; xx < win.x_end; ++xx) {
-      const T v = get(image + (y * s.w + xx) * s.cin + ch);
+      const T v = Lanes::get(image + (y * s.w + xx) * s.cin + ch);
       m = v > m ? v : m;
     }
   return m;
@@ -42,8 +50,8 @@ void max_pool(const fnn::ConvShape& s, const float* x, float* out) {
         float* o = out + ((b * s.oh + oy) * s.ow + ox) * c;
         const float* image = x + b * s.h * s.w * c;
         const PoolWindow win(s, oy, ox);
-        for (int64_t ch = 0; ch < whole; ch += W) store(o + ch, window_max<vf>(s, image, win, ch, load));
-        for (int64_t ch = whole; ch < c; ++ch) o[ch] = window_max<float>(s, image, win, ch, load_one);
+        for (int64_t ch = 0; ch < whole; ch += W) store(o + ch, window_max<VectorLanes>(s, image, win, ch));
+        for (int64_t ch = whole; ch < c; ++ch) o[ch] = window_max<OneLane>(s, image, win, ch);
       }
 }
 
@@ -61,31 +69,32 @@ inline bool windows_cover_image(const fnn::ConvShape& s) {
 // the window's first strict maximum (its offset ky * fw + kx, -1 for none, as a float) gets dy,
 // every other input of the window +0 (written when windows are disjoint, else added in window
 // order: adding +0 leaves a sum that started at +0 unchanged).
-template <typename T, bool kDisjoint, typename Load, typename Store>
-inline void window_grad(const fnn::ConvShape& s, const PoolWindow& win, const float* x, float* dx, const float* g,
-                        Load get, Store put) {
+template <typename Lanes, bool kDisjoint>
+inline void window_grad(const fnn::ConvShape& s, const PoolWindow& win, const float* x, float* dx, const float* g) {
+  using T = typename Lanes::T;
   T best = T{} - __builtin_inff();
   T at = T{} - 1.0f;
   for (int64_t y = win.y_begin; y < win.y_end; ++y)
     for (int64_t xx = win.x_begin; xx < win.x_end; ++xx) {
-      const T v = get(x + (y * s.w + xx) * s.cin);
+      const T v = Lanes::get(x + (y * s.w + xx) * s.cin);
       const float offset = static_cast<float>((y - win.y0) * s.fw + (xx - win.x0));
       const auto more = v > best;
       best = more ? v : best;
       at = more ? T{} + offset : at;
     }
-  const T grad = get(g);
+  const T grad = Lanes::get(g);
   for (int64_t y = win.y_begin; y < win.y_end; ++y)
     for (int64_t xx = win.x_begin; xx < win.x_end; ++xx) {
       float* d = dx + (y * s.w + xx) * s.cin;
       const float offset = static_cast<float>((y - win.y0) * s.fw + (xx - win.x0));
       const T mine = at == T{} + offset ? grad : T{};
-      put(d, kDisjoint ? mine + 0.0f : get(d) + mine);
+      Lanes::put(d, kDisjoint ? mine + 0.0f : Lanes::get(d) + mine);
     }
 }
 
 template <bool kDisjoint>
-void max_pool_grad_windows(const fnn::ConvShape& s, const float* dy, const float* x, float* dx) {
+void max_pool_grad_windows(const fnn::ConvShape& shape, const float* dy, const float* x, float* dx) {
+  const fnn::ConvShape s = shape;  // a local copy: stores into dx cannot change it, so it stays in registers
   const int64_t c = s.cin, whole = c - c % W;
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t oy = 0; oy < s.oh; ++oy)
@@ -94,9 +103,9 @@ void max_pool_grad_windows(const fnn::ConvShape& s, const float* dy, const float
         const int64_t image = b * s.h * s.w * c;
         const float* g = dy + ((b * s.oh + oy) * s.ow + ox) * c;
         for (int64_t ch = 0; ch < whole; ch += W)
-          window_grad<vf, kDisjoint>(s, win, x + image + ch, dx + image + ch, g + ch, load, store);
+          window_grad<VectorLanes, kDisjoint>(s, win, x + image + ch, dx + image + ch, g + ch);
         for (int64_t ch = whole; ch < c; ++ch)
-          window_grad<float, kDisjoint>(s, win, x + image + ch, dx + image + ch, g + ch, load_one, store_one);
+          window_grad<OneLane, kDisjoint>(s, win, x + image + ch, dx + image + ch, g + ch);
       }
 }
 
