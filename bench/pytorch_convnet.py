@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from pytorch_reference import one_thread_args
+
 
 def read_idx(path):
     with open(path, "rb") as f:
@@ -84,13 +86,8 @@ def epoch(x, y, x_test, y_test, batch):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--mnist", required=True)
-    parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-epoch", action="store_true")
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
+    args = one_thread_args(parser, 100, 10)
     batch = 128
     x, y = load(args.mnist, "train-images-idx3-ubyte", "train-labels-idx1-ubyte")
     x, y = x[5000:], y[5000:]
