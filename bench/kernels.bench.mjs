@@ -29,6 +29,7 @@ const training = await import('../packages/core/dist/training/index.js');
 const kernels = await import('../packages/kernels/dist/index.js');
 const { tf } = fnn;
 const { MODELS, fnnModel, syntheticData } = await import('./lesson-models.mjs');
+const { printKernelTable, profileStep } = await import('./step-profile.mjs');
 try {
   await fnn.setBackend('native', { quiet: true });
 } catch (error) {
@@ -163,32 +164,8 @@ if (!options['no-profile']) {
   const y = tf.slice(data.y, 0, BATCH);
   const context = { training: true, random: new fnn.SeededRandom(1) };
   const step = () => training.trainStep(model, { inputs: [x], targets: [y] }, context);
-  for (let i = 0; i < 5; i++) step();
-  let wall = Infinity;
-  for (let i = 0; i < 10; i++) {
-    const start = performance.now();
-    step();
-    wall = Math.min(wall, performance.now() - start);
-  }
-  // Each kernel's least total over 3 profiled steps (one profiled step is at the mercy of the load).
-  const byKernel = new Map();
-  let kernelCount = 0;
-  for (let run = 0; run < 3; run++) {
-    const profile = await tf.profile(step);
-    kernelCount = profile.kernels.filter((k) => !k.name.endsWith('__op')).length;
-    const totals = new Map();
-    for (const k of profile.kernels) {
-      if (k.name.endsWith('__op')) continue; // an op's scope, already counted by its kernels
-      const entry = totals.get(k.name) ?? { ms: 0, calls: 0 };
-      entry.ms += k.kernelTimeMs;
-      entry.calls++;
-      totals.set(k.name, entry);
-    }
-    for (const [name, entry] of totals) {
-      const seen = byKernel.get(name);
-      if (!seen || entry.ms < seen.ms) byKernel.set(name, entry);
-    }
-  }
+  const profile = await profileStep(tf, step);
+  const { wall, kernelCount, kernelMs } = profile;
   const optimizer = model.compiled.optimizer;
   const grads = tf.tidy(() =>
     training.computeGradients(model, { inputs: [x], targets: [y] }, context).gradients.map((g) => tf.keep(g)),
@@ -200,7 +177,6 @@ if (!options['no-profile']) {
     optimizerMs = Math.min(optimizerMs, performance.now() - start);
   }
   tf.dispose(grads);
-  const kernelMs = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
   console.log(`\none ${name} training step on native: ${wall.toFixed(2)} ms wall (best of 10), ${kernelCount} kernels`);
   console.log(
     `kernels ${kernelMs.toFixed(2)} ms (timed one by one under tf.profile); optimizer (fused native Adam) ${optimizerMs.toFixed(2)} ms;`,
@@ -208,10 +184,6 @@ if (!options['no-profile']) {
   console.log(
     `the rest (JavaScript: layers, tape, tfjs op wrappers, tidy, readback) ≈ ${Math.max(0, wall - kernelMs - optimizerMs).toFixed(2)} ms`,
   );
-  console.log('| kernel | calls | ms | share of step |');
-  console.log('|---|---:|---:|---:|');
-  for (const [kernel, e] of [...byKernel].sort((p, q) => q[1].ms - p[1].ms).slice(0, 12)) {
-    console.log(`| ${kernel} | ${e.calls} | ${e.ms.toFixed(3)} | ${((100 * e.ms) / wall).toFixed(1)} % |`);
-  }
+  printKernelTable(profile, 12);
   tf.dispose([x, y]);
 }

@@ -51,15 +51,21 @@ def samples_per_second(model, x, y, steps, warmup, batch):
     return steps * batch / (time.perf_counter() - start)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--warmup", type=int, default=20)
+def one_thread_args(parser, steps, warmup):
+    """Parses the timing options every PyTorch reference takes, then fixes one thread and the seed."""
+    parser.add_argument("--steps", type=int, default=steps)
+    parser.add_argument("--warmup", type=int, default=warmup)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--models", default="wide,wide-deep")
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
+    return args
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", default="wide,wide-deep")
+    args = one_thread_args(parser, 200, 20)
     batch = 128
     x = torch.rand(args.steps * batch, 784)
     y = torch.argmax(x @ torch.randn(784, 10), dim=1)

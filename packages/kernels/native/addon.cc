@@ -55,6 +55,14 @@ class Args {
   float Flt() { return Next().As<Napi::Number>().FloatValue(); }
   double Dbl() { return Next().As<Napi::Number>().DoubleValue(); }
   bool Bool() { return Next().As<Napi::Boolean>(); }
+  // A convolution or pooling geometry: [batch, h, w, cin, oh, ow, cout, fh, fw, sh, sw, padTop,
+  // padLeft, dh, dw] (src/kernels/conv-shape.ts).
+  fnn::ConvShape Shape() {
+    const Napi::Array list = Next().As<Napi::Array>();
+    int64_t d[15];
+    for (uint32_t i = 0; i < 15; ++i) d[i] = list.Get(i).As<Napi::Number>().Int64Value();
+    return {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
+  }
 
  private:
   const Napi::CallbackInfo& info_;
@@ -282,86 +290,58 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// maxPool(x, out, [batch, h, w, c, oh, ow, fh, fw, sh, sw, padTop, padLeft])
-void PoolDims(const Napi::Value& v, int64_t d[12]) {
-  auto arr = v.As<Napi::Array>();
-  for (uint32_t i = 0; i < 12; ++i) d[i] = arr.Get(i).As<Napi::Number>().Int64Value();
-}
-
+// maxPool(x, out, shape)
 Napi::Value MaxPool(const Napi::CallbackInfo& info) {
-  int64_t d[12];
-  PoolDims(info[2], d);
-  K().max_pool(F32(info[0]), F32(info[1]), d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]);
+  Args in(info);
+  const float* x = in.F32();
+  float* out = in.F32();
+  const fnn::ConvShape shape = in.Shape();
+  K().max_pool(shape, x, out);
   return info.Env().Undefined();
 }
 
-// maxPoolGrad(dy, x, dx, dims)
+// maxPoolGrad(dy, x, dx, shape)
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
-  int64_t d[12];
-  PoolDims(info[3], d);
-  K().max_pool_grad(F32(info[0]), F32(info[1]), F32(info[2]), d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8],
-                    d[9], d[10], d[11]);
+  Args in(info);
+  const float* dy = in.F32();
+  const float* x = in.F32();
+  float* dx = in.F32();
+  const fnn::ConvShape shape = in.Shape();
+  K().max_pool_grad(shape, dy, x, dx);
   return info.Env().Undefined();
 }
 
-// Convolution geometry: [batch, h, w, cin, oh, ow, fh, fw, sh, sw, padTop, padLeft, dh, dw]
-struct ConvDims {
-  int64_t batch, h, w, cin, oh, ow, fh, fw, sh, sw, pt, pl, dh, dw;
-};
-ConvDims ReadConv(const Napi::Value& v) {
-  auto arr = v.As<Napi::Array>();
-  int64_t d[14];
-  for (uint32_t i = 0; i < 14; ++i) d[i] = arr.Get(i).As<Napi::Number>().Int64Value();
-  return {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13]};
+// conv2d(x, filter, bias | null, activation, out, shape) → false when tfjs-cpu must compute it
+Napi::Value Conv2D(const Napi::CallbackInfo& info) {
+  Args in(info);
+  const float* x = in.F32();
+  const float* filter = in.F32();
+  const float* bias = in.F32();
+  const int activation = in.Code();
+  float* out = in.F32();
+  const fnn::ConvShape shape = in.Shape();
+  return Napi::Boolean::New(info.Env(), K().conv2d(shape, x, filter, bias, activation, out));
 }
 
-// im2col(x, cols, dims): cols[(b,oy,ox), (ky,kx,ci)], zero where the window leaves the image.
-Napi::Value Im2col(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0]);
-  float* cols = F32(info[1]);
-  const ConvDims d = ReadConv(info[2]);
-  const int64_t row = d.fh * d.fw * d.cin;
-  for (int64_t b = 0; b < d.batch; ++b)
-    for (int64_t oy = 0; oy < d.oh; ++oy)
-      for (int64_t ox = 0; ox < d.ow; ++ox) {
-        float* dst = cols + ((b * d.oh + oy) * d.ow + ox) * row;
-        for (int64_t ky = 0; ky < d.fh; ++ky) {
-          const int64_t y = oy * d.sh - d.pt + ky * d.dh;
-          for (int64_t kx = 0; kx < d.fw; ++kx, dst += d.cin) {
-            const int64_t xx = ox * d.sw - d.pl + kx * d.dw;
-            if (y < 0 || y >= d.h || xx < 0 || xx >= d.w) {
-              std::memset(dst, 0, sizeof(float) * d.cin);
-            } else {
-              std::memcpy(dst, x + ((b * d.h + y) * d.w + xx) * d.cin, sizeof(float) * d.cin);
-            }
-          }
-        }
-      }
+// conv2dBackpropInput(dy, filter, dx, shape)
+Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
+  Args in(info);
+  const float* dy = in.F32();
+  const float* filter = in.F32();
+  float* dx = in.F32();
+  const fnn::ConvShape shape = in.Shape();
+  K().conv2d_backprop_input(shape, dy, filter, dx);
   return info.Env().Undefined();
 }
 
-// col2im(cols, dx, dims): the adjoint of im2col, summing overlapping windows in a fixed order.
-Napi::Value Col2im(const Napi::CallbackInfo& info) {
-  const float* cols = F32(info[0]);
-  float* dx = F32(info[1]);
-  const ConvDims d = ReadConv(info[2]);
-  const int64_t row = d.fh * d.fw * d.cin;
-  std::memset(dx, 0, sizeof(float) * d.batch * d.h * d.w * d.cin);
-  for (int64_t b = 0; b < d.batch; ++b)
-    for (int64_t oy = 0; oy < d.oh; ++oy)
-      for (int64_t ox = 0; ox < d.ow; ++ox) {
-        const float* src = cols + ((b * d.oh + oy) * d.ow + ox) * row;
-        for (int64_t ky = 0; ky < d.fh; ++ky) {
-          const int64_t y = oy * d.sh - d.pt + ky * d.dh;
-          for (int64_t kx = 0; kx < d.fw; ++kx, src += d.cin) {
-            const int64_t xx = ox * d.sw - d.pl + kx * d.dw;
-            if (y < 0 || y >= d.h || xx < 0 || xx >= d.w) continue;
-            float* dst = dx + ((b * d.h + y) * d.w + xx) * d.cin;
-            for (int64_t c = 0; c < d.cin; ++c) dst[c] += src[c];
-          }
-        }
-      }
-  return info.Env().Undefined();
+// conv2dBackpropFilter(x, dy, dfilter, shape) → false when tfjs-cpu must compute it
+Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
+  Args in(info);
+  const float* x = in.F32();
+  const float* dy = in.F32();
+  float* dfilter = in.F32();
+  const fnn::ConvShape shape = in.Shape();
+  return Napi::Boolean::New(info.Env(), K().conv2d_backprop_filter(shape, x, dy, dfilter));
 }
 
 // dropout(x | null, y | null, mask, threshold, scale, seed) → the stream's state: @fnn/core's
@@ -448,8 +428,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["batchNormBackward"] = Napi::Function::New(env, BatchNormBackward);
   exports["maxPool"] = Napi::Function::New(env, MaxPool);
   exports["maxPoolGrad"] = Napi::Function::New(env, MaxPoolGrad);
-  exports["im2col"] = Napi::Function::New(env, Im2col);
-  exports["col2im"] = Napi::Function::New(env, Col2im);
+  exports["conv2d"] = Napi::Function::New(env, Conv2D);
+  exports["conv2dBackpropInput"] = Napi::Function::New(env, Conv2DBackpropInput);
+  exports["conv2dBackpropFilter"] = Napi::Function::New(env, Conv2DBackpropFilter);
   exports["dropout"] = Napi::Function::New(env, Dropout);
   exports["denseBackward"] = Napi::Function::New(env, DenseBackward);
   exports["categoricalCrossentropy"] = Napi::Function::New(env, CategoricalCrossentropy);

@@ -17,6 +17,13 @@ enum UnaryOp : int {
 enum Broadcast : int { kSame = 0, kScalarB, kScalarA, kRowB, kRowA, kColB, kColA };
 enum Activation : int { kLinear = 0, kActRelu = 1, kActSoftmax = 2 };
 
+// The geometry of a 2-D convolution or pooling window over NHWC images (tfjs's Conv2DInfo):
+// x [batch, h, w, cin], output [batch, oh, ow, cout] (cout = cin for pooling), a filter of fh x fw
+// taps, strides, the padding before the first row and column, and dilations.
+struct ConvShape {
+  int64_t batch, h, w, cin, oh, ow, cout, fh, fw, sh, sw, pad_top, pad_left, dh, dw;
+};
+
 struct KernelTable {
   const char* isa;
   // C[M,N] = A·B (+ bias[N]) (then relu). A(i,k) = a[i*a_rs + k*a_cs], B(k,j) = b[k*b_rs + j*b_cs];
@@ -50,11 +57,19 @@ struct KernelTable {
   void (*batchnorm_backward)(const float* dy, const float* x, const float* mean, const float* inv_std,
                              const float* gamma, float* dx, float* dgamma, float* dbeta, int64_t rows,
                              int64_t channels);
-  void (*max_pool)(const float* x, float* out, int64_t batch, int64_t h, int64_t w, int64_t c, int64_t oh,
-                   int64_t ow, int64_t fh, int64_t fw, int64_t sh, int64_t sw, int64_t pad_top, int64_t pad_left);
-  void (*max_pool_grad)(const float* dy, const float* x, float* dx, int64_t batch, int64_t h, int64_t w, int64_t c,
-                        int64_t oh, int64_t ow, int64_t fh, int64_t fw, int64_t sh, int64_t sw, int64_t pad_top,
-                        int64_t pad_left);
+  // Max pooling over s's windows (padding never wins) and its gradient: each window's dy goes to
+  // its first strict maximum in scan order (none when every value is NaN or -Infinity), as tfjs-cpu.
+  void (*max_pool)(const ConvShape& s, const float* x, float* out);
+  void (*max_pool_grad)(const ConvShape& s, const float* dy, const float* x, float* dx);
+  // Convolution, filter [fh, fw, cin, cout]: out = x * filter (+ bias[cout]) (then relu); its input
+  // gradient dx from dy; its filter gradient from x and dy. The forward pass and the filter
+  // gradient return false, writing nothing, when a window reaches into the padding and the filter
+  // (forward) or dy (filter gradient) holds a NaN or an infinity: tfjs-cpu skips padded taps, so
+  // only its own loops give its result there (0 x Inf would be NaN here).
+  bool (*conv2d)(const ConvShape& s, const float* x, const float* filter, const float* bias, int activation,
+                 float* out);
+  void (*conv2d_backprop_input)(const ConvShape& s, const float* dy, const float* filter, float* dx);
+  bool (*conv2d_backprop_filter)(const ConvShape& s, const float* x, const float* dy, float* dfilter);
   // A Dense layer's dz from its output y and upstream dy ([rows, cols]): linear copies dy, relu is
   // dy·step(y), softmax is y·(dy − Σ_row dy·y): the roundings of the separate ops, fused.
   void (*activation_backward)(int activation, const float* dy, const float* y, float* dz, int64_t rows, int64_t cols);
@@ -76,8 +91,9 @@ extern const KernelTable kTablePortable;
 enum ScratchSlot : int {
   kScratchGemmPanel = 0,      // gemm: the packed K x NR panel of B (every gemm call)
   kScratchBatchNormChannels,  // batch norm: per-channel factors and shifts, or squared-deviation sums
-  kScratchPoolMaxima,         // max_pool_grad: each channel's running window maximum
-  kScratchPoolArgmax,         // max_pool_grad: where that maximum is (int64 positions)
+  kScratchConvColumns,        // convolutions: one cache-sized block of the im2col matrix (or its gradient)
+  kScratchConvFilterT,        // conv2d_backprop_input: the filter transposed to [cout, taps]
+  kScratchConvPartial,        // conv2d_backprop_filter: one block's filter gradient before it is added
   kScratchDenseDz,            // DenseBackward: dz = activation'(y)·dy, read by its gemms
   kScratchDenseDxTransposed,  // DenseBackward: dxᵀ = w·dzᵀ before it is transposed into dx
   kScratchSlotCount

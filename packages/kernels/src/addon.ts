@@ -110,10 +110,19 @@ export interface NativeAddon {
     rows: number,
     channels: number,
   ): void;
-  maxPool(x: Float32Array, out: Float32Array, dims: number[]): void;
-  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, dims: number[]): void;
-  im2col(x: Float32Array, cols: Float32Array, dims: number[]): void;
-  col2im(cols: Float32Array, dx: Float32Array, dims: number[]): void;
+  // `shape` is a window geometry as src/kernels/conv-shape.ts writes it; false: tfjs-cpu must run it.
+  maxPool(x: Float32Array, out: Float32Array, shape: number[]): void;
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, shape: number[]): void;
+  conv2d(
+    x: Float32Array,
+    filter: Float32Array,
+    bias: Float32Array | null,
+    activation: number,
+    out: Float32Array,
+    shape: number[],
+  ): boolean;
+  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, shape: number[]): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dfilter: Float32Array, shape: number[]): boolean;
   dropout(
     x: Float32Array | null,
     y: Float32Array | null,

@@ -2,65 +2,8 @@
 // scale (float32 sums in a different order), on awkward shapes, and bit-identical when repeated.
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bools, expectClose, type Op, rand } from '../test-support/compare-with-cpu.js';
 import { nativeKernelNames, registerNativeBackend } from './index.js';
-
-type Input = { shape: number[]; values: Float32Array | Uint8Array; dtype?: 'float32' | 'bool' };
-
-let seed = 12345;
-function random(): number {
-  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-  return seed / 4294967296;
-}
-
-function rand(shape: number[], low = -1, high = 1): Input {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return { shape, values: Float32Array.from({ length: size }, () => low + (high - low) * random()) };
-}
-
-function bools(shape: number[]): Input {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return { shape, values: Uint8Array.from({ length: size }, () => (random() < 0.5 ? 1 : 0)), dtype: 'bool' };
-}
-
-type Op = (...xs: tf.Tensor[]) => tf.Tensor;
-
-function runOn(
-  backend: string,
-  op: Op,
-  inputs: Input[],
-): { values: Float32Array | Int32Array | Uint8Array; shape: number[]; dtype: string } {
-  tf.setBackend(backend);
-  return tf.tidy(() => {
-    const xs = inputs.map((x) => tf.tensor(x.values.slice(), x.shape, x.dtype ?? 'float32'));
-    const y = op(...xs);
-    return { values: y.dataSync().slice() as Float32Array, shape: y.shape, dtype: y.dtype };
-  });
-}
-
-/** |native - cpu| <= 1e-5 * max(|cpu|, mean |cpu|): relative, with the output's scale as floor. */
-function expectClose(op: Op, inputs: Input[], tolerance = 1e-5): void {
-  const want = runOn('cpu', op, inputs);
-  const got = runOn('native', op, inputs);
-  const again = runOn('native', op, inputs);
-  expect(got.shape).toEqual(want.shape);
-  expect(got.dtype).toBe(want.dtype);
-  expect(Buffer.from(again.values.buffer).equals(Buffer.from(got.values.buffer))).toBe(true);
-  let scale = 0;
-  for (const v of want.values) if (!Number.isNaN(v)) scale += Math.abs(v);
-  scale = want.values.length ? scale / want.values.length : 0;
-  for (let i = 0; i < want.values.length; i++) {
-    const w = want.values[i]!;
-    const g = got.values[i]!;
-    if (Number.isNaN(w)) {
-      expect(g).toBeNaN();
-      continue;
-    }
-    const allowed = tolerance * Math.max(Math.abs(w), scale, 1e-30);
-    if (!(Math.abs(g - w) <= allowed)) {
-      throw new Error(`element ${i}: native ${g}, cpu ${w} (allowed difference ${allowed})`);
-    }
-  }
-}
 
 beforeAll(() => {
   registerNativeBackend();
@@ -305,7 +248,7 @@ describe('reductions, softmax, transpose', () => {
   });
 });
 
-describe('batch norm, convolution, pooling', () => {
+describe('batch norm', () => {
   it('batchNorm with per-channel and scalar parameters', () => {
     const c = 33;
     expectClose(
@@ -320,67 +263,5 @@ describe('batch norm, convolution, pooling', () => {
       (...t) => tf.batchNorm(t[0]!, t[1]!, t[2]!, t[3], t[4]),
       [rand([9, 3]), rand([1]), rand([1], 0.1, 2), rand([3]), rand([1])],
     );
-  });
-
-  const geometries: { x: number[]; f: number[]; strides: number; pad: 'same' | 'valid' }[] = [
-    { x: [2, 9, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'same' },
-    { x: [2, 9, 7, 3], f: [3, 2, 3, 5], strides: 2, pad: 'same' },
-    { x: [1, 8, 8, 1], f: [5, 5, 1, 2], strides: 1, pad: 'valid' },
-    { x: [3, 5, 5, 2], f: [1, 1, 2, 3], strides: 1, pad: 'valid' },
-  ];
-  for (const g of geometries) {
-    it(`conv2d and its gradients, x ${g.x.join('x')}, filter ${g.f.join('x')}, stride ${g.strides}, ${g.pad}`, () => {
-      expectClose((x, f) => tf.conv2d(x! as tf.Tensor4D, f! as tf.Tensor4D, g.strides, g.pad), [rand(g.x), rand(g.f)]);
-      for (const activation of ['relu', 'linear', 'sigmoid'] as const) {
-        expectClose(
-          (x, f, bias) =>
-            tf.fused.conv2d({
-              x: x! as tf.Tensor4D,
-              filter: f! as tf.Tensor4D,
-              strides: g.strides,
-              pad: g.pad,
-              bias: bias!,
-              activation,
-            }),
-          [rand(g.x), rand(g.f), rand([g.f[3]!])],
-        );
-      }
-      const outShape = runOn('cpu', (x, f) => tf.conv2d(x! as tf.Tensor4D, f! as tf.Tensor4D, g.strides, g.pad), [
-        rand(g.x),
-        rand(g.f),
-      ]).shape;
-      const attrs = { strides: g.strides, pad: g.pad, dataFormat: 'NHWC' };
-      expectClose(
-        (dy, f) =>
-          tf
-            .engine()
-            .runKernel('Conv2DBackpropInput', { dy: dy!, filter: f! }, { ...attrs, inputShape: g.x }) as tf.Tensor,
-        [rand(outShape), rand(g.f)],
-      );
-      expectClose(
-        (x, dy) =>
-          tf
-            .engine()
-            .runKernel('Conv2DBackpropFilter', { x: x!, dy: dy! }, { ...attrs, filterShape: g.f }) as tf.Tensor,
-        [rand(g.x), rand(outShape)],
-      );
-    });
-  }
-
-  it('maxPool and its gradient', () => {
-    for (const [shape, size, strides, pad] of [
-      [[2, 8, 8, 3], 2, 2, 'valid'],
-      [[1, 7, 5, 4], 3, 2, 'same'],
-      [[2, 4, 4, 1], 2, 1, 'same'],
-    ] as const) {
-      const input = rand([...shape]);
-      expectClose((x) => tf.maxPool(x! as tf.Tensor4D, size, strides, pad), [input]);
-      const y = runOn('cpu', (x) => tf.maxPool(x! as tf.Tensor4D, size, strides, pad), [input]);
-      const attrs = { filterSize: size, strides, pad };
-      expectClose(
-        (dy, x, out) => tf.engine().runKernel('MaxPoolGrad', { dy: dy!, input: x!, output: out! }, attrs) as tf.Tensor,
-        [rand(y.shape), input, { shape: y.shape, values: y.values as Float32Array }],
-      );
-    }
   });
 });
