@@ -182,9 +182,9 @@ const batches = Array.from({ length: STEPS + WARMUP }, (_, i) => [
 function steadyRound(round) {
   const model = kerasConvnet();
   const context = { training: true, random: new fnn.SeededRandom(round + 1) };
-  for (const [x, y] of batches.slice(0, WARMUP)) training.trainStep(model, [x], [y], context);
+  for (const [x, y] of batches.slice(0, WARMUP)) training.trainStep(model, { inputs: [x], targets: [y] }, context);
   const start = performance.now();
-  for (const [x, y] of batches.slice(WARMUP)) training.trainStep(model, [x], [y], context);
+  for (const [x, y] of batches.slice(WARMUP)) training.trainStep(model, { inputs: [x], targets: [y] }, context);
   const samples = (STEPS * BATCH) / ((performance.now() - start) / 1000);
   model.dispose();
   return samples;
@@ -206,7 +206,7 @@ async function epochRun() {
   const model = kerasConvnet();
   const context = { training: true, random: new fnn.SeededRandom(1) };
   const [x, y] = batches[0];
-  const step = () => training.trainStep(model, [x], [y], context);
+  const step = () => training.trainStep(model, { inputs: [x], targets: [y] }, context);
   const profile = await profileStep(tf, step);
   console.log(
     `\none convnet training step on native: ${profile.wall.toFixed(2)} ms wall (best of 10), ${profile.kernelCount} kernels taking ${profile.kernelMs.toFixed(2)} ms (each kernel's least total over 3 profiled steps)`,
