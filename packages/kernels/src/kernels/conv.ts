@@ -50,7 +50,11 @@ function fusedConv2DKernel(args: KernelArgs, addon: NativeAddon): TensorInfo | n
   const fused = activation === 'relu' ? Activation.relu : Activation.linear;
   const current = conv2DKernel(args, addon, bias, fused);
   if (!current || activation === 'relu') return current;
-  return applyFusedActivation(backend, current, activation, inputs.preluActivationWeights, attrs?.leakyreluAlpha);
+  return applyFusedActivation(backend, current, {
+    activation,
+    preluActivationWeights: inputs.preluActivationWeights,
+    leakyreluAlpha: attrs?.leakyreluAlpha,
+  });
 }
 
 function conv2DBackpropInputKernel({ inputs, backend, attrs }: KernelArgs, addon: NativeAddon): TensorInfo | null {

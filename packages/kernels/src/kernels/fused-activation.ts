@@ -16,13 +16,18 @@ export function isSupportedFusedActivation(activation: string): boolean {
   return activation === 'linear' || activation in ACTIVATION_KERNELS;
 }
 
+/** A fused op's activation as its inputs and attributes give it. */
+export interface FusedActivation {
+  activation: string;
+  preluActivationWeights: TensorInfo | undefined;
+  leakyreluAlpha: unknown;
+}
+
 /** Applies a fused op's activation that was not folded into its native store; disposes the input. */
 export function applyFusedActivation(
   backend: MathBackendCPU,
   x: TensorInfo,
-  activation: string,
-  preluActivationWeights: TensorInfo | undefined,
-  leakyreluAlpha: unknown,
+  { activation, preluActivationWeights, leakyreluAlpha }: FusedActivation,
 ): TensorInfo {
   if (activation === 'linear') return x;
   const activated = runNative(ACTIVATION_KERNELS[activation]!, {

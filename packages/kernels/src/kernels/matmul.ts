@@ -106,6 +106,10 @@ export const matMulKernels = [
       current = sum;
     }
     if (fusedRelu) return current;
-    return applyFusedActivation(backend, current, activation, preluActivationWeights, attrs?.leakyreluAlpha);
+    return applyFusedActivation(backend, current, {
+      activation,
+      preluActivationWeights,
+      leakyreluAlpha: attrs?.leakyreluAlpha,
+    });
   }),
 ];
