@@ -49,96 +49,96 @@ export interface SweepOutcome {
  * Trains the runs `concurrency` at a time, longest first, writing each run's result the moment
  * it ends and re-aggregating results.json, results.csv, history.csv and report.html after each.
  */
-export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
-  const { store, executor, display, signal } = request;
-  const startedAt = new Date();
-  const started = performance.now();
-  const done = new Map<string, RunResult>();
-  const data: DataSettings = request.data ?? { dataDir: null, limitTrain: null, limitEval: null };
-  // On resume, what earlier attempts recorded (read once, checked as untrusted input).
-  const previous = request.resume ? store.readRuns(request.runs.map((r) => r.id)) : new Map<string, RunResult>();
-  for (const config of request.runs) {
-    const run = previous.get(config.id);
-    // Finished, or stopped by ASHA: nothing left to train.
-    if (!isSettled(run)) continue;
-    const mismatch = differenceFromPlan(run!, config, data);
-    if (mismatch === null) done.set(config.id, run!);
-    else
-      display.log(
-        `[${config.id}] the ${run!.status} run in ${store.runPath(config.id)} ${mismatch}; training it again`,
-      );
-  }
-  const { scheduler } = request;
-  const pending = request.runs
-    .filter((r) => !done.has(r.id))
-    .map((config) => ({ config, cost: estimateCost(config, request.trainSize) }));
-  // With ASHA the runs start in the caller's order (a grid's is shuffled, see ashaStartOrder):
-  // longest first would let the widest models set every rung's bar.
-  const todo = scheduler ? pending : longestFirst(pending);
-  const shouldStop = (id: string) =>
-    scheduler
-      ? (epoch: number, metrics: { val_accuracy: number; val_loss: number }) => {
-          const known = scheduler.decisions.length;
-          const decision = scheduler.onEpochEnd(id, epoch, metrics);
-          if (decision && scheduler.decisions.length > known) {
-            saveAshaState(store.dir, scheduler);
-            // A stop is reported when the run ends (its end line); a promotion here.
-            if (decision.decision === 'continue') display.log(`[${id}] ${describeDecision(decision)}`);
-          }
-          return decision?.decision === 'stop' ? decision : null;
-        }
-      : undefined;
-  for (const [id, run] of done) display.log(`[${id}] already ${run.status} in ${store.dir}, skipped`);
+export function runSweep(request: SweepRequest): Promise<SweepOutcome> {
+  return new Sweep(request).run();
+}
 
-  let samplesTrained = 0;
-  // Reproducibility metadata, gathered once (git is asked with a time limit).
-  const environment = collectEnvironment({
-    backend: request.meta.backend,
-    seeds: request.runs.map((r) => r.seed),
-    dataFingerprint: request.dataFingerprint,
-  });
-  const meta = (status: SweepMeta['status']): SweepMeta => {
-    const wallSeconds = (performance.now() - started) / 1000;
-    return {
-      status,
-      startedAt: startedAt.toISOString(),
-      finishedAt: status === 'running' ? null : new Date().toISOString(),
-      wallSeconds,
-      ...request.meta,
-      concurrency: request.concurrency,
-      samplesPerSecond: wallSeconds > 0 ? samplesTrained / wallSeconds : 0,
-      environment,
-    };
-  };
-  const inPlanOrder = () => request.runs.map((c) => done.get(c.id)).filter((r): r is RunResult => r !== undefined);
+type Planned = { config: RunConfig; cost: number };
 
-  // Aggregation is serialized: runs ending together must not write the same files at once.
-  // The report is about 1 MB (the vega runtime is inlined; the browser draws the charts), so
-  // mid-sweep it is rewritten at most every REPORT_INTERVAL_MS; the last aggregation always writes it.
-  let aggregation: Promise<ResultsFile | undefined> = Promise.resolve(undefined);
-  let lastReport = -Infinity;
-  const aggregate = (status: SweepMeta['status']) => {
-    aggregation = aggregation.then(async () => {
-      const search = request.search ? searchRecord(request.search, scheduler) : undefined;
-      const results = store.writeResults(meta(status), inPlanOrder(), search);
-      if (
-        request.writeReport !== false &&
-        (status !== 'running' || performance.now() - lastReport >= REPORT_INTERVAL_MS)
-      ) {
-        lastReport = performance.now();
-        try {
-          store.writeReport(await renderReport(results));
-        } catch (error) {
-          display.log(`report.html could not be written: ${errorMessage(error)}`);
-        }
-      }
-      return results;
+/** One sweep's state while it runs: what is done, what is left, and the files it keeps current. */
+class Sweep {
+  private readonly startedAt = new Date();
+  private readonly started = performance.now();
+  private readonly done = new Map<string, RunResult>();
+  private readonly data: DataSettings;
+  /** On resume, what earlier attempts recorded (read once, checked as untrusted input). */
+  private readonly previous: Map<string, RunResult>;
+  private readonly environment: SweepMeta['environment'];
+  private samplesTrained = 0;
+  /** Aggregation is serialized: runs ending together must not write the same files at once. */
+  private aggregation: Promise<ResultsFile | undefined> = Promise.resolve(undefined);
+  private lastReport = -Infinity;
+
+  constructor(private readonly request: SweepRequest) {
+    const { store, runs } = request;
+    this.data = request.data ?? { dataDir: null, limitTrain: null, limitEval: null };
+    this.previous = request.resume ? store.readRuns(runs.map((r) => r.id)) : new Map<string, RunResult>();
+    // Reproducibility metadata, gathered once (git is asked with a time limit).
+    this.environment = collectEnvironment({
+      backend: request.meta.backend,
+      seeds: runs.map((r) => r.seed),
+      dataFingerprint: request.dataFingerprint,
     });
-    return aggregation;
-  };
+  }
 
-  const queue = [...todo];
-  const slot = async () => {
+  async run(): Promise<SweepOutcome> {
+    const { request } = this;
+    this.keepSettledRuns();
+    const queue = this.plan();
+    for (const [id, run] of this.done)
+      request.display.log(`[${id}] already ${run.status} in ${request.store.dir}, skipped`);
+    const slots = Math.max(1, Math.min(request.concurrency, queue.length));
+    await Promise.all(Array.from({ length: slots }, () => this.slot(queue)));
+    const interrupted = request.signal.aborted && request.runs.some((c) => !isSettled(this.done.get(c.id)));
+    if (interrupted) this.markNotFinished();
+    const results = (await this.aggregate(interrupted ? 'interrupted' : 'finished'))!;
+    return { results, runs: this.inPlanOrder(), interrupted };
+  }
+
+  /** On resume: runs an earlier attempt finished (or ASHA stopped) under this same plan are kept. */
+  private keepSettledRuns(): void {
+    const { store, display } = this.request;
+    for (const config of this.request.runs) {
+      const run = this.previous.get(config.id);
+      if (!isSettled(run)) continue;
+      const mismatch = differenceFromPlan(run!, config, this.data);
+      if (mismatch === null) this.done.set(config.id, run!);
+      else
+        display.log(
+          `[${config.id}] the ${run!.status} run in ${store.runPath(config.id)} ${mismatch}; training it again`,
+        );
+    }
+  }
+
+  /** The runs left, in the order they start. */
+  private plan(): Planned[] {
+    const pending = this.request.runs
+      .filter((r) => !this.done.has(r.id))
+      .map((config) => ({ config, cost: estimateCost(config, this.request.trainSize) }));
+    // With ASHA the runs start in the caller's order (a grid's is shuffled, see ashaStartOrder):
+    // longest first would let the widest models set every rung's bar.
+    return this.request.scheduler ? pending : longestFirst(pending);
+  }
+
+  /** ASHA's question at every epoch end of run `id`; its decisions are saved as they are made. */
+  private shouldStop(id: string) {
+    const { scheduler, store, display } = this.request;
+    if (!scheduler) return undefined;
+    return (epoch: number, metrics: { val_accuracy: number; val_loss: number }) => {
+      const known = scheduler.decisions.length;
+      const decision = scheduler.onEpochEnd(id, epoch, metrics);
+      if (decision && scheduler.decisions.length > known) {
+        saveAshaState(store.dir, scheduler);
+        // A stop is reported when the run ends (its end line); a promotion here.
+        if (decision.decision === 'continue') display.log(`[${id}] ${describeDecision(decision)}`);
+      }
+      return decision?.decision === 'stop' ? decision : null;
+    };
+  }
+
+  /** One of `concurrency` slots: takes runs off the queue until it is empty or the sweep is aborted. */
+  private async slot(queue: Planned[]): Promise<void> {
+    const { executor, signal } = this.request;
     // Once this slot has nothing left to start, its cores may go to the runs still training.
     let released = false;
     const release = () => {
@@ -146,41 +146,46 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
       released = true;
     };
     for (let next = queue.shift(); next && !signal.aborted; next = queue.shift()) {
-      const { config, cost } = next;
-      display.runStarted(config.id, cost);
-      let result: RunResult;
-      try {
-        result = await executor.run(config, {
-          checkpointDir: store.checkpointDir(config.id),
-          modelDir: request.saveModels ? store.modelDir(config.id) : undefined,
-          onProgress: (p) => display.update(p),
-          signal,
-          shouldStop: shouldStop(config.id),
-        });
-      } catch (error) {
-        // Executors report failures as results; this is a bug or a lost connection.
-        result = placeholder(config, 'failed', `executor error: ${errorMessage(error)}`);
-      }
-      samplesTrained += (result.history.loss.length - result.resumedFromEpoch) * result.trainSize;
-      result = { ...result, data };
-      store.writeRun(result);
-      done.set(config.id, result);
-      display.runEnded(result);
+      await this.train(next);
       if (queue.length === 0) release();
-      await aggregate('running');
+      await this.aggregate('running');
     }
     release();
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(request.concurrency, todo.length)) }, slot));
+  }
 
-  const interrupted = signal.aborted && request.runs.some((c) => !isSettled(done.get(c.id)));
-  if (interrupted) {
-    // Runs that did not start are listed in results.json (written once, below), not each in a
-    // file of its own: a big plan interrupted early would otherwise write a file per run.
-    for (const config of request.runs) {
-      if (done.has(config.id)) continue;
-      const before = previous.get(config.id);
-      done.set(
+  /** Trains one run and records its result, whatever happens to it. */
+  private async train({ config, cost }: Planned): Promise<void> {
+    const { executor, display, store, signal } = this.request;
+    display.runStarted(config.id, cost);
+    let result: RunResult;
+    try {
+      result = await executor.run(config, {
+        checkpointDir: store.checkpointDir(config.id),
+        modelDir: this.request.saveModels ? store.modelDir(config.id) : undefined,
+        onProgress: (p) => display.update(p),
+        signal,
+        shouldStop: this.shouldStop(config.id),
+      });
+    } catch (error) {
+      // Executors report failures as results; this is a bug or a lost connection.
+      result = placeholder(config, 'failed', `executor error: ${errorMessage(error)}`);
+    }
+    this.samplesTrained += (result.history.loss.length - result.resumedFromEpoch) * result.trainSize;
+    result = { ...result, data: this.data };
+    store.writeRun(result);
+    this.done.set(config.id, result);
+    display.runEnded(result);
+  }
+
+  /**
+   * After an interruption: runs that did not start are listed in results.json (written once), not
+   * each in a file of its own — a big plan interrupted early would otherwise write a file per run.
+   */
+  private markNotFinished(): void {
+    for (const config of this.request.runs) {
+      if (this.done.has(config.id)) continue;
+      const before = this.previous.get(config.id);
+      this.done.set(
         config.id,
         before && !isSettled(before)
           ? { ...before, status: 'interrupted' }
@@ -188,8 +193,48 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
       );
     }
   }
-  const results = (await aggregate(interrupted ? 'interrupted' : 'finished'))!;
-  return { results, runs: inPlanOrder(), interrupted };
+
+  private inPlanOrder(): RunResult[] {
+    return this.request.runs.map((c) => this.done.get(c.id)).filter((r): r is RunResult => r !== undefined);
+  }
+
+  private meta(status: SweepMeta['status']): SweepMeta {
+    const wallSeconds = (performance.now() - this.started) / 1000;
+    return {
+      status,
+      startedAt: this.startedAt.toISOString(),
+      finishedAt: status === 'running' ? null : new Date().toISOString(),
+      wallSeconds,
+      ...this.request.meta,
+      concurrency: this.request.concurrency,
+      samplesPerSecond: wallSeconds > 0 ? this.samplesTrained / wallSeconds : 0,
+      environment: this.environment,
+    };
+  }
+
+  /**
+   * Rewrites results.json/csv and history.csv; the report is about 1 MB (the vega runtime is
+   * inlined; the browser draws the charts), so mid-sweep it is rewritten at most every
+   * REPORT_INTERVAL_MS, and the last aggregation always writes it.
+   */
+  private aggregate(status: SweepMeta['status']): Promise<ResultsFile | undefined> {
+    const { request } = this;
+    this.aggregation = this.aggregation.then(async () => {
+      const search = request.search ? searchRecord(request.search, request.scheduler) : undefined;
+      const results = request.store.writeResults(this.meta(status), this.inPlanOrder(), search);
+      const due = status !== 'running' || performance.now() - this.lastReport >= REPORT_INTERVAL_MS;
+      if (request.writeReport !== false && due) {
+        this.lastReport = performance.now();
+        try {
+          request.store.writeReport(await renderReport(results));
+        } catch (error) {
+          request.display.log(`report.html could not be written: ${errorMessage(error)}`);
+        }
+      }
+      return results;
+    });
+    return this.aggregation;
+  }
 }
 
 /** Why a recorded run does not belong to this plan (its config or data differ), or null when it does. */
