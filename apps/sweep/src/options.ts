@@ -16,6 +16,7 @@ import {
 import type { SearchPlan } from './search/search-plan.js';
 import { queueNameOption, queueOption } from './queue/queue-options.js';
 import { mask, type RedisAddress } from './queue/redis-address.js';
+import { addServeOptions, serveFrom, type ServeAddress, type ServeOptions } from './serve/serve-options.js';
 
 export const BACKENDS = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -45,9 +46,11 @@ export interface SweepSettings {
   search: SearchPlan | null;
   /** --queue: train on `fnn-sweep worker`s through this BullMQ queue instead of on this machine. */
   queue: { address: RedisAddress; name: string } | null;
+  /** --serve/--host: serve the live report page there while the sweep runs. */
+  serve: ServeAddress | null;
 }
 
-interface RawOptions extends SearchOptions {
+interface RawOptions extends SearchOptions, ServeOptions {
   only?: string[];
   epochs?: number;
   quick?: boolean;
@@ -182,7 +185,7 @@ export function createProgram(): Command {
       '\nOn each machine that should train for a --queue sweep:  fnn-sweep worker --queue <redis-url> (see fnn-sweep worker --help)',
     )
     .allowExcessArguments(false);
-  return addSearchOptions(program);
+  return addServeOptions(addSearchOptions(program));
 }
 
 /** Parses argv (without `node cli.js`) and builds the run list; errors name the option and value. */
@@ -231,6 +234,7 @@ function settingsFrom(o: RawOptions, backendGiven: boolean, now: Date): SweepSet
     inProcess: o.inProcess ?? false,
     dryRun: o.dryRun ?? false,
     queue: o.queue ? { address: o.queue, name: o.queueName } : null,
+    serve: serveFrom(o),
   };
   if (o.queue) {
     const local = (['inProcess', 'concurrency', 'workersPerRun', 'oversubscribe', 'saveModels'] as const).filter(
