@@ -47,7 +47,7 @@ function open(port: number): EventStream {
 describe('the live dashboard server', () => {
   it('prints its URL once and streams each epoch end, then the final results and an end event', async () => {
     const { port, display, lines } = await start();
-    expect(lines).toEqual([`fnn-sweep: live report at http://127.0.0.1:${port}/ (read-only; it stops with the sweep)`]);
+    expect(lines).toEqual([`fnn-sweep: live report at http://127.0.0.1:${port}/ (read-only)`]);
     const stream = open(port);
     await stream.until(() => stream.events.length === 1);
     expect(lastEvent(stream, 'results').runs).toEqual([]);

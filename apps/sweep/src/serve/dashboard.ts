@@ -129,11 +129,9 @@ export async function startDashboard(address: ServeAddress, log: (line: string) 
   allowed = allowedHosts(address.host, port);
   const shown = address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host;
   dashboard = new LiveDashboard(server, `http://${urlHost(shown)}:${port}/`);
-  log(`fnn-sweep: live report at ${dashboard.url} (read-only; it stops with the sweep)`);
-  if (!isLoopback(address.host)) {
-    log(
-      `fnn-sweep: warning: --host ${address.host} is not loopback: anyone who can reach this machine on port ${port} can read the page (run settings and metrics); it has no password.`,
-    );
-  }
+  // Short lines: they must fit an 80-column terminal unwrapped (the URL is never cut).
+  log(`fnn-sweep: live report at ${dashboard.url} (read-only)`);
+  if (!isLoopback(address.host))
+    log(`fnn-sweep: warning: --host ${address.host}: anyone who can reach it can read the page`);
   return dashboard;
 }
