@@ -28,7 +28,7 @@ export interface Dashboard {
 class LiveDashboard implements Dashboard {
   private live: LiveResults | null = null;
   private version = 0;
-  private page: { version: number; drawn: Promise<{ html: string; scriptHashes: string[] }> } | null = null;
+  private page: { version: number; drawn: Promise<{ html: string; scriptHashes: readonly string[] }> } | null = null;
   private closing: Promise<void> | null = null;
   private readonly hub = new SseHub(() => this.resultsEvent());
   private readonly throttle = new Throttle(UPDATE_INTERVAL_MS, () => this.hub.publish(() => this.resultsEvent()));
@@ -36,6 +36,8 @@ class LiveDashboard implements Dashboard {
   constructor(
     private readonly server: Server,
     readonly url: string,
+    /** The page's scripts, hashed once from a page without data: a script that came with the data would not run. */
+    private readonly scriptHashes: readonly string[],
   ) {}
 
   watch(display: ProgressDisplay, plan: LivePlan): ProgressDisplay {
@@ -69,11 +71,11 @@ class LiveDashboard implements Dashboard {
   }
 
   /** The page as of the last change, drawn once per change however many browsers ask. */
-  drawPage(): Promise<{ html: string; scriptHashes: string[] }> {
+  drawPage(): Promise<{ html: string; scriptHashes: readonly string[] }> {
     if (this.page?.version !== this.version) {
       const drawn = livePage(this.snapshot() ?? emptyResults()).then((html) => ({
         html,
-        scriptHashes: inlineScriptHashes(html),
+        scriptHashes: this.scriptHashes,
       }));
       this.page = { version: this.version, drawn };
     }
@@ -125,10 +127,11 @@ export async function startDashboard(address: ServeAddress, log: (line: string) 
     results: () => dashboard!.results(),
     events: (response) => dashboard!.events(response),
   });
+  const scriptHashes = inlineScriptHashes(await livePage(emptyResults()));
   const { server, port } = await listen(address, listener);
   allowed = allowedHosts(address.host, port);
   const shown = address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host;
-  dashboard = new LiveDashboard(server, `http://${urlHost(shown)}:${port}/`);
+  dashboard = new LiveDashboard(server, `http://${urlHost(shown)}:${port}/`, scriptHashes);
   // Short lines: they must fit an 80-column terminal unwrapped (the URL is never cut).
   log(`fnn-sweep: live report at ${dashboard.url} (read-only)`);
   if (!isLoopback(address.host))
