@@ -24,19 +24,50 @@ export const LIVE_CLIENT_SCRIPT: SafeHtml = html`<script>
   };
   show('connecting', 'live · connecting…');
   document.body.appendChild(status);
-  var ended = false;
+  // Set by the end event: the sweep's outcome, shown once its final results are drawn.
+  var outcome = null;
+  // Only the newest update waiting is kept: a slow drawing skips to the latest state.
+  var waiting = null;
+  var drawing = false;
+  var drawNext = function () {
+    if (drawing) return;
+    if (waiting === null) {
+      if (outcome !== null) show('ended', 'sweep ' + outcome + ' · ' + time());
+      return;
+    }
+    var data = waiting;
+    waiting = null;
+    drawing = true;
+    Promise.resolve()
+      .then(function () {
+        return window.fnnReport.render(data);
+      })
+      .then(
+        function () {
+          show('live', 'live · updated ' + time());
+        },
+        function (error) {
+          show('error', 'live · could not draw the update');
+          console.error(error);
+        },
+      )
+      .then(function () {
+        drawing = false;
+        drawNext();
+      });
+  };
   var source = new EventSource('/events');
   source.addEventListener('results', function (event) {
-    window.fnnReport.render(JSON.parse(event.data));
-    show('live', 'live · updated ' + time());
+    waiting = JSON.parse(event.data);
+    drawNext();
   });
   source.addEventListener('end', function (event) {
-    ended = true;
     source.close();
-    show('ended', 'sweep ' + JSON.parse(event.data).status + ' · ' + time());
+    outcome = JSON.parse(event.data).status;
+    drawNext();
   });
   source.addEventListener('error', function () {
-    if (!ended) show('lost', 'connection lost · retrying…');
+    if (outcome === null) show('lost', 'connection lost · retrying…');
   });
 })();
 </script>`;
