@@ -12,6 +12,7 @@ import { estimateCost, longestFirst, planSlots, type SlotPlan } from './schedule
 import { AshaScheduler } from './search/asha.js';
 import { describeTrial } from './search/sample.js';
 import { restoreAshaScheduler, type SearchPlan } from './search/search-plan.js';
+import { dataFingerprint } from './queue/data-fingerprint.js';
 import { ashaSummary } from './search/summary.js';
 import { SIGNAL_EXIT_CODES, onStopSignals } from './signals.js';
 import { backendSpeed } from './speed.js';
@@ -308,6 +309,7 @@ async function train(p: TrainPlan): Promise<number> {
       saveModels: settings.saveModels,
       trainSize: data.train.size,
       data: p.dataOptions,
+      dataFingerprint: dataFingerprint(data),
       search: p.search,
       scheduler: p.scheduler,
       meta,

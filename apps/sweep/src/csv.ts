@@ -53,6 +53,24 @@ export function resultsToCsv(runs: RunResult[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The per-epoch series history.csv holds, with Keras's names (seconds and workers included). */
+const HISTORY_METRICS = ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'seconds', 'workers'] as const;
+
+export const HISTORY_CSV_HEADER: readonly string[] = ['run', 'config_id', 'epoch', 'metric', 'value'];
+
+/** history.csv: one row per run, epoch (1-based) and metric — the long format pandas and spreadsheets pivot. */
+export function historyToCsv(runs: RunResult[]): string {
+  const lines = [HISTORY_CSV_HEADER.join(',')];
+  for (const run of runs) {
+    for (const metric of HISTORY_METRICS) {
+      (run.history[metric] ?? []).forEach((value, i) => {
+        lines.push([run.id, run.configId, i + 1, metric, value].map(csvField).join(','));
+      });
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 export function csvField(value: unknown): string {
   if (value === undefined || value === null) return '';
   const text = String(value);

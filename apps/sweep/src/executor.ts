@@ -65,6 +65,8 @@ export interface RunResult {
   trainSize: number;
   /** The rung decision that stopped the run (status `stopped`). */
   stoppedBy?: RungDecision;
+  /** Test-set confusion matrix of a finished run, counts[actual class][predicted class]. */
+  testConfusion?: number[][];
   /** The plan's data settings, recorded by the sweep with the run (absent in results an executor returns). */
   data?: DataSettings;
 }

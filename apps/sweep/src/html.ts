@@ -1,15 +1,15 @@
 /**
  * HTML that is safe by construction: the only ways to make a SafeHtml are the `html` tagged
  * template, whose literal parts are the author's markup and whose every interpolated value is
- * escaped (unless it is SafeHtml itself), and `trustedMarkup` for the output of a renderer we
- * run ourselves (vega's SVG). A string can therefore not reach the page unescaped.
+ * escaped (unless it is SafeHtml itself), `inlineScript` for code this program ships and
+ * `jsonScript` for data. A string can therefore not reach the page unescaped.
  */
 export class SafeHtml {
   readonly #markup: string;
 
   /** Not callable from outside this module: the token is not exported. */
   constructor(token: symbol, markup: string) {
-    if (token !== TOKEN) throw new TypeError('SafeHtml is made by html`...` or trustedMarkup() only.');
+    if (token !== TOKEN) throw new TypeError('SafeHtml is made by html`...`, inlineScript() or jsonScript() only.');
     this.#markup = markup;
   }
 
@@ -41,13 +41,31 @@ function render(value: HtmlValue): string {
   return escapeHtml(String(value));
 }
 
+/** Where inline code comes from, named so every use is visible in review. */
+export type ScriptSource = 'report-client' | 'vendored-library' | 'live-update';
+
 /**
- * Markup from a renderer this program runs on data it passes as data (vega renders run ids as
- * SVG text nodes and escapes them itself), named so every such use is visible in review.
+ * A classic `<script>` element around code this program ships (its page script, or a vendored
+ * library read from node_modules). `<script`, `</script` and `<!--` in the code are written with
+ * `\x3C` for `<`, which means the same inside JavaScript strings, templates and regular
+ * expressions, so nothing in the code can end the element or change how the HTML parser reads it.
  */
-export function trustedMarkup(markup: string, source: 'vega-svg'): SafeHtml {
+export function inlineScript(code: string, source: ScriptSource): SafeHtml {
   void source;
-  return safe(markup);
+  return safe(`<script>${code.replace(/<(\/?script|!--)/gi, '\\x3C$1')}</script>`);
+}
+
+/**
+ * Data for a page's script, as `<script type="application/json" id="…">`: read with
+ * JSON.parse(element.textContent). `<`, `>`, `&` and the JavaScript line separators are written as
+ * \u escapes, so no value (a run id, an error message) can close the element.
+ */
+export function jsonScript(id: string, value: unknown): SafeHtml {
+  const json = (JSON.stringify(value) ?? 'null').replace(
+    /[<>&\u2028\u2029]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return safe(`<script type="application/json" id="${escapeHtml(id)}">${json}</script>`);
 }
 
 /** Escapes text for an element's content or a quoted attribute value. */

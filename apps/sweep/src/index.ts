@@ -31,7 +31,13 @@ export { runTask, evaluate, type FitEngine, type FitHooks, type FitRequest, type
 export { buildModel, buildCompiledModel, MNIST_SHAPE, type ModelShape } from './build-model.js';
 export { loadSweepData, type SweepData, type SweepDataOptions } from './sweep-data.js';
 export { runSweep, placeholder, type SweepRequest, type SweepOutcome } from './sweep.js';
-export { ResultsStore, type SweepPlan, type SweepMeta, type ResultsFile } from './results-store.js';
+export {
+  ResultsStore,
+  RESULTS_SCHEMA_VERSION,
+  type SweepPlan,
+  type SweepMeta,
+  type ResultsFile,
+} from './results-store.js';
 export { writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
 export { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 export {
@@ -45,8 +51,11 @@ export {
   type Winner,
   type Stat,
 } from './comparison.js';
-export { resultsToCsv, CSV_HEADER } from './csv.js';
-export { renderReport, renderCurveSvg, CURVE_METRICS } from './report.js';
+export { resultsToCsv, historyToCsv, CSV_HEADER, HISTORY_CSV_HEADER } from './csv.js';
+export { renderReport, REPORT_DATA_ID, type ReportOptions } from './report/render-report.js';
+export { reportData, type ReportData } from './report/report-data.js';
+export { CURVE_METRICS } from './report/curves.js';
+export { collectEnvironment, type SweepEnvironment } from './environment.js';
 export { PlainProgress, TerminalProgress, type ProgressDisplay } from './progress.js';
 export { parseSettings, createProgram, withRepeats, type SweepSettings } from './options.js';
 export {

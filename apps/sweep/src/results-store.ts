@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
 import { readBoundedJson } from './bounded-read.js';
 import { compare, findWinner, type ComparisonRow, type Winner } from './comparison.js';
-import { resultsToCsv } from './csv.js';
+import { historyToCsv, resultsToCsv } from './csv.js';
+import type { SweepEnvironment } from './environment.js';
 import { ConfigError, describe, errorMessage } from './errors.js';
 import type { DataSettings, RunResult } from './executor.js';
 import { MAX_JSON_FILE_BYTES, MAX_RUNS } from './limits.js';
@@ -35,9 +36,19 @@ export interface SweepMeta {
   samplesPerSecond: number;
   /** Where the images came from and the split sizes. */
   data?: string;
+  /** Command line, git commit, versions, machine, seeds, data fingerprint (absent before schema 2). */
+  environment?: SweepEnvironment;
 }
 
+/**
+ * results.json's layout version: 2 added `schemaVersion` itself and `sweep.environment`. A file
+ * without it is version 1 (same fields, no environment); readers accept both.
+ */
+export const RESULTS_SCHEMA_VERSION = 2;
+
 export interface ResultsFile {
+  /** Absent in files written before it existed (read them as version 1). */
+  schemaVersion?: number;
   sweep: SweepMeta;
   comparison: ComparisonRow[];
   winner: Winner | null;
@@ -52,7 +63,7 @@ export interface ResultsFile {
  *   runs/<id>.json          each run, written atomically the moment it ends
  *   checkpoints/<id>/       the last finished epoch of a run in progress
  *   models/<id>/            trained models (--save-models), tfjs-layers format
- *   results.json|csv, report.html   re-aggregated after every run
+ *   results.json|csv, history.csv, report.html   re-aggregated after every run
  */
 export class ResultsStore {
   constructor(readonly dir: string) {}
@@ -137,10 +148,11 @@ export class ResultsStore {
     return runs;
   }
 
-  /** Rewrites results.json and results.csv from the given runs (in plan order). */
+  /** Rewrites results.json, results.csv and history.csv from the given runs (in plan order). */
   writeResults(meta: SweepMeta, runs: RunResult[], search?: SearchRecord): ResultsFile {
     const comparison = compare(runs);
     const results: ResultsFile = {
+      schemaVersion: RESULTS_SCHEMA_VERSION,
       sweep: meta,
       comparison,
       winner: findWinner(comparison),
@@ -149,6 +161,7 @@ export class ResultsStore {
     };
     writeJsonAtomic(join(this.dir, 'results.json'), results);
     writeFileAtomic(join(this.dir, 'results.csv'), resultsToCsv(runs));
+    writeFileAtomic(join(this.dir, 'history.csv'), historyToCsv(runs));
     return results;
   }
 

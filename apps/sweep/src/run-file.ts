@@ -11,6 +11,8 @@ const HISTORY_KEYS = ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'seconds',
 const FINAL_KEYS = ['loss', 'accuracy', 'valLoss', 'valAccuracy', 'testLoss', 'testAccuracy'] as const;
 /** Text fields of a run (summary, error, ...) longer than this are not ours. */
 const MAX_TEXT = 1 << 20;
+/** A confusion matrix of more classes than this is not one of ours (MNIST has 10). */
+const MAX_CLASSES = 1000;
 
 /**
  * Reads `runs/<id>.json` as untrusted input: bounded in size, then every field checked for its
@@ -86,6 +88,7 @@ export function validateRunResult(value: unknown, where: string): RunResult {
       `${field('stoppedBy')}: expected the rung decision that stopped the run, but got ${describe(record.stoppedBy)}.`,
     );
   }
+  if (record.testConfusion !== undefined) confusion(record.testConfusion, field('testConfusion'));
   const timing = object(record.timing, field('timing'));
   text(timing.startedAt, field('timing.startedAt'));
   text(timing.finishedAt, field('timing.finishedAt'));
@@ -123,4 +126,19 @@ function finite(value: unknown, where: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new ConfigError(`${where}: expected a finite number, but got ${describe(value)}.`);
   }
+}
+
+/** A square matrix of counts, one row per class (at most MAX_CLASSES classes). */
+function confusion(value: unknown, where: string): void {
+  const rows = Array.isArray(value) ? value : null;
+  if (!rows || rows.length > MAX_CLASSES || rows.some((row) => !Array.isArray(row) || row.length !== rows.length)) {
+    throw new ConfigError(
+      `${where}: expected a square list of lists of counts (at most ${MAX_CLASSES} classes), but got ${describe(value)}.`,
+    );
+  }
+  rows.forEach((row: unknown[], i) => {
+    row.forEach((v, j) => {
+      count(v, `${where}[${i}][${j}]`);
+    });
+  });
 }

@@ -288,6 +288,7 @@ export async function runTask(
         testLoss: test.loss,
         testAccuracy: test.accuracy,
       },
+      testConfusion: test.confusion,
     });
   } catch (error) {
     await saving.catch(() => {});
@@ -298,16 +299,41 @@ export async function runTask(
   }
 }
 
-/** Test-set loss and accuracy with the model in inference mode. */
-export function evaluate(model: LayersModel, dataset: Dataset): { loss: number; accuracy: number } {
+/**
+ * Test-set loss and accuracy with the model in inference mode, and the confusion matrix
+ * (counts[actual][predicted], for the report): one more forward pass over the test set.
+ */
+export function evaluate(
+  model: LayersModel,
+  dataset: Dataset,
+): { loss: number; accuracy: number; confusion: number[][] } {
   const { x, y } = dataset.toTensors(tf);
   try {
     const out = model.evaluate(x, y, { batchSize: 1000 }) as Tensor[];
     const [loss, accuracy] = out.map((t) => t.dataSync()[0]!);
     out.forEach((t) => t.dispose());
-    return { loss: loss!, accuracy: accuracy! };
+    return { loss: loss!, accuracy: accuracy!, confusion: confusionMatrix(model, x, y) };
   } finally {
     x.dispose();
     y.dispose();
+  }
+}
+
+/** counts[actual][predicted] over a one-hot labelled set. */
+function confusionMatrix(model: LayersModel, x: Tensor, y: Tensor): number[][] {
+  const [predicted, actual] = tf.tidy(() => [
+    tf.argMax(model.predict(x, { batchSize: 1000 }) as Tensor, -1),
+    tf.argMax(y, -1),
+  ]);
+  try {
+    const p = predicted!.dataSync();
+    const a = actual!.dataSync();
+    const classes = y.shape[1] ?? 0;
+    const counts = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+    for (let i = 0; i < a.length; i++) counts[a[i]!]![p[i]!]! += 1;
+    return counts;
+  } finally {
+    predicted!.dispose();
+    actual!.dispose();
   }
 }

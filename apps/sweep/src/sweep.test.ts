@@ -3,14 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compare, findWinner, formatTable, lessonCheck, winnerLine } from './comparison.js';
-import { CSV_HEADER } from './csv.js';
+import { CSV_HEADER, HISTORY_CSV_HEADER } from './csv.js';
 import type { RunExecutor } from './executor.js';
 import type { ProgressDisplay } from './progress.js';
 import { ResultsStore, type ResultsFile } from './results-store.js';
 import { defaultRuns, type RunConfig } from './run-config.js';
 import { runSweep } from './sweep.js';
 import { withRepeats } from './options.js';
+import { commandLine } from './invocation.js';
 import { FakeExecutor, fakeResult } from '../test-support/fake-runs.js';
+import { embeddedReportData } from '../test-support/report-page.js';
 
 const silent: ProgressDisplay = { runStarted() {}, update() {}, runEnded() {}, log() {}, stop() {} };
 
@@ -32,6 +34,7 @@ function sweep(
     trainSize: 55_000,
     writeReport: extra.report ?? false,
     meta: { backend: 'fake', cores: 2, workersPerRun: 1 },
+    dataFingerprint: 'f'.repeat(64),
   }).then((outcome) => ({ ...outcome, store }));
 }
 
@@ -77,9 +80,14 @@ describe('runSweep', () => {
     // Each run also has its own file, written when it ended.
     for (const run of runs) expect(JSON.parse(readFileSync(store.runPath(run.id), 'utf8')).status).toBe(run.status);
     // The report shows every run, the failed ones with their error.
-    const html = readFileSync(join(store.dir, 'report.html'), 'utf8');
-    for (const run of runs) expect(html).toContain(`id="run-${run.id}"`);
-    expect(html).toContain('executor error: worker 1 exited with code 1');
+    const report = embeddedReportData(readFileSync(join(store.dir, 'report.html'), 'utf8'));
+    expect(report.runs.map((r) => r.id).sort()).toEqual(runs.map((r) => r.id).sort());
+    expect(report.problems).toContainEqual({
+      run: 'wide',
+      status: 'failed',
+      message: 'executor error: worker 1 exited with code 1',
+    });
+    expect(report.state).toBe('failed');
   });
 
   it('on resume, skips finished runs and trains the rest', async () => {
@@ -126,6 +134,32 @@ describe('runSweep', () => {
 });
 
 describe('results files', () => {
+  it('records a schema version, how to reproduce the sweep, and every epoch in history.csv', async () => {
+    const runs = withRepeats(
+      defaultRuns()
+        .filter((r) => r.id === 'wide')
+        .map((r) => ({ ...r, epochs: 2 })),
+      2,
+    );
+    const { store } = await sweep(runs, new FakeExecutor());
+    const results = readResults(store);
+    expect(results.schemaVersion).toBe(2);
+    expect(results.sweep.environment).toMatchObject({
+      node: process.version,
+      backend: 'fake',
+      seeds: [1, 2],
+      dataFingerprint: 'f'.repeat(64),
+    });
+    expect(results.sweep.environment!.command).toBe(commandLine(process.argv.slice(2)));
+    // This worktree is a git repository: the commit is recorded (with -dirty when files changed).
+    expect(results.sweep.environment!.gitCommit).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
+    const history = readFileSync(join(store.dir, 'history.csv'), 'utf8').trimEnd().split('\n');
+    expect(history[0]!.split(',')).toEqual(HISTORY_CSV_HEADER);
+    // 2 runs × 2 epochs × 6 series (loss, accuracy, val_loss, val_accuracy, seconds, workers).
+    expect(history).toHaveLength(1 + 2 * 2 * 6);
+    expect(history).toContain(`wide-s2,wide,2,val_accuracy,${fakeResult(runs[1]!).history.val_accuracy[1]}`);
+  });
+
   it('writes one CSV row per run with config, params, metrics, timing and per-epoch history', async () => {
     const runs = defaultRuns()
       .filter((r) => r.id === 'wide' || r.id === 'deep')

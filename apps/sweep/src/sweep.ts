@@ -2,7 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, errorMessage } from './errors.js';
 import { isSettled, type DataSettings, type RunExecutor, type RunResult } from './executor.js';
 import type { ProgressDisplay } from './progress.js';
-import { renderReport } from './report.js';
+import { collectEnvironment } from './environment.js';
+import { renderReport } from './report/render-report.js';
 import { ResultsStore, type ResultsFile, type SweepMeta } from './results-store.js';
 import { describeArchitecture, type RunConfig } from './run-config.js';
 import { countParams, estimateCost, longestFirst } from './schedule.js';
@@ -29,6 +30,8 @@ export interface SweepRequest {
   /** Draw report.html (default true); tests of scheduling turn it off to stay fast. */
   writeReport?: boolean;
   meta: Pick<SweepMeta, 'backend' | 'cores' | 'workersPerRun' | 'data'>;
+  /** dataFingerprint() of the data the runs train on, recorded for reproducibility. */
+  dataFingerprint?: string;
   /** How the runs were chosen (recorded in results.json). */
   search?: SearchPlan | null;
   /** ASHA: asked at every epoch end whether the run goes on; its decisions are saved as they are made. */
@@ -44,7 +47,7 @@ export interface SweepOutcome {
 
 /**
  * Trains the runs `concurrency` at a time, longest first, writing each run's result the moment
- * it ends and re-aggregating results.json, results.csv and report.html after each.
+ * it ends and re-aggregating results.json, results.csv, history.csv and report.html after each.
  */
 export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   const { store, executor, display, signal } = request;
@@ -88,6 +91,12 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   for (const [id, run] of done) display.log(`[${id}] already ${run.status} in ${store.dir}, skipped`);
 
   let samplesTrained = 0;
+  // Reproducibility metadata, gathered once (git is asked with a time limit).
+  const environment = collectEnvironment({
+    backend: request.meta.backend,
+    seeds: request.runs.map((r) => r.seed),
+    dataFingerprint: request.dataFingerprint,
+  });
   const meta = (status: SweepMeta['status']): SweepMeta => {
     const wallSeconds = (performance.now() - started) / 1000;
     return {
@@ -98,6 +107,7 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
       ...request.meta,
       concurrency: request.concurrency,
       samplesPerSecond: wallSeconds > 0 ? samplesTrained / wallSeconds : 0,
+      environment,
     };
   };
   const inPlanOrder = () => request.runs.map((c) => done.get(c.id)).filter((r): r is RunResult => r !== undefined);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's chromium package (installed by .ci/run); the report check skips, saying why, without it. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -19,10 +19,20 @@ export interface PageCheck {
   text: string;
 }
 
-/** Opens a local HTML file in headless Chromium with the network cut off and reports what it shows. */
-export async function openInChromium(path: string, screenshot?: string): Promise<PageCheck> {
+/** A local HTML file open in headless Chromium with the network cut off, its errors and requests recorded. */
+export interface OpenPage {
+  page: Page;
+  errors: string[];
+  requests: string[];
+}
+
+/** One headless Chromium for a test file: open pages with `open`, close it in afterAll. */
+export async function launchChromium(): Promise<{
+  open: (path: string) => Promise<OpenPage>;
+  close: () => Promise<void>;
+}> {
   // Playwright gives the browser a fresh temporary profile (its --user-data-dir) itself.
-  const browser = await chromium.launch({
+  const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--no-sandbox',
@@ -33,7 +43,7 @@ export async function openInChromium(path: string, screenshot?: string): Promise
       '--no-first-run',
     ],
   });
-  try {
+  const open = async (path: string): Promise<OpenPage> => {
     const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
     const errors: string[] = [];
     const requests: string[] = [];
@@ -50,16 +60,34 @@ export async function openInChromium(path: string, screenshot?: string): Promise
       return route.continue();
     });
     await page.goto(url, { waitUntil: 'load' });
-    const curves = await page.$$eval('figure.chart', (figures) =>
-      Object.fromEntries(
-        figures.map((f) => [f.getAttribute('data-metric') ?? '?', f.querySelectorAll('g.mark-line path').length]),
-      ),
-    );
-    const tableRows = await page.$$eval('table.comparison tbody tr', (rows) => rows.length);
-    const text = await page.innerText('body');
+    // The page script marks the page once every chart is drawn.
+    await page.waitForSelector('html[data-fnn-rendered]', { state: 'attached', timeout: 30_000 });
+    return { page, errors, requests };
+  };
+  return { open, close: () => browser.close() };
+}
+
+/** What a reader sees on the page: curves per chart, table rows, text. */
+export async function checkPage(page: Page): Promise<Omit<PageCheck, 'errors' | 'requests'>> {
+  const curves = await page.$$eval('figure.chart', (figures) =>
+    Object.fromEntries(
+      figures.map((f) => [f.getAttribute('data-metric') ?? '?', f.querySelectorAll('g.mark-line path').length]),
+    ),
+  );
+  const tableRows = await page.$$eval('table.comparison tbody tr', (rows) => rows.length);
+  const text = await page.innerText('body');
+  return { curves, tableRows, text };
+}
+
+/** Opens a local HTML file in headless Chromium with the network cut off and reports what it shows. */
+export async function openInChromium(path: string, screenshot?: string): Promise<PageCheck> {
+  const chromium = await launchChromium();
+  try {
+    const { page, errors, requests } = await chromium.open(path);
+    const seen = await checkPage(page);
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
-    return { errors, requests, curves, tableRows, text };
+    return { errors, requests, ...seen };
   } finally {
-    await browser.close();
+    await chromium.close();
   }
 }

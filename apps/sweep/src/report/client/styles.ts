@@ -1,0 +1,44 @@
+/**
+ * How each legend key is told apart even where curves coincide: a colour, a dash pattern and a
+ * point shape that cycle at different lengths (7 runs: no two share colour and dash).
+ */
+export const STYLE_SCRIPT = `
+const COLORS = [
+  '#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#b79a20', '#b279a2', '#ff9da6', '#9d755d', '#79706e',
+  '#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#393b79', '#637939',
+];
+const DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3]];
+const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down'];
+const SHAPE_PATHS = {
+  circle: 'M20.5 8a3.5 3.5 0 1 0 7 0a3.5 3.5 0 1 0 -7 0z',
+  square: 'M21 5h6v6h-6z',
+  'triangle-up': 'M24 4l4 7h-8z',
+  diamond: 'M24 3.5l4 4.5l-4 4.5l-4 -4.5z',
+  cross: 'M23 4h2v3h3v2h-3v3h-2v-3h-3v-2h3z',
+  'triangle-down': 'M20 5h8l-4 7z',
+};
+
+function keyStyle(index) {
+  return {
+    color: COLORS[index % COLORS.length],
+    dash: DASHES[index % DASHES.length],
+    shape: SHAPES[index % SHAPES.length],
+  };
+}
+
+/** A legend swatch: the key's line (colour, dash) with its point shape. */
+function swatch(index) {
+  const s = keyStyle(index);
+  return svgEl(
+    'svg',
+    { width: 36, height: 16, viewBox: '0 0 36 16', 'aria-hidden': 'true', class: 'swatch' },
+    svgEl('line', { x1: 2, y1: 8, x2: 34, y2: 8, stroke: s.color, 'stroke-width': 2, 'stroke-dasharray': s.dash.join(' ') }),
+    svgEl('path', { d: SHAPE_PATHS[s.shape], fill: s.color }),
+  );
+}
+
+function scaleFor(data, pick) {
+  const domain = data.curves.keys.map((k) => k.key);
+  return { domain, range: domain.map((_, i) => keyStyle(i)[pick]) };
+}
+`;

@@ -1,0 +1,189 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, checkPage, hasChromium, launchChromium, type OpenPage } from '../../test-support/browser.js';
+import { HOSTILE, hostileResults, lessonResults, repeatedResults } from '../../test-support/report-fixtures.js';
+import type { ResultsFile } from '../results-store.js';
+import { renderReport } from './render-report.js';
+import { reportData, type ReportData } from './report-data.js';
+
+let chromium: Awaited<ReturnType<typeof launchChromium>>;
+const dir = mkdtempSync(join(tmpdir(), 'fnn-report-'));
+
+async function open(results: ResultsFile, name: string): Promise<OpenPage> {
+  const path = join(dir, `${name}.html`);
+  writeFileSync(path, await renderReport(results));
+  return chromium.open(path);
+}
+
+/** Each chart's line paths as "stroke dash opacity", to tell the curves apart. */
+const lineStyles = (o: OpenPage, metric: string) =>
+  o.page.$$eval(`figure.chart[data-metric="${metric}"] g.mark-line path`, (paths) =>
+    paths.map(
+      (p) => `${p.getAttribute('stroke')} ${p.getAttribute('stroke-dasharray')} ${p.getAttribute('opacity') ?? '1'}`,
+    ),
+  );
+
+/** Moves the mouse to the middle of an element, scrolled into view (vega picks the mark under the pointer). */
+async function hoverCenter(o: OpenPage, target: Locator): Promise<void> {
+  await target.scrollIntoViewIfNeeded();
+  const box = (await target.boundingBox())!;
+  await o.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+}
+
+const rendered = (o: OpenPage, n: number) =>
+  o.page.waitForSelector(`html[data-fnn-rendered="${n}"]`, { state: 'attached', timeout: 30_000 });
+
+describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
+  beforeAll(async () => {
+    chromium = await launchChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+  });
+
+  it('loads without errors or requests, a curve per run that trained, failed runs first with their errors', async () => {
+    const results = lessonResults();
+    const o = await open(results, 'lesson');
+    const seen = await checkPage(o.page);
+    expect(o.errors).toEqual([]);
+    expect(o.requests).toEqual([]);
+    const trained = results.runs.filter((r) => r.history.loss.length > 0).length;
+    expect(trained).toBe(7);
+    expect(seen.curves).toEqual({ accuracy: trained, val_accuracy: trained, loss: trained, val_loss: trained });
+    expect(seen.tableRows).toBe(results.runs.length);
+    const order = await o.page.$$eval('table.runs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-run')));
+    expect(order.slice(0, 2)).toEqual(['deep', 'never-started']);
+    expect(seen.text).toContain('Sweep ended with failures');
+    expect(seen.text).toContain('failed on purpose');
+    expect(await o.page.locator('tr.winner').count()).toBe(1);
+    expect(await o.page.locator('details.run').count()).toBe(results.runs.length);
+    // The winner's test-set confusion matrix: a cell per (actual, predicted) pair.
+    expect(await o.page.locator('figure.confusion g.mark-rect path').count()).toBe(100);
+    expect(await o.page.locator('figure.knobs g.mark-symbol path').count()).toBe(reportData(results).knobs.length);
+    await o.page.close();
+  });
+
+  it('shows every run, coinciding curves apart by dash, and hides and shows each from the legend', async () => {
+    const o = await open(lessonResults(), 'toggle');
+    const styles = await lineStyles(o, 'val_accuracy');
+    // wide and functional-wide draw the same numbers: each still has its own visible stroke.
+    expect(new Set(styles).size).toBe(7);
+    for (const s of styles) expect(s).toMatch(/ 1$/);
+    const keys = await o.page.$$eval('.legend button.key', (b) => b.map((x) => x.getAttribute('data-key')!));
+    expect(keys).toHaveLength(7);
+    let renders = 1;
+    for (const key of keys) {
+      const button = o.page.locator(`.legend button.key[data-key="${key}"]`);
+      await button.click();
+      await rendered(o, ++renders);
+      expect(await o.page.locator(`.legend button.key[data-key="${key}"]`).getAttribute('aria-pressed')).toBe('false');
+      expect((await checkPage(o.page)).curves.loss).toBe(6);
+      await o.page.locator(`.legend button.key[data-key="${key}"]`).click();
+      await rendered(o, ++renders);
+      expect((await checkPage(o.page)).curves.loss).toBe(7);
+    }
+    // The x-axis switches to the share of each run's epochs, every curve still drawn.
+    const axisTitle = () => o.page.locator('figure.chart[data-metric="loss"] g.role-axis-title text').allTextContents();
+    expect(await axisTitle()).toContain('epoch');
+    await o.page.locator('input[name="x-axis"][value="fraction"]').check();
+    await rendered(o, ++renders);
+    expect(await axisTitle()).toContain("share of the run's epochs");
+    expect((await checkPage(o.page)).curves.loss).toBe(7);
+    expect(o.errors).toEqual([]);
+    await o.page.close();
+  });
+
+  it('shows run, epoch and value in a tooltip on hover', async () => {
+    const o = await open(lessonResults(), 'tooltip');
+    await hoverCenter(o, o.page.locator('figure.chart[data-metric="val_accuracy"] g.mark-symbol path').first());
+    const tooltip = o.page.locator('#vg-tooltip-element');
+    await tooltip.waitFor({ state: 'visible', timeout: 10_000 });
+    // vega-tooltip's table: a row per field (run, epoch, value); wide's first point lies under functional-wide's.
+    expect(await tooltip.textContent()).toMatch(/^run\s*(functional-)?wide\s*epoch\s*1\s*val_accuracy\s*0\.\d{4}$/);
+    await o.page.close();
+  });
+
+  it('sorts the runs table by a column, descending then ascending', async () => {
+    const results = lessonResults();
+    const data = reportData(results);
+    const o = await open(results, 'sort');
+    const order = () => o.page.$$eval('table.runs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-run')));
+    const best = data.runs
+      .filter((r) => r.bestValAccuracy !== null)
+      .sort((a, b) => b.bestValAccuracy! - a.bestValAccuracy!);
+    await o.page.locator('th button[data-sort="bestValAccuracy"]').click();
+    // Stable sort: ties keep plan order; runs without a value go last.
+    expect((await order()).slice(0, best.length)).toEqual(best.map((r) => r.id));
+    expect((await order()).at(-1)).toBe('never-started');
+    await o.page.locator('th button[data-sort="bestValAccuracy"]').click();
+    expect((await order())[0]).toBe(best.at(-1)!.id);
+    expect(await o.page.locator('th[aria-sort="ascending"]').count()).toBe(1);
+    await o.page.close();
+  });
+
+  it('with repeats draws a mean ± std band per configuration and a table by configuration', async () => {
+    const o = await open(repeatedResults(), 'repeats');
+    for (const metric of ['accuracy', 'val_accuracy', 'loss', 'val_loss']) {
+      expect(await o.page.locator(`figure.chart[data-metric="${metric}"] g.mark-area path`).count()).toBe(7);
+      expect(await o.page.locator(`figure.chart[data-metric="${metric}"] g.mark-line path`).count()).toBe(7);
+    }
+    expect(await o.page.locator('table.configurations tbody tr').count()).toBe(7);
+    expect(await o.page.locator('table.configurations tr.winner').count()).toBe(1);
+    expect(await o.page.locator('table.runs tbody tr').count()).toBe(21);
+    expect(o.errors).toEqual([]);
+    await o.page.close();
+  });
+
+  it('draws newer data when render is called again, replacing its charts', async () => {
+    const results = lessonResults();
+    const o = await open(results, 'rerender');
+    const embeds = await o.page.locator('.vega-embed').count();
+    // A newer object: deep-dropout-50 has one more epoch.
+    const newer = lessonResults();
+    const run = newer.runs.find((r) => r.id === 'deep-dropout-50')!;
+    run.config = { ...run.config, epochs: 7 };
+    for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'seconds', 'workers'] as const)
+      run.history[key].push(run.history[key].at(-1)!);
+    const data: ReportData = reportData(newer);
+    await o.page.evaluate(
+      (d) => (globalThis as unknown as { fnnReport: { render: (d: unknown) => Promise<void> } }).fnnReport.render(d),
+      data,
+    );
+    await o.page.evaluate(
+      (d) => (globalThis as unknown as { fnnReport: { render: (d: unknown) => Promise<void> } }).fnnReport.render(d),
+      data,
+    );
+    await rendered(o, 3);
+    expect(o.errors).toEqual([]);
+    expect(await o.page.locator('.vega-embed').count()).toBe(embeds);
+    expect(await o.page.locator('[data-run="deep-dropout-50"] [data-field="epochs"]').textContent()).toBe('7/7');
+    expect((await checkPage(o.page)).curves).toEqual({ accuracy: 7, val_accuracy: 7, loss: 7, val_loss: 7 });
+    await o.page.close();
+  });
+
+  it('keeps a tampered results file inert: hostile ids and errors show as text, nothing runs', async () => {
+    const o = await open(hostileResults(), 'hostile');
+    const page = o.page;
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.locator('script').count()).toBe(5);
+    expect(await page.locator('table.runs tbody tr').nth(0).getAttribute('data-run')).toBe(HOSTILE);
+    expect(await page.textContent('.problems')).toContain(HOSTILE);
+    // The tooltip of the hostile run's points shows its id as text.
+    await hoverCenter(o, page.locator('figure.chart[data-metric="loss"] g.mark-symbol path').last());
+    await page.locator('#vg-tooltip-element').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await page.locator('#vg-tooltip-element img').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(o.requests).toEqual([]);
+    await page.close();
+  });
+});
+
+describe.runIf(!hasChromium)('report.html in headless Chromium', () => {
+  it(`skips: ${CHROMIUM} is absent (apt-get install chromium)`, () => {
+    expect(hasChromium).toBe(false);
+  });
+});
