@@ -19,13 +19,15 @@ export function inlineScriptHashes(page: string): string[] {
 
 /**
  * Nothing but this server and the page's own scripts (by hash, so an injected script would not
- * run): no other origin, no plugins, no forms, no framing. Inline styles stay allowed (the page
- * and its charts set them; style cannot run code).
+ * run): no other origin, no plugins, no forms, no framing. 'unsafe-eval' because vega compiles
+ * its expressions and field accessors with `Function` (its browser build has no interpreter);
+ * only the page's own scripts can reach it. Inline styles stay allowed (the page and its charts
+ * set them; style cannot run code).
  */
 export function contentSecurityPolicy(scriptHashes: readonly string[]): string {
   return [
     "default-src 'none'",
-    `script-src ${scriptHashes.length > 0 ? scriptHashes.join(' ') : "'none'"}`,
+    `script-src ${scriptHashes.length > 0 ? `${scriptHashes.join(' ')} 'unsafe-eval'` : "'none'"}`,
     "style-src 'unsafe-inline'",
     'img-src data:',
     "connect-src 'self'",

@@ -6,6 +6,7 @@ import { CliProcess } from '../../test-support/cli-process.js';
 import { EventStream, httpRequest } from '../../test-support/http-client.js';
 import { writeSyntheticMnist } from '../../test-support/idx-fixture.js';
 import { hasRedis, TestRedis } from '../../test-support/redis-server.js';
+import { reportData, type ReportData } from '../report/report-data.js';
 import type { ResultsFile } from '../results-store.js';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
@@ -41,17 +42,17 @@ describe.skipIf(!hasRedis)('fnn-sweep --queue --serve (real redis-server, a work
     try {
       await stream.until(() => stream.ended, 120_000);
       expect(await coordinator.exited, coordinator.stderr).toEqual({ code: 0, signal: null });
-      const states = stream.events.filter((e) => e.event === 'results').map((e) => JSON.parse(e.data) as ResultsFile);
-      // Mid-run states (as many as the 4-a-second throttle let through): the run training, its
-      // epochs so far exactly the first epochs of what the worker recorded.
+      const states = stream.events.filter((e) => e.event === 'results').map((e) => JSON.parse(e.data) as ReportData);
+      // Mid-run states (as many as the 4-a-second throttle let through): the run training, each
+      // epoch's metric exactly what the worker recorded for that epoch.
       const final = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsFile;
-      const recorded = final.runs[0]!.history.loss;
-      const training = states.flatMap((s) => s.runs.filter((r) => (r.status as string) === 'running'));
-      const counts = training.map((r) => r.history.loss.length);
-      expect(counts.some((n) => n >= 1)).toBe(true);
+      const recorded = final.runs[0]!.history.val_accuracy;
+      const training = states.flatMap((s) => s.runs.filter((r) => r.status === 'running' && r.epochsDone > 0));
+      expect(training.length).toBeGreaterThan(0);
+      const counts = training.map((r) => r.epochsDone);
       expect(counts).toEqual([...counts].sort((x, y) => x - y));
-      for (const run of training) expect(run.history.loss).toEqual(recorded.slice(0, run.history.loss.length));
-      expect(states.at(-1)).toEqual(final);
+      for (const run of training) expect(run.valAccuracy).toBe(recorded[run.epochsDone - 1]);
+      expect(states.at(-1)).toEqual(JSON.parse(JSON.stringify(reportData(final))));
       expect(stream.events.at(-1)).toEqual({ event: 'end', data: '{"status":"finished"}' });
     } finally {
       stream.close();
