@@ -6,7 +6,7 @@ import type { ProgressDisplay } from '../progress.js';
 import { reportData, type ReportData } from '../report/report-data.js';
 import type { ResultsFile } from '../results-store.js';
 import { defaultRuns } from '../run-config.js';
-import { startDashboard, type Dashboard } from './dashboard.js';
+import { startDashboard, startLines, type Dashboard } from './dashboard.js';
 import { MAX_SSE_CLIENTS } from './sse-hub.js';
 
 const quiet: ProgressDisplay = { runStarted() {}, update() {}, runEnded() {}, log() {}, stop() {} };
@@ -147,6 +147,18 @@ describe('the live dashboard server', () => {
       if (next.status !== 200) next = open(port);
     }
     expect(next.status).toBe(200);
+  });
+
+  it('warns, once, when the page is served beyond loopback', () => {
+    expect(startLines('127.0.0.1', 'http://127.0.0.1:8765/')).toEqual([
+      'fnn-sweep: live report at http://127.0.0.1:8765/ (read-only)',
+    ]);
+    expect(startLines('::1', 'http://[::1]:8765/')).toHaveLength(1);
+    expect(startLines('0.0.0.0', 'http://127.0.0.1:8765/')).toEqual([
+      'fnn-sweep: live report at http://127.0.0.1:8765/ (read-only)',
+      'fnn-sweep: warning: --host 0.0.0.0: anyone who can reach it can read the page',
+    ]);
+    expect(startLines('192.168.1.20', 'http://192.168.1.20:8765/')[1]).toContain('warning: --host 192.168.1.20');
   });
 
   it('names the port when it is in use, before anything else happens', async () => {

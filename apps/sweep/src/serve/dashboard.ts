@@ -113,6 +113,16 @@ function emptyResults(): ResultsFile {
 }
 
 /**
+ * What the sweep prints once as the server starts: the URL and, off loopback, a warning. Short
+ * lines: they must fit an 80-column terminal unwrapped (the URL is never cut).
+ */
+export function startLines(host: string, url: string): string[] {
+  const lines = [`fnn-sweep: live report at ${url} (read-only)`];
+  if (!isLoopback(host)) lines.push(`fnn-sweep: warning: --host ${host}: anyone who can reach it can read the page`);
+  return lines;
+}
+
+/**
  * Listens on the address (a clear error, before any training, when the port is taken) and
  * logs the URL once; a non-loopback address gets a warning, as the page has no password.
  */
@@ -132,9 +142,6 @@ export async function startDashboard(address: ServeAddress, log: (line: string) 
   allowed = allowedHosts(address.host, port);
   const shown = address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host;
   dashboard = new LiveDashboard(server, `http://${urlHost(shown)}:${port}/`, scriptHashes);
-  // Short lines: they must fit an 80-column terminal unwrapped (the URL is never cut).
-  log(`fnn-sweep: live report at ${dashboard.url} (read-only)`);
-  if (!isLoopback(address.host))
-    log(`fnn-sweep: warning: --host ${address.host}: anyone who can reach it can read the page`);
+  for (const line of startLines(address.host, dashboard.url)) log(line);
   return dashboard;
 }
