@@ -41,11 +41,13 @@ export class LiveResults {
     this.ended.delete(id);
     const before = this.plan.previous.get(id);
     const base = before && !isSettled(before) ? before : placeholder(config, RUNNING, '');
+    const now = new Date().toISOString();
     this.training.set(id, {
       ...base,
       status: RUNNING,
       error: undefined,
       history: structuredClone(base.history),
+      timing: { startedAt: now, finishedAt: now, wallSeconds: 0, samplesPerSecond: 0 },
     });
   }
 
@@ -65,6 +67,8 @@ export class LiveResults {
     h.workers.length = Math.min(h.workers.length, at);
     h.workers[at] = progress.workers ?? 1;
     run.workers = progress.workers ?? run.workers;
+    // Time so far in this attempt, as a finished run's record counts it.
+    run.timing.wallSeconds = (Date.now() - Date.parse(run.timing.startedAt)) / 1000;
     this.samples += this.plan.trainSize;
     return true;
   }
@@ -77,10 +81,6 @@ export class LiveResults {
   /** The sweep's own aggregate when it ends: from then on the page shows exactly results.json. */
   finish(results: ResultsFile): void {
     this.final = results;
-  }
-
-  get status(): SweepMeta['status'] {
-    return this.final?.sweep.status ?? 'running';
   }
 
   snapshot(): ResultsFile {
