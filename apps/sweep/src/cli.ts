@@ -11,7 +11,7 @@ import { ResultsStore } from './results-store.js';
 import { estimateCost, longestFirst, planSlots, type SlotPlan } from './schedule.js';
 import { AshaScheduler } from './search/asha.js';
 import { describeTrial } from './search/sample.js';
-import { restoreAshaScheduler, type SearchPlan } from './search/search-plan.js';
+import { restoreAshaScheduler, searchRecord, type SearchPlan } from './search/search-plan.js';
 import { dataFingerprint } from './queue/data-fingerprint.js';
 import { ashaSummary } from './search/summary.js';
 import { SIGNAL_EXIT_CODES, onStopSignals } from './signals.js';
@@ -243,7 +243,13 @@ async function train(p: TrainPlan): Promise<number> {
     data: `${data.source}: train ${data.train.size}, validation ${data.validation.size}, test ${data.test.size}`,
   };
   const display = p.dashboard
-    ? p.dashboard.watch(terminal, { runs, meta: { ...meta, concurrency }, trainSize: data.train.size, previous })
+    ? p.dashboard.watch(terminal, {
+        runs,
+        meta: { ...meta, concurrency },
+        trainSize: data.train.size,
+        previous,
+        search: p.search ? () => searchRecord(p.search!, p.scheduler) : undefined,
+      })
     : terminal;
   display.log(`fnn-sweep: ${runs.length} runs, backend ${backend}${p.backendNote}, ${mode}`);
   display.log(

@@ -2,6 +2,7 @@ import { compare, findWinner } from '../comparison.js';
 import { isSettled, type RunProgress, type RunResult, type RunStatus } from '../executor.js';
 import type { ResultsFile, SweepMeta } from '../results-store.js';
 import type { RunConfig } from '../run-config.js';
+import type { SearchRecord } from '../search/search-plan.js';
 import { placeholder } from '../sweep.js';
 
 /** What the live page shows of a run still training: the report's own 'running' (never written to a file). */
@@ -17,6 +18,8 @@ export interface LivePlan {
   trainSize: number;
   /** On --resume, what earlier attempts recorded: finished runs show at once, the others continue their curves. */
   previous: ReadonlyMap<string, RunResult>;
+  /** How the runs were chosen and ASHA's decisions so far (read at each update), for a search. */
+  search?: () => SearchRecord;
 }
 
 /**
@@ -102,6 +105,7 @@ export class LiveResults {
       comparison,
       winner: findWinner(comparison),
       runs,
+      ...(this.plan.search ? { search: this.plan.search() } : {}),
     };
   }
 }
