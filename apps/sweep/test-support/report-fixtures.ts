@@ -1,5 +1,6 @@
 import { compare, findWinner } from '../src/comparison.js';
 import type { RunResult } from '../src/executor.js';
+import type { RungDecision } from '../src/search/asha.js';
 import { withRepeats } from '../src/options.js';
 import type { ResultsFile, SweepMeta } from '../src/results-store.js';
 import { defaultRuns } from '../src/run-config.js';
@@ -37,6 +38,47 @@ export function lessonResults(): ResultsFile {
   never.history = { loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [], workers: [] };
   runs.push(never);
   return resultsOf(runs);
+}
+
+/**
+ * A search whose ASHA stopped `deep-dropout` at its first rung (epoch 1): its history ends there,
+ * its row and curve are muted and the rung decisions are listed.
+ */
+export function ashaResults(): ResultsFile {
+  const results = lessonResults();
+  const stoppedBy: RungDecision = {
+    trial: 'deep-dropout',
+    rung: 1,
+    metric: 'val_accuracy',
+    value: 0.5,
+    cutoff: 0.9,
+    rank: 2,
+    count: 2,
+    decision: 'stop',
+  };
+  const runs = results.runs.map((run): RunResult => {
+    if (run.id !== 'deep-dropout') return run;
+    const history = Object.fromEntries(
+      Object.entries(run.history).map(([key, values]) => [key, values.slice(0, 1)]),
+    ) as unknown as RunResult['history'];
+    return { ...run, status: 'stopped', final: null, stoppedBy, history, testConfusion: undefined };
+  });
+  const asha = {
+    maxEpochs: 6,
+    gracePeriod: 1,
+    reductionFactor: 3,
+    metric: 'val_accuracy' as const,
+    mode: 'max' as const,
+  };
+  const search = {
+    strategy: 'grid' as const,
+    trials: runs.length,
+    seed: 1,
+    asha,
+    rungs: [1, 3],
+    decisions: [stoppedBy],
+  };
+  return { ...resultsOf(runs), search };
 }
 
 /** A test-set confusion matrix: `right` on the diagonal, 1 everywhere else. */

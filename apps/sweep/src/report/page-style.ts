@@ -14,6 +14,7 @@ table { border-collapse: collapse; margin: 0.5rem 0; }
 th, td { border: 1px solid #ddd; padding: 0.25rem 0.55rem; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
+table.configurations td.num { white-space: nowrap; }
 th button.sort { font: inherit; font-weight: 600; background: none; border: 0; padding: 0; cursor: pointer; }
 tr.winner td { background: #eaf6e8; }
 tr.winner td.run-id { font-weight: 600; }
@@ -36,6 +37,11 @@ fieldset.x-axis { border: 0; padding: 0; margin: 0.3rem 0; display: flex; gap: 1
 fieldset.x-axis legend { float: left; font-weight: 600; margin-right: 0.5rem; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 0.5rem 1rem; }
 figure { margin: 0; }
+/* Room for the chart before vega draws it: a redraw (a live page) keeps the layout and scroll. */
+figure.chart .view { min-height: 292px; }
+figure.knobs .view { min-height: 230px; }
+figure.confusion .view { min-height: 400px; }
+.status-running .badge { background: #fff4d6; color: #8a6d00; }
 pre { background: #f6f6f6; padding: 0.75rem; overflow-x: auto; font-size: 12px; }
 details.run { margin: 0.3rem 0; }
 details.run summary { cursor: pointer; }

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, checkPage, hasChromium, launchChromium, type OpenPage } from '../../test-support/browser.js';
-import { HOSTILE, hostileResults, lessonResults, repeatedResults } from '../../test-support/report-fixtures.js';
+import {
+  HOSTILE,
+  ashaResults,
+  hostileResults,
+  lessonResults,
+  repeatedResults,
+} from '../../test-support/report-fixtures.js';
 import type { ResultsFile } from '../results-store.js';
 import { renderReport } from './render-report.js';
 import { reportData, type ReportData } from './report-data.js';
@@ -137,6 +143,21 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     await o.page.close();
   });
 
+  it('mutes a run ASHA stopped, with its rung decision, and lists the decisions', async () => {
+    const o = await open(ashaResults(), 'asha');
+    expect(o.errors).toEqual([]);
+    const row = o.page.locator('tr[data-run="deep-dropout"]');
+    expect(await row.getAttribute('class')).toBe('status-stopped');
+    expect(await row.locator('[data-field="epochs"]').textContent()).toBe('1/5');
+    expect(await row.textContent()).toContain('stopped at epoch 1: val_accuracy 0.5000 worse than the cut-off 0.9000');
+    const styles = await lineStyles(o, 'val_accuracy');
+    // Its curve (one point) is faded; the six others are drawn in full.
+    expect(styles.filter((s) => s.endsWith(' 0.35'))).toHaveLength(1);
+    expect(styles.filter((s) => s.endsWith(' 1'))).toHaveLength(6);
+    expect(await o.page.locator('table.rungs tbody tr.stop').count()).toBe(1);
+    await o.page.close();
+  });
+
   it('draws newer data when render is called again, replacing its charts', async () => {
     const results = lessonResults();
     const o = await open(results, 'rerender');
@@ -161,6 +182,20 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     expect(await o.page.locator('.vega-embed').count()).toBe(embeds);
     expect(await o.page.locator('[data-run="deep-dropout-50"] [data-field="epochs"]').textContent()).toBe('7/7');
     expect((await checkPage(o.page)).curves).toEqual({ accuracy: 7, val_accuracy: 7, loss: 7, val_loss: 7 });
+    // A reader scrolled down stays where they were while the page redraws.
+    await o.page.locator('figure.confusion').scrollIntoViewIfNeeded();
+    const scrolled = await o.page.evaluate(() => globalThis.scrollY);
+    expect(scrolled).toBeGreaterThan(500);
+    // Read before the charts are drawn again: the page must keep its height meanwhile.
+    const during = await o.page.evaluate((d) => {
+      void (globalThis as unknown as { fnnReport: { render: (d: unknown) => Promise<void> } }).fnnReport.render(d);
+      const root = (globalThis as unknown as { document: { documentElement: { scrollHeight: number } } }).document;
+      void root.documentElement.scrollHeight; // lays the page out now
+      return globalThis.scrollY;
+    }, data);
+    expect(during).toBe(scrolled);
+    await rendered(o, 4);
+    expect(await o.page.evaluate(() => globalThis.scrollY)).toBe(scrolled);
     await o.page.close();
   });
 

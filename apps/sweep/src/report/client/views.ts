@@ -10,10 +10,10 @@ function knobsSection(data) {
     background: 'white',
     data: { values: data.knobs },
     facet: { field: 'knob', type: 'nominal', title: null, sort: knobs, header: { labelFontWeight: 'bold', labelFontSize: 12 } },
-    columns: Math.min(knobs.length, 5),
+    columns: Math.min(knobs.length, 6),
     spec: {
-      width: 150,
-      height: 150,
+      width: 130,
+      height: 140,
       mark: { type: 'point', filled: true, size: 60 },
       encoding: {
         x: { field: 'label', type: 'nominal', title: null, sort: { field: 'order', op: 'min' }, axis: { labelAngle: -30, labelLimit: 110 } },
