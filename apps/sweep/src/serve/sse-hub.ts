@@ -41,10 +41,6 @@ export class SseHub {
     this.heartbeat.unref();
   }
 
-  get size(): number {
-    return this.clients.size;
-  }
-
   /** Takes over a GET /events response: the stream, or 503 when full or closed. */
   add(response: ServerResponse): void {
     if (this.closed || this.clients.size >= this.maxClients) {
@@ -93,6 +89,8 @@ export class SseHub {
   }
 
   private send(response: ServerResponse, text: string): void {
+    // Gone (its 'close' is on its way): nothing to write to.
+    if (response.destroyed || response.writableEnded) return;
     if (response.writableLength > MAX_QUEUED_BYTES) {
       this.clients.delete(response);
       response.destroy();
