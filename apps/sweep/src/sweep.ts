@@ -113,8 +113,8 @@ export async function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   const inPlanOrder = () => request.runs.map((c) => done.get(c.id)).filter((r): r is RunResult => r !== undefined);
 
   // Aggregation is serialized: runs ending together must not write the same files at once.
-  // Drawing the report's charts takes a fraction of a second of this (coordinating) thread, so
-  // mid-sweep it is redrawn at most every REPORT_INTERVAL_MS; the last aggregation always draws.
+  // The report is about 1 MB (the vega runtime is inlined; the browser draws the charts), so
+  // mid-sweep it is rewritten at most every REPORT_INTERVAL_MS; the last aggregation always writes it.
   let aggregation: Promise<ResultsFile | undefined> = Promise.resolve(undefined);
   let lastReport = -Infinity;
   const aggregate = (status: SweepMeta['status']) => {

@@ -23,6 +23,8 @@ export interface PageCheck {
 export interface OpenPage {
   page: Page;
   errors: string[];
+  /** Console warnings (vega warns of e.g. an empty scale domain). */
+  warnings: string[];
   requests: string[];
 }
 
@@ -46,10 +48,12 @@ export async function launchChromium(): Promise<{
   const open = async (path: string): Promise<OpenPage> => {
     const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
     const errors: string[] = [];
+    const warnings: string[] = [];
     const requests: string[] = [];
     const url = pathToFileURL(path).href;
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
+      if (m.type() === 'warning') warnings.push(m.text());
     });
     page.on('pageerror', (e) => errors.push(e.message));
     await page.route('**/*', (route) => {
@@ -62,7 +66,7 @@ export async function launchChromium(): Promise<{
     await page.goto(url, { waitUntil: 'load' });
     // The page script marks the page once every chart is drawn.
     await page.waitForSelector('html[data-fnn-rendered]', { state: 'attached', timeout: 30_000 });
-    return { page, errors, requests };
+    return { page, errors, warnings, requests };
   };
   return { open, close: () => browser.close() };
 }

@@ -33,6 +33,7 @@ tr.status-stopped td, tr.status-stopped .why { color: #777; }
 .legend button.key { display: inline-flex; align-items: center; gap: 0.3rem; font: inherit; font-size: 0.9em; padding: 0.15rem 0.5rem; border: 1px solid #ccc; border-radius: 4px; background: white; cursor: pointer; }
 .legend button.key[aria-pressed="false"] { opacity: 0.4; text-decoration: line-through; }
 .legend button.key.stopped { color: #777; }
+.legend button.every { font: inherit; font-size: 0.85em; padding: 0.15rem 0.5rem; border: 1px dashed #bbb; border-radius: 4px; background: #fafafa; cursor: pointer; }
 fieldset.x-axis { border: 0; padding: 0; margin: 0.3rem 0; display: flex; gap: 1rem; align-items: center; }
 fieldset.x-axis legend { float: left; font-weight: 600; margin-right: 0.5rem; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 0.5rem 1rem; }

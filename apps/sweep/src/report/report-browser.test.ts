@@ -15,6 +15,15 @@ import type { ResultsFile } from '../results-store.js';
 import { renderReport } from './render-report.js';
 import { reportData, type ReportData } from './report-data.js';
 
+/** The page's globals the tests use, typed here (the tests are compiled without DOM types; casts only). */
+interface ReportWindow {
+  fnnReport: { render: (data: unknown) => Promise<void> };
+  scrollY: number;
+  document: { documentElement: { scrollHeight: number } };
+  /** Set only if a hostile value ran as script. */
+  __pwned?: number;
+}
+
 let chromium: Awaited<ReturnType<typeof launchChromium>>;
 const dir = mkdtempSync(join(tmpdir(), 'fnn-report-'));
 
@@ -58,6 +67,7 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     expect(o.requests).toEqual([]);
     const trained = results.runs.filter((r) => r.history.loss.length > 0).length;
     expect(trained).toBe(7);
+    expect(o.warnings).toEqual([]);
     expect(seen.curves).toEqual({ accuracy: trained, val_accuracy: trained, loss: trained, val_loss: trained });
     expect(seen.tableRows).toBe(results.runs.length);
     const order = await o.page.$$eval('table.runs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-run')));
@@ -91,6 +101,13 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
       await rendered(o, ++renders);
       expect((await checkPage(o.page)).curves.loss).toBe(7);
     }
+    // All at once: none drawn, then all again.
+    await o.page.locator('.legend button[data-every="hide"]').click();
+    await rendered(o, ++renders);
+    expect((await checkPage(o.page)).curves).toEqual({ accuracy: 0, val_accuracy: 0, loss: 0, val_loss: 0 });
+    await o.page.locator('.legend button[data-every="show"]').click();
+    await rendered(o, ++renders);
+    expect((await checkPage(o.page)).curves.val_loss).toBe(7);
     // The x-axis switches to the share of each run's epochs, every curve still drawn.
     const axisTitle = () => o.page.locator('figure.chart[data-metric="loss"] g.role-axis-title text').allTextContents();
     expect(await axisTitle()).toContain('epoch');
@@ -99,6 +116,7 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     expect(await axisTitle()).toContain("share of the run's epochs");
     expect((await checkPage(o.page)).curves.loss).toBe(7);
     expect(o.errors).toEqual([]);
+    expect(o.warnings).toEqual([]);
     await o.page.close();
   });
 
@@ -169,14 +187,8 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'seconds', 'workers'] as const)
       run.history[key].push(run.history[key].at(-1)!);
     const data: ReportData = reportData(newer);
-    await o.page.evaluate(
-      (d) => (globalThis as unknown as { fnnReport: { render: (d: unknown) => Promise<void> } }).fnnReport.render(d),
-      data,
-    );
-    await o.page.evaluate(
-      (d) => (globalThis as unknown as { fnnReport: { render: (d: unknown) => Promise<void> } }).fnnReport.render(d),
-      data,
-    );
+    await o.page.evaluate((d) => (globalThis as unknown as ReportWindow).fnnReport.render(d), data);
+    await o.page.evaluate((d) => (globalThis as unknown as ReportWindow).fnnReport.render(d), data);
     await rendered(o, 3);
     expect(o.errors).toEqual([]);
     expect(await o.page.locator('.vega-embed').count()).toBe(embeds);
@@ -184,25 +196,25 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     expect((await checkPage(o.page)).curves).toEqual({ accuracy: 7, val_accuracy: 7, loss: 7, val_loss: 7 });
     // A reader scrolled down stays where they were while the page redraws.
     await o.page.locator('figure.confusion').scrollIntoViewIfNeeded();
-    const scrolled = await o.page.evaluate(() => globalThis.scrollY);
+    const scrolled = await o.page.evaluate(() => (globalThis as unknown as ReportWindow).scrollY);
     expect(scrolled).toBeGreaterThan(500);
     // Read before the charts are drawn again: the page must keep its height meanwhile.
     const during = await o.page.evaluate((d) => {
-      void (globalThis as unknown as { fnnReport: { render: (d: unknown) => Promise<void> } }).fnnReport.render(d);
-      const root = (globalThis as unknown as { document: { documentElement: { scrollHeight: number } } }).document;
+      void (globalThis as unknown as ReportWindow).fnnReport.render(d);
+      const root = (globalThis as unknown as ReportWindow).document;
       void root.documentElement.scrollHeight; // lays the page out now
-      return globalThis.scrollY;
+      return (globalThis as unknown as ReportWindow).scrollY;
     }, data);
     expect(during).toBe(scrolled);
     await rendered(o, 4);
-    expect(await o.page.evaluate(() => globalThis.scrollY)).toBe(scrolled);
+    expect(await o.page.evaluate(() => (globalThis as unknown as ReportWindow).scrollY)).toBe(scrolled);
     await o.page.close();
   });
 
   it('keeps a tampered results file inert: hostile ids and errors show as text, nothing runs', async () => {
     const o = await open(hostileResults(), 'hostile');
     const page = o.page;
-    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as ReportWindow).__pwned)).toBeUndefined();
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.locator('script').count()).toBe(5);
     expect(await page.locator('table.runs tbody tr').nth(0).getAttribute('data-run')).toBe(HOSTILE);
@@ -211,7 +223,7 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     await hoverCenter(o, page.locator('figure.chart[data-metric="loss"] g.mark-symbol path').last());
     await page.locator('#vg-tooltip-element').waitFor({ state: 'visible', timeout: 10_000 });
     expect(await page.locator('#vg-tooltip-element img').count()).toBe(0);
-    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as ReportWindow).__pwned)).toBeUndefined();
     expect(o.requests).toEqual([]);
     await page.close();
   });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { historyToCsv } from '../csv.js';
-import { HOSTILE, hostileResults, lessonResults, repeatedResults } from '../../test-support/report-fixtures.js';
+import {
+  HOSTILE,
+  hostileResults,
+  lessonResults,
+  repeatedResults,
+  resultsOf,
+} from '../../test-support/report-fixtures.js';
 import { embeddedReportData } from '../../test-support/report-page.js';
 import { curveData } from './curves.js';
 import { renderReport } from './render-report.js';
@@ -56,6 +62,14 @@ describe('reportData', () => {
       { run: 'deep', status: 'failed', message: 'failed on purpose' },
       { run: 'never-started', status: 'interrupted', message: 'interrupted on purpose' },
     ]);
+  });
+
+  it('says a sweep was interrupted or is running, whatever its runs did', () => {
+    const { runs } = lessonResults();
+    expect(reportData(resultsOf(runs, { status: 'interrupted' })).headline).toMatch(/^Sweep interrupted · 8 runs: /);
+    const finished = runs.filter((r) => r.status === 'finished');
+    expect(reportData(resultsOf(finished, { status: 'running' })).headline).toBe('Sweep running · 6 runs: 6 finished');
+    expect(reportData(resultsOf(finished)).headline).toBe('Sweep complete · 6 runs: 6 finished');
   });
 
   it('gives each run its best epoch next to its last, and marks the winning configuration', () => {

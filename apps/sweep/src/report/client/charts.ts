@@ -34,6 +34,11 @@ function curveSpec(data, metric) {
     axis: byEpoch ? { tickMinStep: 1, format: 'd' } : { format: '.0%' },
   };
   const yScale = log ? { type: 'log' } : { zero: false };
+  // Nothing shown: keep the axis of all the runs (an empty domain makes vega warn).
+  if (values.length === 0) {
+    const all = c.points.filter((p) => p.metric === metric.key);
+    if (all.length > 0) yScale.domain = [Math.min(...all.map((p) => p.lo)), Math.max(...all.map((p) => p.hi))];
+  }
   const y = { field: 'value', type: 'quantitative', title: log ? 'loss (log scale)' : 'accuracy', scale: yScale };
   const color = { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'color') };
   const keyTitle = c.groupBy === 'configuration' ? 'configuration' : 'run';
@@ -54,18 +59,20 @@ function curveSpec(data, metric) {
     });
   }
   layers.push({
-    mark: { type: 'line', strokeWidth: 1.8 },
+    mark: { type: 'line' },
     encoding: {
       x, y, color,
       strokeDash: { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'dash') },
+      strokeWidth: { field: 'key', type: 'ordinal', legend: null, scale: scaleFor(data, 'width') },
       // Runs ASHA stopped: faded, so the curves that went the distance stand out.
       opacity: { condition: { test: 'datum.stopped', value: 0.35 }, value: 1 },
     },
   });
   layers.push({
-    mark: { type: 'point', filled: true, size: 34 },
+    mark: { type: 'point', filled: true },
     encoding: {
       x, y, color, tooltip,
+      size: { field: 'key', type: 'ordinal', legend: null, scale: scaleFor(data, 'size') },
       shape: { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'shape') },
       opacity: { condition: { test: 'datum.stopped', value: 0.35 }, value: 0.9 },
     },
@@ -89,7 +96,7 @@ function legend(data, box) {
     const shown = !state.hidden.has(k.key);
     const label = k.key + (k.runs.length > 1 ? ' (' + k.runs.length + ' runs)' : '');
     const button = el('button', { type: 'button', class: 'key' + (k.stopped ? ' stopped' : ''), 'data-key': k.key,
-      'aria-pressed': shown ? 'true' : 'false', title: (shown ? 'hide ' : 'show ') + k.key }, swatch(i), label);
+      'aria-pressed': shown ? 'true' : 'false', title: (shown ? 'hide ' : 'show ') + k.key }, swatch(i, c.keys.length), label);
     button.addEventListener('click', () => {
       if (state.hidden.has(k.key)) state.hidden.delete(k.key);
       else state.hidden.add(k.key);
@@ -98,7 +105,18 @@ function legend(data, box) {
     });
     return button;
   });
-  return el('div', { class: 'legend', role: 'group', 'aria-label': 'show or hide ' + c.groupBy + 's' }, buttons);
+  // With many runs (a grid, a search): all at once, then pick.
+  const every = (hide, label) => {
+    const button = el('button', { type: 'button', class: 'every', 'data-every': hide ? 'hide' : 'show' }, label);
+    button.addEventListener('click', () => {
+      state.hidden = new Set(hide ? c.keys.map((k) => k.key) : []);
+      fillCurves(box, data);
+      settle();
+    });
+    return button;
+  };
+  return el('div', { class: 'legend', role: 'group', 'aria-label': 'show or hide ' + c.groupBy + 's' },
+    buttons, every(false, 'show all'), every(true, 'hide all'));
 }
 
 function fillCurves(box, data) {

@@ -18,27 +18,34 @@ const SHAPE_PATHS = {
   'triangle-down': 'M20 5h8l-4 7z',
 };
 
-function keyStyle(index) {
+/**
+ * Earlier keys are drawn wider and with larger points, under the later ones: where curves
+ * coincide, the one below still shows as an outline around the one on top.
+ */
+function keyStyle(index, count) {
+  const below = count > 1 ? 1 - index / (count - 1) : 0;
   return {
     color: COLORS[index % COLORS.length],
     dash: DASHES[index % DASHES.length],
     shape: SHAPES[index % SHAPES.length],
+    width: 1.5 + 1.5 * below,
+    size: 26 + 40 * below,
   };
 }
 
-/** A legend swatch: the key's line (colour, dash) with its point shape. */
-function swatch(index) {
-  const s = keyStyle(index);
+/** A legend swatch: the key's line (colour, dash, width) with its point shape. */
+function swatch(index, count) {
+  const s = keyStyle(index, count);
   return svgEl(
     'svg',
     { width: 36, height: 16, viewBox: '0 0 36 16', 'aria-hidden': 'true', class: 'swatch' },
-    svgEl('line', { x1: 2, y1: 8, x2: 34, y2: 8, stroke: s.color, 'stroke-width': 2, 'stroke-dasharray': s.dash.join(' ') }),
+    svgEl('line', { x1: 2, y1: 8, x2: 34, y2: 8, stroke: s.color, 'stroke-width': s.width, 'stroke-dasharray': s.dash.join(' ') }),
     svgEl('path', { d: SHAPE_PATHS[s.shape], fill: s.color }),
   );
 }
 
 function scaleFor(data, pick) {
   const domain = data.curves.keys.map((k) => k.key);
-  return { domain, range: domain.map((_, i) => keyStyle(i)[pick]) };
+  return { domain, range: domain.map((_, i) => keyStyle(i, domain.length)[pick]) };
 }
 `;
