@@ -11,13 +11,14 @@ import { ResultsStore } from './results-store.js';
 import { estimateCost, longestFirst, planSlots, type SlotPlan } from './schedule.js';
 import { AshaScheduler } from './search/asha.js';
 import { describeTrial } from './search/sample.js';
-import { restoreAshaScheduler, type SearchPlan } from './search/search-plan.js';
+import { restoreAshaScheduler, searchRecord, type SearchPlan } from './search/search-plan.js';
 import { dataFingerprint } from './queue/data-fingerprint.js';
 import { ashaSummary } from './search/summary.js';
 import { SIGNAL_EXIT_CODES, onStopSignals } from './signals.js';
 import { backendSpeed } from './speed.js';
+import type { Dashboard } from './serve/dashboard.js';
 import type { SweepData } from './sweep-data.js';
-import { isSettled, type RunExecutor } from './executor.js';
+import { isSettled, type RunExecutor, type RunResult } from './executor.js';
 
 // TensorFlow.js, the trainer and vega load after the options are checked (dynamic imports
 // below): --help, --version and a refused option answer without waiting for them.
@@ -146,7 +147,13 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return usageError(error);
   }
+  let dashboard: Dashboard | null = null;
   try {
+    if (settings.serve) {
+      // Listening first: a port in use is refused before anything is written or trained.
+      const { startDashboard } = await import('./serve/dashboard.js');
+      dashboard = await startDashboard(settings.serve, (line) => process.stderr.write(`${line}\n`));
+    }
     return await train({
       settings,
       store,
@@ -162,12 +169,14 @@ export async function main(argv: string[]): Promise<number> {
       order,
       search,
       scheduler,
+      dashboard,
     });
   } catch (error) {
     // A run file of the folder that is not a valid record (read on resume) is bad input too.
     if (error instanceof ConfigError) return usageError(error);
     throw error;
   } finally {
+    await dashboard?.close();
     lock.release();
   }
 }
@@ -190,6 +199,8 @@ interface TrainPlan {
   /** How the runs were chosen, and ASHA deciding at epoch ends (--scheduler asha). */
   search: SearchPlan | null;
   scheduler: AshaScheduler | undefined;
+  /** --serve: the live page, fed from the progress display. */
+  dashboard: Dashboard | null;
 }
 
 async function train(p: TrainPlan): Promise<number> {
@@ -212,22 +223,39 @@ async function train(p: TrainPlan): Promise<number> {
       import('./progress.js'),
       import('./sweep.js'),
     ]);
+  // What earlier attempts recorded (--resume): the queue skips finished jobs, the page shows them.
+  const previous = settings.resume ? store.readRuns(runs.map((r) => r.id)) : new Map<string, RunResult>();
   const interactive = process.stderr.isTTY === true && !process.env.CI;
-  const display: ProgressDisplay = interactive
+  const terminal: ProgressDisplay = interactive
     ? new TerminalProgress(
         runs.length,
         totalCost,
         runs.map((r) => r.id),
       )
     : new PlainProgress(runs.length, totalCost);
+  // With --queue every run is enqueued at once; the workers decide how many train together.
+  const concurrency = settings.queue ? runs.length : slots.concurrency;
+  const meta = {
+    backend,
+    cores,
+    workersPerRun: slots.workersPerRun,
+    data: `${data.source}: train ${data.train.size}, validation ${data.validation.size}, test ${data.test.size}`,
+  };
+  const display = p.dashboard
+    ? p.dashboard.watch(terminal, {
+        runs,
+        meta: { ...meta, concurrency },
+        trainSize: data.train.size,
+        previous,
+        search: p.search ? () => searchRecord(p.search!, p.scheduler) : undefined,
+      })
+    : terminal;
   display.log(`fnn-sweep: ${runs.length} runs, backend ${backend}${p.backendNote}, ${mode}`);
   display.log(
     `fnn-sweep: data ${data.source} (train ${data.train.size}, validation ${data.validation.size}, test ${data.test.size})`,
   );
   display.log(`fnn-sweep: writing to ${store.dir}`);
 
-  // With --queue every run is enqueued at once; the workers decide how many train together.
-  const concurrency = settings.queue ? runs.length : slots.concurrency;
   let executor: RunExecutor;
   if (settings.queue) {
     try {
@@ -238,9 +266,7 @@ async function train(p: TrainPlan): Promise<number> {
         runs,
         data,
         ...p.dataOptions,
-        recorded: settings.resume
-          ? [...store.readRuns(runs.map((r) => r.id)).values()].filter((r) => r.status === 'finished').map((r) => r.id)
-          : [],
+        recorded: [...previous.values()].filter((r) => r.status === 'finished').map((r) => r.id),
         log: (line) => display.log(line),
       });
     } catch (error) {
@@ -291,18 +317,14 @@ async function train(p: TrainPlan): Promise<number> {
       dataFingerprint: dataFingerprint(data),
       search: p.search,
       scheduler: p.scheduler,
-      meta: {
-        backend,
-        cores,
-        workersPerRun: slots.workersPerRun,
-        data: `${data.source}: train ${data.train.size}, validation ${data.validation.size}, test ${data.test.size}`,
-      },
+      meta,
     });
   } finally {
     await executor.close();
     display.stop();
     signals.dispose();
   }
+  await p.dashboard?.close(outcome.results);
 
   const { results } = outcome;
   const width = process.stdout.isTTY ? (process.stdout.columns ?? 80) : 80;

@@ -26,6 +26,7 @@ import {
   workersPerRunOption,
   type Backend,
 } from './shared-options.js';
+import { addServeOptions, serveFrom, type ServeAddress, type ServeOptions } from './serve/serve-options.js';
 
 export type { Backend } from './shared-options.js';
 
@@ -54,9 +55,11 @@ export interface SweepSettings {
   search: SearchPlan | null;
   /** --queue: train on `fnn-sweep worker`s through this BullMQ queue instead of on this machine. */
   queue: { address: RedisAddress; name: string } | null;
+  /** --serve/--host: serve the live report page there while the sweep runs. */
+  serve: ServeAddress | null;
 }
 
-interface RawOptions extends SearchOptions {
+interface RawOptions extends SearchOptions, ServeOptions {
   only?: string[];
   epochs?: number;
   quick?: boolean;
@@ -163,7 +166,7 @@ export function createProgram(): Command {
       '\nOn each machine that should train for a --queue sweep:  fnn-sweep worker --queue <redis-url> (see fnn-sweep worker --help)',
     )
     .allowExcessArguments(false);
-  return addSearchOptions(program);
+  return addServeOptions(addSearchOptions(program));
 }
 
 /** Parses argv (without `node cli.js`) and builds the run list; errors name the option and value. */
@@ -213,6 +216,7 @@ function settingsFrom(o: RawOptions, backendGiven: boolean, now: Date): SweepSet
     inProcess: o.inProcess ?? false,
     dryRun: o.dryRun ?? false,
     queue: o.queue ? { address: withQueueCa(o.queue, o.queueCa), name: o.queueName } : null,
+    serve: serveFrom(o),
   };
   if (o.queue) {
     const local = (

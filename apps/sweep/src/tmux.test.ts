@@ -38,6 +38,9 @@ describe.skipIf(!hasTmux)('fnn-sweep in an 80-column terminal', () => {
       out,
       '--backend',
       'wasm',
+      // The live page's URL line too must fit (never cut: it is short).
+      '--serve',
+      '0',
     ]
       .map(quote)
       .join(' ');
@@ -78,7 +81,10 @@ describe.skipIf(!hasTmux)('fnn-sweep in an 80-column terminal', () => {
       const all = tmux('capture-pane', '-p', '-J', '-S', '-', '-t', session).split('\n');
       for (const line of all) if (line.trim()) seen.add(line);
       // Run lines (live and persisted) and the overall line: on stderr, cut to the terminal.
-      const runLines = [...seen].filter((l) => /epoch\s+\d+\/3|^overall|^\[h/.test(l));
+      const runLines = [...seen].filter((l) => /epoch\s+\d+\/3|^overall|^\[h|^fnn-sweep: /.test(l));
+      expect(
+        all.filter((l) => /^fnn-sweep: live report at http:\/\/127\.0\.0\.1:\d+\/ \(read-only\)$/.test(l)),
+      ).toHaveLength(1);
       expect(runLines.some((l) => /epoch\s+\d+\/3/.test(l))).toBe(true);
       for (const line of runLines) expect([...line.trimEnd()].length, line).toBeLessThanOrEqual(80);
       // The final table, from its header to the blank line after it, narrowed to the terminal.

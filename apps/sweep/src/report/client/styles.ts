@@ -44,8 +44,10 @@ function swatch(index, count) {
   );
 }
 
+// An explicit ordinal scale: left to vega-lite, the widths and sizes of an 'ordinal' channel get a
+// linear scale, which with one key has a zero-width domain and draws NaN paths.
 function scaleFor(data, pick) {
   const domain = data.curves.keys.map((k) => k.key);
-  return { domain, range: domain.map((_, i) => keyStyle(i, domain.length)[pick]) };
+  return { type: 'ordinal', domain, range: domain.map((_, i) => keyStyle(i, domain.length)[pick]) };
 }
 `;

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { fakeResult } from '../../test-support/fake-runs.js';
+import { defaultRuns } from '../run-config.js';
+import { LiveResults } from './live-results.js';
+
+const [a, b, c] = defaultRuns();
+const meta = { backend: 'cpu', cores: 2, concurrency: 2, workersPerRun: 1 };
+const end = (id: string, epoch: number, loss: number) => ({
+  id,
+  epoch,
+  epochs: 5,
+  batch: 1,
+  batches: 1,
+  workers: 2,
+  epochEnd: { loss, accuracy: 0.5, val_loss: loss, val_accuracy: 0.5, seconds: 1 },
+});
+
+describe('LiveResults', () => {
+  it('lists ended and training runs in plan order, with the epochs ended so far', () => {
+    const live = new LiveResults({ runs: [a!, b!, c!], meta, trainSize: 100, previous: new Map() });
+    live.runStarted(b!.id);
+    live.runStarted(a!.id);
+    expect(live.epochEnded({ ...end(b!.id, 1, 0.9), epochEnd: undefined })).toBe(false);
+    expect(live.epochEnded(end(b!.id, 1, 0.9))).toBe(true);
+    expect(live.epochEnded(end(b!.id, 2, 0.8))).toBe(true);
+    live.runEnded(fakeResult(a!));
+    const snap = live.snapshot();
+    expect(snap.runs.map((r) => [r.id, r.status, r.history.loss])).toEqual([
+      [a!.id, 'finished', fakeResult(a!).history.loss],
+      [b!.id, 'running', [0.9, 0.8]],
+    ]);
+    expect(snap.runs[1]!.workers).toBe(2);
+    expect(snap.sweep.status).toBe('running');
+    expect(snap.comparison.map((r) => [r.configId, r.status])).toEqual([
+      [a!.configId, 'finished'],
+      [b!.configId, 'running'],
+    ]);
+  });
+
+  it('on --resume shows finished runs at once and continues an interrupted run’s curve', () => {
+    const interrupted = { ...fakeResult(b!, 'interrupted'), history: fakeResult(b!).history };
+    const previous = new Map([
+      [a!.id, fakeResult(a!)],
+      [b!.id, interrupted],
+    ]);
+    const live = new LiveResults({ runs: [a!, b!], meta, trainSize: 100, previous });
+    expect(live.snapshot().runs.map((r) => r.id)).toEqual([a!.id]);
+    live.runStarted(b!.id);
+    // Resumed from epoch 2: epoch 3 replaces what followed it in the interrupted record.
+    live.epochEnded(end(b!.id, 3, 0.1));
+    const run = live.snapshot().runs[1]!;
+    expect(run.history.loss).toEqual([...interrupted.history.loss.slice(0, 2), 0.1]);
+    expect(run.history.workers).toEqual([1, 1, 2]);
+    // The record it came from is not changed.
+    expect(previous.get(b!.id)!.history.loss).toHaveLength(b!.epochs);
+  });
+
+  it('shows the sweep’s own results once it ends', () => {
+    const live = new LiveResults({ runs: [a!], meta, trainSize: 100, previous: new Map() });
+    const final = { ...live.snapshot(), runs: [fakeResult(a!)] };
+    live.finish(final);
+    expect(live.snapshot()).toBe(final);
+  });
+});
