@@ -162,12 +162,12 @@ describe('the cost of a conv run', () => {
       (6 * 128 * 16_010) / speed.flopsPerSecond +
       (128 * 6 * (conv1 + conv2)) / speed.convFlopsPerSecond +
       (1 + 2 * 2) * speed.secondsPerLayerStep;
-    expect(estimateCost(run!, 55_000, 784, 10, speed)).toBeCloseTo(steps * perStep, 6);
+    expect(estimateCost(run!, 55_000, { speed })).toBeCloseTo(steps * perStep, 6);
   });
 });
 
 describe('the --dry-run estimate of the Keras convnet (15 epochs, 55,000 images)', () => {
-  const seconds = (backend: string) => estimateCost(example()[0]!, 55_000, 784, 10, backendSpeed(backend));
+  const seconds = (backend: string) => estimateCost(example()[0]!, 55_000, { speed: backendSpeed(backend) });
 
   it('is near its measured single-core training time on native', () => {
     // Measured on one core: ~3.5k samples/s (the project's notes), 4.3k (bench/trainer.bench.mjs

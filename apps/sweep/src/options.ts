@@ -5,16 +5,9 @@ import { ConfigError, describe } from './errors.js';
 import { loadGrid } from './grid.js';
 import { MAX_EPOCHS, MAX_RUNS, MAX_SEED } from './limits.js';
 import { DEFAULT_RUN_IDS, DEFAULT_SEED, defaultRuns, type RunConfig } from './run-config.js';
-import {
-  SEARCH_FLAGS,
-  addSearchOptions,
-  ashaFrom,
-  ashaStartOrder,
-  searchFrom,
-  type SearchOptions,
-} from './search/search-options.js';
+import { addSearchOptions, ashaFrom, ashaStartOrder, searchFrom } from './search/search-options.js';
 import type { SearchPlan } from './search/search-plan.js';
-import { queueCaOption, queueNameOption, queueOption, withQueueCa, type QueueCa } from './queue/queue-options.js';
+import { queueCaOption, queueNameOption, queueOption, withQueueCa } from './queue/queue-options.js';
 import { mask, type RedisAddress } from './queue/redis-address.js';
 import {
   backendOption,
@@ -26,7 +19,9 @@ import {
   workersPerRunOption,
   type Backend,
 } from './shared-options.js';
-import { addServeOptions, serveFrom, type ServeAddress, type ServeOptions } from './serve/serve-options.js';
+import { addServeOptions, serveFrom, type ServeAddress } from './serve/serve-options.js';
+import { checkCombinations } from './option-combinations.js';
+import type { RawOptions } from './raw-options.js';
 
 export type { Backend } from './shared-options.js';
 
@@ -57,31 +52,6 @@ export interface SweepSettings {
   queue: { address: RedisAddress; name: string } | null;
   /** --serve/--host: serve the live report page there while the sweep runs. */
   serve: ServeAddress | null;
-}
-
-interface RawOptions extends SearchOptions, ServeOptions {
-  only?: string[];
-  epochs?: number;
-  quick?: boolean;
-  seed?: number;
-  repeats?: number;
-  backend: Backend;
-  dataDir?: string;
-  out?: string;
-  grid?: string;
-  saveModels?: boolean;
-  resume?: string;
-  concurrency?: number;
-  workersPerRun?: number;
-  oversubscribe?: boolean;
-  fixedWorkers?: boolean;
-  limitTrain?: number;
-  limitEval?: number;
-  inProcess?: boolean;
-  dryRun?: boolean;
-  queue?: RedisAddress;
-  queueName: string;
-  queueCa?: QueueCa;
 }
 
 /** This package's version, from its package.json (one folder above src/ and dist/). */
@@ -186,25 +156,7 @@ export function parseSettings(argv: string[], now: Date = new Date()): SweepSett
 }
 
 function settingsFrom(o: RawOptions, backendGiven: boolean, now: Date): SweepSettings {
-  if (o.quick && o.epochs !== undefined)
-    throw new ConfigError(`--quick (1 epoch) and --epochs ${o.epochs} contradict each other; pass one.`);
-  if (o.resume !== undefined) {
-    const conflicting = (
-      ['only', 'epochs', 'quick', 'grid', 'out', 'dataDir', 'limitTrain', 'limitEval'] as const
-    ).filter((k) => o[k] !== undefined);
-    const searchFlags = (Object.keys(SEARCH_FLAGS) as (keyof SearchOptions)[]).filter((k) => o[k] !== undefined);
-    if (conflicting.length > 0 || o.repeats !== 1 || searchFlags.length > 0) {
-      const names = [
-        ...searchFlags.map((k) => SEARCH_FLAGS[k]),
-        ...conflicting.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`),
-        ...(o.repeats !== 1 ? ['--repeats'] : []),
-      ];
-      throw new ConfigError(
-        `--resume ${o.resume} reuses that sweep's runs and data; it cannot be combined with ${names.join(', ')}.`,
-      );
-    }
-  }
-  if (o.queueCa && !o.queue) throw new ConfigError(`--queue-ca ${o.queueCa.path}: expected it with --queue rediss://…`);
+  checkCombinations(o);
   const common = {
     backend: o.backend,
     backendGiven,
@@ -218,21 +170,6 @@ function settingsFrom(o: RawOptions, backendGiven: boolean, now: Date): SweepSet
     queue: o.queue ? { address: withQueueCa(o.queue, o.queueCa), name: o.queueName } : null,
     serve: serveFrom(o),
   };
-  if (o.queue) {
-    const local = (
-      ['inProcess', 'concurrency', 'workersPerRun', 'oversubscribe', 'fixedWorkers', 'saveModels'] as const
-    ).filter((k) => o[k] !== undefined);
-    if (local.length > 0) {
-      throw new ConfigError(
-        `--queue ${o.queue.display}: the workers train, so ${local.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} belong on each \`fnn-sweep worker\` (--save-models is not available with --queue).`,
-      );
-    }
-  }
-  if (o.inProcess && ((o.concurrency ?? 1) > 1 || (o.workersPerRun ?? 1) > 1)) {
-    throw new ConfigError(
-      '--in-process trains one run at a time on one thread; it cannot be combined with --concurrency or --workers-per-run above 1.',
-    );
-  }
   if (o.resume !== undefined) {
     // The runs and data settings come from the folder's sweep.json (read by the caller).
     return {

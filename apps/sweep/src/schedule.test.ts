@@ -40,7 +40,7 @@ describe('longestFirst', () => {
 
 describe('estimateCost per backend (--dry-run)', () => {
   const total = (backend: string) =>
-    defaultRuns().reduce((sum, c) => sum + estimateCost(c, 55_000, 784, 10, backendSpeed(backend)), 0);
+    defaultRuns().reduce((sum, c) => sum + estimateCost(c, 55_000, { speed: backendSpeed(backend) }), 0);
 
   it('puts the default sweep on native near its measured single-core training time', () => {
     // README "Figures": one run after another with model.fit on native took 126.9 s for the

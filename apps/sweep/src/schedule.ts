@@ -19,18 +19,20 @@ export function countParams(
   return params;
 }
 
+/** The data's shape and the backend's speed a cost estimate assumes (MNIST and wasm unless given). */
+export interface CostSettings {
+  inputSize?: number;
+  classes?: number;
+  speed?: BackendSpeed;
+}
+
 /**
  * Estimated single-core training time of a run in seconds on a backend (default wasm): per
  * sample, a forward + backward pass costs ~6 FLOPs per weight, plus a fixed per-step overhead
  * (kernel launches, the optimizer, synchronisation) that dominates for small models.
  */
-export function estimateCost(
-  config: RunConfig,
-  trainSize: number,
-  inputSize = 784,
-  classes = 10,
-  speed: BackendSpeed = backendSpeed('wasm'),
-): number {
+export function estimateCost(config: RunConfig, trainSize: number, on: CostSettings = {}): number {
+  const { inputSize = 784, classes = 10, speed = backendSpeed('wasm') } = on;
   const steps = Math.ceil(trainSize / config.batchSize) * config.epochs;
   const denseParams = countParams(config, inputSize, classes) - convParams(config, inputSize);
   const flopsPerStep = 6 * config.batchSize * denseParams;
