@@ -8,7 +8,7 @@ import { DEFAULT_RUN_IDS, DEFAULT_SEED, defaultRuns, type RunConfig } from './ru
 import { addSearchOptions, ashaFrom, ashaStartOrder, searchFrom } from './search/search-options.js';
 import type { SearchPlan } from './search/search-plan.js';
 import { queueCaOption, queueNameOption, queueOption, withQueueCa } from './queue/queue-options.js';
-import { mask, type RedisAddress } from './queue/redis-address.js';
+import type { RedisAddress } from './queue/redis-address.js';
 import {
   backendOption,
   concurrencyOption,
@@ -16,6 +16,7 @@ import {
   fixedWorkersOption,
   integer,
   oversubscribeOption,
+  parseCommandLine,
   workersPerRunOption,
   type Backend,
 } from './shared-options.js';
@@ -141,17 +142,8 @@ export function createProgram(): Command {
 
 /** Parses argv (without `node cli.js`) and builds the run list; errors name the option and value. */
 export function parseSettings(argv: string[], now: Date = new Date()): SweepSettings {
-  const program = createProgram()
-    .exitOverride()
-    .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (error) {
-    const e = error as { code?: string; message?: string };
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') throw error;
-    // mask(): commander quotes the argument, and a --queue URL may carry a password.
-    throw new ConfigError(mask((e.message ?? String(error)).replace(/^error: /, '')));
-  }
+  const program = createProgram();
+  parseCommandLine(program, argv);
   return settingsFrom(program.opts<RawOptions>(), program.getOptionValueSource('backend') === 'cli', now);
 }
 

