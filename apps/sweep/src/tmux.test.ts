@@ -13,7 +13,9 @@ const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 describe.skipIf(!hasTmux)('fnn-sweep in an 80-column terminal', () => {
   it('draws run lines and the final table within 80 columns, without wrapping', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fnn-tmux-'));
-    const data = writeSyntheticMnist(join(dir, 'data'));
+    // Enough rows that every run trains for seconds: the live lines must be on screen when polled
+    // (1,200 rows once made whole runs end between two captures).
+    const data = writeSyntheticMnist(join(dir, 'data'), { train: 25_000 });
     const grid = join(dir, 'grid.json');
     // Long ids (every field varies) make the widest run lines and table rows.
     writeFileSync(
@@ -31,7 +33,7 @@ describe.skipIf(!hasTmux)('fnn-sweep in an 80-column terminal', () => {
       '--data-dir',
       data,
       '--limit-train',
-      '1200',
+      '20000',
       '--limit-eval',
       '200',
       '--out',
