@@ -34,23 +34,17 @@ export async function main(argv: string[]): Promise<number> {
   const cores = availableParallelism();
   let setup: SweepSetup;
   let backend: string;
+  let order: Planned[];
   try {
     setup = await prepareSweep(settings, store, cores);
     const { setBackend } = await import('@fnn/core');
     // One line of our own names the backend; setBackend's list of skipped ones stays quiet.
     backend = await setBackend(setup.backendRequest as Backend, { quiet: true });
+    // Costing checks conv runs against the data's image size: a refusal there is bad input too.
+    order = startOrder(setup, backend);
   } catch (error) {
     return usageError(error);
   }
-
-  const speed = backendSpeed(backend);
-  const { data } = setup;
-  const costed = setup.runs.map((config) => ({
-    config,
-    cost: estimateCost(config, data.train.size, { inputSize: data.inputSize, classes: data.classes, speed }),
-  }));
-  // With ASHA runs start in plan order (see runSweep).
-  const order = setup.scheduler ? costed : longestFirst(costed);
   const mode = describeMode(settings, setup.slots, cores);
   if (settings.dryRun) {
     printDryRun({ order, mode, backend, search: setup.search, scheduler: setup.scheduler });
@@ -80,6 +74,20 @@ export async function main(argv: string[]): Promise<number> {
     await dashboard?.close();
     lock.release();
   }
+}
+
+type Planned = { config: SweepSetup['runs'][number]; cost: number };
+
+/** The runs in the order they start, each with its estimated single-core seconds on `backend`. */
+function startOrder(setup: SweepSetup, backend: string): Planned[] {
+  const speed = backendSpeed(backend);
+  const { data } = setup;
+  const costed = setup.runs.map((config) => ({
+    config,
+    cost: estimateCost(config, data.train.size, { inputSize: data.inputSize, classes: data.classes, speed }),
+  }));
+  // With ASHA runs start in plan order (see runSweep).
+  return setup.scheduler ? costed : longestFirst(costed);
 }
 
 /** How the runs share the machine (or the queue), for the log and the dry run. */
