@@ -7,7 +7,7 @@ import { EXIT, usageError } from './exit-codes.js';
 import { parseSettings, type Backend, type SweepSettings } from './options.js';
 import { lockOutputFolder, type OutputLock } from './output-lock.js';
 import { ResultsStore } from './results-store.js';
-import { estimateCost, longestFirst, type SlotPlan } from './schedule.js';
+import { startOrder, type SlotPlan } from './schedule.js';
 import type { Dashboard } from './serve/dashboard.js';
 import { backendSpeed } from './speed.js';
 import { prepareSweep, type SweepSetup } from './sweep-setup.js';
@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     // One line of our own names the backend; setBackend's list of skipped ones stays quiet.
     backend = await setBackend(setup.backendRequest as Backend, { quiet: true });
     // Costing checks conv runs against the data's image size: a refusal there is bad input too.
-    order = startOrder(setup, backend);
+    order = plannedOrder(setup, backend);
   } catch (error) {
     return usageError(error);
   }
@@ -79,15 +79,13 @@ export async function main(argv: string[]): Promise<number> {
 type Planned = { config: SweepSetup['runs'][number]; cost: number };
 
 /** The runs in the order they start, each with its estimated single-core seconds on `backend`. */
-function startOrder(setup: SweepSetup, backend: string): Planned[] {
-  const speed = backendSpeed(backend);
+function plannedOrder(setup: SweepSetup, backend: string): Planned[] {
   const { data } = setup;
-  const costed = setup.runs.map((config) => ({
-    config,
-    cost: estimateCost(config, data.train.size, { inputSize: data.inputSize, classes: data.classes, speed }),
-  }));
-  // With ASHA runs start in plan order (see runSweep).
-  return setup.scheduler ? costed : longestFirst(costed);
+  return startOrder(setup.runs, {
+    trainSize: data.train.size,
+    asha: setup.scheduler !== undefined,
+    cost: { inputSize: data.inputSize, classes: data.classes, speed: backendSpeed(backend) },
+  });
 }
 
 /** How the runs share the machine (or the queue), for the log and the dry run. */

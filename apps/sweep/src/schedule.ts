@@ -51,6 +51,19 @@ export function longestFirst<T extends { config: RunConfig; cost: number }>(runs
   return [...runs].sort((a, b) => b.cost - a.cost || a.config.id.localeCompare(b.config.id));
 }
 
+/**
+ * The runs in the order a sweep starts them, each with its estimated single-core seconds: longest
+ * first, or as given under ASHA (a grid's order is shuffled, see ashaStartOrder: longest first
+ * would let the widest models set every rung's bar).
+ */
+export function startOrder(
+  runs: RunConfig[],
+  { trainSize, asha, cost }: { trainSize: number; asha: boolean; cost?: CostSettings },
+): { config: RunConfig; cost: number }[] {
+  const costed = runs.map((config) => ({ config, cost: estimateCost(config, trainSize, cost) }));
+  return asha ? costed : longestFirst(costed);
+}
+
 export interface SlotPlan {
   /** Runs trained at the same time. */
   concurrency: number;

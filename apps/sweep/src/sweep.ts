@@ -6,7 +6,7 @@ import { collectEnvironment } from './environment.js';
 import { renderReport } from './report/render-report.js';
 import type { ResultsStore, ResultsFile, SweepMeta } from './results-store.js';
 import { describeArchitecture, type RunConfig } from './run-config.js';
-import { countParams, estimateCost, longestFirst } from './schedule.js';
+import { countParams, startOrder } from './schedule.js';
 import { describeDecision, type AshaScheduler } from './search/asha.js';
 import { saveAshaState, searchRecord, type SearchPlan } from './search/search-plan.js';
 
@@ -112,12 +112,8 @@ class Sweep {
 
   /** The runs left, in the order they start. */
   private plan(): Planned[] {
-    const pending = this.request.runs
-      .filter((r) => !this.done.has(r.id))
-      .map((config) => ({ config, cost: estimateCost(config, this.request.trainSize) }));
-    // With ASHA the runs start in the caller's order (a grid's is shuffled, see ashaStartOrder):
-    // longest first would let the widest models set every rung's bar.
-    return this.request.scheduler ? pending : longestFirst(pending);
+    const pending = this.request.runs.filter((r) => !this.done.has(r.id));
+    return startOrder(pending, { trainSize: this.request.trainSize, asha: this.request.scheduler !== undefined });
   }
 
   /** ASHA's question at every epoch end of run `id`; its decisions are saved as they are made. */
