@@ -117,18 +117,19 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
   });
 
   it('moves the longest run to the cores a finished slot frees, continuing its optimizer exactly', async () => {
-    const spec = grid({ hidden: [[32]], epochs: [12, 1] });
+    // e60 must still be training when e1 ends: 60 short epochs leave seconds of margin on a loaded machine.
+    const spec = grid({ hidden: [[32]], epochs: [60, 1] });
     const common = ['--grid', spec, ...smallData(1000), '--backend', 'wasm'];
     const elastic = join(tmp('fnn-out-'), 'elastic');
     const fixed = join(tmp('fnn-out-'), 'fixed');
     const grown = await runCli([...common, '--out', elastic], { env: { FNN_SWEEP_MIN_GROW_SECONDS: '0' } });
     expect(grown.code).toBe(0);
     expect((await runCli([...common, '--out', fixed, '--fixed-workers'])).code).toBe(0);
-    const a = readResults(elastic).runs.find((r) => r.id === 'e12')!;
-    const b = readResults(fixed).runs.find((r) => r.id === 'e12')!;
-    expect(grown.stderr).toMatch(/\[e12\] continues on 2 worker\(s\) \(was 1\) from epoch \d/);
+    const a = readResults(elastic).runs.find((r) => r.id === 'e60')!;
+    const b = readResults(fixed).runs.find((r) => r.id === 'e60')!;
+    expect(grown.stderr).toMatch(/\[e60\] continues on 2 worker\(s\) \(was 1\) from epoch \d/);
     expect(a.history.workers).toContain(2);
-    expect(b.history.workers).toEqual(Array(12).fill(1));
+    expect(b.history.workers).toEqual(Array(60).fill(1));
     // No dropout, no batch norm: 2 shards averaged give the batch's gradient, and Adam's state
     // carries over, so the grown run trains the same weights as the fixed one.
     for (const key of ['loss', 'val_loss', 'val_accuracy'] as const) {

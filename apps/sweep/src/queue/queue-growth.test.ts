@@ -25,7 +25,9 @@ describe.skipIf(!hasRedis)('a queue worker grows its last run onto its idle slot
     redis = await TestRedis.start();
     data = writeSyntheticMnist(join(tmp('fnn-idx-'), 'data'));
     const grid = join(tmp('fnn-grid-'), 'grid.json');
-    writeFileSync(grid, JSON.stringify({ hidden: [[32]], epochs: [12, 1] }));
+    // e60 must still be training when e1 (taken second, after a queue round trip) ends and frees its
+    // slot: 60 short epochs leave it seconds of margin, 12 did not on a loaded machine.
+    writeFileSync(grid, JSON.stringify({ hidden: [[32]], epochs: [60, 1] }));
     common = ['--grid', grid, '--data-dir', data, '--limit-train', '1000', '--limit-eval', '200', '--backend', 'wasm'];
     local = join(tmp('fnn-out-'), 'local');
     const split = '--fixed-workers --concurrency 2 --workers-per-run 1'.split(' ');
@@ -69,8 +71,8 @@ describe.skipIf(!hasRedis)('a queue worker grows its last run onto its idle slot
 
   it('continues the long run on both threads once the queue is empty, training the same weights', async () => {
     const { out, log } = await queued([], 'grows');
-    const run = runOf(out, 'e12');
-    expect(log).toMatch(/\[e12\] continues on 2 worker\(s\) \(was 1\) from epoch \d+: cores freed up/);
+    const run = runOf(out, 'e60');
+    expect(log).toMatch(/\[e60\] continues on 2 worker\(s\) \(was 1\) from epoch \d+: cores freed up/);
     expect(run.status).toBe('finished');
     expect(run.history.workers).toContain(2);
     // Never 3: the worker released both slots while it waited for jobs, and claimed them back
@@ -79,7 +81,7 @@ describe.skipIf(!hasRedis)('a queue worker grows its last run onto its idle slot
     expect(run.history.workers[0]).toBe(1);
     // No dropout, no batch norm: 2 shards averaged give the batch's gradient and Adam's state
     // carries over, so the grown run trains the weights of the run that stayed on one thread.
-    const reference = runOf(local, 'e12');
+    const reference = runOf(local, 'e60');
     for (const key of ['loss', 'val_loss'] as const) {
       for (const [i, v] of run.history[key].entries()) expect(v).toBeCloseTo(reference.history[key][i]!, 4);
     }
@@ -89,7 +91,7 @@ describe.skipIf(!hasRedis)('a queue worker grows its last run onto its idle slot
   it('keeps every run on its thread with --fixed-workers, equal to a local --fixed-workers sweep', async () => {
     const { out, log } = await queued(['--fixed-workers'], 'fixed');
     expect(log).not.toMatch(/continues on 2 worker/);
-    for (const id of ['e12', 'e1']) {
+    for (const id of ['e60', 'e1']) {
       const run = runOf(out, id);
       expect(run.history.workers).toEqual(Array(run.config.epochs).fill(1));
       expect(curves(run)).toEqual(curves(runOf(local, id)));
