@@ -96,6 +96,7 @@ export function measureDefaultSweep({ prefix, label, data, plan, backend, ...opt
       }),
     concurrency: plan.concurrency,
     trainSize: data.train.size,
+    cost: sweep.costSettings({ data }, backend),
     meta: { backend, cores: availableParallelism(), workersPerRun: plan.workersPerRun },
     ...options,
   });

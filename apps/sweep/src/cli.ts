@@ -9,8 +9,7 @@ import { lockOutputFolder, type OutputLock } from './output-lock.js';
 import { ResultsStore } from './results-store.js';
 import { startOrder, type SlotPlan } from './schedule.js';
 import type { Dashboard } from './serve/dashboard.js';
-import { backendSpeed } from './speed.js';
-import { prepareSweep, type SweepSetup } from './sweep-setup.js';
+import { costSettings, prepareSweep, type SweepSetup } from './sweep-setup.js';
 
 // TensorFlow.js, the trainer and vega load after the options are checked (dynamic imports
 // below): --help, --version and a refused option answer without waiting for them.
@@ -80,11 +79,10 @@ type Planned = { config: SweepSetup['runs'][number]; cost: number };
 
 /** The runs in the order they start, each with its estimated single-core seconds on `backend`. */
 function plannedOrder(setup: SweepSetup, backend: string): Planned[] {
-  const { data } = setup;
   return startOrder(setup.runs, {
-    trainSize: data.train.size,
+    trainSize: setup.data.train.size,
     asha: setup.scheduler !== undefined,
-    cost: { inputSize: data.inputSize, classes: data.classes, speed: backendSpeed(backend) },
+    cost: costSettings(setup, backend),
   });
 }
 

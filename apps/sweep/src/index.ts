@@ -30,6 +30,7 @@ export { InProcessEngine, TrainerEngine } from './engines.js';
 export { runTask, evaluate, type FitEngine, type FitHooks, type FitRequest, type EpochLogs } from './run-task.js';
 export { buildModel, buildCompiledModel, MNIST_SHAPE, type ModelShape } from './build-model.js';
 export { loadSweepData, type SweepData, type SweepDataOptions } from './sweep-data.js';
+export { costSettings } from './sweep-setup.js';
 export { runSweep, placeholder, type SweepRequest, type SweepOutcome } from './sweep.js';
 export {
   ResultsStore,

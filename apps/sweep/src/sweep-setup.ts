@@ -1,7 +1,8 @@
 import { totalmem } from 'node:os';
 import type { SweepSettings } from './options.js';
 import type { ResultsStore } from './results-store.js';
-import { planSlots, type SlotPlan } from './schedule.js';
+import { planSlots, type CostSettings, type SlotPlan } from './schedule.js';
+import { backendSpeed } from './speed.js';
 import { AshaScheduler } from './search/asha.js';
 import { restoreAshaScheduler, type SearchPlan } from './search/search-plan.js';
 import type { SweepData } from './sweep-data.js';
@@ -75,4 +76,9 @@ function resumedSetup(settings: SweepSettings, store: ResultsStore): PlannedSetu
     backendRequest,
     backendNote,
   };
+}
+
+/** What the cost estimates of this sweep's runs assume: its data's shape and `backend`'s measured speed. */
+export function costSettings(setup: Pick<SweepSetup, 'data'>, backend: string): CostSettings {
+  return { inputSize: setup.data.inputSize, classes: setup.data.classes, speed: backendSpeed(backend) };
 }

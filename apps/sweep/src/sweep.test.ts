@@ -10,6 +10,8 @@ import { ResultsStore, type ResultsFile } from './results-store.js';
 import { defaultRuns, type RunConfig } from './run-config.js';
 import { runSweep } from './sweep.js';
 import { withRepeats } from './options.js';
+import { estimateCost, type CostSettings } from './schedule.js';
+import { backendSpeed } from './speed.js';
 import { commandLine } from './invocation.js';
 import { FakeExecutor, fakeResult } from '../test-support/fake-runs.js';
 import { embeddedReportData } from '../test-support/report-page.js';
@@ -19,7 +21,14 @@ const silent: ProgressDisplay = { runStarted() {}, update() {}, runEnded() {}, l
 function sweep(
   runs: RunConfig[],
   executor: RunExecutor,
-  extra: { dir?: string; concurrency?: number; signal?: AbortSignal; resume?: boolean; report?: boolean } = {},
+  extra: {
+    dir?: string;
+    concurrency?: number;
+    signal?: AbortSignal;
+    resume?: boolean;
+    report?: boolean;
+    cost?: CostSettings;
+  } = {},
 ) {
   const store = new ResultsStore(extra.dir ?? mkdtempSync(join(tmpdir(), 'fnn-sweep-')));
   return runSweep({
@@ -32,6 +41,7 @@ function sweep(
     resume: extra.resume ?? false,
     saveModels: false,
     trainSize: 55_000,
+    ...(extra.cost ? { cost: extra.cost } : {}),
     writeReport: extra.report ?? false,
     meta: { backend: 'fake', cores: 2, workersPerRun: 1 },
     dataFingerprint: 'f'.repeat(64),
@@ -61,6 +71,23 @@ describe('runSweep', () => {
     expect(executor.released).toEqual([1, 0]);
     // Results come back in plan order, whatever the order of training.
     expect(runs.map((r) => r.id)).toEqual(defaultRuns().map((r) => r.id));
+  });
+
+  it("orders the runs by the backend's speed it is given, as the dry run and the ETA estimate them", async () => {
+    // A conv layer costs 15× a dense layer's FLOPs on wasm and under 3× on native, so the
+    // one-epoch convnet is the longer run on wasm and the shorter one on native.
+    const [wide] = defaultRuns();
+    const conv: RunConfig = { ...wide!, id: 'conv', conv: [[32, 3]], pool: 2, hidden: [], epochs: 1 };
+    const dense: RunConfig = { ...wide!, id: 'dense', hidden: [512, 512], epochs: 1 };
+    const native: CostSettings = { inputSize: 784, classes: 10, speed: backendSpeed('native') };
+    expect(estimateCost(conv, 55_000)).toBeGreaterThan(estimateCost(dense, 55_000));
+    expect(estimateCost(conv, 55_000, native)).toBeLessThan(estimateCost(dense, 55_000, native));
+    const onWasm = new FakeExecutor();
+    await sweep([conv, dense], onWasm, { concurrency: 1 });
+    expect(onWasm.started).toEqual(['conv', 'dense']);
+    const onNative = new FakeExecutor();
+    await sweep([conv, dense], onNative, { concurrency: 1, cost: native });
+    expect(onNative.started).toEqual(['dense', 'conv']);
   });
 
   it('records a failed run with its error and finishes the others', async () => {

@@ -6,7 +6,7 @@ import { collectEnvironment } from './environment.js';
 import { renderReport } from './report/render-report.js';
 import type { ResultsStore, ResultsFile, SweepMeta } from './results-store.js';
 import { describeArchitecture, type RunConfig } from './run-config.js';
-import { countParams, startOrder } from './schedule.js';
+import { countParams, startOrder, type CostSettings } from './schedule.js';
 import { describeDecision, type AshaScheduler } from './search/asha.js';
 import { saveAshaState, searchRecord, type SearchPlan } from './search/search-plan.js';
 
@@ -25,6 +25,8 @@ export interface SweepRequest {
   resume: boolean;
   saveModels: boolean;
   trainSize: number;
+  /** The data's shape and the backend's speed the start order's cost estimates assume (MNIST on wasm unless given). */
+  cost?: CostSettings;
   /** The plan's data settings: recorded with every run, and on resume a run is kept only if they match. */
   data?: DataSettings;
   /** Draw report.html (default true); tests of scheduling turn it off to stay fast. */
@@ -113,7 +115,8 @@ class Sweep {
   /** The runs left, in the order they start. */
   private plan(): Planned[] {
     const pending = this.request.runs.filter((r) => !this.done.has(r.id));
-    return startOrder(pending, { trainSize: this.request.trainSize, asha: this.request.scheduler !== undefined });
+    const { trainSize, scheduler, cost } = this.request;
+    return startOrder(pending, { trainSize, asha: scheduler !== undefined, cost });
   }
 
   /** ASHA's question at every epoch end of run `id`; its decisions are saved as they are made. */

@@ -11,7 +11,7 @@ import { ashaSummary } from './search/summary.js';
 import type { Dashboard } from './serve/dashboard.js';
 import { onStopSignals } from './signals.js';
 import type { SweepOutcome } from './sweep.js';
-import type { SweepSetup } from './sweep-setup.js';
+import { costSettings, type SweepSetup } from './sweep-setup.js';
 
 export interface TrainPlan {
   settings: SweepSettings;
@@ -169,6 +169,7 @@ async function runWithSignals(
       resume: settings.resume,
       saveModels: settings.saveModels,
       trainSize: setup.data.train.size,
+      cost: costSettings(setup, p.backend),
       data: setup.dataOptions,
       dataFingerprint: dataFingerprint(setup.data),
       search: setup.search,
