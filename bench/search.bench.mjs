@@ -176,30 +176,34 @@ console.log(
   `grid's best ${gridBest.id} (${(gridBest.final.valAccuracy * 100).toFixed(2)} %) under ASHA: ${fate.map((d) => sweep.describeDecision(d)).join('; ') || 'no decision'}`,
 );
 
-// ASHA replayed on the grid's curves, one run at a time in the seeded start order: what each
-// setting would have picked and how much of the grid's epoch time it would have trained. This
-// separates what the algorithm selects from how the sweep packs the runs on the cores.
+// ASHA replayed on the grid's curves on one slot: get_job promotes a paused run (resumed where
+// it paused) or starts the next in the seeded start order; what each setting would have picked and
+// how much of the grid's epoch time it would have trained. This separates what the algorithm
+// selects from how the sweep packs the runs on the cores.
 function replay(settings) {
   const s = new sweep.AshaScheduler(settings);
+  const fresh = sweep.ashaStartOrder(runs, sweep.DEFAULT_SEED).map((c) => c.id);
+  const trainedTo = new Map();
   let seconds = 0;
   let epochs = 0;
   let best = null;
-  for (const config of sweep.ashaStartOrder(runs, sweep.DEFAULT_SEED)) {
-    const h = gridById.get(config.id).history;
-    for (let e = 1; e <= settings.maxEpochs; e++) {
+  for (let id = s.promote()?.trial ?? fresh.shift(); id !== undefined; id = s.promote()?.trial ?? fresh.shift()) {
+    const h = gridById.get(id).history;
+    for (let e = (trainedTo.get(id) ?? 0) + 1; e <= settings.maxEpochs; e++) {
       seconds += h.seconds[e - 1];
       epochs++;
-      const d = s.onEpochEnd(config.id, e, { val_accuracy: h.val_accuracy[e - 1], val_loss: h.val_loss[e - 1] });
-      if (d?.decision === 'stop') break;
+      trainedTo.set(id, e);
+      const d = s.onEpochEnd(id, e, { val_accuracy: h.val_accuracy[e - 1], val_loss: h.val_loss[e - 1] });
+      if (d?.decision === 'pause') break;
       if (e === settings.maxEpochs && (best === null || h.val_accuracy[e - 1] > best.acc))
-        best = { id: config.id, acc: h.val_accuracy[e - 1] };
+        best = { id, acc: h.val_accuracy[e - 1] };
     }
   }
   return { seconds, epochs, best };
 }
 const gridSeconds = sumOf(grid.results.runs.map((r) => sumOf(r.history.seconds)));
 console.log(
-  `\nASHA replayed on the grid's curves (one run at a time, seeded order): epoch time vs the grid's ${gridSeconds.toFixed(1)} s`,
+  `\nASHA replayed on the grid's curves (one slot, seeded order): epoch time vs the grid's ${gridSeconds.toFixed(1)} s`,
 );
 for (const [what, settings] of [
   ['r=1 val_accuracy (bench)', asha],
