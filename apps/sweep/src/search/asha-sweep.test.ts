@@ -416,4 +416,12 @@ describe('a sweep with ASHA (promotion form)', () => {
     }
     expect(lent).toBe(2);
   });
+
+  it('refuses on --resume an asha.json of the stopping form (version 1), saying what to do', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnn-asha-v1-'));
+    writeFileSync(join(dir, 'asha.json'), JSON.stringify({ version: 1, settings: SETTINGS, decisions: [] }));
+    expect(() => restoreAshaScheduler(dir, SETTINGS)).toThrow(
+      `--resume ${dir}: asha.json holds version 1 decisions (ASHA's stopping form, of an earlier fnn-sweep); this version promotes paused runs instead and cannot continue them: start the search again.`,
+    );
+  });
 });
