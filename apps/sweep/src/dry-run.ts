@@ -28,7 +28,7 @@ export function printDryRun({ order, mode, backend, search, scheduler }: DryRunP
   if (scheduler) {
     const { gracePeriod, reductionFactor, metric, mode: better } = scheduler.settings;
     process.stdout.write(
-      `ASHA: rungs at epoch ${scheduler.rungs.join(', ')} (r = ${gracePeriod}, η = ${reductionFactor}); a run goes on at a rung only if its ${metric} (${better}) is in the top 1/${reductionFactor} there.\n`,
+      `ASHA: rungs at epoch ${scheduler.rungs.join(', ')} (r = ${gracePeriod}, η = ${reductionFactor}); a run pauses at each rung and is promoted when its ${metric} (${better}) is in the top ⌊n/${reductionFactor}⌋ of the n recorded there.\n`,
     );
   }
 }

@@ -5,7 +5,11 @@ import type { EpochHistory } from './epoch-history.js';
 
 export type { EpochHistory } from './epoch-history.js';
 
-/** `stopped`: ended early by the scheduler (ASHA) at a rung; its history and checkpoint are kept. */
+/**
+ * `stopped`: ended early by the scheduler (ASHA) at a rung, its history and checkpoint kept; while
+ * the search runs, a run paused at a rung (`stoppedBy.decision` "pause") is also `stopped` until
+ * it is promoted.
+ */
 export type RunStatus = 'finished' | 'failed' | 'interrupted' | 'stopped';
 
 export interface FinalMetrics {
@@ -54,7 +58,7 @@ export interface RunResult {
   /** Epochs restored from a checkpoint instead of being trained again (0 for a fresh run). */
   resumedFromEpoch: number;
   trainSize: number;
-  /** The rung decision that stopped the run (status `stopped`). */
+  /** The rung decision that paused or stopped the run (status `stopped`). */
   stoppedBy?: RungDecision;
   /** Test-set confusion matrix of a finished run, counts[actual class][predicted class]. */
   testConfusion?: number[][];
@@ -97,7 +101,8 @@ export interface RunContext {
   signal: AbortSignal;
   /**
    * Asked after every epoch (1-based) the run ends, and after an epoch restored from a
-   * checkpoint: a decision to stop the run there (it then resolves as `stopped`), or null to go on.
+   * checkpoint: a decision to pause or stop the run there (it then resolves as `stopped`, its
+   * checkpoint kept for a later promotion), or null to go on.
    */
   shouldStop?: (epoch: number, metrics: { val_accuracy: number; val_loss: number }) => RungDecision | null;
 }
@@ -118,6 +123,8 @@ export interface RunExecutor {
    * workers from its next epoch).
    */
   releaseSlot?(): void;
+  /** A released slot has work again (ASHA promoted a paused run): it takes its cores back. */
+  claimSlot?(): void;
   /** Releases threads, pools or connections. */
   close(): Promise<void>;
 }

@@ -73,6 +73,10 @@ export class LocalExecutor implements RunExecutor, RunScaler {
     this.growth?.releaseSlot();
   }
 
+  claimSlot(): void {
+    this.growth?.claimSlot();
+  }
+
   /** RunScaler: ElasticGrowth's decision. */
   propose(runId: string, workers: number, epochSeconds: number, epochsLeft: number): number | null {
     return this.growth?.propose(runId, workers, epochSeconds, epochsLeft) ?? null;

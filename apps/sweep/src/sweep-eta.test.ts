@@ -63,4 +63,17 @@ describe('SweepTracker ETA', () => {
     // = 0.935 units over 2 runs: 17 s — but the long run alone needs 10 × 0.89 / 0.1 = 89 s.
     expect(tracker.eta()).toBeCloseTo(89, 6);
   });
+
+  it('counts a run ASHA paused and promoted later once, and moves it when its second part is interrupted', () => {
+    const tracker = new SweepTracker(1, 1);
+    const paused = { ...finished('a'), status: 'stopped', history: { loss: [0.1] } } as unknown as RunResult;
+    tracker.start('a', 1);
+    tracker.end(paused);
+    tracker.start('a', 1);
+    tracker.end({ ...finished('a'), resumedFromEpoch: 1 } as RunResult);
+    expect([tracker.finished, tracker.failed, tracker.interrupted]).toEqual([1, 0, 0]);
+    tracker.start('a', 1);
+    tracker.end({ ...finished('a'), status: 'interrupted' } as RunResult);
+    expect([tracker.finished, tracker.interrupted]).toEqual([0, 1]);
+  });
 });

@@ -38,6 +38,9 @@ export class SweepTracker {
   private doneCost = 0;
   private doneSeconds = 0;
   readonly startedAt: number;
+  /** Runs started, and runs counted as done: an ASHA run paused, then promoted, starts and ends twice. */
+  private readonly started = new Set<string>();
+  private readonly counted = new Set<string>();
 
   constructor(
     readonly total: number,
@@ -49,7 +52,8 @@ export class SweepTracker {
 
   start(id: string, cost: number): void {
     this.active.set(id, { id, cost, progress: null, trainingSince: null, measuredFrom: null });
-    this.pendingCost -= cost;
+    if (!this.started.has(id)) this.pendingCost -= cost;
+    this.started.add(id);
   }
 
   /** Records a run's progress; the first report starts the clock its ETA is measured with. */
@@ -66,10 +70,14 @@ export class SweepTracker {
   end(result: RunResult): void {
     const run = this.active.get(result.id);
     this.active.delete(result.id);
-    // A run stopped by ASHA is done too: its remaining epochs were never meant to run.
+    // A run ASHA paused or stopped is done too: its remaining epochs may never run. A paused run
+    // promoted later ends again: counted once, or moved when its second part fails.
     const settled = result.status === 'finished' || result.status === 'stopped';
-    if (settled) this.finished++;
-    else if (result.status === 'failed') this.failed++;
+    if (this.counted.delete(result.id)) this.finished--;
+    if (settled) {
+      this.finished++;
+      this.counted.add(result.id);
+    } else if (result.status === 'failed') this.failed++;
     else this.interrupted++;
     if (run?.trainingSince != null && settled) {
       this.doneCost += (run.cost * (result.history.loss.length - result.resumedFromEpoch)) / result.config.epochs;

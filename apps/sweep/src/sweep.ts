@@ -6,9 +6,10 @@ import { collectEnvironment } from './environment.js';
 import { renderReport } from './report/render-report.js';
 import type { ResultsStore, ResultsFile, SweepMeta } from './results-store.js';
 import { describeArchitecture, type RunConfig } from './run-config.js';
-import { countParams, startOrder, type CostSettings } from './schedule.js';
-import { describeDecision, type AshaScheduler } from './search/asha.js';
-import { saveAshaState, searchRecord, type SearchPlan } from './search/search-plan.js';
+import { countParams, estimateCost, startOrder, type CostSettings } from './schedule.js';
+import type { AshaScheduler } from './search/asha.js';
+import { AshaJobs, isPaused, joinTiming } from './search/asha-jobs.js';
+import { searchRecord, type SearchPlan } from './search/search-plan.js';
 
 const REPORT_INTERVAL_MS = 15_000;
 
@@ -36,7 +37,10 @@ export interface SweepRequest {
   dataFingerprint?: string;
   /** How the runs were chosen (recorded in results.json). */
   search?: SearchPlan | null;
-  /** ASHA: asked at every epoch end whether the run goes on; its decisions are saved as they are made. */
+  /**
+   * ASHA: asked at every epoch end whether the run goes on or pauses at a rung, and by every slot
+   * that needs work for a paused run to promote; its decisions are saved as they are made.
+   */
   scheduler?: AshaScheduler;
 }
 
@@ -50,6 +54,9 @@ export interface SweepOutcome {
 /**
  * Trains the runs `concurrency` at a time, longest first, writing each run's result the moment
  * it ends and re-aggregating results.json, results.csv, history.csv and report.html after each.
+ * Under ASHA a slot that needs work first promotes a paused run (which resumes from its
+ * checkpoint), else starts the next run; with no run left to start it waits while others train,
+ * as one of them reaching a rung may make a paused run promotable.
  */
 export function runSweep(request: SweepRequest): Promise<SweepOutcome> {
   return new Sweep(request).run();
@@ -70,9 +77,17 @@ class Sweep {
   /** Aggregation is serialized: runs ending together must not write the same files at once. */
   private aggregation: Promise<ResultsFile | undefined> = Promise.resolve(undefined);
   private lastReport = -Infinity;
+  /** Runs training now, and a promise settled at each rung result and run end (what idle ASHA slots wait for). */
+  private running = 0;
+  private changed!: Promise<void>;
+  private wake!: () => void;
+  /** Under ASHA: runs an earlier attempt left part-trained, resumed before anything is promoted or started. */
+  private readonly carriedOver = new Set<string>();
+  private readonly asha: AshaJobs | undefined;
 
   constructor(private readonly request: SweepRequest) {
     const { store, runs } = request;
+    this.asha = request.scheduler && new AshaJobs(request.scheduler, store, request.display);
     this.data = request.data ?? { dataDir: null, limitTrain: null, limitEval: null };
     this.previous = request.resume ? store.readRuns(runs.map((r) => r.id)) : new Map<string, RunResult>();
     // Reproducibility metadata, gathered once (git is asked with a time limit).
@@ -88,65 +103,122 @@ class Sweep {
     this.keepSettledRuns();
     const queue = this.plan();
     for (const [id, run] of this.done)
-      request.display.log(`[${id}] already ${run.status} in ${request.store.dir}, skipped`);
-    const slots = Math.max(1, Math.min(request.concurrency, queue.length));
+      request.display.log(`[${id}] already ${isPaused(run) ? 'paused' : run.status} in ${request.store.dir}, skipped`);
+    this.rearm();
+    const onAbort = () => this.wake();
+    request.signal.addEventListener('abort', onAbort, { once: true });
+    const paused = [...this.done.values()].filter(isPaused).length;
+    const open = queue.length + paused;
+    const slots = Math.max(1, Math.min(request.concurrency, open));
     await Promise.all(Array.from({ length: slots }, () => this.slot(queue)));
-    const interrupted = request.signal.aborted && request.runs.some((c) => !isSettled(this.done.get(c.id)));
+    request.signal.removeEventListener('abort', onAbort);
+    // The search is over when nothing trains and nothing is promotable: the paused runs stop.
+    if (!request.signal.aborted) for (const run of this.asha?.stopPaused(this.done) ?? []) this.done.set(run.id, run);
+    const interrupted =
+      request.signal.aborted &&
+      request.runs.some((c) => !isSettled(this.done.get(c.id)) || isPaused(this.done.get(c.id)));
     if (interrupted) this.markNotFinished();
     const results = (await this.aggregate(interrupted ? 'interrupted' : 'finished'))!;
     return { results, runs: this.inPlanOrder(), interrupted };
   }
 
-  /** On resume: runs an earlier attempt finished (or ASHA stopped) under this same plan are kept. */
+  /** On resume: runs an earlier attempt finished (or ASHA paused or stopped) under this same plan are kept. */
   private keepSettledRuns(): void {
     const { store, display } = this.request;
     for (const config of this.request.runs) {
       const run = this.previous.get(config.id);
-      if (!isSettled(run)) continue;
+      // Gone on from its last rung (asha.json): it was training, or about to, when interrupted.
+      const goingOn = this.asha?.goingOn(config.id) === true;
+      if (!isSettled(run)) {
+        if (run && (run.history.loss.length > 0 || goingOn)) this.carriedOver.add(config.id);
+        continue;
+      }
       const mismatch = differenceFromPlan(run!, config, this.data);
-      if (mismatch === null) this.done.set(config.id, run!);
-      else
+      if (mismatch !== null) {
         display.log(
           `[${config.id}] the ${run!.status} run in ${store.runPath(config.id)} ${mismatch}; training it again`,
         );
+        continue;
+      }
+      // Its file says paused, asha.json that it was promoted since: the interruption came before it trained on.
+      if (isPaused(run) && goingOn) this.carriedOver.add(config.id);
+      else this.done.set(config.id, run!);
     }
   }
 
-  /** The runs left, in the order they start. */
+  /**
+   * The runs left, in the order they start. Under ASHA, runs an earlier attempt left
+   * part-trained come first: they held slots then, and resuming them first replays that order.
+   */
   private plan(): Planned[] {
     const pending = this.request.runs.filter((r) => !this.done.has(r.id));
     const { trainSize, scheduler, cost } = this.request;
-    return startOrder(pending, { trainSize, asha: scheduler !== undefined, cost });
+    const asha = scheduler !== undefined;
+    const order = startOrder(pending, { trainSize, asha, cost });
+    if (!asha) return order;
+    return [
+      ...order.filter((p) => this.carriedOver.has(p.config.id)),
+      ...order.filter((p) => !this.carriedOver.has(p.config.id)),
+    ];
   }
 
-  /** ASHA's question at every epoch end of run `id`; its decisions are saved as they are made. */
-  private shouldStop(id: string) {
-    const { scheduler, store, display } = this.request;
-    if (!scheduler) return undefined;
-    return (epoch: number, metrics: { val_accuracy: number; val_loss: number }) => {
-      const known = scheduler.decisions.length;
-      const decision = scheduler.onEpochEnd(id, epoch, metrics);
-      if (decision && scheduler.decisions.length > known) {
-        saveAshaState(store.dir, scheduler);
-        // A stop is reported when the run ends (its end line); a promotion here.
-        if (decision.decision === 'continue') display.log(`[${id}] ${describeDecision(decision)}`);
-      }
-      return decision?.decision === 'stop' ? decision : null;
-    };
+  /** A new promise for idle slots to wait on; `wake` settles the current one. */
+  private rearm(): void {
+    this.changed = new Promise((resolve) => {
+      this.wake = () => {
+        this.rearm();
+        resolve();
+      };
+    });
   }
 
-  /** One of `concurrency` slots: takes runs off the queue until it is empty or the sweep is aborted. */
+  /**
+   * The next work for a slot (ASHA's get_job): a run carried over from an earlier attempt, else a
+   * paused run to promote, else the next run to start.
+   */
+  private nextJob(queue: Planned[]): Planned | undefined {
+    if (queue[0] && this.carriedOver.has(queue[0].config.id)) return queue.shift();
+    const promoted = this.asha?.promote();
+    if (promoted === undefined) return queue.shift();
+    const config = this.request.runs.find((r) => r.id === promoted)!;
+    return { config, cost: estimateCost(config, this.request.trainSize, this.request.cost) };
+  }
+
+  /** Whether a slot would find work now. */
+  private hasWork(queue: Planned[]): boolean {
+    return queue.length > 0 || this.asha?.hasPromotion() === true;
+  }
+
+  /**
+   * One of `concurrency` slots: takes work until none is left or the sweep is aborted. Under
+   * ASHA a slot with nothing to do waits while other runs train, its cores lent to them meanwhile.
+   */
   private async slot(queue: Planned[]): Promise<void> {
     const { executor, signal } = this.request;
-    // Once this slot has nothing left to start, its cores may go to the runs still training.
+    // While this slot has nothing to train, its cores may go to the runs still training.
     let released = false;
     const release = () => {
       if (!released && !signal.aborted) executor.releaseSlot?.();
       released = true;
     };
-    for (let next = queue.shift(); next && !signal.aborted; next = queue.shift()) {
-      await this.train(next);
-      if (queue.length === 0) release();
+    while (!signal.aborted) {
+      const next = this.nextJob(queue);
+      if (!next) {
+        if (!this.asha || this.running === 0) break;
+        release();
+        await this.changed;
+        continue;
+      }
+      if (released) executor.claimSlot?.();
+      released = false;
+      this.running++;
+      try {
+        await this.train(next);
+      } finally {
+        this.running--;
+        this.wake();
+      }
+      if (!this.hasWork(queue)) release();
       await this.aggregate('running');
     }
     release();
@@ -155,6 +227,8 @@ class Sweep {
   /** Trains one run and records its result, whatever happens to it. */
   private async train({ config, cost }: Planned): Promise<void> {
     const { executor, display, store, signal } = this.request;
+    // A paused run promoted now: its result so far, whose time the new segment adds to.
+    const before = this.done.get(config.id);
     display.runStarted(config.id, cost);
     let result: RunResult;
     try {
@@ -163,7 +237,7 @@ class Sweep {
         modelDir: this.request.saveModels ? store.modelDir(config.id) : undefined,
         onProgress: (p) => display.update(p),
         signal,
-        shouldStop: this.shouldStop(config.id),
+        shouldStop: this.asha?.shouldStop(config.id, () => this.wake()),
       });
     } catch (error) {
       // Executors report failures as results; this is a bug or a lost connection.
@@ -171,6 +245,7 @@ class Sweep {
     }
     this.samplesTrained += (result.history.loss.length - result.resumedFromEpoch) * result.trainSize;
     result = { ...result, data: this.data };
+    if (isPaused(before)) result = { ...result, timing: joinTiming(before!, result) };
     store.writeRun(result);
     this.done.set(config.id, result);
     display.runEnded(result);

@@ -53,7 +53,8 @@ export function ashaResults(): ResultsFile {
     value: 0.5,
     cutoff: 0.9,
     rank: 2,
-    count: 2,
+    count: 3,
+    keep: 1,
     decision: 'stop',
   };
   const runs = results.runs.map((run): RunResult => {

@@ -167,7 +167,9 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     const row = o.page.locator('tr[data-run="deep-dropout"]');
     expect(await row.getAttribute('class')).toBe('status-stopped');
     expect(await row.locator('[data-field="epochs"]').textContent()).toBe('1/5');
-    expect(await row.textContent()).toContain('stopped at epoch 1: val_accuracy 0.5000 worse than the cut-off 0.9000');
+    expect(await row.textContent()).toContain(
+      'stopped at epoch 1: val_accuracy 0.5000 is rank 2 of 3 at rung 1, not in the top ⌊n/η⌋ = 1 (cut-off 0.9000) when the search ended',
+    );
     const styles = await lineStyles(o, 'val_accuracy');
     // Its curve (one point) is faded; the six others are drawn in full.
     expect(styles.filter((s) => s.endsWith(' 0.35'))).toHaveLength(1);

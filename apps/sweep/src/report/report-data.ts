@@ -1,6 +1,7 @@
 import { TABLE_HEADERS, lessonCheck, tableCells, winnerLine } from '../comparison.js';
 import type { RunResult } from '../executor.js';
 import type { ResultsFile, SweepMeta } from '../results-store.js';
+import type { RungDecision } from '../search/asha.js';
 import { ashaIntro } from '../search/rung-table.js';
 import { confusionData, type ConfusionData } from './confusion.js';
 import { curveData, type CurveData } from './curves.js';
@@ -38,10 +39,19 @@ export interface RungRow {
   run: string;
   rung: number;
   value: number;
-  cutoff: number;
+  /** null while fewer than η results are recorded at the rung (none may be promoted yet). */
+  cutoff: number | null;
   rank: string;
+  /** continued, paused, promoted or stopped. */
   decision: string;
 }
+
+const DECISION_WORDS: Record<RungDecision['decision'], string> = {
+  continue: 'continued',
+  pause: 'paused',
+  promote: 'promoted',
+  stop: 'stopped',
+};
 
 /** The report's data object from a results file (which may be older, without metadata). */
 export function reportData(results: ResultsFile): ReportData {
@@ -87,7 +97,7 @@ export function reportData(results: ResultsFile): ReportData {
             value: d.value,
             cutoff: d.cutoff,
             rank: `${d.rank} of ${d.count}`,
-            decision: d.decision === 'stop' ? 'stopped' : 'continued',
+            decision: DECISION_WORDS[d.decision] ?? String(d.decision),
           })),
         }
       : null,

@@ -42,9 +42,14 @@ describe('fnn-sweep --search random --scheduler asha on real MNIST (a subset)', 
     expect(stopped.length).toBeGreaterThan(0);
     expect(finished.length).toBeGreaterThan(0);
     expect(stopped.length + finished.length).toBe(8);
-    // Every trial was decided at the one rung (epoch 1); the stops are exactly the stopped runs.
+    // Every trial arrived at the one rung (epoch 1) and paused or went on; at most ⌊8/3⌋ = 2 were
+    // promoted from it (the finished runs); the others stopped when the search ended.
     const decisions = results.search!.decisions;
-    expect(decisions.map((d) => d.trial).sort()).toEqual(results.runs.map((r) => r.id).sort());
+    const arrivals = decisions.filter((d) => d.decision === 'pause' || d.decision === 'continue');
+    expect(arrivals.map((d) => d.trial).sort()).toEqual(results.runs.map((r) => r.id).sort());
+    const promoted = decisions.filter((d) => d.decision === 'promote' || d.decision === 'continue');
+    expect(promoted.map((d) => d.trial).sort()).toEqual(finished.map((r) => r.id).sort());
+    expect(finished.length).toBeLessThanOrEqual(2);
     expect(
       decisions
         .filter((d) => d.decision === 'stop')
@@ -54,21 +59,25 @@ describe('fnn-sweep --search random --scheduler asha on real MNIST (a subset)', 
     for (const d of decisions) {
       const r = results.runs.find((x) => x.id === d.trial)!;
       expect(d.value).toBe(r.history.val_accuracy[0]);
-      expect(d.decision === 'continue').toBe(d.value >= d.cutoff);
+      if (d.decision === 'promote' || d.decision === 'continue') expect(d.rank).toBeLessThanOrEqual(d.keep);
     }
     for (const r of stopped) {
       expect(r.history.loss).toHaveLength(1);
+      expect(r.stoppedBy).toMatchObject({ rung: 1, decision: 'stop', count: 8, keep: 2 });
       expect(existsSync(join(out, 'checkpoints', r.id, 'latest.json'))).toBe(true);
     }
-    // The first run at the rung always goes on, however slow its learning rate: only the best is checked.
+    // The promoted runs were among the best at epoch 1: the best of them learns.
     expect(Math.max(...finished.map((r) => r.final!.valAccuracy))).toBeGreaterThan(0.8);
     // The table shows where each stopped trial ended and why; the summary what ASHA saved.
     expect(run.stdout).toMatch(/^t0\d .* 1\/3 /m);
-    expect(run.stdout).toMatch(/^t0\d: stopped at epoch 1: val_accuracy 0\.\d{4} worse than the cut-off 0\.\d{4}/m);
+    expect(run.stdout).toMatch(
+      /^t0\d: stopped at epoch 1: val_accuracy 0\.\d{4} is rank [3-8] of 8 at rung 1, .* when the search ended$/m,
+    );
     expect(run.stdout).toContain(`ASHA (r = 1, η = 3, rungs at epochs 1): ${stopped.length} of 8 runs stopped`);
 
     // The reference: the same trials trained to the end without a scheduler. ASHA decides on the
-    // runs as they would be anyway: every run repeats that history, bit for bit, as far as it went.
+    // runs as they would be anyway: every run repeats that history, bit for bit, as far as it went
+    // (a promoted run resumed from its checkpoint at epoch 1 included).
     const full = join(dir, 'full');
     expect((await runCli([...args, '--epochs', '3', ...data, '--out', full])).code).toBe(0);
     const reference = JSON.parse(readFileSync(join(full, 'results.json'), 'utf8')) as ResultsFile;

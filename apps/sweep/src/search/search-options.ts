@@ -169,10 +169,10 @@ export function ashaFrom(o: SearchOptions, runs: RunConfig[]): { runs: RunConfig
 }
 
 /**
- * The order a grid's runs start in under ASHA: shuffled with the seed. ASHA compares each arrival
- * at a rung only with the ones before it, so a grid's systematic order (narrow models first, wide
- * ones last) would let every later, wider model clear the bar the earlier ones set; random search
- * draws its trials in random order already.
+ * The order a grid's runs start in under ASHA: shuffled with the seed. ASHA promotes from the
+ * results a rung has so far, and a rung's promotions are limited to ⌊n/η⌋, so in a grid's
+ * systematic order (narrow models first, wide ones last) the early promotions would go to the
+ * best of the narrow models; random search draws its trials in random order already.
  */
 export function ashaStartOrder(runs: RunConfig[], seed: number): RunConfig[] {
   return Array.from(permutation(runs.length, seed), (i) => runs[i]!);

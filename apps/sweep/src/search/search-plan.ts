@@ -21,6 +21,8 @@ export interface SearchRecord extends SearchPlan {
 }
 
 const STATE_FILE = 'asha.json';
+/** 2: the promotion form (pause, promote, stop when the search ends); 1 was the stopping form, decided differently. */
+const STATE_VERSION = 2;
 /** The rung decisions of a thousand-trial search are well under this. */
 const MAX_STATE_BYTES = 16 << 20;
 
@@ -34,7 +36,11 @@ export function searchRecord(plan: SearchPlan, scheduler: AshaScheduler | undefi
 
 /** Saves every decision so far (atomically), so an interrupted search resumes with the same rung records. */
 export function saveAshaState(dir: string, scheduler: AshaScheduler): void {
-  writeJsonAtomic(join(dir, STATE_FILE), { version: 1, settings: scheduler.settings, decisions: scheduler.decisions });
+  writeJsonAtomic(join(dir, STATE_FILE), {
+    version: STATE_VERSION,
+    settings: scheduler.settings,
+    decisions: scheduler.decisions,
+  });
 }
 
 /** The scheduler of a sweep being resumed: its settings from sweep.json, its decisions from asha.json. */
@@ -51,9 +57,14 @@ export function restoreAshaScheduler(dir: string, settings: AshaSettings): AshaS
   } catch (error) {
     throw new ConfigError(`--resume ${dir}: ${STATE_FILE} is not valid JSON (${(error as Error).message}).`);
   }
-  if (state?.version !== 1 || !Array.isArray(state.decisions)) {
+  if (state?.version === 1) {
     throw new ConfigError(
-      `--resume ${dir}: ${STATE_FILE}: expected {"version": 1, "decisions": [...]}, but got ${describe(state)}.`,
+      `--resume ${dir}: ${STATE_FILE} holds version 1 decisions (ASHA's stopping form, of an earlier fnn-sweep); this version promotes paused runs instead and cannot continue them: start the search again.`,
+    );
+  }
+  if (state?.version !== STATE_VERSION || !Array.isArray(state.decisions)) {
+    throw new ConfigError(
+      `--resume ${dir}: ${STATE_FILE}: expected {"version": ${STATE_VERSION}, "decisions": [...]}, but got ${describe(state)}.`,
     );
   }
   try {

@@ -55,6 +55,22 @@ describe('LiveResults', () => {
     expect(previous.get(b!.id)!.history.loss).toHaveLength(b!.epochs);
   });
 
+  it('continues the curve of a run ASHA paused when it is promoted later', () => {
+    const live = new LiveResults({ runs: [a!], meta, trainSize: 100, previous: new Map() });
+    live.runStarted(a!.id);
+    live.epochEnded(end(a!.id, 1, 0.9));
+    const full = fakeResult(a!);
+    const history = Object.fromEntries(
+      Object.entries(full.history).map(([key, values]) => [key, values.slice(0, 1)]),
+    ) as typeof full.history;
+    const pause = { trial: a!.id, rung: 1, metric: 'val_accuracy' as const, value: 0.5, cutoff: null, rank: 1 };
+    const stoppedBy = { ...pause, count: 1, keep: 0, decision: 'pause' as const };
+    live.runEnded({ ...full, status: 'stopped', final: null, history, stoppedBy });
+    live.runStarted(a!.id);
+    live.epochEnded(end(a!.id, 2, 0.8));
+    expect(live.snapshot().runs[0]!.history.loss).toEqual([history.loss[0], 0.8]);
+  });
+
   it('shows the sweep’s own results once it ends', () => {
     const live = new LiveResults({ runs: [a!], meta, trainSize: 100, previous: new Map() });
     const final = { ...live.snapshot(), runs: [fakeResult(a!)] };

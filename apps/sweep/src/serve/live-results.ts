@@ -41,9 +41,11 @@ export class LiveResults {
   runStarted(id: string): void {
     const config = this.plan.runs.find((r) => r.id === id);
     if (!config) return;
+    // A run ASHA paused (this session or an earlier one) goes on from the epochs it has.
+    const before = this.ended.get(id) ?? this.plan.previous.get(id);
     this.ended.delete(id);
-    const before = this.plan.previous.get(id);
-    const base = before && !isSettled(before) ? before : placeholder(config, RUNNING, '');
+    const resumable = before && (!isSettled(before) || before.stoppedBy?.decision === 'pause');
+    const base = resumable ? before : placeholder(config, RUNNING, '');
     const now = new Date().toISOString();
     this.training.set(id, {
       ...base,

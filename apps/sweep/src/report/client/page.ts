@@ -42,7 +42,7 @@ function ashaSection(data) {
   const a = data.asha;
   if (!a) return null;
   const head = ['run', 'rung (epoch)', a.metric, 'cut-off', 'rank', 'decision'];
-  const rows = a.rows.map((r) => el('tr', { class: r.decision === 'stopped' ? 'stop' : 'continue' },
+  const rows = a.rows.map((r) => el('tr', { class: { stopped: 'stop', paused: 'pause' }[r.decision] ?? 'continue' },
     el('td', null, r.run), el('td', { class: 'num' }, r.rung), el('td', { class: 'num' }, fixed(r.value, 4)),
     el('td', { class: 'num' }, fixed(r.cutoff, 4)), el('td', { class: 'num' }, r.rank), el('td', null, r.decision)));
   return section('Early stopping (ASHA)', el('p', null, a.intro),
