@@ -395,6 +395,33 @@ Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// conv2dReluBackward(x, dy, y, filter, dfilter, db | null, dx | null, shape) → false when the
+// caller must materialise dz and run the separate kernels.
+Napi::Value Conv2DReluBackward(const Napi::CallbackInfo& info) {
+  Args in(info);
+  const float* x = in.F32();
+  const float* dy = in.F32();
+  const float* y = in.F32();
+  const float* filter = in.F32();
+  float* dfilter = in.F32();
+  float* db = in.F32();
+  float* dx = in.F32();
+  const fnn::ConvShape shape = in.Shape();
+  return Napi::Boolean::New(info.Env(), K().conv2d_relu_backward(shape, x, dy, y, filter, dfilter, db, dx));
+}
+
+// reluBackwardBias(dy, y, dz, db | null, rows, cout): a relu layer's dz and bias gradient in one pass.
+Napi::Value ReluBackwardBias(const Napi::CallbackInfo& info) {
+  Args in(info);
+  const float* dy = in.F32();
+  const float* y = in.F32();
+  float* dz = in.F32();
+  float* db = in.F32();
+  const int64_t rows = in.Int(), cout = in.Int();
+  K().relu_backward_bias(dy, y, dz, db, rows, cout);
+  return info.Env().Undefined();
+}
+
 // categoricalCrossentropy(t, p, grad | null, rows, cols, lo, hi, negInvRows) → the mean loss.
 Napi::Value CategoricalCrossentropy(const Napi::CallbackInfo& info) {
   Args in(info);
@@ -433,6 +460,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["conv2dBackpropFilter"] = Napi::Function::New(env, Conv2DBackpropFilter);
   exports["dropout"] = Napi::Function::New(env, Dropout);
   exports["denseBackward"] = Napi::Function::New(env, DenseBackward);
+  exports["conv2dReluBackward"] = Napi::Function::New(env, Conv2DReluBackward);
+  exports["reluBackwardBias"] = Napi::Function::New(env, ReluBackwardBias);
   exports["categoricalCrossentropy"] = Napi::Function::New(env, CategoricalCrossentropy);
   return exports;
 }

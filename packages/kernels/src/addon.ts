@@ -131,6 +131,24 @@ export interface NativeAddon {
     scale: number,
     seed: number,
   ): number;
+  conv2dReluBackward(
+    x: Float32Array,
+    dy: Float32Array,
+    y: Float32Array,
+    filter: Float32Array,
+    dfilter: Float32Array,
+    db: Float32Array | null,
+    dx: Float32Array | null,
+    shape: number[],
+  ): boolean;
+  reluBackwardBias(
+    dy: Float32Array,
+    y: Float32Array,
+    dz: Float32Array,
+    db: Float32Array | null,
+    rows: number,
+    cout: number,
+  ): void;
   denseBackward(
     x: Float32Array,
     y: Float32Array,

@@ -13,6 +13,7 @@ import { arrayUpdateKernels } from './kernels/array-updates.js';
 import { batchNormTrainKernels } from './kernels/fnn-batch-norm-train.js';
 import { batchNormKernels } from './kernels/fused-batch-norm.js';
 import { convKernels } from './kernels/conv.js';
+import { convBackwardKernels } from './kernels/conv-backward.js';
 import { crossentropyKernels } from './kernels/crossentropy.js';
 import { denseKernels } from './kernels/dense.js';
 import { dropoutKernels } from './kernels/fnn-dropout.js';
@@ -64,6 +65,7 @@ function overrides(): KernelConfig[] {
     ...gatherKernels,
     ...batchNormKernels,
     ...convKernels,
+    ...convBackwardKernels,
     ...denseKernels,
     ...dropoutKernels,
     ...crossentropyKernels,

@@ -9,25 +9,17 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectClose, type Input, rand, runOn } from '../test-support/compare-with-cpu.js';
+import { expectClose, type Input, rand, withValues, runOn } from '../test-support/compare-with-cpu.js';
 // @ts-expect-error: a plain .mjs module shared with the worker script (no types)
 import { convKernelInputs, runConvKernels } from '../test-support/conv-kernels.mjs';
 import * as core from '../../core/src/index.js';
 import { type BackendName, initializers, layers, resetNames, sequential, setBackend } from '../../core/src/index.js';
+import { type Geometry, geometries, type Pad } from '../test-support/conv-geometries.js';
 import { registerNativeBackend } from './index.js';
 
 beforeAll(() => {
   registerNativeBackend();
 });
-
-type Pad = 'same' | 'valid' | number;
-interface Geometry {
-  x: number[];
-  f: number[];
-  strides: number;
-  pad: Pad;
-  dilations?: number;
-}
 
 const conv2d = (g: Geometry) => (x?: tf.Tensor, f?: tf.Tensor) =>
   tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, g.strides, g.pad, 'NHWC', g.dilations ?? 1);
@@ -46,27 +38,6 @@ const backpropFilter = (g: Geometry) => (x?: tf.Tensor, dy?: tf.Tensor) =>
 
 /** The output shape tfjs-cpu gives the forward convolution. */
 const outShape = (g: Geometry) => runOn('cpu', conv2d(g), [rand(g.x), rand(g.f)]).shape;
-
-/** An input with some values replaced (NaN, infinities) at the given flat indices. */
-function withValues(input: Input, replacements: [number, number][]): Input {
-  const values = Float32Array.from(input.values);
-  for (const [i, v] of replacements) values[i] = v;
-  return { shape: input.shape, values };
-}
-
-const geometries: Geometry[] = [
-  { x: [2, 9, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'same' },
-  { x: [2, 9, 7, 3], f: [3, 2, 3, 5], strides: 2, pad: 'same' },
-  { x: [1, 8, 8, 1], f: [5, 5, 1, 2], strides: 1, pad: 'valid' },
-  { x: [1, 11, 13, 5], f: [5, 5, 5, 3], strides: 2, pad: 'same' },
-  { x: [3, 5, 5, 2], f: [1, 1, 2, 3], strides: 1, pad: 'valid' },
-  { x: [2, 7, 6, 3], f: [1, 1, 3, 4], strides: 2, pad: 'same' },
-  { x: [1, 10, 9, 4], f: [3, 3, 4, 2], strides: 2, pad: 1 },
-  // The Keras MNIST convnet's layers; a batch spanning several blocks of the im2col matrix.
-  { x: [9, 28, 28, 1], f: [3, 3, 1, 32], strides: 1, pad: 'valid' },
-  { x: [3, 13, 13, 32], f: [3, 3, 32, 64], strides: 1, pad: 'valid' },
-  { x: [0, 5, 5, 2], f: [3, 3, 2, 3], strides: 1, pad: 'same' },
-];
 
 describe('convolution', () => {
   for (const g of geometries) {
