@@ -92,7 +92,32 @@ inline void window_grad(const fnn::ConvShape& s, const PoolWindow& win, const fl
     }
 }
 
-template <bool kDisjoint>
+// window_grad for all whole channel vectors of a window that lies inside the image, its FH x FW
+// taps known at compile time (0: the shape's): no clipping, and 2x2 windows fully unrolled.
+template <int FH, int FW, bool kDisjoint>
+inline void inside_window_grad(const fnn::ConvShape& s, const float* x, float* dx, const float* g, int64_t whole) {
+  const int64_t fh = FH ? FH : s.fh, fw = FW ? FW : s.fw, c = s.cin, row = s.w * c;
+  for (int64_t ch = 0; ch < whole; ch += W) {
+    vf best = splat(-__builtin_inff());
+    vf at = splat(-1.0f);
+    for (int64_t ky = 0; ky < fh; ++ky)
+      for (int64_t kx = 0; kx < fw; ++kx) {
+        const vf v = load(x + ky * row + kx * c + ch);
+        const auto more = v > best;
+        best = more ? v : best;
+        at = more ? splat(static_cast<float>(ky * fw + kx)) : at;
+      }
+    const vf grad = load(g + ch);
+    for (int64_t ky = 0; ky < fh; ++ky)
+      for (int64_t kx = 0; kx < fw; ++kx) {
+        float* d = dx + ky * row + kx * c + ch;
+        const vf mine = at == splat(static_cast<float>(ky * fw + kx)) ? grad : vf{};
+        store(d, kDisjoint ? mine + 0.0f : load(d) + mine);
+      }
+  }
+}
+
+template <int FH, int FW, bool kDisjoint>
 void max_pool_grad_windows(const fnn::ConvShape& shape, const float* dy, const float* x, float* dx) {
   const fnn::ConvShape s = shape;  // a local copy: stores into dx cannot change it, so it stays in registers
   const int64_t c = s.cin, whole = c - c % W;
@@ -102,18 +127,31 @@ void max_pool_grad_windows(const fnn::ConvShape& shape, const float* dy, const f
         const PoolWindow win(s, oy, ox);
         const int64_t image = b * s.h * s.w * c;
         const float* g = dy + ((b * s.oh + oy) * s.ow + ox) * c;
-        for (int64_t ch = 0; ch < whole; ch += W)
-          window_grad<VectorLanes, kDisjoint>(s, win, x + image + ch, dx + image + ch, g + ch);
+        const bool inside = win.y_begin == win.y0 && win.x_begin == win.x0 && win.y_end == win.y0 + s.fh &&
+                            win.x_end == win.x0 + s.fw;
+        if (inside) {
+          const int64_t corner = image + (win.y0 * s.w + win.x0) * c;
+          inside_window_grad<FH, FW, kDisjoint>(s, x + corner, dx + corner, g, whole);
+        } else {
+          for (int64_t ch = 0; ch < whole; ch += W)
+            window_grad<VectorLanes, kDisjoint>(s, win, x + image + ch, dx + image + ch, g + ch);
+        }
         for (int64_t ch = whole; ch < c; ++ch)
           window_grad<OneLane, kDisjoint>(s, win, x + image + ch, dx + image + ch, g + ch);
       }
 }
 
+template <bool kDisjoint>
+void max_pool_grad_any_window(const fnn::ConvShape& s, const float* dy, const float* x, float* dx) {
+  if (s.fh == 2 && s.fw == 2) max_pool_grad_windows<2, 2, kDisjoint>(s, dy, x, dx);
+  else max_pool_grad_windows<0, 0, kDisjoint>(s, dy, x, dx);
+}
+
 void max_pool_grad(const fnn::ConvShape& s, const float* dy, const float* x, float* dx) {
   const bool disjoint = windows_disjoint(s);
   if (!disjoint || !windows_cover_image(s)) zero_floats(dx, s.batch * s.h * s.w * s.cin);
-  if (disjoint) max_pool_grad_windows<true>(s, dy, x, dx);
-  else max_pool_grad_windows<false>(s, dy, x, dx);
+  if (disjoint) max_pool_grad_any_window<true>(s, dy, x, dx);
+  else max_pool_grad_any_window<false>(s, dy, x, dx);
 }
 
 }  // namespace
