@@ -61,6 +61,10 @@ struct KernelTable {
   // its first strict maximum in scan order (none when every value is NaN or -Infinity), as tfjs-cpu.
   void (*max_pool)(const ConvShape& s, const float* x, float* out);
   void (*max_pool_grad)(const ConvShape& s, const float* dy, const float* x, float* dx);
+  // The same for windows that never overlap (of at most 127 taps), the forward pass also recording
+  // each output's argmax (its window offset, -1 for none) for a backward pass that only scatters dy.
+  void (*max_pool_argmax)(const ConvShape& s, const float* x, float* out, int8_t* argmax);
+  void (*max_pool_grad_argmax)(const ConvShape& s, const float* dy, const int8_t* argmax, float* dx);
   // Convolution, filter [fh, fw, cin, cout]: out = x * filter (+ bias[cout]) (then relu); its input
   // gradient dx from dy; its filter gradient from x and dy. The forward pass and the filter
   // gradient return false, writing nothing, when a window reaches into the padding and the filter

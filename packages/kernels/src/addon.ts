@@ -113,6 +113,8 @@ export interface NativeAddon {
   // `shape` is a window geometry as src/kernels/conv-shape.ts writes it; false: tfjs-cpu must run it.
   maxPool(x: Float32Array, out: Float32Array, shape: number[]): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, shape: number[]): void;
+  maxPoolArgmax(x: Float32Array, out: Float32Array, argmax: Uint8Array, shape: number[]): void;
+  maxPoolGradArgmax(dy: Float32Array, argmax: Uint8Array, dx: Float32Array, shape: number[]): void;
   conv2d(
     x: Float32Array,
     filter: Float32Array,

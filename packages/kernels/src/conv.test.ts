@@ -173,6 +173,69 @@ describe('max pooling', () => {
   });
 });
 
+describe("max pooling through the forward pass's argmax record", () => {
+  // Inputs made by a native kernel (x · 1): MaxPool records each window's argmax for them when
+  // windows do not overlap, and MaxPoolGrad scatters dy through it for that output and input.
+  const cases: [number[], number, number, Pad][] = [
+    [[2, 26, 26, 32], 2, 2, 'valid'],
+    [[3, 11, 11, 64], 2, 2, 'valid'],
+    [[2, 10, 9, 17], 3, 3, 'same'],
+    [[2, 11, 10, 5], 2, 3, 'valid'],
+  ];
+  const attrs = (size: number, strides: number, pad: Pad) => ({ filterSize: size, strides, pad });
+
+  /** [pooled, its gradient] on the active backend, the input made by a kernel, as one buffer of bits. */
+  function poolAndGrad(x: Input, dy: Input, [size, strides, pad]: [number, number, Pad]): Buffer {
+    return tf.tidy(() => {
+      const input = tf.mul(tf.tensor(x.values.slice(), x.shape), tf.scalar(1));
+      const y = tf.maxPool(input as tf.Tensor4D, size, strides, pad as 'same');
+      const grad = tf.tensor(dy.values.slice(), y.shape);
+      const dx = tf.engine().runKernel('MaxPoolGrad', { dy: grad, input, output: y }, attrs(size, strides, pad));
+      return Buffer.concat([y, dx as tf.Tensor].map((t) => Buffer.from(Float32Array.from(t.dataSync()).buffer)));
+    });
+  }
+
+  for (const [shape, size, strides, pad] of cases) {
+    it(`gives tfjs-cpu's bits, x ${shape.join('x')}, window ${size}, stride ${strides}, ${pad}`, () => {
+      // NaN, infinities and ties in the first windows.
+      const x = withValues(rand(shape), [
+        [0, Number.NaN],
+        [1, Number.NEGATIVE_INFINITY],
+        [shape[3]!, Number.POSITIVE_INFINITY],
+        [shape[3]! + 1, Number.NaN],
+        [shape[2]! * shape[3]!, 0.5],
+        [shape[2]! * shape[3]! + shape[3]!, 0.5],
+      ]);
+      const outShape = runOn('cpu', (t) => tf.maxPool(t as tf.Tensor4D, size, strides, pad as 'same'), [x]).shape;
+      const dy = rand(outShape);
+      tf.setBackend('cpu');
+      const want = poolAndGrad(x, dy, [size, strides, pad]);
+      tf.setBackend('native');
+      expect(poolAndGrad(x, dy, [size, strides, pad]).equals(want)).toBe(true);
+    });
+  }
+
+  it('ignores a record made from another input or another output, as tfjs-cpu ignores the output', () => {
+    const x = rand([2, 8, 8, 32]);
+    const other = rand([2, 8, 8, 32]);
+    const run = () =>
+      tf.tidy(() => {
+        const [a, b] = [x, other].map((v) => tf.mul(tf.tensor(v.values.slice(), v.shape), tf.scalar(1)));
+        const [ya, yb] = [a!, b!].map((t) => tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'));
+        const dy = tf.ones(ya!.shape);
+        const grad = (input: tf.Tensor, output: tf.Tensor) =>
+          tf.engine().runKernel('MaxPoolGrad', { dy, input, output }, attrs(2, 2, 'valid')) as tf.Tensor;
+        return Buffer.concat(
+          [grad(a!, yb!), grad(b!, ya!)].map((t) => Buffer.from(Float32Array.from(t.dataSync()).buffer)),
+        );
+      });
+    tf.setBackend('cpu');
+    const want = run();
+    tf.setBackend('native');
+    expect(run().equals(want)).toBe(true);
+  });
+});
+
 describe('the Keras MNIST convnet layers', () => {
   it("a scaled-down convnet's fit through @fnn/core on native matches tfjs-cpu within 1e-5", async () => {
     const train = async (backend: BackendName) => {
