@@ -311,6 +311,28 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// maxPoolArgmax(x, out, argmax, shape): disjoint windows only (the caller checks).
+Napi::Value MaxPoolArgmax(const Napi::CallbackInfo& info) {
+  Args in(info);
+  const float* x = in.F32();
+  float* out = in.F32();
+  int8_t* argmax = reinterpret_cast<int8_t*>(in.U8());
+  const fnn::ConvShape shape = in.Shape();
+  K().max_pool_argmax(shape, x, out, argmax);
+  return info.Env().Undefined();
+}
+
+// maxPoolGradArgmax(dy, argmax, dx, shape): from maxPoolArgmax's record, same shape.
+Napi::Value MaxPoolGradArgmax(const Napi::CallbackInfo& info) {
+  Args in(info);
+  const float* dy = in.F32();
+  const int8_t* argmax = reinterpret_cast<const int8_t*>(in.U8());
+  float* dx = in.F32();
+  const fnn::ConvShape shape = in.Shape();
+  K().max_pool_grad_argmax(shape, dy, argmax, dx);
+  return info.Env().Undefined();
+}
+
 // conv2d(x, filter, bias | null, activation, out, shape) → false when tfjs-cpu must compute it
 Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   Args in(info);
@@ -395,6 +417,33 @@ Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// conv2dReluBackward(x, dy, y, filter, dfilter, db | null, dx | null, shape) → false when the
+// caller must materialise dz and run the separate kernels.
+Napi::Value Conv2DReluBackward(const Napi::CallbackInfo& info) {
+  Args in(info);
+  const float* x = in.F32();
+  const float* dy = in.F32();
+  const float* y = in.F32();
+  const float* filter = in.F32();
+  float* dfilter = in.F32();
+  float* db = in.F32();
+  float* dx = in.F32();
+  const fnn::ConvShape shape = in.Shape();
+  return Napi::Boolean::New(info.Env(), K().conv2d_relu_backward(shape, x, dy, y, filter, dfilter, db, dx));
+}
+
+// reluBackwardBias(dy, y, dz, db | null, rows, cout): a relu layer's dz and bias gradient in one pass.
+Napi::Value ReluBackwardBias(const Napi::CallbackInfo& info) {
+  Args in(info);
+  const float* dy = in.F32();
+  const float* y = in.F32();
+  float* dz = in.F32();
+  float* db = in.F32();
+  const int64_t rows = in.Int(), cout = in.Int();
+  K().relu_backward_bias(dy, y, dz, db, rows, cout);
+  return info.Env().Undefined();
+}
+
 // categoricalCrossentropy(t, p, grad | null, rows, cols, lo, hi, negInvRows) → the mean loss.
 Napi::Value CategoricalCrossentropy(const Napi::CallbackInfo& info) {
   Args in(info);
@@ -428,11 +477,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["batchNormBackward"] = Napi::Function::New(env, BatchNormBackward);
   exports["maxPool"] = Napi::Function::New(env, MaxPool);
   exports["maxPoolGrad"] = Napi::Function::New(env, MaxPoolGrad);
+  exports["maxPoolArgmax"] = Napi::Function::New(env, MaxPoolArgmax);
+  exports["maxPoolGradArgmax"] = Napi::Function::New(env, MaxPoolGradArgmax);
   exports["conv2d"] = Napi::Function::New(env, Conv2D);
   exports["conv2dBackpropInput"] = Napi::Function::New(env, Conv2DBackpropInput);
   exports["conv2dBackpropFilter"] = Napi::Function::New(env, Conv2DBackpropFilter);
   exports["dropout"] = Napi::Function::New(env, Dropout);
   exports["denseBackward"] = Napi::Function::New(env, DenseBackward);
+  exports["conv2dReluBackward"] = Napi::Function::New(env, Conv2DReluBackward);
+  exports["reluBackwardBias"] = Napi::Function::New(env, ReluBackwardBias);
   exports["categoricalCrossentropy"] = Napi::Function::New(env, CategoricalCrossentropy);
   return exports;
 }

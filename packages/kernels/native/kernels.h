@@ -61,6 +61,10 @@ struct KernelTable {
   // its first strict maximum in scan order (none when every value is NaN or -Infinity), as tfjs-cpu.
   void (*max_pool)(const ConvShape& s, const float* x, float* out);
   void (*max_pool_grad)(const ConvShape& s, const float* dy, const float* x, float* dx);
+  // The same for windows that never overlap (of at most 127 taps), the forward pass also recording
+  // each output's argmax (its window offset, -1 for none) for a backward pass that only scatters dy.
+  void (*max_pool_argmax)(const ConvShape& s, const float* x, float* out, int8_t* argmax);
+  void (*max_pool_grad_argmax)(const ConvShape& s, const float* dy, const int8_t* argmax, float* dx);
   // Convolution, filter [fh, fw, cin, cout]: out = x * filter (+ bias[cout]) (then relu); its input
   // gradient dx from dy; its filter gradient from x and dy. The forward pass and the filter
   // gradient return false, writing nothing, when a window reaches into the padding and the filter
@@ -70,6 +74,15 @@ struct KernelTable {
                  float* out);
   void (*conv2d_backprop_input)(const ConvShape& s, const float* dy, const float* filter, float* dx);
   bool (*conv2d_backprop_filter)(const ConvShape& s, const float* x, const float* dy, float* dfilter);
+  // A relu convolution's filter gradient, bias gradient (db may be null) and input gradient (dx
+  // may be null) from x, its output y and dy, dz = dy·step(y) never materialised: the bits of
+  // the separate kernels. Returns false, writing nothing, for a 1x1 pointwise convolution or
+  // windows reaching into the padding (the caller then runs the separate kernels).
+  bool (*conv2d_relu_backward)(const ConvShape& s, const float* x, const float* dy, const float* y,
+                               const float* filter, float* dfilter, float* db, float* dx);
+  // Its dz = dy·step(y) over [rows, cout] materialised, and db = Σ_rows dz (if db is non-null) in
+  // the same pass, with the bits of Step, Multiply and Sum.
+  void (*relu_backward_bias)(const float* dy, const float* y, float* dz, float* db, int64_t rows, int64_t cout);
   // A Dense layer's dz from its output y and upstream dy ([rows, cols]): linear copies dy, relu is
   // dy·step(y), softmax is y·(dy − Σ_row dy·y): the roundings of the separate ops, fused.
   void (*activation_backward)(int activation, const float* dy, const float* y, float* dz, int64_t rows, int64_t cols);
@@ -95,6 +108,8 @@ enum ScratchSlot : int {
   kScratchConvFilterT,        // conv2d_backprop_input: the filter transposed to [cout, taps]
   kScratchConvPartial,        // conv2d_backprop_filter: one block's filter gradient before it is added
   kScratchDenseDz,            // DenseBackward: dz = activation'(y)·dy, read by its gemms
+  kScratchConvDz,             // conv2d_relu_backward: one block's dz = dy·step(y)
+  kScratchConvBiasSums,       // conv2d_relu_backward, relu_backward_bias: the bias gradient's double sums
   kScratchDenseDxTransposed,  // DenseBackward: dxᵀ = w·dzᵀ before it is transposed into dx
   kScratchSlotCount
 };

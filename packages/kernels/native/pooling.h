@@ -65,6 +65,37 @@ inline bool windows_cover_image(const fnn::ConvShape& s) {
          s.ow * s.sw >= s.w;
 }
 
+// One window's first strict maximum for channels [ch, ch + W) (T = vf) or one channel (T = float):
+// its value, and its offset ky * fw + kx (-1 for none) as a float.
+template <typename Lanes, typename T = typename Lanes::T>
+inline void window_argmax(const fnn::ConvShape& s, const PoolWindow& win, const float* x, T& best, T& at) {
+  best = T{} - __builtin_inff();
+  at = T{} - 1.0f;
+  for (int64_t y = win.y_begin; y < win.y_end; ++y)
+    for (int64_t xx = win.x_begin; xx < win.x_end; ++xx) {
+      const T v = Lanes::get(x + (y * s.w + xx) * s.cin);
+      const auto more = v > best;
+      best = more ? v : best;
+      at = more ? T{} + static_cast<float>((y - win.y0) * s.fw + (xx - win.x0)) : at;
+    }
+}
+
+// The same for channels [0, W) of a window inside the image whose top-left input is x, its FH x FW
+// taps known at compile time (0: the shape's): no clipping, and 2x2 windows fully unrolled.
+template <int FH, int FW>
+inline void inside_window_argmax(const fnn::ConvShape& s, const float* x, vf& best, vf& at) {
+  const int64_t fh = FH ? FH : s.fh, fw = FW ? FW : s.fw, row = s.w * s.cin;
+  best = splat(-__builtin_inff());
+  at = splat(-1.0f);
+  for (int64_t ky = 0; ky < fh; ++ky)
+    for (int64_t kx = 0; kx < fw; ++kx) {
+      const vf v = load(x + ky * row + kx * s.cin);
+      const auto more = v > best;
+      best = more ? v : best;
+      at = more ? splat(static_cast<float>(ky * fw + kx)) : at;
+    }
+}
+
 // The gradient through one window for channels [ch, ch + W) (T = vf) or one channel (T = float):
 // the window's first strict maximum (its offset ky * fw + kx, -1 for none, as a float) gets dy,
 // every other input of the window +0 (written when windows are disjoint, else added in window
@@ -72,16 +103,8 @@ inline bool windows_cover_image(const fnn::ConvShape& s) {
 template <typename Lanes, bool kDisjoint>
 inline void window_grad(const fnn::ConvShape& s, const PoolWindow& win, const float* x, float* dx, const float* g) {
   using T = typename Lanes::T;
-  T best = T{} - __builtin_inff();
-  T at = T{} - 1.0f;
-  for (int64_t y = win.y_begin; y < win.y_end; ++y)
-    for (int64_t xx = win.x_begin; xx < win.x_end; ++xx) {
-      const T v = Lanes::get(x + (y * s.w + xx) * s.cin);
-      const float offset = static_cast<float>((y - win.y0) * s.fw + (xx - win.x0));
-      const auto more = v > best;
-      best = more ? v : best;
-      at = more ? T{} + offset : at;
-    }
+  T best, at;
+  window_argmax<Lanes>(s, win, x, best, at);
   const T grad = Lanes::get(g);
   for (int64_t y = win.y_begin; y < win.y_end; ++y)
     for (int64_t xx = win.x_begin; xx < win.x_end; ++xx) {
@@ -92,7 +115,25 @@ inline void window_grad(const fnn::ConvShape& s, const PoolWindow& win, const fl
     }
 }
 
-template <bool kDisjoint>
+// window_grad for all whole channel vectors of a window that lies inside the image (see
+// inside_window_argmax).
+template <int FH, int FW, bool kDisjoint>
+inline void inside_window_grad(const fnn::ConvShape& s, const float* x, float* dx, const float* g, int64_t whole) {
+  const int64_t fh = FH ? FH : s.fh, fw = FW ? FW : s.fw, c = s.cin, row = s.w * c;
+  for (int64_t ch = 0; ch < whole; ch += W) {
+    vf best, at;
+    inside_window_argmax<FH, FW>(s, x + ch, best, at);
+    const vf grad = load(g + ch);
+    for (int64_t ky = 0; ky < fh; ++ky)
+      for (int64_t kx = 0; kx < fw; ++kx) {
+        float* d = dx + ky * row + kx * c + ch;
+        const vf mine = at == splat(static_cast<float>(ky * fw + kx)) ? grad : vf{};
+        store(d, kDisjoint ? mine + 0.0f : load(d) + mine);
+      }
+  }
+}
+
+template <int FH, int FW, bool kDisjoint>
 void max_pool_grad_windows(const fnn::ConvShape& shape, const float* dy, const float* x, float* dx) {
   const fnn::ConvShape s = shape;  // a local copy: stores into dx cannot change it, so it stays in registers
   const int64_t c = s.cin, whole = c - c % W;
@@ -102,18 +143,31 @@ void max_pool_grad_windows(const fnn::ConvShape& shape, const float* dy, const f
         const PoolWindow win(s, oy, ox);
         const int64_t image = b * s.h * s.w * c;
         const float* g = dy + ((b * s.oh + oy) * s.ow + ox) * c;
-        for (int64_t ch = 0; ch < whole; ch += W)
-          window_grad<VectorLanes, kDisjoint>(s, win, x + image + ch, dx + image + ch, g + ch);
+        const bool inside = win.y_begin == win.y0 && win.x_begin == win.x0 && win.y_end == win.y0 + s.fh &&
+                            win.x_end == win.x0 + s.fw;
+        if (inside) {
+          const int64_t corner = image + (win.y0 * s.w + win.x0) * c;
+          inside_window_grad<FH, FW, kDisjoint>(s, x + corner, dx + corner, g, whole);
+        } else {
+          for (int64_t ch = 0; ch < whole; ch += W)
+            window_grad<VectorLanes, kDisjoint>(s, win, x + image + ch, dx + image + ch, g + ch);
+        }
         for (int64_t ch = whole; ch < c; ++ch)
           window_grad<OneLane, kDisjoint>(s, win, x + image + ch, dx + image + ch, g + ch);
       }
 }
 
+template <bool kDisjoint>
+void max_pool_grad_any_window(const fnn::ConvShape& s, const float* dy, const float* x, float* dx) {
+  if (s.fh == 2 && s.fw == 2) max_pool_grad_windows<2, 2, kDisjoint>(s, dy, x, dx);
+  else max_pool_grad_windows<0, 0, kDisjoint>(s, dy, x, dx);
+}
+
 void max_pool_grad(const fnn::ConvShape& s, const float* dy, const float* x, float* dx) {
   const bool disjoint = windows_disjoint(s);
   if (!disjoint || !windows_cover_image(s)) zero_floats(dx, s.batch * s.h * s.w * s.cin);
-  if (disjoint) max_pool_grad_windows<true>(s, dy, x, dx);
-  else max_pool_grad_windows<false>(s, dy, x, dx);
+  if (disjoint) max_pool_grad_any_window<true>(s, dy, x, dx);
+  else max_pool_grad_any_window<false>(s, dy, x, dx);
 }
 
 }  // namespace

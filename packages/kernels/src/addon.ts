@@ -113,6 +113,8 @@ export interface NativeAddon {
   // `shape` is a window geometry as src/kernels/conv-shape.ts writes it; false: tfjs-cpu must run it.
   maxPool(x: Float32Array, out: Float32Array, shape: number[]): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, shape: number[]): void;
+  maxPoolArgmax(x: Float32Array, out: Float32Array, argmax: Uint8Array, shape: number[]): void;
+  maxPoolGradArgmax(dy: Float32Array, argmax: Uint8Array, dx: Float32Array, shape: number[]): void;
   conv2d(
     x: Float32Array,
     filter: Float32Array,
@@ -131,6 +133,24 @@ export interface NativeAddon {
     scale: number,
     seed: number,
   ): number;
+  conv2dReluBackward(
+    x: Float32Array,
+    dy: Float32Array,
+    y: Float32Array,
+    filter: Float32Array,
+    dfilter: Float32Array,
+    db: Float32Array | null,
+    dx: Float32Array | null,
+    shape: number[],
+  ): boolean;
+  reluBackwardBias(
+    dy: Float32Array,
+    y: Float32Array,
+    dz: Float32Array,
+    db: Float32Array | null,
+    rows: number,
+    cout: number,
+  ): void;
   denseBackward(
     x: Float32Array,
     y: Float32Array,

@@ -13,6 +13,8 @@ import { arrayUpdateKernels } from './kernels/array-updates.js';
 import { batchNormTrainKernels } from './kernels/fnn-batch-norm-train.js';
 import { batchNormKernels } from './kernels/fused-batch-norm.js';
 import { convKernels } from './kernels/conv.js';
+import { convBackwardKernels } from './kernels/conv-backward.js';
+import { forgetArgmax } from './kernels/pool-argmax.js';
 import { crossentropyKernels } from './kernels/crossentropy.js';
 import { denseKernels } from './kernels/dense.js';
 import { dropoutKernels } from './kernels/fnn-dropout.js';
@@ -40,11 +42,14 @@ export class NativeBackend extends MathBackendCPU {
     return super.readSync(dataId);
   }
 
-  /** A disposed tensor's array goes back to the pool (if this package allocated it). */
+  /** A disposed tensor's array goes back to the pool (if this package allocated it), its pooling record goes. */
   override disposeData(dataId: object, force = false): boolean {
     const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
     const released = super.disposeData(dataId, force);
-    if (values !== undefined && !this.data.has(dataId)) releaseFloat32(values);
+    if (values !== undefined && !this.data.has(dataId)) {
+      releaseFloat32(values);
+      forgetArgmax(dataId);
+    }
     return released;
   }
 }
@@ -64,6 +69,7 @@ function overrides(): KernelConfig[] {
     ...gatherKernels,
     ...batchNormKernels,
     ...convKernels,
+    ...convBackwardKernels,
     ...denseKernels,
     ...dropoutKernels,
     ...crossentropyKernels,

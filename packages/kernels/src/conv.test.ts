@@ -9,25 +9,17 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectClose, type Input, rand, runOn } from '../test-support/compare-with-cpu.js';
+import { expectClose, type Input, rand, withValues, runOn } from '../test-support/compare-with-cpu.js';
 // @ts-expect-error: a plain .mjs module shared with the worker script (no types)
 import { convKernelInputs, runConvKernels } from '../test-support/conv-kernels.mjs';
 import * as core from '../../core/src/index.js';
 import { type BackendName, initializers, layers, resetNames, sequential, setBackend } from '../../core/src/index.js';
+import { type Geometry, geometries, type Pad } from '../test-support/conv-geometries.js';
 import { registerNativeBackend } from './index.js';
 
 beforeAll(() => {
   registerNativeBackend();
 });
-
-type Pad = 'same' | 'valid' | number;
-interface Geometry {
-  x: number[];
-  f: number[];
-  strides: number;
-  pad: Pad;
-  dilations?: number;
-}
 
 const conv2d = (g: Geometry) => (x?: tf.Tensor, f?: tf.Tensor) =>
   tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, g.strides, g.pad, 'NHWC', g.dilations ?? 1);
@@ -46,27 +38,6 @@ const backpropFilter = (g: Geometry) => (x?: tf.Tensor, dy?: tf.Tensor) =>
 
 /** The output shape tfjs-cpu gives the forward convolution. */
 const outShape = (g: Geometry) => runOn('cpu', conv2d(g), [rand(g.x), rand(g.f)]).shape;
-
-/** An input with some values replaced (NaN, infinities) at the given flat indices. */
-function withValues(input: Input, replacements: [number, number][]): Input {
-  const values = Float32Array.from(input.values);
-  for (const [i, v] of replacements) values[i] = v;
-  return { shape: input.shape, values };
-}
-
-const geometries: Geometry[] = [
-  { x: [2, 9, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'same' },
-  { x: [2, 9, 7, 3], f: [3, 2, 3, 5], strides: 2, pad: 'same' },
-  { x: [1, 8, 8, 1], f: [5, 5, 1, 2], strides: 1, pad: 'valid' },
-  { x: [1, 11, 13, 5], f: [5, 5, 5, 3], strides: 2, pad: 'same' },
-  { x: [3, 5, 5, 2], f: [1, 1, 2, 3], strides: 1, pad: 'valid' },
-  { x: [2, 7, 6, 3], f: [1, 1, 3, 4], strides: 2, pad: 'same' },
-  { x: [1, 10, 9, 4], f: [3, 3, 4, 2], strides: 2, pad: 1 },
-  // The Keras MNIST convnet's layers; a batch spanning several blocks of the im2col matrix.
-  { x: [9, 28, 28, 1], f: [3, 3, 1, 32], strides: 1, pad: 'valid' },
-  { x: [3, 13, 13, 32], f: [3, 3, 32, 64], strides: 1, pad: 'valid' },
-  { x: [0, 5, 5, 2], f: [3, 3, 2, 3], strides: 1, pad: 'same' },
-];
 
 describe('convolution', () => {
   for (const g of geometries) {
@@ -199,6 +170,69 @@ describe('max pooling', () => {
     const dy = withValues(rand([1, 2, 2, 2]), [[2, Number.NaN]]);
     const y = runOn('cpu', pool(2, 2, 'valid'), [x]);
     expectClose(grad(2, 2, 'valid'), [dy, x, { shape: y.shape, values: y.values as Float32Array }]);
+  });
+});
+
+describe("max pooling through the forward pass's argmax record", () => {
+  // Inputs made by a native kernel (x · 1): MaxPool records each window's argmax for them when
+  // windows do not overlap, and MaxPoolGrad scatters dy through it for that output and input.
+  const cases: [number[], number, number, Pad][] = [
+    [[2, 26, 26, 32], 2, 2, 'valid'],
+    [[3, 11, 11, 64], 2, 2, 'valid'],
+    [[2, 10, 9, 17], 3, 3, 'same'],
+    [[2, 11, 10, 5], 2, 3, 'valid'],
+  ];
+  const attrs = (size: number, strides: number, pad: Pad) => ({ filterSize: size, strides, pad });
+
+  /** [pooled, its gradient] on the active backend, the input made by a kernel, as one buffer of bits. */
+  function poolAndGrad(x: Input, dy: Input, [size, strides, pad]: [number, number, Pad]): Buffer {
+    return tf.tidy(() => {
+      const input = tf.mul(tf.tensor(x.values.slice(), x.shape), tf.scalar(1));
+      const y = tf.maxPool(input as tf.Tensor4D, size, strides, pad as 'same');
+      const grad = tf.tensor(dy.values.slice(), y.shape);
+      const dx = tf.engine().runKernel('MaxPoolGrad', { dy: grad, input, output: y }, attrs(size, strides, pad));
+      return Buffer.concat([y, dx as tf.Tensor].map((t) => Buffer.from(Float32Array.from(t.dataSync()).buffer)));
+    });
+  }
+
+  for (const [shape, size, strides, pad] of cases) {
+    it(`gives tfjs-cpu's bits, x ${shape.join('x')}, window ${size}, stride ${strides}, ${pad}`, () => {
+      // NaN, infinities and ties in the first windows.
+      const x = withValues(rand(shape), [
+        [0, Number.NaN],
+        [1, Number.NEGATIVE_INFINITY],
+        [shape[3]!, Number.POSITIVE_INFINITY],
+        [shape[3]! + 1, Number.NaN],
+        [shape[2]! * shape[3]!, 0.5],
+        [shape[2]! * shape[3]! + shape[3]!, 0.5],
+      ]);
+      const outShape = runOn('cpu', (t) => tf.maxPool(t as tf.Tensor4D, size, strides, pad as 'same'), [x]).shape;
+      const dy = rand(outShape);
+      tf.setBackend('cpu');
+      const want = poolAndGrad(x, dy, [size, strides, pad]);
+      tf.setBackend('native');
+      expect(poolAndGrad(x, dy, [size, strides, pad]).equals(want)).toBe(true);
+    });
+  }
+
+  it('ignores a record made from another input or another output, as tfjs-cpu ignores the output', () => {
+    const x = rand([2, 8, 8, 32]);
+    const other = rand([2, 8, 8, 32]);
+    const run = () =>
+      tf.tidy(() => {
+        const [a, b] = [x, other].map((v) => tf.mul(tf.tensor(v.values.slice(), v.shape), tf.scalar(1)));
+        const [ya, yb] = [a!, b!].map((t) => tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'));
+        const dy = tf.ones(ya!.shape);
+        const grad = (input: tf.Tensor, output: tf.Tensor) =>
+          tf.engine().runKernel('MaxPoolGrad', { dy, input, output }, attrs(2, 2, 'valid')) as tf.Tensor;
+        return Buffer.concat(
+          [grad(a!, yb!), grad(b!, ya!)].map((t) => Buffer.from(Float32Array.from(t.dataSync()).buffer)),
+        );
+      });
+    tf.setBackend('cpu');
+    const want = run();
+    tf.setBackend('native');
+    expect(run().equals(want)).toBe(true);
   });
 });
 

@@ -64,3 +64,10 @@ export function expectClose(op: Op, inputs: Input[], tolerance = 1e-5): void {
     }
   }
 }
+
+/** An input with some values replaced (NaN, infinities) at the given flat indices. */
+export function withValues(input: Input, replacements: [number, number][]): Input {
+  const values = Float32Array.from(input.values);
+  for (const [i, v] of replacements) values[i] = v;
+  return { shape: input.shape, values };
+}

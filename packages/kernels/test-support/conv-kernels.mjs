@@ -1,4 +1,4 @@
-// A convnet layer's kernels on the active backend, from plain arrays to plain arrays: the same
+// A convnet layer's kernels (and FnnConv2DBackward, a Conv2D layer's backward pass) on the active backend, from plain arrays to plain arrays: the same
 // code in the main thread and in worker threads (test-support/worker-conv.mjs).
 
 /** Inputs for runConvKernels: x [2, 13, 13, 32], filter [3, 3, 32, 64], bias [64], dy [2, 11, 11, 64]. */
@@ -10,6 +10,15 @@ export function convKernelInputs() {
     bias: values(64, 3),
     dy: values(2 * 11 * 11 * 64, 4),
   };
+}
+
+function layerBackwardChain(tf, { x, y, dy, filter }, attrs) {
+  const dz = tf.mul(dy, tf.step(y));
+  return [
+    tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, { ...attrs, filterShape: filter.shape }),
+    tf.sum(dz, [0, 1, 2]),
+    tf.engine().runKernel('Conv2DBackpropInput', { dy: dz, filter }, { ...attrs, inputShape: x.shape }),
+  ];
 }
 
 export function runConvKernels(tf, { x, filter, bias, dy }) {
@@ -40,6 +49,16 @@ export function runConvKernels(tf, { x, filter, bias, dy }) {
     const dw = tf
       .engine()
       .runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, { ...attrs, filterShape: [3, 3, 32, 64] });
-    return [y, pooled, poolGrad, dx, dw].map((t) => t.dataSync());
+    // A Conv2D layer's backward pass: FnnConv2DBackward where registered (native), else its op chain.
+    const layerGrads = tf.getKernel('FnnConv2DBackward', tf.getBackend())
+      ? tf
+          .engine()
+          .runKernel(
+            'FnnConv2DBackward',
+            { x: xt, y, dy: dyt, filter: ft },
+            { strides: 1, pad: 'valid', activation: 'relu', useBias: true, needsDx: true },
+          )
+      : layerBackwardChain(tf, { x: xt, y, dy: dyt, filter: ft }, attrs);
+    return [y, pooled, poolGrad, dx, dw, ...layerGrads].map((t) => t.dataSync());
   });
 }

@@ -12,6 +12,11 @@ export const FUSED = {
   dense: 'FnnDense',
   /** {x, y, dy, kernel}, {activation, useBias, needsDx} → [dKernel, dBias?, dx?]. */
   denseBackward: 'FnnDenseBackward',
+  /**
+   * {x, y, dy, filter}, {strides, pad, activation: linear|relu, useBias, needsDx, dFilterOut?,
+   * dBiasOut?} → [dFilter, dBias?, dx?]: a Conv2D layer's backward pass (NHWC).
+   */
+  conv2dBackward: 'FnnConv2DBackward',
   /** {x}, {rate, seed} → [x · mask, mask], the mask of fillDropoutMask(rate, seed). */
   dropout: 'FnnDropout',
   /** {yTrue, yPred}, {epsilon, gradient} → [mean loss, d/dyPred?]. */

@@ -3,6 +3,8 @@ import { ValueError, describeValue } from '../errors.js';
 import { assertPositiveInt, formatShape, type Shape } from '../shape.js';
 import { getActivation, type Activation, type ActivationName } from '../activations.js';
 import { conv2dFilterGradient, type FilterGradientArgs } from '../engine/conv2d-backprop-filter.js';
+import { FUSED, hasFused, runFused } from '../engine/fused.js';
+import type { CallContext } from '../engine/context.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { Layer, assertOneOf, type CallResult, type LayerArgs, type LayerGradients } from './layer.js';
 import type { LayerWeight } from './layer-weight.js';
@@ -133,8 +135,27 @@ export class Conv2D extends Layer {
     return { output: y, saved: { x, z, y } satisfies Conv2DSaved };
   }
 
-  backward(dy: Tensor, saved: unknown, _context: unknown, needsInputGradients: boolean): LayerGradients {
+  backward(dy: Tensor, saved: unknown, context: CallContext, needsInputGradients: boolean): LayerGradients {
     const { x, z, y } = saved as Conv2DSaved;
+    if (hasFused(FUSED.conv2dBackward) && x.dtype === 'float32' && dy.dtype === 'float32') {
+      // One launch; relu's dz is computed inside from y, another activation's here.
+      const fused = this.activation.name === 'relu';
+      const outs = runFused(
+        FUSED.conv2dBackward,
+        { x, y, dy: fused ? dy : this.activation.backward(dy, z, y), filter: this.kernel!.read() },
+        {
+          strides: this.strides,
+          pad: this.padding,
+          activation: fused ? 'relu' : 'linear',
+          useBias: this.useBias,
+          needsDx: needsInputGradients,
+          dFilterOut: context.gradientOutput?.(this.kernel!),
+          dBiasOut: this.bias && context.gradientOutput?.(this.bias),
+        },
+      );
+      const weights = outs.slice(0, this.useBias ? 2 : 1);
+      return { inputs: needsInputGradients ? [outs[weights.length]!] : [], weights };
+    }
     const dz = this.activation.backward(dy, z, y) as tf.Tensor4D;
     const filterShape = this.kernel!.shape as [number, number, number, number];
     const weights = [filterGradient(x, dz, { filterShape, strides: this.strides, pad: this.padding })];

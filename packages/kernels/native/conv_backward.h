@@ -1,0 +1,110 @@
+// A Conv2D layer's whole backward pass with relu, block by block: each block of output pixels'
+// dz = dy·step(y) is computed into per-thread scratch (the bias gradient summed on the way), and
+// the input and filter gradients' gemms read it there, so dz (the layer's whole output, 11 MB for
+// the Keras MNIST convnet's first layer at batch 128) is never written to memory and read back.
+// The blocks, products and sums are those of the separate kernels (relu_backward_bias,
+// conv2d_backprop_input, conv2d_backprop_filter) on a materialised dz: same bits.
+#pragma once
+#include "convolution.h"
+
+namespace {
+
+// Rows [p0, p0 + rows) of dz = dy·step(y) ([pixels, cout]) into dz (step(NaN) is NaN, as tfjs's
+// Step); with kSums, sums[j] += each dz[., j] in row order.
+template <bool kSums>
+inline void relu_dz_rows_impl(const float* dy, const float* y, float* dz, double* sums, int64_t p0, int64_t rows,
+                              int64_t cout) {
+  const float* dr = dy + p0 * cout;
+  const float* yr = y + p0 * cout;
+  for (int64_t r = 0; r < rows; ++r, dr += cout, yr += cout, dz += cout) {
+    for (int64_t j = 0; j < cout; ++j) {
+      const float s = yr[j] != yr[j] ? yr[j] : (yr[j] > 0.0f ? 1.0f : 0.0f);
+      const float d = dr[j] * s;
+      dz[j] = d;
+      if (kSums) sums[j] += d;
+    }
+  }
+}
+
+typedef double vd __attribute__((vector_size(FNN_W * 8)));
+typedef double vdu __attribute__((vector_size(FNN_W * 8), aligned(8)));
+
+// The same with the sums for cout = NV * W channels in registers across the rows (through memory,
+// each row's additions would wait for the previous row's stores): same additions, same order.
+template <int NV>
+inline void relu_dz_rows_summed(const float* dy, const float* y, float* dz, double* sums, int64_t p0, int64_t rows) {
+  constexpr int64_t cout = NV * W;
+  const float* dr = dy + p0 * cout;
+  const float* yr = y + p0 * cout;
+  vd acc[NV];
+  for (int v = 0; v < NV; ++v) acc[v] = *reinterpret_cast<const vdu*>(sums + v * W);
+  for (int64_t r = 0; r < rows; ++r, dr += cout, yr += cout, dz += cout)
+    for (int v = 0; v < NV; ++v) {
+      const vf yv = load(yr + v * W);
+      const vf d = load(dr + v * W) * (yv != yv ? yv : (yv > vf{} ? splat(1.0f) : vf{}));
+      store(dz + v * W, d);
+      acc[v] += __builtin_convertvector(d, vd);
+    }
+  for (int v = 0; v < NV; ++v) *reinterpret_cast<vdu*>(sums + v * W) = acc[v];
+}
+
+inline void relu_dz_rows(const float* dy, const float* y, float* dz, double* sums, int64_t p0, int64_t rows,
+                         int64_t cout) {
+  if (!sums) relu_dz_rows_impl<false>(dy, y, dz, nullptr, p0, rows, cout);
+  else if (cout == W) relu_dz_rows_summed<1>(dy, y, dz, sums, p0, rows);
+  else if (cout == 2 * W) relu_dz_rows_summed<2>(dy, y, dz, sums, p0, rows);
+  else if (cout == 4 * W) relu_dz_rows_summed<4>(dy, y, dz, sums, p0, rows);
+  else relu_dz_rows_impl<true>(dy, y, dz, sums, p0, rows, cout);
+}
+
+// Zeroed double sums for a bias gradient over cout channels, in per-thread scratch.
+inline double* bias_sums(int64_t cout) {
+  double* sums = reinterpret_cast<double*>(fnn_scratch(fnn::kScratchConvBiasSums, static_cast<size_t>(2 * cout)));
+  for (int64_t j = 0; j < cout; ++j) sums[j] = 0.0;
+  return sums;
+}
+
+// dz = dy·step(y) over [rows, cout] and, when db is non-null, db = Σ_rows dz, in one pass: the bits
+// of Step, Multiply and Sum (double sums in row order, as sum_rows).
+void relu_backward_bias(const float* dy, const float* y, float* dz, float* db, int64_t rows, int64_t cout) {
+  double* sums = db ? bias_sums(cout) : nullptr;
+  relu_dz_rows(dy, y, dz, sums, 0, rows, cout);
+  for (int64_t j = 0; sums && j < cout; ++j) db[j] = static_cast<float>(sums[j]);
+}
+
+// dfilter, db (if non-null) and dx (if non-null) of a relu convolution from x, its output y and
+// dy. Returns false, writing nothing, where the caller must materialise dz and run the separate
+// kernels: a 1x1 pointwise convolution (its gemms take all pixels at once) or windows reaching
+// into the padding (the filter gradient then checks the whole of dz for non-finite values).
+bool conv2d_relu_backward(const fnn::ConvShape& s, const float* x, const float* dy, const float* y,
+                          const float* filter, float* dfilter, float* db, float* dx) {
+  const int64_t pixels = conv_pixels(s), taps = conv_taps(s);
+  if (is_pointwise(s) || reaches_padding(s) || pixels <= 0 || taps <= 0 || s.cout <= 0) return false;
+  const int64_t block = conv_block_rows(taps);
+  float* cols = fnn_scratch(fnn::kScratchConvColumns, static_cast<size_t>(block * taps));
+  float* dz = fnn_scratch(fnn::kScratchConvDz, static_cast<size_t>(block * s.cout));
+  float* partial = fnn_scratch(fnn::kScratchConvPartial, static_cast<size_t>(taps * s.cout));
+  double* sums = db ? bias_sums(s.cout) : nullptr;
+  float* filter_t = nullptr;
+  if (dx) {
+    filter_t = fnn_scratch(fnn::kScratchConvFilterT, static_cast<size_t>(s.cout * taps));
+    transpose(filter, filter_t, 1, taps, s.cout);
+    zero_floats(dx, s.batch * s.h * s.w * s.cin);
+  }
+  for (int64_t p0 = 0; p0 < pixels; p0 += block) {
+    const int64_t rows = imin(block, pixels - p0);
+    relu_dz_rows(dy, y, dz, sums, p0, rows, s.cout);
+    if (dx) {
+      gemm(rows, taps, s.cout, dz, s.cout, 1, filter_t, taps, 1, cols, taps, nullptr, fnn::kLinear);
+      col2im_rows(s, cols, p0, rows, dx);
+    }
+    im2col_rows(s, x, p0, rows, cols);
+    float* target = p0 == 0 ? dfilter : partial;
+    gemm(taps, s.cout, rows, cols, 1, taps, dz, s.cout, 1, target, s.cout, nullptr, fnn::kLinear);
+    if (p0 > 0) add_floats(dfilter, partial, taps * s.cout);
+  }
+  for (int64_t j = 0; sums && j < s.cout; ++j) db[j] = static_cast<float>(sums[j]);
+  return true;
+}
+
+}  // namespace
