@@ -115,8 +115,8 @@ async function createExecutor(
       runs: setup.runs,
       data: setup.data,
       ...setup.dataOptions,
-      // Finished, or stopped by ASHA (perhaps paused): their jobs are done with.
-      recorded: [...previous.values()].filter(isSettled).map((r) => r.id),
+      // Finished, or stopped by ASHA (perhaps paused): their jobs so far are done with.
+      recorded: [...previous.values()].filter(isSettled).map((r) => ({ id: r.id, epochs: r.history.loss.length })),
       asha: setup.search?.asha ?? null,
       log: (line) => display.log(line),
     });

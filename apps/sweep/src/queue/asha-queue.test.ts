@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../executor.js';
@@ -15,6 +16,7 @@ import { hasRedis, TestRedis } from '../../test-support/redis-server.js';
 const ONE_SLOT = ['--concurrency', '1', '--workers-per-run', '1', '--fixed-workers'];
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 const readResults = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ResultsFile;
+const startedJobs = (text: string) => [...text.matchAll(/\] job (\S+) started on/g)].map((m) => m[1]!);
 /** Each rung's decisions in the order made. */
 const byRung = (decisions: RungDecision[]) => {
   const rungs = new Map<number, RungDecision[]>();
@@ -130,5 +132,39 @@ describe.skipIf(!hasRedis)('ASHA through a BullMQ queue on a real redis-server',
     expect(sweep.stderr).toMatch(new RegExp(`\\[${last}\\] resumed from the checkpoint after epoch [4-8]`));
     expectSameSearch(readResults(out));
     expect(await checkpointKeys()).toEqual([]);
+  }, 600_000);
+
+  it('resumes a SIGKILLed coordinator with the decisions made, training no stretch twice, to the end of the search', async () => {
+    const w = worker();
+    const out = join(tmp('fnn-out-'), 'queue');
+    const first = coordinator([...search, '--out', out]);
+    await first.waitFor(/\] promoted at epoch 1,/, 300_000);
+    await first.kill('SIGKILL');
+    const before = (JSON.parse(readFileSync(join(out, 'asha.json'), 'utf8')) as { decisions: RungDecision[] })
+      .decisions;
+    // The worker trains on meanwhile; the resumed coordinator takes those stretches' results from their jobs.
+    const again = coordinator(['--resume', out]);
+    expect(await again.exited, again.stderr).toEqual({ code: 0, signal: null });
+    await w.kill('SIGTERM');
+    const resumed = readResults(out);
+    expect(resumed.search!.decisions.slice(0, before.length)).toEqual(before);
+    // ASHA's end: every trial finished, or stopped where it waited; none left paused or interrupted.
+    for (const run of resumed.runs)
+      expect(run.status === 'finished' || run.stoppedBy?.decision === 'stop', `${run.id} ${run.status}`).toBe(true);
+    expect(resumed.runs.filter((r) => r.status === 'finished').every((r) => r.history.loss.length === 9)).toBe(true);
+    // Each trial's curve is the one it has in the local search, as far as both trained it.
+    for (const [i, run] of resumed.runs.entries()) {
+      const reference = local.runs[i]!.history.val_loss;
+      const n = Math.min(run.history.val_loss.length, reference.length);
+      expect(run.history.val_loss.slice(0, n), run.id).toEqual(reference.slice(0, n));
+    }
+    // No stretch trained twice, and Redis keeps neither jobs nor checkpoints.
+    const started = startedJobs(w.stderr);
+    expect(new Set(started).size).toBe(started.length);
+    expect(await checkpointKeys()).toEqual([]);
+    const queue = new Queue('fnn-sweep', { connection: { host: '127.0.0.1', port: redis.port } });
+    const states = ['wait', 'active', 'prioritized', 'completed', 'failed', 'delayed'] as const;
+    expect(await queue.getJobCounts(...states)).toEqual(Object.fromEntries(states.map((state) => [state, 0])));
+    await queue.close();
   }, 600_000);
 });

@@ -16,8 +16,8 @@ export interface CoordinatorRequest {
   dataDir: string | null;
   limitTrain: number | null;
   limitEval: number | null;
-  /** Runs a resumed sweep has already recorded: their jobs, if still queued, are removed at the end. */
-  recorded: string[];
+  /** Runs a resumed sweep has already recorded, with their epochs: their jobs, if still queued, are removed at the end. */
+  recorded: { id: string; epochs: number }[];
   /** --scheduler asha: each stretch of a trial between rungs is a job. */
   asha: AshaSettings | null;
   log: (line: string) => void;

@@ -27,9 +27,9 @@ export interface QueueExecutorOptions {
   /** sweepIdFor(...): job ids are `<sweepId>-<runId>`. */
   sweepId: string;
   data: JobData;
-  /** Run ids whose results the output folder already holds (a resumed sweep). */
-  recorded?: string[];
-  /** Under ASHA, the rung epochs: a recorded run's jobs are its stretches between them. */
+  /** Runs whose results the output folder already holds (a resumed sweep), with the epochs they trained. */
+  recorded?: { id: string; epochs: number }[];
+  /** Under ASHA, the rung epochs: a recorded run's jobs are its stretches between them up to its epochs. */
   rungs?: readonly number[];
   /** A line for the sweep's log (a stall, a lost connection). */
   log: (line: string) => void;
@@ -67,9 +67,10 @@ export class QueueExecutor implements RunExecutor {
     private readonly redis: Redis,
   ) {
     this.description = `queue ${options.queueName} on ${options.address.display}`;
-    for (const id of options.recorded ?? []) {
+    for (const { id, epochs } of options.recorded ?? []) {
       this.settled.add(jobIdFor(options.sweepId, id));
-      for (const rung of options.rungs ?? []) this.settled.add(stretchJobId(options.sweepId, id, rung));
+      for (const rung of options.rungs ?? [])
+        if (rung < epochs) this.settled.add(stretchJobId(options.sweepId, id, rung));
     }
     events.on('progress', ({ jobId, data }) => {
       const waiter = this.waiting.get(jobId);
