@@ -109,7 +109,32 @@ describe.skipIf(!hasRedis)('ASHA through a BullMQ queue on a real redis-server',
     // Promoted runs went on from their Redis checkpoints on the worker, stretch by stretch.
     expect(w.stderr).toMatch(/job [0-9a-f]{12}-t\d\d@1 started on/);
     expect(w.stderr).toMatch(/reached epoch 1, its checkpoint kept/);
-    expect(queued.runs.filter((r) => r.status === 'finished').every((r) => r.history.loss.length === 9)).toBe(true);
+    const finished = queued.runs.filter((r) => r.status === 'finished');
+    expect(finished.length).toBeGreaterThan(0);
+    expect(finished.every((r) => r.history.loss.length === 9 && r.resumedFromEpoch === 3)).toBe(true);
+    // A trial trained in three stretches on the worker trains as the same config does in one go.
+    const { hidden, dropout, batchNorm, activation, optimizer, learningRate, batchSize, seed } = finished[0]!.config;
+    const grid = join(tmp('fnn-grid-'), 'grid.json');
+    writeFileSync(
+      grid,
+      JSON.stringify({
+        hidden: [hidden],
+        dropout,
+        batchNorm,
+        activation,
+        optimizer,
+        learningRate,
+        batchSize,
+        epochs: 9,
+      }),
+    );
+    const data = search.slice(search.indexOf('--data-dir'));
+    const whole = join(tmp('fnn-out-'), 'whole');
+    const plain = await runCli(['--grid', grid, '--seed', String(seed), ...data, ...ONE_SLOT, '--out', whole]);
+    expect(plain.code, plain.stderr).toBe(0);
+    const uninterrupted = readResults(whole).runs[0]!;
+    expect(uninterrupted.resumedFromEpoch).toBe(0);
+    expect({ ...trained(finished[0]!), id: '' }).toEqual({ ...trained(uninterrupted), id: '' });
     // The stopped runs' checkpoints went when the search ended, the finished runs' when they finished.
     expect(await checkpointKeys()).toEqual([]);
   }, 600_000);
