@@ -105,6 +105,17 @@ export interface RunContext {
    * checkpoint kept for a later promotion), or null to go on.
    */
   shouldStop?: (epoch: number, metrics: { val_accuracy: number; val_loss: number }) => RungDecision | null;
+  /**
+   * With `shouldStop` under ASHA: the rung epochs, and the epoch the run continues from (0, or the
+   * rung a promoted run paused at). An executor that cannot ask during training (the queue's
+   * workers are elsewhere) trains the run from rung to rung and asks at each; a local one ignores it.
+   */
+  rungs?: { epochs: readonly number[]; from: number };
+  /**
+   * Train only up to this epoch (below the run's epochs), then resolve as `stopped` without a
+   * decision, the checkpoint kept: one stretch of an ASHA trial, as a queue worker trains it.
+   */
+  stopAfterEpoch?: number;
 }
 
 /**
@@ -125,6 +136,11 @@ export interface RunExecutor {
   releaseSlot?(): void;
   /** A released slot has work again (ASHA promoted a paused run): it takes its cores back. */
   claimSlot?(): void;
+  /**
+   * ASHA stopped the run for good where it paused: the executor may drop the checkpoint it kept
+   * for a promotion elsewhere (the queue's Redis); a local run's checkpoint folder stays with its results.
+   */
+  dropCheckpoint?(runId: string): Promise<void>;
   /** Releases threads, pools or connections. */
   close(): Promise<void>;
 }

@@ -51,6 +51,8 @@ class RunTask {
   private params = 0;
   private trainableParams = 0;
   private stoppedBy: RungDecision | null = null;
+  /** The stretch asked for (context.stopAfterEpoch) is trained: the run stops there, its checkpoint kept. */
+  private reached = false;
   /** Workers to continue with after the epoch that just ended, when the scaler proposed a move. */
   private growTo: number | null = null;
   private epochStart = performance.now();
@@ -80,9 +82,12 @@ class RunTask {
       await this.train(model);
       if (this.context.signal.aborted)
         throw new InterruptedError(`interrupted after epoch ${this.history.loss.length}`);
-      if (this.stoppedBy) {
+      if (this.stoppedBy || this.reached) {
+        // A promotion (perhaps on another machine) resumes from this checkpoint: it must be written.
+        await this.saving;
+        if (this.checkpointError) throw this.checkpointError;
         await this.saveModel(model);
-        return this.result('stopped', { stoppedBy: this.stoppedBy });
+        return this.result('stopped', this.stoppedBy ? { stoppedBy: this.stoppedBy } : {});
       }
       return await this.finish(model);
     } catch (error) {
@@ -111,6 +116,7 @@ class RunTask {
     this.history = { ...history, workers: history.workers ?? history.loss.map(() => this.engine.workers) };
     this.resumedFromEpoch = checkpoint.epoch;
     this.progress({ epoch: checkpoint.epoch, note: `resumed from the checkpoint after epoch ${checkpoint.epoch}` });
+    this.reached = this.isStretchEnd(checkpoint.epoch);
     // The decision at this epoch may not have been recorded before the interruption.
     const last = checkpoint.epoch - 1;
     if (last >= 0) {
@@ -126,7 +132,7 @@ class RunTask {
   private async train(model: LayersModel): Promise<void> {
     const { config, data } = this;
     const hooks = this.hooks(model);
-    while (this.history.loss.length < config.epochs && !this.stoppedBy) {
+    while (this.history.loss.length < config.epochs && !this.stoppedBy && !this.reached) {
       this.growTo = null;
       await this.engine.fit(
         {
@@ -199,12 +205,19 @@ class RunTask {
     const left = config.epochs - (epoch + 1);
     // At a rung, the scheduler may stop the run here: the checkpoint above keeps its model.
     this.stoppedBy = left > 0 ? (this.context.shouldStop?.(epoch + 1, logs) ?? null) : null;
-    if (this.stoppedBy) return true;
+    this.reached = this.isStretchEnd(epoch + 1);
+    if (this.stoppedBy || this.reached) return true;
     this.growTo =
       left > 0 && !this.context.signal.aborted
         ? (this.options.scaler?.propose(config.id, this.engine.workers, seconds, left) ?? null)
         : null;
     return this.growTo !== null;
+  }
+
+  /** Whether `epoch` (1-based) ends the stretch the run was asked to train (never its last epoch). */
+  private isStretchEnd(epoch: number): boolean {
+    const until = this.context.stopAfterEpoch;
+    return until !== undefined && until < this.config.epochs && epoch >= until;
   }
 
   /** Starts writing the checkpoint after `epoch` (0-based); a failed earlier write fails the run. */

@@ -113,7 +113,14 @@ class Sweep {
     await Promise.all(Array.from({ length: slots }, () => this.slot(queue)));
     request.signal.removeEventListener('abort', onAbort);
     // The search is over when nothing trains and nothing is promotable: the paused runs stop.
-    if (!request.signal.aborted) for (const run of this.asha?.stopPaused(this.done) ?? []) this.done.set(run.id, run);
+    if (!request.signal.aborted) {
+      for (const run of this.asha?.stopPaused(this.done) ?? []) {
+        this.done.set(run.id, run);
+        await request.executor.dropCheckpoint?.(run.id).catch((error) => {
+          request.display.log(`[${run.id}] its checkpoint could not be dropped: ${errorMessage(error)}`);
+        });
+      }
+    }
     const interrupted =
       request.signal.aborted &&
       request.runs.some((c) => !isSettled(this.done.get(c.id)) || isPaused(this.done.get(c.id)));
@@ -238,6 +245,7 @@ class Sweep {
         onProgress: (p) => display.update(p),
         signal,
         shouldStop: this.asha?.shouldStop(config.id, () => this.wake()),
+        rungs: this.asha?.rungsFor(config.id),
       });
     } catch (error) {
       // Executors report failures as results; this is a bug or a lost connection.

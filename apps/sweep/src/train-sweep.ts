@@ -115,7 +115,9 @@ async function createExecutor(
       runs: setup.runs,
       data: setup.data,
       ...setup.dataOptions,
-      recorded: [...previous.values()].filter((r) => r.status === 'finished').map((r) => r.id),
+      // Finished, or stopped by ASHA (perhaps paused): their jobs so far are done with.
+      recorded: [...previous.values()].filter(isSettled).map((r) => ({ id: r.id, epochs: r.history.loss.length })),
+      asha: setup.search?.asha ?? null,
       log: (line) => display.log(line),
     });
   }

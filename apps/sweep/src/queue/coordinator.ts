@@ -1,5 +1,6 @@
 import type { SweepData } from '../sweep-data.js';
 import type { RunConfig } from '../run-config.js';
+import { rungsFor, type AshaSettings } from '../search/asha.js';
 import { dataFingerprint } from './data-fingerprint.js';
 import { QueueExecutor } from './queue-executor.js';
 import type { RedisAddress } from './redis-address.js';
@@ -15,8 +16,10 @@ export interface CoordinatorRequest {
   dataDir: string | null;
   limitTrain: number | null;
   limitEval: number | null;
-  /** Runs a resumed sweep has already recorded: their jobs, if still queued, are removed at the end. */
-  recorded: string[];
+  /** Runs a resumed sweep has already recorded, with their epochs: their jobs, if still queued, are removed at the end. */
+  recorded: { id: string; epochs: number }[];
+  /** --scheduler asha: each stretch of a trial between rungs is a job. */
+  asha: AshaSettings | null;
   log: (line: string) => void;
 }
 
@@ -37,17 +40,21 @@ export async function connectCoordinator(request: CoordinatorRequest): Promise<Q
     limitEval: request.limitEval,
     fingerprint: dataFingerprint(request.data),
   };
-  const sweepId = sweepIdFor(request.outDir, request.runs, data);
+  const sweepId = sweepIdFor(request.outDir, request.runs, data, request.asha);
   const executor = await QueueExecutor.connect({
     address: queue.address,
     queueName: queue.name,
     sweepId,
     data,
     recorded: request.recorded,
+    ...(request.asha ? { rungs: rungsFor(request.asha) } : {}),
     log,
   });
+  const jobs = request.asha
+    ? `${request.runs.length} trials, each stretch between rungs a job,`
+    : `${request.runs.length} jobs`;
   log(
-    `fnn-sweep: sweep ${sweepId}: ${request.runs.length} jobs for workers started with  fnn-sweep worker --queue ${queue.address.display}` +
+    `fnn-sweep: sweep ${sweepId}: ${jobs} for workers started with  fnn-sweep worker --queue ${queue.address.display}` +
       `${queue.name !== 'fnn-sweep' ? ` --queue-name ${queue.name}` : ''}${request.dataDir ? ' --data-dir <the same data>' : ''}`,
   );
   return executor;

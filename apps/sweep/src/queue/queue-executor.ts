@@ -9,6 +9,7 @@ import type { RedisAddress } from './redis-address.js';
 import { connectionOptions } from './redis-check.js';
 import { jobIdFor, RUN_JOB_NAME, type JobData, type RunJob } from './run-job.js';
 import { decodeRunProgress, decodeRunResult } from './run-messages.js';
+import { stretchJobId, stretchPriority, trainByStretches } from './stretches.js';
 
 /** How often the coordinator asks Redis for the state of the jobs it waits for, in case an event was missed. */
 const RECONCILE_MS = 10_000;
@@ -26,8 +27,10 @@ export interface QueueExecutorOptions {
   /** sweepIdFor(...): job ids are `<sweepId>-<runId>`. */
   sweepId: string;
   data: JobData;
-  /** Run ids whose results the output folder already holds (a resumed sweep). */
-  recorded?: string[];
+  /** Runs whose results the output folder already holds (a resumed sweep), with the epochs they trained. */
+  recorded?: { id: string; epochs: number }[];
+  /** Under ASHA, the rung epochs: a recorded run's jobs are its stretches between them up to its epochs. */
+  rungs?: readonly number[];
   /** A line for the sweep's log (a stall, a lost connection). */
   log: (line: string) => void;
 }
@@ -35,6 +38,8 @@ export interface QueueExecutorOptions {
 interface Waiter {
   config: RunConfig;
   context: RunContext;
+  /** An ASHA stretch's last epoch, where its worker stops. */
+  untilEpoch?: number;
   settle: (result: RunResult) => void;
 }
 
@@ -43,6 +48,8 @@ interface Waiter {
  * (adding it again is a no-op, so a restarted coordinator re-attaches to the jobs already
  * queued, running or done), workers (`fnn-sweep worker`) train them, and their progress and
  * results come back through BullMQ's QueueEvents. The sweep writes the same files as a local one.
+ * Under ASHA each stretch of a trial between rungs is a job of its own (see stretches.ts): the
+ * sweep's scheduler decides here, at each stretch's end, what is queued next.
  */
 export class QueueExecutor implements RunExecutor {
   readonly description: string;
@@ -60,7 +67,11 @@ export class QueueExecutor implements RunExecutor {
     private readonly redis: Redis,
   ) {
     this.description = `queue ${options.queueName} on ${options.address.display}`;
-    for (const id of options.recorded ?? []) this.settled.add(jobIdFor(options.sweepId, id));
+    for (const { id, epochs } of options.recorded ?? []) {
+      this.settled.add(jobIdFor(options.sweepId, id));
+      for (const rung of options.rungs ?? [])
+        if (rung < epochs) this.settled.add(stretchJobId(options.sweepId, id, rung));
+    }
     events.on('progress', ({ jobId, data }) => {
       const waiter = this.waiting.get(jobId);
       const progress = waiter && decodeRunProgress(data, waiter.config.id);
@@ -68,7 +79,7 @@ export class QueueExecutor implements RunExecutor {
     });
     events.on('completed', ({ jobId, returnvalue }) => {
       const waiter = this.waiting.get(jobId);
-      if (waiter) waiter.settle(this.resultOf(waiter.config, returnvalue));
+      if (waiter) waiter.settle(this.resultOf(waiter, returnvalue));
     });
     // A failed attempt may still be retried: the job's state says whether it is over.
     events.on('failed', ({ jobId }) => void this.check(jobId));
@@ -105,7 +116,31 @@ export class QueueExecutor implements RunExecutor {
   }
 
   run(config: RunConfig, context: RunContext): Promise<RunResult> {
-    const jobId = jobIdFor(this.options.sweepId, config.id);
+    const { sweepId, data } = this.options;
+    if (!context.rungs) {
+      const payload: RunJob = { version: 1, sweepId, config, data };
+      return this.runJob({ id: jobIdFor(sweepId, config.id), payload }, context);
+    }
+    const rungs = context.rungs.epochs;
+    return trainByStretches(config, context, ({ from, until }) =>
+      this.runJob(
+        {
+          id: stretchJobId(sweepId, config.id, from),
+          payload: { version: 2, sweepId, config, data, untilEpoch: until },
+          priority: stretchPriority(rungs, from),
+        },
+        context,
+      ),
+    );
+  }
+
+  /** Enqueues one job (or finds it already there) and resolves with its run's result. */
+  private runJob(
+    { id: jobId, payload, priority }: { id: string; payload: RunJob; priority?: number },
+    context: RunContext,
+  ): Promise<RunResult> {
+    const { config } = payload;
+    const untilEpoch = payload.version === 2 ? payload.untilEpoch : undefined;
     return new Promise<RunResult>((resolve) => {
       const onAbort = () =>
         settle(
@@ -122,16 +157,16 @@ export class QueueExecutor implements RunExecutor {
         if (result.status !== 'interrupted') this.settled.add(jobId);
         resolve(result);
       };
-      const waiter: Waiter = { config, context, settle };
+      const waiter: Waiter = { config, context, untilEpoch, settle };
       this.waiting.set(jobId, waiter);
       if (context.signal.aborted) return onAbort();
       context.signal.addEventListener('abort', onAbort, { once: true });
-      const payload: RunJob = { version: 1, sweepId: this.options.sweepId, config, data: this.options.data };
       this.queue
         .add(RUN_JOB_NAME, payload, {
           jobId,
           attempts: JOB_ATTEMPTS,
           backoff: { type: 'exponential', delay: 2000 },
+          ...(priority !== undefined ? { priority } : {}),
         })
         // Added just now, or already there from an earlier coordinator: perhaps already done.
         .then(() => this.check(jobId))
@@ -150,7 +185,7 @@ export class QueueExecutor implements RunExecutor {
       if (state === 'completed' || state === 'failed') {
         const job = await Job.fromId(this.queue, jobId);
         if (!job) return;
-        if (state === 'completed') waiter.settle(this.resultOf(waiter.config, job.returnvalue));
+        if (state === 'completed') waiter.settle(this.resultOf(waiter, job.returnvalue));
         else waiter.settle(await this.failure(waiter.config, job));
       } else if (state === 'unknown') {
         waiter.settle(
@@ -167,9 +202,9 @@ export class QueueExecutor implements RunExecutor {
     for (let i = 0; i < ids.length; i += 50) await Promise.all(ids.slice(i, i + 50).map((id) => this.check(id)));
   }
 
-  private resultOf(config: RunConfig, value: unknown): RunResult {
+  private resultOf({ config, untilEpoch }: Waiter, value: unknown): RunResult {
     try {
-      return decodeRunResult(value, config);
+      return decodeRunResult(value, config, untilEpoch);
     } catch (error) {
       return placeholder(config, 'failed', `the worker's result could not be read: ${errorMessage(error)}`);
     }
@@ -177,13 +212,19 @@ export class QueueExecutor implements RunExecutor {
 
   /** A job that failed for good: why, where, and its checkpoint removed (no worker will continue it). */
   private async failure(config: RunConfig, job: Job): Promise<RunResult> {
-    const keys = checkpointKeys(this.queue.opts.prefix ?? 'bull', this.options.queueName, job.id!);
-    await this.redis.del(keys.checkpoint);
+    await this.dropCheckpoint(config.id);
     const where = job.processedBy ? ` (last on worker ${job.processedBy})` : '';
     const reason = /stalled more than allowable limit/.test(job.failedReason ?? '')
       ? `its worker died or stopped responding too many times (${job.failedReason})`
       : (job.failedReason ?? 'failed');
     return placeholder(config, 'failed', `${reason}${where}, after ${job.attemptsStarted} start(s)`);
+  }
+
+  /** The run's checkpoint, shared by its stretches, is no longer needed: ASHA stopped it, or it failed. */
+  async dropCheckpoint(runId: string): Promise<void> {
+    const { sweepId, queueName } = this.options;
+    const runJobId = jobIdFor(sweepId, runId);
+    await this.redis.del(checkpointKeys(this.queue.opts.prefix ?? 'bull', queueName, runJobId).checkpoint);
   }
 
   async close(): Promise<void> {

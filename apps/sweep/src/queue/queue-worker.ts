@@ -12,7 +12,7 @@ import { dataFingerprint } from './data-fingerprint.js';
 import type { RedisAddress } from './redis-address.js';
 import { connectionOptions } from './redis-check.js';
 import { checkpointKeys, RedisCheckpointStore } from './redis-checkpoints.js';
-import { decodeRunJob, type RunJob } from './run-job.js';
+import { decodeRunJob, jobIdFor, type RunJob } from './run-job.js';
 
 /** Batch progress goes to Redis at most this often per run; epoch ends and notes go at once. */
 const PROGRESS_INTERVAL_MS = 1000;
@@ -172,11 +172,14 @@ export class QueueWorker {
     cancel?.addEventListener('abort', () => controller.abort(), { once: true });
     this.running.set(jobId, controller);
     this.shareIdleSlots();
+    // An ASHA stretch (version 2) continues the run's checkpoint, kept beside the run's first job.
+    const runJobId = spec.version === 2 ? jobIdFor(spec.sweepId, config.id) : jobId;
     const checkpoints = new RedisCheckpointStore(
       this.redis,
-      checkpointKeys(this.worker.opts.prefix ?? 'bull', this.options.queueName, jobId),
+      checkpointKeys(this.worker.opts.prefix ?? 'bull', this.options.queueName, jobId, runJobId),
       token ?? '',
     );
+    const until = spec.version === 2 ? spec.untilEpoch : config.epochs;
     const progress = new ProgressSender(job);
     this.options.log(`[${config.id}] job ${jobId} started on ${this.name} (start ${job.attemptsStarted})`);
     progress.send({
@@ -193,6 +196,7 @@ export class QueueWorker {
         checkpoints,
         onProgress: (p) => progress.send(p),
         signal: controller.signal,
+        ...(until < config.epochs ? { stopAfterEpoch: until } : {}),
       });
       await progress.flush();
       if (controller.signal.reason instanceof LostLockError) throw controller.signal.reason;
@@ -201,9 +205,11 @@ export class QueueWorker {
         await job.moveToWait(token);
         throw new WaitingError();
       }
-      if (result.status !== 'finished') await checkpoints.remove().catch(() => {});
+      // A finished run removed its checkpoint; a stretch that reached its rung keeps it for its next one.
+      if (result.status === 'failed') await checkpoints.remove().catch(() => {});
+      const status = result.status === 'stopped' ? `reached epoch ${until}, its checkpoint kept` : result.status;
       this.options.log(
-        `[${config.id}] ${result.status}${result.error ? `: ${result.error}` : ''} (epochs ${result.resumedFromEpoch + 1}-${result.history.loss.length} here; ` +
+        `[${config.id}] ${status}${result.error ? `: ${result.error}` : ''} (epochs ${result.resumedFromEpoch + 1}-${result.history.loss.length} here; ` +
           `event loop held up at most ${Math.round(this.loopDelay.max / 1e6)} ms)`,
       );
       this.loopDelay.reset();

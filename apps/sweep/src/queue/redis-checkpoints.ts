@@ -17,10 +17,18 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
 return 1`;
 
-/** The Redis keys of one job: BullMQ's lock, and the checkpoint beside it. */
-export function checkpointKeys(prefix: string, queueName: string, jobId: string): { checkpoint: string; lock: string } {
-  const job = `${prefix}:${queueName}:${jobId}`;
-  return { checkpoint: `${job}:checkpoint`, lock: `${job}:lock` };
+/**
+ * The Redis keys of one job: BullMQ's lock, and the checkpoint beside it. An ASHA trial's
+ * stretches are jobs of their own that share one checkpoint, kept beside its first job
+ * (`runJobId`, the run's job id).
+ */
+export function checkpointKeys(
+  prefix: string,
+  queueName: string,
+  jobId: string,
+  runJobId = jobId,
+): { checkpoint: string; lock: string } {
+  return { checkpoint: `${prefix}:${queueName}:${runJobId}:checkpoint`, lock: `${prefix}:${queueName}:${jobId}:lock` };
 }
 
 /**

@@ -31,7 +31,7 @@ describe('run jobs on the queue', () => {
     expect(bad({ config: { ...config, id: 'a:b' } })).toThrow(
       `job "j1".config.id: expected a name of letters, digits, '.', '_' or '-', but got "a:b".`,
     );
-    expect(bad({ version: 2 })).toThrow('job "j1".version: expected 1, but got 2.');
+    expect(bad({ version: 3 })).toThrow('job "j1".version: expected 1 or 2, but got 3.');
     expect(bad({ sweepId: 'x' })).toThrow('job "j1".sweepId: expected 12 hexadecimal digits, but got "x".');
     expect(bad({ data: { ...data, limitTrain: 0 } })).toThrow(
       'job "j1".data.limitTrain: expected null or a positive integer, but got 0.',
@@ -40,6 +40,23 @@ describe('run jobs on the queue', () => {
       'job "j1".data.fingerprint: expected a SHA-256 in hex, but got "nope".',
     );
     expect(() => decodeRunJob(null, 'j1')).toThrow('job "j1": expected a run job object');
+  });
+
+  it('accepts an ASHA stretch (version 2) up to an epoch of the run, and names a bad one', () => {
+    const stretch: RunJob = { version: 2, sweepId: '0123456789ab', config, data, untilEpoch: 3 };
+    expect(decodeRunJob(JSON.parse(JSON.stringify(stretch)), 'j2')).toEqual(stretch);
+    for (const untilEpoch of [0, config.epochs + 1, 1.5, undefined]) {
+      expect(() => decodeRunJob({ ...stretch, untilEpoch }, 'j2')).toThrow(
+        `job "j2".untilEpoch: expected an epoch from 1 to the run's ${config.epochs}, but got ${untilEpoch}.`,
+      );
+    }
+  });
+
+  it("names ASHA's jobs apart from a plain sweep's, and keeps a plain sweep's id", () => {
+    const asha = { maxEpochs: 9, gracePeriod: 1, reductionFactor: 3, metric: 'val_loss', mode: 'min' } as const;
+    const plain = sweepIdFor('/runs/x', defaultRuns(), data);
+    expect(sweepIdFor('/runs/x', defaultRuns(), data, null)).toBe(plain);
+    expect(sweepIdFor('/runs/x', defaultRuns(), data, asha)).not.toBe(plain);
   });
 
   it('refuses a model too large to build before building it', () => {
@@ -79,5 +96,16 @@ describe('what workers send back', () => {
     );
     const long = { ...result, history: { ...result.history, loss: [1, 2, 3, 4, 5, 6] } };
     expect(() => decodeRunResult(long, config)).toThrow('expected history.loss: at most 5 numbers');
+  });
+
+  it('takes a stretch stopped at its last epoch, and a stopped result from nothing else', () => {
+    const two = [0.5, 0.4];
+    const history = { loss: two, accuracy: two, val_loss: two, val_accuracy: two, seconds: two, workers: [1, 1] };
+    const stopped = { ...placeholder(config, 'failed', ''), status: 'stopped', error: undefined, history };
+    expect(decodeRunResult(stopped, config, 2).status).toBe('stopped');
+    expect(() => decodeRunResult(stopped, config)).toThrow('expected status one of finished, failed, interrupted');
+    expect(() => decodeRunResult(stopped, config, 3)).toThrow(
+      'expected a stretch stopped after epoch 3, but got "2 epochs"',
+    );
   });
 });

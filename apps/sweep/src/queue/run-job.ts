@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigError, describe } from '../errors.js';
 import { validateRunConfig, type RunConfig } from '../run-config.js';
+import type { AshaSettings } from '../search/asha.js';
 
 /** The BullMQ job name of a sweep run. */
 export const RUN_JOB_NAME = 'fnn-run';
@@ -18,20 +19,23 @@ export interface JobData {
   fingerprint: string;
 }
 
-/** The payload of one queued run: plain JSON. */
-export interface RunJob {
-  version: 1;
-  sweepId: string;
-  config: RunConfig;
-  data: JobData;
-}
+/**
+ * The payload of one queued run: plain JSON. Version 2 is one stretch of an ASHA trial: the
+ * worker trains it from the run's checkpoint up to `untilEpoch` and keeps the checkpoint there
+ * (a worker that only knows version 1 refuses it rather than training to the end).
+ */
+export type RunJob =
+  | { version: 1; sweepId: string; config: RunConfig; data: JobData }
+  | { version: 2; sweepId: string; config: RunConfig; data: JobData; untilEpoch: number };
 
 /**
  * A sweep's id: the same output folder, runs and data give the same id, so a restarted
  * coordinator (or `--resume`) enqueues the same job ids and re-attaches to the jobs already there.
  */
-export function sweepIdFor(outDir: string, runs: RunConfig[], data: JobData): string {
-  return createHash('sha256').update(JSON.stringify({ outDir, runs, data })).digest('hex').slice(0, 12);
+export function sweepIdFor(outDir: string, runs: RunConfig[], data: JobData, asha?: AshaSettings | null): string {
+  // ASHA's settings count only when given: a sweep without them keeps the id it always had.
+  const named = asha ? { outDir, runs, data, asha } : { outDir, runs, data };
+  return createHash('sha256').update(JSON.stringify(named)).digest('hex').slice(0, 12);
 }
 
 /** BullMQ job ids may not contain ':' nor be all digits; `<sweep>-<run>` is neither (run ids are [A-Za-z0-9._-]). */
@@ -60,13 +64,22 @@ export function decodeRunJob(value: unknown, jobId: string): RunJob {
     );
   }
   const job = value as Record<string, unknown>;
-  if (job.version !== 1) throw new ConfigError(`${where}.version: expected 1, but got ${describe(job.version)}.`);
+  if (job.version !== 1 && job.version !== 2)
+    throw new ConfigError(`${where}.version: expected 1 or 2, but got ${describe(job.version)}.`);
   if (typeof job.sweepId !== 'string' || !/^[0-9a-f]{12}$/.test(job.sweepId)) {
     throw new ConfigError(`${where}.sweepId: expected 12 hexadecimal digits, but got ${describe(job.sweepId)}.`);
   }
   // The same checks as --grid, model size included: nothing is built for a job that fails them.
   const config = validateRunConfig(job.config, `${where}.config`);
-  return { version: 1, sweepId: job.sweepId, config, data: decodeJobData(job.data, `${where}.data`) };
+  const data = decodeJobData(job.data, `${where}.data`);
+  if (job.version === 1) return { version: 1, sweepId: job.sweepId, config, data };
+  const until = job.untilEpoch;
+  if (!(typeof until === 'number' && Number.isSafeInteger(until) && until >= 1 && until <= config.epochs)) {
+    throw new ConfigError(
+      `${where}.untilEpoch: expected an epoch from 1 to the run's ${config.epochs}, but got ${describe(until)}.`,
+    );
+  }
+  return { version: 2, sweepId: job.sweepId, config, data, untilEpoch: until };
 }
 
 function decodeJobData(value: unknown, where: string): JobData {

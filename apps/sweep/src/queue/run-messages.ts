@@ -35,22 +35,26 @@ export function decodeRunProgress(value: unknown, runId: string): RunProgress | 
 
 /**
  * A worker's RunResult for `config`: the fields the files and the report use are checked, and
- * the config is the coordinator's own (a result cannot rename or reconfigure a run).
+ * the config is the coordinator's own (a result cannot rename or reconfigure a run). The result
+ * of a stretch up to `untilEpoch` (an ASHA trial's) may also be `stopped` there, having reached it.
  */
-export function decodeRunResult(value: unknown, config: RunConfig): RunResult {
+export function decodeRunResult(value: unknown, config: RunConfig, untilEpoch?: number): RunResult {
   const fail = (what: string, got: unknown): never => {
     throw new Error(`expected ${what}, but got ${describe(got)}`);
   };
   if (value === null || typeof value !== 'object') fail('a run result object', value);
   const r = value as Record<string, unknown>;
   if (r.id !== config.id) fail(`the result of run ${describe(config.id)}`, r.id);
-  if (!STATUSES.includes(r.status as never)) fail(`status one of ${STATUSES.join(', ')}`, r.status);
+  const reached = untilEpoch !== undefined && untilEpoch < config.epochs && r.status === 'stopped';
+  if (!STATUSES.includes(r.status as never) && !reached) fail(`status one of ${STATUSES.join(', ')}`, r.status);
   const history = r.history as Record<string, unknown>;
   for (const key of HISTORY_KEYS) {
     const list = history?.[key];
     if (!Array.isArray(list) || list.length > config.epochs || !list.every(isNumber))
       fail(`history.${key}: at most ${config.epochs} numbers`, list);
   }
+  if (reached && (history.loss as unknown[]).length !== untilEpoch)
+    fail(`a stretch stopped after epoch ${untilEpoch}`, `${(history.loss as unknown[]).length} epochs`);
   for (const key of ['params', 'trainableParams', 'nonTrainableParams', 'workers', 'resumedFromEpoch', 'trainSize'])
     if (!isCount(r[key])) fail(`${key}: a count`, r[key]);
   for (const key of ['architecture', 'summary', 'backend'])

@@ -46,6 +46,15 @@ export class AshaJobs {
     return this.scheduler.hasPromotion();
   }
 
+  /**
+   * The rungs, and where run `id` trains from now: the rung it went on from last (promoted, or
+   * on arrival), or 0 (for an executor that trains from rung to rung, see RunContext.rungs).
+   */
+  rungsFor(id: string): { epochs: readonly number[]; from: number } {
+    const latest = this.scheduler.latest(id);
+    return { epochs: this.scheduler.rungs, from: latest && this.goingOn(id) ? latest.rung : 0 };
+  }
+
   /** Whether run `id` went on from its last rung (promoted, or on arrival): it trains, or was about to. */
   goingOn(id: string): boolean {
     const latest = this.scheduler.latest(id)?.decision;
