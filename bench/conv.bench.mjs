@@ -6,7 +6,7 @@
 //  2. where one training step's time goes (per-kernel profile vs the step's wall time);
 //  3. training on real MNIST, samples/s in steady-state steps and over one epoch (with its test
 //     accuracy), FNN native vs PyTorch on one thread (target ≥ 2x), PyTorch run by
-//     bench/pytorch_convnet.py when torch imports, else the figure in NOTES.md, labelled so.
+//     bench/pytorch_convnet.py when torch imports, else the project's recorded figure, labelled so.
 // Usage: node bench/conv.bench.mjs [--steps N] [--warmup N] [--rounds N] [--no-epoch] [--no-torch]
 //        [--root DIR] (measure the packages built in another checkout, e.g. before a change)
 import { spawnSync } from 'node:child_process';
@@ -29,8 +29,8 @@ const STEPS = Number(options.steps);
 const WARMUP = Number(options.warmup);
 const ROUNDS = Number(options.rounds);
 const BATCH = 128;
-// NOTES.md, measured 2026-12-02 on this machine (quiet), one epoch: PyTorch 1.13 on one thread.
-const NOTES_TORCH_EPOCH = 3600;
+// The project's recorded PyTorch figure, measured 2026-12-02 on this machine (quiet), one epoch: PyTorch 1.13 on one thread.
+const RECORDED_TORCH_EPOCH = 3600;
 
 const root = resolve(options.root);
 const load = (path) => import(pathToFileURL(resolve(root, path)).href);
@@ -275,19 +275,21 @@ console.log(
   `\nKeras MNIST convnet, real MNIST (${mnist.train.size} training images), batch ${BATCH}, Adam, one thread`,
 );
 if (!torch)
-  console.log(`torch not available: the PyTorch figure is NOTES.md's (one epoch, quiet machine), not measured here`);
-const torchLabel = torch ? `PyTorch ${torch.torch}, same run` : 'PyTorch 1.13 in NOTES.md (not this run)';
+  console.log(
+    `torch not available: the PyTorch figure is the project's recorded one (one epoch, quiet machine), not measured here`,
+  );
+const torchLabel = torch ? `PyTorch ${torch.torch}, same run` : 'PyTorch 1.13, recorded (not this run)';
 console.log(
-  `| samples/s | FNN native | ${torchLabel} | ratio (target ≥ 2x) | ratio to NOTES.md's PyTorch (${NOTES_TORCH_EPOCH}, one epoch, quiet machine) |`,
+  `| samples/s | FNN native | ${torchLabel} | ratio (target ≥ 2x) | ratio to the recorded PyTorch (${RECORDED_TORCH_EPOCH}, one epoch, quiet machine) |`,
 );
 console.log('|---|---:|---:|---:|---:|');
 console.log(
   `| steady state, ${STEPS} steps (best of ${ROUNDS} alternating) | ${steady.toFixed(0)} | ${torch ? torch.steady.toFixed(0) : ''} | ${ratio(steady, torch?.steady)} | |`,
 );
 if (epoch) {
-  const theirs = torch ? torch.epoch : NOTES_TORCH_EPOCH;
+  const theirs = torch ? torch.epoch : RECORDED_TORCH_EPOCH;
   console.log(
-    `| one epoch, model.fit (shuffled) | ${epoch.samples.toFixed(0)} | ${theirs.toFixed(0)} | ${ratio(epoch.samples, theirs)} | ${(epoch.samples / NOTES_TORCH_EPOCH).toFixed(2)}x |`,
+    `| one epoch, model.fit (shuffled) | ${epoch.samples.toFixed(0)} | ${theirs.toFixed(0)} | ${ratio(epoch.samples, theirs)} | ${(epoch.samples / RECORDED_TORCH_EPOCH).toFixed(2)}x |`,
   );
   const theirAccuracy = torch ? `${(100 * torch.test_accuracy).toFixed(2)} %` : '97.35 %';
   console.log(`| test accuracy after that epoch | ${(100 * epoch.accuracy).toFixed(2)} % | ${theirAccuracy} | | |`);

@@ -1,7 +1,7 @@
 // @fnn/kernels ('native' backend) against its targets, ratios measured in one run:
 //  1. matmul GFLOP/s, single thread, on the lesson's shapes in all four transpose combinations (target ≥ 45);
 //  2. single-thread model.fit samples/s on 'native' vs PyTorch (one thread) on `wide` and
-//     `wide-deep` (target ≥ 1.0x); without torch, the figures recorded in shared/NOTES.md;
+//     `wide-deep` (target ≥ 1.0x); without torch, the project's recorded quiet-machine figures;
 //  3. where a training step's time goes on 'native' (per-kernel profile vs the step's wall time).
 // Usage: node bench/kernels.bench.mjs [--steps N] [--rounds N] [--models wide,wide-deep] [--no-profile]
 import { spawnSync } from 'node:child_process';
@@ -21,7 +21,7 @@ const WARMUP = Number(options.warmup);
 const ROUNDS = Number(options.rounds);
 const BATCH = 128;
 const MODEL_NAMES = options.models.split(',');
-const NOTES_TORCH = { wide: 36700, 'wide-deep': 12200 };
+const RECORDED_TORCH = { wide: 36700, 'wide-deep': 12200 };
 
 const fnn = await import('../packages/core/dist/index.js');
 // trainStep and computeGradients are on the training contract's subpath, not the root export.
@@ -141,16 +141,16 @@ for (let round = 0; round < ROUNDS; round++) {
 console.log(
   `\nmodel.fit, one thread, ${STEPS} steps of ${BATCH}, best of ${ROUNDS} alternating rounds (target ≥ 1.0x PyTorch)`,
 );
-if (!torchVersion) console.log('torch not available: the PyTorch figures are those recorded in shared/NOTES.md');
+if (!torchVersion) console.log('torch not available: the PyTorch figures are the project's recorded quiet-machine ones');
 console.log(
-  `| model | native samples/s | PyTorch ${torchVersion ?? '(NOTES.md)'} samples/s | ratio | ratio to NOTES.md's PyTorch (quiet machine) |`,
+  `| model | native samples/s | PyTorch ${torchVersion ?? '(recorded)'} samples/s | ratio | ratio to the recorded PyTorch (quiet machine) |`,
 );
 console.log('|---|---:|---:|---:|---:|');
 for (const name of MODEL_NAMES) {
-  const reference = torchVersion ? best.torch[name] : NOTES_TORCH[name];
+  const reference = torchVersion ? best.torch[name] : RECORDED_TORCH[name];
   const ratio = best.native[name] / reference;
   console.log(
-    `| ${name} | ${best.native[name].toFixed(0)} | ${reference.toFixed(0)} | ${ratio.toFixed(2)}x ${ratio >= 1 ? 'met' : 'MISSED'} | ${(best.native[name] / NOTES_TORCH[name]).toFixed(2)}x |`,
+    `| ${name} | ${best.native[name].toFixed(0)} | ${reference.toFixed(0)} | ${ratio.toFixed(2)}x ${ratio >= 1 ? 'met' : 'MISSED'} | ${(best.native[name] / RECORDED_TORCH[name]).toFixed(2)}x |`,
   );
 }
 
