@@ -141,7 +141,8 @@ for (let round = 0; round < ROUNDS; round++) {
 console.log(
   `\nmodel.fit, one thread, ${STEPS} steps of ${BATCH}, best of ${ROUNDS} alternating rounds (target ≥ 1.0x PyTorch)`,
 );
-if (!torchVersion) console.log('torch not available: the PyTorch figures are the project's recorded quiet-machine ones');
+if (!torchVersion)
+  console.log("torch not available: the PyTorch figures are the project's recorded quiet-machine ones");
 console.log(
   `| model | native samples/s | PyTorch ${torchVersion ?? '(recorded)'} samples/s | ratio | ratio to the recorded PyTorch (quiet machine) |`,
 );
