@@ -2,7 +2,16 @@ import { getKernel, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../addon.js';
 import { releaseFloat32, takeFloat32 } from '../buffer-pool.js';
 import { convInfo, convShape } from './conv-shape.js';
-import { expectShape, floatValues, nativeOnly, output, sizeOf, type AnyKernelFunc, type KernelArgs } from './util.js';
+import {
+  expectShape,
+  floatValues,
+  gradientOutput,
+  nativeOnly,
+  output,
+  sizeOf,
+  type AnyKernelFunc,
+  type KernelArgs,
+} from './util.js';
 
 /*
  * A Conv2D layer's backward pass in one launch instead of Step, Multiply, Sum and the two
@@ -52,18 +61,13 @@ function conv2DBackward(args: KernelArgs, addon: NativeAddon): TensorInfo[] {
   const shape = convShape(info);
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const cout = info.outChannels;
-  // A caller may name where the weight gradients go (a data-parallel worker's slot of shared memory).
-  const given = (name: string, length: number) => {
-    const out = attrs?.[name];
-    return out instanceof Float32Array && out.length === length ? out : takeFloat32(length);
-  };
   const xv = floatValues(backend, x!, CONV2D_BACKWARD, 'x');
   const dyv = floatValues(backend, dy!, CONV2D_BACKWARD, 'dy');
   const wv = floatValues(backend, filter!, CONV2D_BACKWARD, 'filter');
   const yv = relu ? floatValues(backend, y!, CONV2D_BACKWARD, 'y') : dyv;
-  const db = attrs?.useBias ? given('dBiasOut', cout) : null;
+  const db = attrs?.useBias ? gradientOutput(attrs, 'dBiasOut', cout) : null;
   const dx = attrs?.needsDx ? takeFloat32(sizeOf(x!.shape)) : null;
-  const dw = given('dFilterOut', sizeOf(filter!.shape));
+  const dw = gradientOutput(attrs, 'dFilterOut', sizeOf(filter!.shape));
   const outs = (dFilter: TensorInfo) => [
     dFilter,
     ...(db ? [output(backend, [cout], db)] : []),

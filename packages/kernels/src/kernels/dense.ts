@@ -1,7 +1,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { Activation, type NativeAddon } from '../addon.js';
 import { takeFloat32 } from '../buffer-pool.js';
-import { expectShape, floatValues, nativeOnly, output, type KernelArgs } from './util.js';
+import { expectShape, floatValues, gradientOutput, nativeOnly, output, type KernelArgs } from './util.js';
 
 /*
  * A Dense layer's forward and backward pass, one kernel launch each instead of a chain of tfjs
@@ -68,13 +68,8 @@ function denseBackward({ inputs, backend, attrs }: KernelArgs, addon: NativeAddo
   expectShape(dy!, [rows, units], DENSE_BACKWARD, 'dy');
   if (act !== Activation.linear) expectShape(y!, [rows, units], DENSE_BACKWARD, 'y');
   const dyv = floatValues(backend, dy!, DENSE_BACKWARD, 'dy');
-  // A caller may name where the weight gradients go (a data-parallel worker's slot of shared memory).
-  const given = (name: string, length: number) => {
-    const out = attrs?.[name];
-    return out instanceof Float32Array && out.length === length ? out : takeFloat32(length);
-  };
-  const dw = given('dKernelOut', inDim * units);
-  const db = attrs?.useBias ? given('dBiasOut', units) : null;
+  const dw = gradientOutput(attrs, 'dKernelOut', inDim * units);
+  const db = attrs?.useBias ? gradientOutput(attrs, 'dBiasOut', units) : null;
   const dx = attrs?.needsDx ? takeFloat32(rows * inDim) : null;
   addon.denseBackward(
     floatValues(backend, x!, DENSE_BACKWARD, 'x'),

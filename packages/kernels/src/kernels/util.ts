@@ -1,7 +1,7 @@
 import { getKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadAddon, type NativeAddon } from '../addon.js';
-import { isRecyclable, markEscaped } from '../buffer-pool.js';
+import { isRecyclable, markEscaped, takeFloat32 } from '../buffer-pool.js';
 
 export const BACKEND_NAME = 'native';
 
@@ -85,6 +85,15 @@ export function floatValues(backend: MathBackendCPU, t: TensorInfo, kernel: stri
   if (t.dtype !== 'float32') throw new Error(`${kernel}: expected ${name} to be float32, but got ${t.dtype}.`);
   const values = backend.data.get(t.dataId).values;
   return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+}
+
+/**
+ * Where a weight gradient goes: the Float32Array a caller named in `attrs[name]` (a data-parallel
+ * worker's slot of shared memory) when it has `length` values, else a new array from the pool.
+ */
+export function gradientOutput(attrs: KernelArgs['attrs'], name: string, length: number): Float32Array {
+  const out = attrs?.[name];
+  return out instanceof Float32Array && out.length === length ? out : takeFloat32(length);
 }
 
 /** Throws unless `t` has `shape` (the fused kernels' callers check shapes; this names a misuse). */
