@@ -33,7 +33,8 @@ describe.skipIf(!hasRedis)('a queue worker grows its last run onto its idle slot
     const split = '--fixed-workers --concurrency 2 --workers-per-run 1'.split(' ');
     const fixed = await runCli([...common, ...split, '--out', local]);
     expect(fixed.code, fixed.stderr).toBe(0);
-  });
+    // A local sweep of its own: far longer than vitest's 10 s for a hook on a loaded machine.
+  }, 300_000);
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.kill()));
     await redis?.dispose();
