@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -45,7 +45,7 @@ describe.skipIf(!hasRedis)('sweeps through a BullMQ queue on a real redis-server
     const common = ['--quick', '--limit-train', '3000', '--limit-eval', '1000'];
     const localOut = join(tmp('fnn-out-'), 'local');
     const queueOut = join(tmp('fnn-out-'), 'queue');
-    const workers = [worker([], { mnist: true }), worker([], { mnist: true })];
+    const workers = [worker(['--fixed-workers'], { mnist: true }), worker(['--fixed-workers'], { mnist: true })];
     const local = await runCli([
       ...common,
       '--fixed-workers',
@@ -68,6 +68,18 @@ describe.skipIf(!hasRedis)('sweeps through a BullMQ queue on a real redis-server
         .sort(),
     );
     for (const id of Object.keys(a)) expect(trained(b[id]!), id).toEqual(trained(a[id]!));
+    // The same files as a local sweep: a run file per run, the CSVs and the report.
+    expect(
+      readdirSync(join(queueOut, 'runs'))
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    ).toEqual(
+      readdirSync(join(localOut, 'runs'))
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    );
+    for (const file of ['results.csv', 'history.csv', 'report.html'])
+      expect(existsSync(join(queueOut, file)), file).toBe(true);
     // Both workers took jobs, each job exactly once; the queue keeps nothing once the sweep is recorded.
     const started = workers.flatMap((w) => startedJobs(w.stderr));
     expect(started).toHaveLength(7);
