@@ -98,4 +98,17 @@ describe.skipIf(!hasRedis)('a queue worker grows its last run onto its idle slot
       expect(curves(run)).toEqual(curves(runOf(local, id)));
     }
   });
+
+  it('shards each run over --workers-per-run threads, equal to a local sweep of the same split', async () => {
+    const twoThreads = ['--fixed-workers', '--concurrency', '1', '--workers-per-run', '2'];
+    const reference = join(tmp('fnn-out-'), 'local-2');
+    const run = await runCli([...common, ...twoThreads, '--out', reference]);
+    expect(run.code, run.stderr).toBe(0);
+    const { out } = await queued(twoThreads, 'two-threads');
+    for (const id of ['e60', 'e1']) {
+      const queuedRun = runOf(out, id);
+      expect(queuedRun.history.workers).toEqual(Array(queuedRun.config.epochs).fill(2));
+      expect(curves(queuedRun)).toEqual(curves(runOf(reference, id)));
+    }
+  });
 });
