@@ -4,18 +4,16 @@ import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullm
 import { Redis } from 'ioredis';
 import { TrainerEngine } from '../engines.js';
 import { errorMessage } from '../errors.js';
-import type { RunProgress, RunResult } from '../executor.js';
+import type { RunResult } from '../executor.js';
 import { ElasticGrowth } from '../elastic-growth.js';
 import { LocalExecutor } from '../local-executor.js';
 import { loadSweepData, type SweepData } from '../sweep-data.js';
 import { dataFingerprint } from './data-fingerprint.js';
 import type { RedisAddress } from './redis-address.js';
 import { connectionOptions } from './redis-check.js';
+import { ProgressSender } from './progress-sender.js';
 import { checkpointKeys, RedisCheckpointStore } from './redis-checkpoints.js';
 import { decodeRunJob, jobIdFor, type RunJob } from './run-job.js';
-
-/** Batch progress goes to Redis at most this often per run; epoch ends and notes go at once. */
-const PROGRESS_INTERVAL_MS = 1000;
 
 /**
  * --exit-when-idle: how long a worker with nothing to do waits before asking the queue whether
@@ -321,25 +319,5 @@ class LostLockError extends Error {
     super(
       `job ${jobId}: this worker lost the job's lock (it did not renew it in time); another worker continues the run`,
     );
-  }
-}
-
-/** Sends a run's progress to its job, in order, throttling batch updates. */
-class ProgressSender {
-  private last = 0;
-  private chain: Promise<void> = Promise.resolve();
-
-  constructor(private readonly job: Job) {}
-
-  send(progress: RunProgress): void {
-    const now = Date.now();
-    const important = progress.epochEnd !== undefined || progress.note !== undefined;
-    if (!important && now - this.last < PROGRESS_INTERVAL_MS) return;
-    this.last = now;
-    this.chain = this.chain.then(() => this.job.updateProgress(progress as unknown as object).catch(() => {}));
-  }
-
-  flush(): Promise<void> {
-    return this.chain;
   }
 }
