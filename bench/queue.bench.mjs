@@ -9,7 +9,8 @@
 //
 //   node bench/queue.bench.mjs                              the full default sweep (minutes)
 //   FNN_BENCH_EPOCH_SCALE=0.2 node bench/queue.bench.mjs    each run: max(1, round(epochs × 0.2))
-// FNN_BENCH_BACKEND picks the backend (default auto); FNN_BENCH_ONLY=wide,deep a subset of runs.
+// FNN_BENCH_BACKEND picks the backend (default auto); FNN_BENCH_ONLY=wide,deep a subset of runs;
+// FNN_BENCH_PART=steps times only the lesson models' steps (the figures for the paper part).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -168,6 +169,10 @@ console.log(
   `queue bench: ${runs.length} runs (${runs.map((r) => `${r.id} ${r.epochs}`).join(', ')} epochs), epoch scale ${scale}`,
 );
 console.log(harness.machineLine(cores, backend, data));
+if (process.env.FNN_BENCH_PART === 'steps') {
+  await stepFigures();
+  process.exit(0);
+}
 
 const redis = await startRedis();
 const counter = new Redis({ host: '127.0.0.1', port: redis.port });
@@ -264,28 +269,35 @@ try {
   redis.stop();
 }
 
-// Data parallelism across machines, on paper: each step all-reduces one float32 per parameter.
-console.log(
-  '\nmodel         params   gradient MB/step  step ms (batch 128, 1 thread)  ring all-reduce for ≥ 90 % on 2 / 8 machines',
-);
-for (const id of ['wide', 'wide-deep']) {
-  const config = { ...sweep.defaultRuns()[0], ...sweep.defaultRuns().find((r) => r.id === id) };
-  const model = sweep.buildCompiledModel(config);
-  const slice = data.train.slice(0, 128 * 100);
-  const { x, y } = slice.toTensors(tf);
-  await model.fit(x, y, { epochs: 1, batchSize: 128, verbose: 0 }); // warm-up
-  const t0 = performance.now();
-  await model.fit(x, y, { epochs: 1, batchSize: 128, verbose: 0 });
-  const stepMs = (performance.now() - t0) / 100;
-  const bytes = model.countParams() * 4;
-  // Ring all-reduce sends and receives 2 (n−1)/n of the gradient per step; ≥ 90 % efficiency
-  // (no overlap) leaves it 1/9 of the step's compute time.
-  const gbits = (n) => (((2 * (n - 1)) / n) * bytes * 8) / (stepMs / 1000 / 9) / 1e9;
-  console.log(
-    `${id.padEnd(12)} ${String(model.countParams()).padStart(8)} ${(bytes / 1e6).toFixed(2).padStart(18)} ${stepMs.toFixed(2).padStart(30)}  ${gbits(2).toFixed(0)} / ${gbits(8).toFixed(0)} Gbit/s`,
-  );
-  x.dispose();
-  y.dispose();
-  model.dispose();
-}
+await stepFigures();
 process.exit(0);
+
+/**
+ * Data parallelism across machines, on paper: each step all-reduces one float32 per trainable
+ * parameter (batch norm's moving statistics are not gradients), for each of the lesson's models.
+ */
+async function stepFigures() {
+  console.log(
+    `\nmodel            params  gradient MB/step  step ms (batch 128, 1 thread)  ring all-reduce for ≥ 90 % on 2 / 8 machines (load ${loadavg()[0].toFixed(1)})`,
+  );
+  for (const id of ['wide', 'deep', 'wide-deep', 'wide-deep-bn']) {
+    const config = { ...sweep.defaultRuns()[0], ...sweep.defaultRuns().find((r) => r.id === id) };
+    const model = sweep.buildCompiledModel(config);
+    const slice = data.train.slice(0, 128 * 100);
+    const { x, y } = slice.toTensors(tf);
+    await model.fit(x, y, { epochs: 1, batchSize: 128, verbose: 0 }); // warm-up
+    const t0 = performance.now();
+    await model.fit(x, y, { epochs: 1, batchSize: 128, verbose: 0 });
+    const stepMs = (performance.now() - t0) / 100;
+    const bytes = model.trainableWeights.reduce((n, w) => n + w.variable.size, 0) * 4;
+    // Ring all-reduce sends and receives 2 (n−1)/n of the gradient per step; ≥ 90 % efficiency
+    // (no overlap) leaves it 1/9 of the step's compute time.
+    const gbits = (n) => (((2 * (n - 1)) / n) * bytes * 8) / (stepMs / 1000 / 9) / 1e9;
+    console.log(
+      `${id.padEnd(14)} ${String(model.countParams()).padStart(8)} ${(bytes / 1e6).toFixed(2).padStart(17)} ${stepMs.toFixed(2).padStart(30)}  ${gbits(2).toFixed(0)} / ${gbits(8).toFixed(0)} Gbit/s`,
+    );
+    x.dispose();
+    y.dispose();
+    model.dispose();
+  }
+}

@@ -30,6 +30,12 @@ describe('expandGrid', () => {
     expect(new Set(runs.map((r) => r.id)).size).toBe(8);
   });
 
+  it('names runs the validator of --resume and of queue jobs accepts, with exponents', () => {
+    const runs = expandGrid({ learningRate: [1e30, 1e-7, 0.5] }, 1);
+    expect(runs.map((r) => r.id)).toEqual(['lr1e+30', 'lr1e-7', 'lr0.5']);
+    for (const r of runs) expect(validateRunConfig(r)).toBe(r);
+  });
+
   it('builds hidden layers from units × depth', () => {
     const runs = expandGrid({ units: [100, 50], depth: [1, 3] }, 1);
     expect(runs.map((r) => r.hidden)).toEqual([[100], [100, 100, 100], [50], [50, 50, 50]]);

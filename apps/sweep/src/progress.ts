@@ -80,7 +80,12 @@ export class TerminalProgress implements ProgressDisplay {
 
   /** A line cut to the terminal's width: a wrapped line would break the redraw and the reading. */
   private fit(line: string): string {
-    return truncate(line, Math.max(20, (this.stream.columns || 80) - 1));
+    return truncate(line, this.width());
+  }
+
+  /** The columns a line may take: one less than the terminal's, so that none wraps. */
+  private width(): number {
+    return Math.max(20, (this.stream.columns || 80) - 1);
   }
 
   log(line: string): void {
@@ -114,10 +119,19 @@ export class TerminalProgress implements ProgressDisplay {
     const extra = [t.failed ? `${t.failed} failed` : '', t.interrupted ? `${t.interrupted} interrupted` : '']
       .filter(Boolean)
       .join(', ');
+    const overall = [
+      `${done}/${t.total} runs done${extra ? ` (${extra})` : ''}`,
+      `${heard.length} running`,
+      ...(waiting > 0 ? [`${waiting} starting or queued`] : []),
+      `elapsed ${formatDuration((Date.now() - t.startedAt) / 1000)}`,
+      `ETA ${formatDuration(t.eta())}`,
+    ];
+    // Too long for the terminal (a queued sweep's waiting runs): the elapsed time goes rather than the ETA being cut.
+    const full = `overall  ${overall.join(' · ')}`;
     lines.push(
-      `overall  ${done}/${t.total} runs done${extra ? ` (${extra})` : ''} · ${heard.length} running · ` +
-        `${waiting > 0 ? `${waiting} starting or queued · ` : ''}` +
-        `elapsed ${formatDuration((Date.now() - t.startedAt) / 1000)} · ETA ${formatDuration(t.eta())}`,
+      [...full].length <= this.width()
+        ? full
+        : `overall  ${overall.filter((part) => !part.startsWith('elapsed')).join(' · ')}`,
     );
     this.draw(lines.map((l) => this.fit(l)).join('\n'));
   }

@@ -112,9 +112,10 @@ export function validateRunConfig(config: unknown, where = 'run'): RunConfig {
   }
   const c = config as Record<string, unknown>;
   const field = (name: string) => `${where}.${name}`;
-  if (typeof c.id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(c.id)) {
+  // '+' for the grid's own names: a learning rate of 1e30 is `lr1e+30`.
+  if (typeof c.id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(c.id)) {
     throw new ConfigError(
-      `${field('id')}: expected a name of letters, digits, '.', '_' or '-', but got ${describe(c.id)}.`,
+      `${field('id')}: expected a name of letters, digits, '.', '_', '+' or '-', but got ${describe(c.id)}.`,
     );
   }
   if (typeof c.configId !== 'string' || c.configId === '') {

@@ -130,6 +130,25 @@ describe('runSweep', () => {
     expect(readResults(new ResultsStore(dir)).runs.every((r) => r.status === 'finished')).toBe(true);
   });
 
+  it("counts in samples/s only the training done while it ran (a queue's runs finished while the coordinator was away)", async () => {
+    const [wide, deep, deepDropout] = defaultRuns();
+    const hour = 3600_000;
+    const at = (ms: number) => new Date(ms).toISOString();
+    const executor = new FakeExecutor(async (config) => {
+      const result = fakeResult(config); // 5 epochs of 1,000 samples
+      const now = Date.now();
+      // wide ended an hour ago; deep trained from an hour ago until now; deep-dropout only now.
+      const span = { wide: [now - 2 * hour, now - hour], deep: [now - hour, now] }[config.id] ?? [now - 1, now];
+      return { ...result, timing: { ...result.timing, startedAt: at(span[0]!), finishedAt: at(span[1]!) } };
+    });
+    const { store } = await sweep([wide!, deep!, deepDropout!], executor);
+    const { sweep: meta } = readResults(store);
+    // deep-dropout's 5,000 samples, and of deep's only what it trained since the sweep began.
+    const trained = meta.samplesPerSecond * meta.wallSeconds;
+    expect(trained).toBeGreaterThan(5000);
+    expect(trained).toBeLessThan(5001);
+  });
+
   it('when aborted, ends the running runs as interrupted, does not start the rest, and says so', async () => {
     const controller = new AbortController();
     const executor = new FakeExecutor(async (config, context) => {

@@ -251,7 +251,7 @@ class Sweep {
       // Executors report failures as results; this is a bug or a lost connection.
       result = placeholder(config, 'failed', `executor error: ${errorMessage(error)}`);
     }
-    this.samplesTrained += (result.history.loss.length - result.resumedFromEpoch) * result.trainSize;
+    this.samplesTrained += samplesSince(result, this.startedAt.getTime());
     result = { ...result, data: this.data };
     if (isPaused(before)) result = { ...result, timing: joinTiming(before!, result) };
     store.writeRun(result);
@@ -359,4 +359,17 @@ export function placeholder(config: RunConfig, status: RunResult['status'], erro
     resumedFromEpoch: 0,
     trainSize: 0,
   };
+}
+
+/**
+ * The samples a run trained while this sweep process ran, for its samples/s. A resumed --queue
+ * coordinator also collects runs its workers trained while it was away: its wall time does not
+ * cover them (it once reported millions of samples/s).
+ */
+function samplesSince(result: RunResult, since: number): number {
+  const samples = (result.history.loss.length - result.resumedFromEpoch) * result.trainSize;
+  const start = Date.parse(result.timing.startedAt);
+  const end = Date.parse(result.timing.finishedAt);
+  if (!(end > start) || start >= since) return samples;
+  return samples * Math.min(1, Math.max(0, (end - since) / (end - start)));
 }

@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../executor.js';
 import type { ResultsFile } from '../results-store.js';
@@ -10,6 +9,7 @@ import type { RungDecision } from '../search/asha.js';
 import { CliProcess } from '../../test-support/cli-process.js';
 import { runCli } from '../../test-support/cli.js';
 import { writeSyntheticMnist } from '../../test-support/idx-fixture.js';
+import { checkpointKeys } from '../../test-support/queue-sweep.js';
 import { hasRedis, TestRedis } from '../../test-support/redis-server.js';
 
 /** One run at a time on one fixed thread, locally and on a worker: every metric is bit-identical. */
@@ -51,12 +51,7 @@ describe.skipIf(!hasRedis)('ASHA through a BullMQ queue on a real redis-server',
       ...[...ONE_SLOT, '--backend', 'wasm', ...args],
     ]);
   const coordinator = (args: string[]) => started(['--queue', redis.url, ...args]);
-  const checkpointKeys = async () => {
-    const client = new Redis({ host: '127.0.0.1', port: redis.port });
-    const keys = await client.keys('*:checkpoint');
-    client.disconnect();
-    return keys;
-  };
+  const checkpoints = () => checkpointKeys(redis.port);
 
   beforeAll(async () => {
     const data = writeSyntheticMnist(join(tmp('fnn-idx-'), 'data'));
@@ -136,7 +131,7 @@ describe.skipIf(!hasRedis)('ASHA through a BullMQ queue on a real redis-server',
     expect(uninterrupted.resumedFromEpoch).toBe(0);
     expect({ ...trained(finished[0]!), id: '' }).toEqual({ ...trained(uninterrupted), id: '' });
     // The stopped runs' checkpoints went when the search ended, the finished runs' when they finished.
-    expect(await checkpointKeys()).toEqual([]);
+    expect(await checkpoints()).toEqual([]);
   }, 600_000);
 
   it('decides the same when a worker is SIGKILLed mid-stretch and another continues from its checkpoint', async () => {
@@ -156,7 +151,7 @@ describe.skipIf(!hasRedis)('ASHA through a BullMQ queue on a real redis-server',
     expect(second.stderr).toMatch(new RegExp(`job [0-9a-f]{12}-${last}@3 started on .* \\(start 2\\)`));
     expect(sweep.stderr).toMatch(new RegExp(`\\[${last}\\] resumed from the checkpoint after epoch [4-8]`));
     expectSameSearch(readResults(out));
-    expect(await checkpointKeys()).toEqual([]);
+    expect(await checkpoints()).toEqual([]);
   }, 600_000);
 
   it('resumes a SIGKILLed coordinator with the decisions made, training no stretch twice, to the end of the search', async () => {
@@ -186,7 +181,7 @@ describe.skipIf(!hasRedis)('ASHA through a BullMQ queue on a real redis-server',
     // No stretch trained twice, and Redis keeps neither jobs nor checkpoints.
     const started = startedJobs(w.stderr);
     expect(new Set(started).size).toBe(started.length);
-    expect(await checkpointKeys()).toEqual([]);
+    expect(await checkpoints()).toEqual([]);
     const queue = new Queue('fnn-sweep', { connection: { host: '127.0.0.1', port: redis.port } });
     const states = ['wait', 'active', 'prioritized', 'completed', 'failed', 'delayed'] as const;
     expect(await queue.getJobCounts(...states)).toEqual(Object.fromEntries(states.map((state) => [state, 0])));

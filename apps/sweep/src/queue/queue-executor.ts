@@ -40,8 +40,13 @@ interface Waiter {
   context: RunContext;
   /** An ASHA stretch's last epoch, where its worker stops. */
   untilEpoch?: number;
+  /** The workers that started training the job, from their first progress note: a failure names them. */
+  workers: string[];
   settle: (result: RunResult) => void;
 }
+
+/** The note a worker sends when it starts training a job (queue-worker.ts). */
+const STARTED_NOTE = /^training on worker (\S+)$/;
 
 /**
  * Runs a sweep on other machines through a BullMQ queue: each run becomes a job with a stable id
@@ -75,7 +80,10 @@ export class QueueExecutor implements RunExecutor {
     events.on('progress', ({ jobId, data }) => {
       const waiter = this.waiting.get(jobId);
       const progress = waiter && decodeRunProgress(data, waiter.config.id);
-      if (progress) waiter.context.onProgress(progress);
+      if (!progress) return;
+      const worker = STARTED_NOTE.exec(progress.note ?? '')?.[1];
+      if (worker) waiter.workers.push(worker);
+      waiter.context.onProgress(progress);
     });
     events.on('completed', ({ jobId, returnvalue }) => {
       const waiter = this.waiting.get(jobId);
@@ -157,7 +165,7 @@ export class QueueExecutor implements RunExecutor {
         if (result.status !== 'interrupted') this.settled.add(jobId);
         resolve(result);
       };
-      const waiter: Waiter = { config, context, untilEpoch, settle };
+      const waiter: Waiter = { config, context, untilEpoch, workers: [], settle };
       this.waiting.set(jobId, waiter);
       if (context.signal.aborted) return onAbort();
       context.signal.addEventListener('abort', onAbort, { once: true });
@@ -186,7 +194,7 @@ export class QueueExecutor implements RunExecutor {
         const job = await Job.fromId(this.queue, jobId);
         if (!job) return;
         if (state === 'completed') waiter.settle(this.resultOf(waiter, job.returnvalue));
-        else waiter.settle(await this.failure(waiter.config, job));
+        else waiter.settle(await this.failure(waiter, job));
       } else if (state === 'unknown') {
         waiter.settle(
           placeholder(waiter.config, 'failed', `job ${jobId} was removed from the queue before it finished`),
@@ -211,13 +219,24 @@ export class QueueExecutor implements RunExecutor {
   }
 
   /** A job that failed for good: why, where, and its checkpoint removed (no worker will continue it). */
-  private async failure(config: RunConfig, job: Job): Promise<RunResult> {
+  private async failure({ config, workers }: Waiter, job: Job): Promise<RunResult> {
     await this.dropCheckpoint(config.id);
+    if (/stalled more than allowable limit/.test(job.failedReason ?? '')) {
+      // BullMQ fails such a job when a worker next takes it, without training it: that start and
+      // that worker are not where the run was lost, the workers that trained it are.
+      const trainedOn = workers.length > 0 ? `; it trained on ${workers.join(', ')}` : '';
+      return placeholder(
+        config,
+        'failed',
+        `its worker died or stopped responding ${job.stalledCounter} times, more than the workers' --max-stalls allow (${job.failedReason})${trainedOn}`,
+      );
+    }
     const where = job.processedBy ? ` (last on worker ${job.processedBy})` : '';
-    const reason = /stalled more than allowable limit/.test(job.failedReason ?? '')
-      ? `its worker died or stopped responding too many times (${job.failedReason})`
-      : (job.failedReason ?? 'failed');
-    return placeholder(config, 'failed', `${reason}${where}, after ${job.attemptsStarted} start(s)`);
+    return placeholder(
+      config,
+      'failed',
+      `${job.failedReason ?? 'failed'}${where}, after ${job.attemptsStarted} start(s)`,
+    );
   }
 
   /** The run's checkpoint, shared by its stretches, is no longer needed: ASHA stopped it, or it failed. */

@@ -33,7 +33,8 @@ describe.skipIf(!hasRedis)('a queue worker grows its last run onto its idle slot
     const split = '--fixed-workers --concurrency 2 --workers-per-run 1'.split(' ');
     const fixed = await runCli([...common, ...split, '--out', local]);
     expect(fixed.code, fixed.stderr).toBe(0);
-  });
+    // A local sweep of its own: far longer than vitest's 10 s for a hook on a loaded machine.
+  }, 300_000);
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.kill()));
     await redis?.dispose();
@@ -95,6 +96,19 @@ describe.skipIf(!hasRedis)('a queue worker grows its last run onto its idle slot
       const run = runOf(out, id);
       expect(run.history.workers).toEqual(Array(run.config.epochs).fill(1));
       expect(curves(run)).toEqual(curves(runOf(local, id)));
+    }
+  });
+
+  it('shards each run over --workers-per-run threads, equal to a local sweep of the same split', async () => {
+    const twoThreads = ['--fixed-workers', '--concurrency', '1', '--workers-per-run', '2'];
+    const reference = join(tmp('fnn-out-'), 'local-2');
+    const run = await runCli([...common, ...twoThreads, '--out', reference]);
+    expect(run.code, run.stderr).toBe(0);
+    const { out } = await queued(twoThreads, 'two-threads');
+    for (const id of ['e60', 'e1']) {
+      const queuedRun = runOf(out, id);
+      expect(queuedRun.history.workers).toEqual(Array(queuedRun.config.epochs).fill(2));
+      expect(curves(queuedRun)).toEqual(curves(runOf(reference, id)));
     }
   });
 });

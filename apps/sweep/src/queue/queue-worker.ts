@@ -1,21 +1,26 @@
 import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TrainerEngine } from '../engines.js';
 import { errorMessage } from '../errors.js';
-import type { RunProgress, RunResult } from '../executor.js';
+import type { RunResult } from '../executor.js';
 import { ElasticGrowth } from '../elastic-growth.js';
 import { LocalExecutor } from '../local-executor.js';
 import { loadSweepData, type SweepData } from '../sweep-data.js';
 import { dataFingerprint } from './data-fingerprint.js';
 import type { RedisAddress } from './redis-address.js';
 import { connectionOptions } from './redis-check.js';
+import { ProgressSender } from './progress-sender.js';
 import { checkpointKeys, RedisCheckpointStore } from './redis-checkpoints.js';
 import { decodeRunJob, jobIdFor, type RunJob } from './run-job.js';
 
-/** Batch progress goes to Redis at most this often per run; epoch ends and notes go at once. */
-const PROGRESS_INTERVAL_MS = 1000;
+/**
+ * --exit-when-idle: how long a worker with nothing to do waits before asking the queue whether
+ * work may still come its way, and between such questions. The wait lets a coordinator queue the
+ * job that follows one just completed (an ASHA stretch's next stretch) before the worker decides.
+ */
+const IDLE_CHECK_MS = 2000;
 
 export interface QueueWorkerOptions {
   address: RedisAddress;
@@ -71,6 +76,10 @@ export class QueueWorker {
   /** Idle slots whose threads the growth policy may give away. */
   private releasedSlots = 0;
   private closing: Promise<void> | null = null;
+  /** --exit-when-idle: the next look at the queue, and the connection it looks with. */
+  private idleCheck: NodeJS.Timeout | null = null;
+  private idleQueue: Queue | null = null;
+  private idleNoted = false;
   /** Resolves when the worker has stopped (signal, idle, or close()). */
   readonly stopped: Promise<void>;
   private markStopped!: () => void;
@@ -95,7 +104,10 @@ export class QueueWorker {
     let lastError = '';
     this.worker.on('error', (error) => {
       const text = errorMessage(error);
-      if (text !== lastError) options.log(`fnn-sweep worker: Redis ${options.address.display}: ${text} (retrying)`);
+      // A job's lock lost (renewal, or its end refused to a worker no longer holding it) is that run's news, not an outage.
+      if (/lock for job|Lock mismatch|Missing lock/i.test(text)) options.log(`fnn-sweep worker: ${text}`);
+      else if (text !== lastError)
+        options.log(`fnn-sweep worker: Redis ${options.address.display}: ${text} (retrying)`);
       lastError = text;
     });
     this.worker.on('drained', () => {
@@ -127,8 +139,10 @@ export class QueueWorker {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      if (this.idleCheck) clearTimeout(this.idleCheck);
       for (const controller of this.running.values()) controller.abort();
       await this.worker.close();
+      await this.idleQueue?.close();
       await Promise.all([...this.dataByLimits.values()].map((e) => e.executor.close()));
       this.redis.disconnect();
       this.loopDelay.disable();
@@ -148,11 +162,48 @@ export class QueueWorker {
     for (; this.releasedSlots > idle; this.releasedSlots--) this.growth.claimSlot();
   }
 
+  /** --exit-when-idle: once this worker has nothing to do, looks at the queue after IDLE_CHECK_MS. */
   private stopIfIdle(): void {
-    if (this.options.exitWhenIdle && this.drained && this.running.size === 0 && !this.closing) {
-      this.options.log('fnn-sweep worker: the queue is empty, exiting (--exit-when-idle)');
-      void this.close();
+    if (!this.options.exitWhenIdle || this.closing || this.idleCheck || !this.isIdle()) return;
+    this.idleCheck = setTimeout(() => void this.checkIdle(), IDLE_CHECK_MS);
+  }
+
+  private isIdle(): boolean {
+    return this.drained && this.running.size === 0;
+  }
+
+  /**
+   * Exits when no job is waiting, delayed (a retry) or in training anywhere. A run training on
+   * another worker keeps this one: should that worker die, its run comes back to the queue, and
+   * a worker that had left would leave it there for good.
+   */
+  private async checkIdle(): Promise<void> {
+    const { address, queueName, log } = this.options;
+    let left: Record<string, number> | null = null;
+    try {
+      this.idleQueue ??= new Queue(queueName, {
+        connection: connectionOptions(address),
+        prefix: this.worker.opts.prefix,
+      });
+      left = await this.idleQueue.getJobCounts('wait', 'prioritized', 'delayed', 'active');
+    } catch {
+      // Redis is unreachable for now: ask again later.
     }
+    this.idleCheck = null;
+    if (this.closing || !this.isIdle()) return;
+    const active = left?.active ?? 0;
+    if (left && Object.values(left).every((n) => n === 0)) {
+      log('fnn-sweep worker: the queue is empty, exiting (--exit-when-idle)');
+      void this.close();
+      return;
+    }
+    if (left && active > 0 && !this.idleNoted) {
+      log(
+        `fnn-sweep worker: nothing to take, but ${active} run(s) train on other workers: staying until they end (--exit-when-idle), in case one comes back to the queue`,
+      );
+      this.idleNoted = true;
+    }
+    this.stopIfIdle();
   }
 
   private async process(job: Job, token: string | undefined, cancel?: AbortSignal): Promise<RunResult> {
@@ -199,7 +250,10 @@ export class QueueWorker {
         ...(until < config.epochs ? { stopAfterEpoch: until } : {}),
       });
       await progress.flush();
-      if (controller.signal.reason instanceof LostLockError) throw controller.signal.reason;
+      if (controller.signal.reason instanceof LostLockError) {
+        this.options.log(`[${config.id}] ${controller.signal.reason.message}`);
+        throw controller.signal.reason;
+      }
       if (result.status === 'interrupted') {
         this.options.log(`[${config.id}] stopped after epoch ${result.history.loss.length}: back to the queue`);
         await job.moveToWait(token);
@@ -265,25 +319,5 @@ class LostLockError extends Error {
     super(
       `job ${jobId}: this worker lost the job's lock (it did not renew it in time); another worker continues the run`,
     );
-  }
-}
-
-/** Sends a run's progress to its job, in order, throttling batch updates. */
-class ProgressSender {
-  private last = 0;
-  private chain: Promise<void> = Promise.resolve();
-
-  constructor(private readonly job: Job) {}
-
-  send(progress: RunProgress): void {
-    const now = Date.now();
-    const important = progress.epochEnd !== undefined || progress.note !== undefined;
-    if (!important && now - this.last < PROGRESS_INTERVAL_MS) return;
-    this.last = now;
-    this.chain = this.chain.then(() => this.job.updateProgress(progress as unknown as object).catch(() => {}));
-  }
-
-  flush(): Promise<void> {
-    return this.chain;
   }
 }

@@ -1,71 +1,43 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../executor.js';
-import type { ResultsFile } from '../results-store.js';
 import { CliProcess } from '../../test-support/cli-process.js';
 import { runCli } from '../../test-support/cli.js';
 import { writeSyntheticMnist } from '../../test-support/idx-fixture.js';
+import {
+  checkpointKeys,
+  gridFile as grid,
+  oneRunSweep,
+  QueueProcesses,
+  readResults,
+  startedJobs,
+  tmp,
+  trained,
+} from '../../test-support/queue-sweep.js';
 import { freePort, hasRedis, TestRedis } from '../../test-support/redis-server.js';
 import { defaultRuns } from '../run-config.js';
 
-const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
-const readResults = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ResultsFile;
 const byId = (runs: RunResult[]) => Object.fromEntries(runs.map((r) => [r.id, r]));
-/** What must not depend on where or when a run trained: everything but wall times. */
-const trained = (r: RunResult) => ({
-  status: r.status,
-  final: r.final,
-  loss: r.history.loss,
-  accuracy: r.history.accuracy,
-  val_loss: r.history.val_loss,
-  val_accuracy: r.history.val_accuracy,
-  params: r.params,
-});
-const startedJobs = (text: string) => [...text.matchAll(/\[(\S+)\] job (\S+) started on/g)].map((m) => m[2]!);
-
-function grid(spec: object): string {
-  const path = join(tmp('fnn-grid-'), 'grid.json');
-  writeFileSync(path, JSON.stringify(spec));
-  return path;
-}
 
 describe.skipIf(!hasRedis)('sweeps through a BullMQ queue on a real redis-server', () => {
   let data: string;
   let redis: TestRedis;
-  const processes: CliProcess[] = [];
-  /** A worker process training one run at a time on one thread, on the synthetic data unless `mnist`. */
-  const worker = (args: string[] = [], { mnist = false } = {}) => {
-    const p = new CliProcess([
-      'worker',
-      '--queue',
-      redis.url,
-      ...(mnist ? [] : ['--data-dir', data]),
-      '--concurrency',
-      '1',
-      '--workers-per-run',
-      '1',
-      ...args,
-    ]);
-    processes.push(p);
-    return p;
-  };
-  const coordinator = (args: string[]) => {
-    const p = new CliProcess(['--queue', redis.url, ...args]);
-    processes.push(p);
-    return p;
-  };
+  const processes = new QueueProcesses(
+    () => redis,
+    () => data,
+  );
+  const worker = (args: string[] = [], options: { mnist?: boolean } = {}) => processes.worker(args, options);
+  const coordinator = (args: string[]) => processes.coordinator(args);
 
   beforeAll(async () => {
     data = writeSyntheticMnist(join(tmp('fnn-idx-'), 'data'));
     redis = await TestRedis.start({ appendOnly: true });
   });
   afterAll(async () => {
-    await Promise.all(processes.map((p) => p.kill()));
+    await processes.killAll();
     await redis?.dispose();
   });
 
@@ -73,7 +45,7 @@ describe.skipIf(!hasRedis)('sweeps through a BullMQ queue on a real redis-server
     const common = ['--quick', '--limit-train', '3000', '--limit-eval', '1000'];
     const localOut = join(tmp('fnn-out-'), 'local');
     const queueOut = join(tmp('fnn-out-'), 'queue');
-    const workers = [worker([], { mnist: true }), worker([], { mnist: true })];
+    const workers = [worker(['--fixed-workers'], { mnist: true }), worker(['--fixed-workers'], { mnist: true })];
     const local = await runCli([
       ...common,
       '--fixed-workers',
@@ -96,6 +68,18 @@ describe.skipIf(!hasRedis)('sweeps through a BullMQ queue on a real redis-server
         .sort(),
     );
     for (const id of Object.keys(a)) expect(trained(b[id]!), id).toEqual(trained(a[id]!));
+    // The same files as a local sweep: a run file per run, the CSVs and the report.
+    expect(
+      readdirSync(join(queueOut, 'runs'))
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    ).toEqual(
+      readdirSync(join(localOut, 'runs'))
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    );
+    for (const file of ['results.csv', 'history.csv', 'report.html'])
+      expect(existsSync(join(queueOut, file)), file).toBe(true);
     // Both workers took jobs, each job exactly once; the queue keeps nothing once the sweep is recorded.
     const started = workers.flatMap((w) => startedJobs(w.stderr));
     expect(started).toHaveLength(7);
@@ -115,19 +99,7 @@ describe.skipIf(!hasRedis)('sweeps through a BullMQ queue on a real redis-server
   });
 
   it('continues a run whose worker was SIGKILLed on another worker from its last epoch, with the same history', async () => {
-    const spec = grid({ hidden: [[256, 256]], epochs: [6] });
-    const common = [
-      '--grid',
-      spec,
-      '--data-dir',
-      data,
-      '--limit-train',
-      '1500',
-      '--limit-eval',
-      '300',
-      '--backend',
-      'wasm',
-    ];
+    const common = oneRunSweep(data);
     const localOut = join(tmp('fnn-out-'), 'local');
     const local = await runCli([
       ...common,
@@ -157,30 +129,14 @@ describe.skipIf(!hasRedis)('sweeps through a BullMQ queue on a real redis-server
     expect(sweep.stderr).toMatch(/resumed from the checkpoint after epoch [2-5]/);
     expect(trained(run)).toEqual(trained(readResults(localOut).runs[0]!));
     // The checkpoint is gone from Redis once the run has finished.
-    const client = new Redis({ host: '127.0.0.1', port: redis.port });
-    expect(await client.keys('*:checkpoint')).toEqual([]);
-    client.disconnect();
+    expect(await checkpointKeys(redis.port)).toEqual([]);
     await second.kill('SIGTERM');
   });
 
   it('puts the run of a worker stopped with SIGTERM back in the queue, where another worker continues it', async () => {
-    const spec = grid({ hidden: [[256, 256]], epochs: [6] });
     const out = join(tmp('fnn-out-'), 'queue');
     const first = worker(['--backend', 'wasm']);
-    const sweep = coordinator([
-      '--grid',
-      spec,
-      '--data-dir',
-      data,
-      '--limit-train',
-      '1500',
-      '--limit-eval',
-      '300',
-      '--backend',
-      'wasm',
-      '--out',
-      out,
-    ]);
+    const sweep = coordinator([...oneRunSweep(data), '--out', out]);
     await sweep.waitFor(/epoch 2\/6/);
     expect(await first.kill('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(first.stderr).toMatch(/\[grid\] stopped after epoch [2-5]: back to the queue/);
@@ -341,29 +297,57 @@ describe.skipIf(!hasRedis)('sweeps through a BullMQ queue on a real redis-server
 describe('a queue that cannot be used: a clear error within 10 s, never a hang', () => {
   let notRedis: Server;
   let notRedisPort: number;
+  /** Accepts connections and never answers: a host that swallows packets, or a server of another kind. */
+  let silent: Server;
+  let silentPort: number;
+  const silentSockets = new Set<Socket>();
   let locked: TestRedis | undefined;
+  let data: string;
   beforeAll(async () => {
     notRedis = createServer((socket) => socket.on('data', () => socket.write('HTTP/1.1 400 Bad Request\r\n\r\n')));
     await new Promise<void>((resolve) => notRedis.listen(0, '127.0.0.1', resolve));
     notRedisPort = (notRedis.address() as { port: number }).port;
+    silent = createServer((socket) => silentSockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    silentPort = (silent.address() as { port: number }).port;
     if (hasRedis) locked = await TestRedis.start({ password: 's3cret' });
+    data = writeSyntheticMnist(join(tmp('fnn-idx-'), 'data'), { train: 5100, test: 50 });
   });
   afterAll(async () => {
     notRedis.close();
+    for (const socket of silentSockets) socket.destroy();
+    silent.close();
     await locked?.dispose();
   });
 
+  /** Both sides connect the same way; each must say what is wrong within 10 s, and exit 2. */
+  const sides = {
+    worker: (url: string) => ({ args: ['worker', '--queue', url], ready: /fnn-sweep worker: queue fnn-sweep on / }),
+    coordinator: (url: string) => ({
+      args: [
+        ...['--queue', url, '--grid', grid({ hidden: [[4]] }), '--epochs', '1'],
+        ...['--data-dir', data, '--limit-train', '64', '--limit-eval', '32', '--out', join(tmp('fnn-out-'), 'q')],
+      ],
+      ready: /fnn-sweep: queue fnn-sweep on /,
+    }),
+  };
+
   /** The error must come within 10 s of the first connection attempt (process start-up, loading tfjs, excluded). */
   async function failsClearly(url: string, message: RegExp) {
-    const run = new CliProcess(['worker', '--queue', url]);
-    await run.waitFor(/fnn-sweep worker: queue fnn-sweep on /);
-    const connecting = performance.now();
-    const { code } = await run.exited;
-    const seconds = (performance.now() - connecting) / 1000;
-    expect(code).toBe(2);
-    expect(run.stderr).toMatch(message);
-    expect(seconds).toBeLessThan(10);
-    return run;
+    const runs: CliProcess[] = [];
+    for (const side of Object.values(sides)) {
+      const { args, ready } = side(url);
+      const run = new CliProcess(args);
+      await run.waitFor(ready);
+      const connecting = performance.now();
+      const { code } = await run.exited;
+      const seconds = (performance.now() - connecting) / 1000;
+      expect(code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(seconds).toBeLessThan(10);
+      runs.push(run);
+    }
+    return runs;
   }
 
   it('names an unreachable address', async () => {
@@ -376,15 +360,27 @@ describe('a queue that cannot be used: a clear error within 10 s, never a hang',
 
   it('says the password was refused, and never prints it', async () => {
     if (!locked) return;
-    const run = await failsClearly(`redis://:wrong-one@127.0.0.1:${locked.port}`, /refused the password \(WRONGPASS/);
-    expect(run.stderr).toContain(`redis://:***@127.0.0.1:${locked.port}/0`);
-    expect(run.stderr).not.toContain('wrong-one');
+    const runs = await failsClearly(`redis://:wrong-one@127.0.0.1:${locked.port}`, /refused the password \(WRONGPASS/);
+    for (const run of runs) {
+      expect(run.stderr).toContain(`redis://:***@127.0.0.1:${locked.port}/0`);
+      expect(run.stderr).not.toContain('wrong-one');
+    }
     await failsClearly(`redis://127.0.0.1:${locked.port}`, /requires a password: give it as redis:\/\/:<password>@/);
   });
 
   it('says when the server is not a Redis', async () => {
-    const run = await failsClearly(`redis://127.0.0.1:${notRedisPort}`, /did not answer like a Redis server/);
-    expect(run.stderr).toContain(`Redis at redis://127.0.0.1:${notRedisPort}/0 did not answer like a Redis server (`);
+    const runs = await failsClearly(`redis://127.0.0.1:${notRedisPort}`, /did not answer like a Redis server/);
+    for (const run of runs)
+      expect(run.stderr).toContain(`Redis at redis://127.0.0.1:${notRedisPort}/0 did not answer like a Redis server (`);
+  });
+
+  it('gives up on a server that accepts the connection and never answers', async () => {
+    await failsClearly(
+      `redis://127.0.0.1:${silentPort}`,
+      new RegExp(
+        `no answer from Redis at redis://127\\.0\\.0\\.1:${silentPort}/0 within 6 s: the host is unreachable, or the server there is not a Redis\\.`,
+      ),
+    );
   });
 
   it('names a malformed address before connecting', async () => {

@@ -29,7 +29,7 @@ describe('run jobs on the queue', () => {
       'job "j1".config.dropout: expected a dropout rate in [0, 1), but got 1.5.',
     );
     expect(bad({ config: { ...config, id: 'a:b' } })).toThrow(
-      `job "j1".config.id: expected a name of letters, digits, '.', '_' or '-', but got "a:b".`,
+      `job "j1".config.id: expected a name of letters, digits, '.', '_', '+' or '-', but got "a:b".`,
     );
     expect(bad({ version: 3 })).toThrow('job "j1".version: expected 1 or 2, but got 3.');
     expect(bad({ sweepId: 'x' })).toThrow('job "j1".sweepId: expected 12 hexadecimal digits, but got "x".');

@@ -38,7 +38,7 @@ export function sweepIdFor(outDir: string, runs: RunConfig[], data: JobData, ash
   return createHash('sha256').update(JSON.stringify(named)).digest('hex').slice(0, 12);
 }
 
-/** BullMQ job ids may not contain ':' nor be all digits; `<sweep>-<run>` is neither (run ids are [A-Za-z0-9._-]). */
+/** BullMQ job ids may not contain ':' nor be all digits; `<sweep>-<run>` is neither (run ids are [A-Za-z0-9._+-]). */
 export function jobIdFor(sweepId: string, runId: string): string {
   return `${sweepId}-${runId}`;
 }

@@ -53,7 +53,7 @@ function workerProgram(): Command {
     )
     .option(
       '--exit-when-idle',
-      'exit once the queue is empty and this worker has nothing left to train (batch schedulers)',
+      'exit once no job is waiting, delayed or training anywhere in the queue (batch schedulers; a run training elsewhere may come back if its worker dies)',
     )
     .addOption(queueOption('take the runs of sweeps'))
     .addOption(queueNameOption())
