@@ -70,10 +70,15 @@ int conv2d_relu_max_pool(const fnn::ConvShape& s, const fnn::ConvShape& p, const
 // Rows [p0, p0 + rows) of dz from the pool's record: at output pixel (b, oy, ox) and channel j,
 // dz = (dp + 0)·step(pooled) where the pixel is its window's argmax, else +0 (max_pool_grad_argmax
 // then relu's dz, with y = the pooled value at an argmax and not NaN anywhere); sums[j] += dz in
-// row order when sums is non-null.
-void pooled_dz_rows(const fnn::ConvShape& s, const fnn::ConvShape& p, const float* dp, const float* pooled,
-                    const int8_t* argmax, float* dz, double* sums, int64_t p0, int64_t rows) {
-  const int64_t cout = s.cout, whole = cout - cout % W, plane = s.oh * s.ow;
+// row order when sums is non-null. NV > 0: cout = NV * W channels, the sums kept in registers
+// across the rows (as relu_dz_rows_summed); NV = 0: any cout.
+template <int NV>
+void pooled_dz_rows_impl(const fnn::ConvShape& s, const fnn::ConvShape& p, const float* dp, const float* pooled,
+                         const int8_t* argmax, float* dz, double* sums, int64_t p0, int64_t rows) {
+  const int64_t cout = NV ? NV * W : s.cout, whole = cout - cout % W, plane = s.oh * s.ow;
+  constexpr int kAcc = NV ? NV : 1;
+  vd acc[kAcc];
+  for (int v = 0; v < NV; ++v) acc[v] = sums ? *reinterpret_cast<const vdu*>(sums + v * W) : vd{};
   // The pixel (b, oy, ox) and its window (py, px) with the offsets (ky, kx) in it, stepped along.
   int64_t b = p0 / plane, oy = p0 / s.ow % s.oh, ox = p0 % s.ow;
   int64_t py = oy / p.fh, ky = oy % p.fh, px = ox / p.fw, kx = ox % p.fw;
@@ -95,8 +100,11 @@ void pooled_dz_rows(const fnn::ConvShape& s, const fnn::ConvShape& p, const floa
     } else {
       zero_floats(dz, cout);
     }
-    if (sums)
+    if (NV && sums) {
+      for (int v = 0; v < NV; ++v) acc[v] += __builtin_convertvector(load(dz + v * W), vd);
+    } else if (sums) {
       for (int64_t j = 0; j < cout; ++j) sums[j] += dz[j];
+    }
     if (++kx == p.fw) {
       kx = 0;
       ++px;
@@ -113,6 +121,15 @@ void pooled_dz_rows(const fnn::ConvShape& s, const fnn::ConvShape& p, const floa
       }
     }
   }
+  for (int v = 0; v < NV && sums; ++v) *reinterpret_cast<vdu*>(sums + v * W) = acc[v];
+}
+
+inline void pooled_dz_rows(const fnn::ConvShape& s, const fnn::ConvShape& p, const float* dp, const float* pooled,
+                           const int8_t* argmax, float* dz, double* sums, int64_t p0, int64_t rows) {
+  if (s.cout == W) pooled_dz_rows_impl<1>(s, p, dp, pooled, argmax, dz, sums, p0, rows);
+  else if (s.cout == 2 * W) pooled_dz_rows_impl<2>(s, p, dp, pooled, argmax, dz, sums, p0, rows);
+  else if (s.cout == 4 * W) pooled_dz_rows_impl<4>(s, p, dp, pooled, argmax, dz, sums, p0, rows);
+  else pooled_dz_rows_impl<0>(s, p, dp, pooled, argmax, dz, sums, p0, rows);
 }
 
 // The filter gradient, bias gradient (db may be null) and input gradient (dx may be null) of the

@@ -2,14 +2,21 @@
 // the kernels they replace (FusedConv2D, MaxPool, MaxPoolGrad, FnnConv2DBackward) bit for bit on
 // native and against tfjs-cpu's op chain within 1e-5, on odd sizes, same/valid padding, strides 1-2,
 // pools of 2 and 3, batch 0 and 1; with NaN (in x, in rows no window covers, in dy) and
-// infinities; after the pooled output was read out; writing into dFilterOut / dBiasOut.
+// infinities; after the pooled output was read out; writing into dFilterOut / dBiasOut. And
+// @fnn/core's graphs running Conv2D(relu) + MaxPooling2D pairs through them: the bits of the
+// layers run one by one, in a step, predict and model.fit.
 import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, type Input, rand, withValues } from '../test-support/compare-with-cpu.js';
 import { CONV2D_MAX_POOL, CONV2D_MAX_POOL_BACKWARD } from './kernels/conv-pool.js';
 import { CONV2D_BACKWARD } from './kernels/conv-backward.js';
 import { type Geometry, geometries } from '../test-support/conv-geometries.js';
 import { registerNativeBackend } from './index.js';
+import { loadAddon } from './addon.js';
+import { computeGradients } from '../../core/src/training/index.js';
+import * as core from '../../core/src/index.js';
+import { initializers, resetNames, SeededRandom, setBackend } from '../../core/src/index.js';
 
 beforeAll(async () => {
   registerNativeBackend();
@@ -40,6 +47,32 @@ const attrsOf = (c: Case) => ({ strides: [c.strides, c.strides], pad: c.pad, poo
 
 function fusedForward(c: Case, x: tf.Tensor, f: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return tf.engine().runKernel(CONV2D_MAX_POOL, { x, filter: f, bias: b }, attrsOf(c) as never) as tf.Tensor;
+}
+
+/**
+ * What the addon's convolution and pooling functions return while `run` runs, per function
+ * called: the fused ones alone when nothing falls back to the separate kernels.
+ */
+function addonCalls(run: () => void): Record<string, unknown[]> {
+  const addon = loadAddon() as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const names = Object.keys(addon).filter((name) => /^(conv2d|maxPool)/.test(name));
+  const originals = names.map((name) => addon[name]!);
+  const calls: Record<string, unknown[]> = {};
+  names.forEach((name, i) => {
+    addon[name] = (...args) => {
+      const result = originals[i]!(...args);
+      calls[name] = [...(calls[name] ?? []), result];
+      return result;
+    };
+  });
+  try {
+    run();
+  } finally {
+    names.forEach((name, i) => {
+      addon[name] = originals[i]!;
+    });
+  }
+  return calls;
 }
 
 /** x, filter, bias and the pooled output's gradient dp. */
@@ -145,15 +178,14 @@ describe(CONV2D_MAX_POOL, () => {
     }
   });
 
-  it('runs no separate kernel on valid windows without NaN', async () => {
+  it('runs no separate kernel on valid windows without NaN', () => {
     tf.setBackend('native');
-    const values = inputs(mnist);
-    const t = values.map((v) => tf.tensor(v.values, v.shape)) as Tensors;
-    const profile = await tf.profile(() => {
+    const t = inputs(mnist).map((v) => tf.tensor(v.values, v.shape)) as Tensors;
+    const calls = addonCalls(() => {
       const pooled = fusedForward(mnist, t[0], t[1], t[2]);
       tf.dispose([pooled, ...fusedBackward(mnist, t, { pooled })]);
     });
-    expect(profile.kernels.map((k) => k.name)).toEqual([CONV2D_MAX_POOL, CONV2D_MAX_POOL_BACKWARD]);
+    expect(calls).toEqual({ conv2dReluMaxPool: [0], conv2dReluMaxPoolBackward: [true] });
     tf.dispose(t);
   });
 
@@ -205,5 +237,124 @@ describe(CONV2D_MAX_POOL, () => {
       `${CONV2D_MAX_POOL_BACKWARD}: expected dy of shape [9, 13, 13, 32], but got [9, 13, 13, 3].`,
     );
     tf.dispose([...t, badDy]);
+  });
+});
+
+describe("@fnn/core's Conv2D(relu) + MaxPooling2D pairs with FnnConv2DMaxPool", () => {
+  let configs: KernelConfig[];
+  beforeAll(async () => {
+    await setBackend('native', { quiet: true });
+    configs = [CONV2D_MAX_POOL, CONV2D_MAX_POOL_BACKWARD].map((name) => core.tf.getKernel(name, 'native')!);
+    expect(configs.every((c) => c !== undefined)).toBe(true);
+  });
+
+  /** Runs `run` with the fused kernels unregistered (the layers then run one by one). */
+  function unfused<T>(run: () => T): T {
+    for (const c of configs) core.tf.unregisterKernel(c.kernelName, 'native');
+    try {
+      return run();
+    } finally {
+      for (const c of configs) core.tf.registerKernel(c);
+    }
+  }
+
+  /**
+   * Pairs on the model input (no dx), 'same' padding, odd sizes with 3x3 pools, a pair whose
+   * convolution is also read elsewhere and one with tanh (neither fused), in a functional model.
+   */
+  function build() {
+    resetNames();
+    const seeded = (seed: number) => ({ kernelInitializer: initializers.glorotUniform({ seed }) });
+    const { layers } = core;
+    const x = core.input({ shape: [13, 11, 2] });
+    const a = layers.conv2d({ filters: 6, kernelSize: 3, activation: 'relu', ...seeded(1) }).apply(x);
+    const pa = layers.maxPooling2d({ poolSize: 2 }).apply(a); // 11x9 -> 5x4
+    const b = layers
+      .conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', ...seeded(2) })
+      .apply(pa);
+    const pb = layers.maxPooling2d({ poolSize: 3 }).apply(b); // 5x4 -> 1x1
+    const c = layers.conv2d({ filters: 4, kernelSize: 2, activation: 'relu', ...seeded(3) }).apply(pa);
+    const pc = layers.maxPooling2d({ poolSize: 2 }).apply(c); // read twice: not fused
+    const cFlat = layers.flatten().apply(c);
+    const d = layers.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh', ...seeded(4) }).apply(pa);
+    const pd = layers.maxPooling2d({ poolSize: 2 }).apply(d);
+    const merged = layers
+      .concatenate()
+      .apply([layers.flatten().apply(pb), layers.flatten().apply(pc), cFlat, layers.flatten().apply(pd)]);
+    const out = layers.dense({ units: 3, activation: 'softmax', ...seeded(5) }).apply(merged);
+    const model = core.model({ inputs: x, outputs: out });
+    model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    return model;
+  }
+
+  const batch = () => {
+    const x = core.tf.tensor4d(
+      Float32Array.from({ length: 5 * 13 * 11 * 2 }, (_, i) => Math.sin(i * 0.37)),
+      [5, 13, 11, 2],
+    );
+    const y = core.tf.cast(core.tf.oneHot(core.tf.tensor1d([0, 2, 1, 1, 0], 'int32'), 3), 'float32');
+    return { x, y };
+  };
+
+  /** One step's loss and gradients, and the model's predictions, as bits. */
+  function step(): number[][] {
+    const model = build();
+    return core.tf.tidy(() => {
+      const { x, y } = batch();
+      const r = computeGradients(model, { inputs: [x], targets: [y] }, { training: true, random: new SeededRandom(7) });
+      const predicted = model.predict(x) as core.Tensor;
+      return [r.loss, ...r.gradients, predicted].map((t) =>
+        Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer)),
+      );
+    });
+  }
+
+  it('gives the bits of the layers run one by one, fusing only the pairs that qualify', async () => {
+    let fusedBits: number[][] = [];
+    let calls: Record<string, unknown[]> = {};
+    const profile = await core.tf.profile(() => {
+      calls = addonCalls(() => {
+        fusedBits = step();
+      });
+    });
+    // Pair a's backward pass is the fused kernel's; pair b's windows reach into the padding.
+    expect(calls.conv2dReluMaxPoolBackward).toEqual([false, true]);
+    const count = (name: string) => profile.kernels.filter((k) => k.name === name).length;
+    expect(count(CONV2D_MAX_POOL)).toBe(4); // pairs a and b, in the training step and in predict
+    expect(count(CONV2D_MAX_POOL_BACKWARD)).toBe(2);
+    expect(count('MaxPool')).toBe(4); // pc and pd, twice
+    expect(fusedBits).toEqual(unfused(step));
+  });
+
+  it('trains with model.fit as the layers do, leaving no tensors across epochs', async () => {
+    const fit = async () => {
+      const model = build();
+      const { x, y } = batch();
+      const counts: number[] = [];
+      const onEpochEnd = () => {
+        counts.push(core.tf.memory().numTensors);
+      };
+      const history = await model.fit(x, y, {
+        epochs: 3,
+        batchSize: 2,
+        verbose: 0,
+        seed: 3,
+        callbacks: [{ onEpochEnd }],
+      });
+      const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
+      core.tf.dispose([x, y]);
+      model.dispose();
+      return { loss: history.history.loss, weights, counts };
+    };
+    const fused = await fit();
+    expect(new Set(fused.counts).size).toBe(1);
+    for (const c of configs) core.tf.unregisterKernel(c.kernelName, 'native');
+    try {
+      const separate = await fit();
+      expect(fused.loss).toEqual(separate.loss);
+      expect(fused.weights).toEqual(separate.weights);
+    } finally {
+      for (const c of configs) core.tf.registerKernel(c);
+    }
   });
 });

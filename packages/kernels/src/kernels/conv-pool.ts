@@ -1,7 +1,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../addon.js';
-import { isRecyclable, releaseFloat32, takeFloat32 } from '../buffer-pool.js';
-import { CONV2D_BACKWARD } from './conv-backward.js';
+import { hasEscaped, releaseFloat32, takeFloat32 } from '../buffer-pool.js';
+import { conv2DBackward } from './conv-backward.js';
 import { convInfo, convShape, poolInfo } from './conv-shape.js';
 import { argmaxFor, recordArgmax, takeArgmaxArray } from './pool-argmax.js';
 import {
@@ -99,7 +99,8 @@ function conv2DMaxPoolBackward(args: KernelArgs, addon: NativeAddon): TensorInfo
   expectShape(dy!, pool.outShape, CONV2D_MAX_POOL_BACKWARD, 'dy');
   const xv = floatValues(backend, x!, CONV2D_MAX_POOL_BACKWARD, 'x');
   const pv = floatValues(backend, y!, CONV2D_MAX_POOL_BACKWARD, 'y');
-  const argmax = isRecyclable(pv) ? argmaxFor(y!.dataId, x!.dataId, xv, key) : null;
+  // A pooled output handed out (dataSync) may have been changed since its record was made.
+  const argmax = hasEscaped(pv) ? null : argmaxFor(y!.dataId, x!.dataId, xv, key);
   if (argmax) {
     const cout = info.outChannels;
     const dpv = floatValues(backend, dy!, CONV2D_MAX_POOL_BACKWARD, 'dy');
@@ -124,11 +125,7 @@ function conv2DMaxPoolBackward(args: KernelArgs, addon: NativeAddon): TensorInfo
   });
   const dyConv = runNative('MaxPoolGrad', { inputs: { dy, input: yConv, output: y }, backend, attrs: poolAttrs });
   const backwardAttrs = { ...attrs, activation: 'relu' };
-  const grads = runNative(CONV2D_BACKWARD, {
-    inputs: { x, y: yConv, dy: dyConv, filter },
-    backend,
-    attrs: backwardAttrs,
-  }) as unknown as TensorInfo[];
+  const grads = conv2DBackward({ inputs: { x, y: yConv, dy: dyConv, filter }, backend, attrs: backwardAttrs }, addon);
   backend.disposeData(yConv.dataId);
   backend.disposeData(dyConv.dataId);
   return grads;
