@@ -11,10 +11,29 @@
 // output makes the separate kernels' dz NaN beyond the argmaxes (0·step(NaN)); the forward pass
 // reports it and the caller then runs the separate kernels for the backward pass.
 #pragma once
+#include <immintrin.h>
+
 #include "conv_backward.h"
 #include "pooling_argmax.h"
 
 namespace {
+
+// `value` where the recorded offsets at[0..W) equal `offset`, else +0. GCC 12 widens int8 lanes
+// one by one (load_offsets), which cost more than the rest of dz's pass: the byte compare goes
+// into a lane mask directly where the ISA has it.
+inline vf where_offset(const int8_t* at, int64_t offset, vf value) {
+#if FNN_W == 16 && defined(__AVX512BW__) && defined(__AVX512VL__)
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+  const __mmask16 equal = _mm_cmpeq_epi8_mask(bytes, _mm_set1_epi8(static_cast<char>(offset)));
+  return (vf)_mm512_maskz_mov_ps(equal, (__m512)value);
+#elif FNN_W == 8 && defined(__AVX2__)
+  const __m256i lanes = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(at)));
+  const __m256i equal = _mm256_cmpeq_epi32(lanes, _mm256_set1_epi32(static_cast<int>(offset)));
+  return (vf)_mm256_and_ps(_mm256_castsi256_ps(equal), (__m256)value);
+#else
+  return load_offsets(at) == splat(static_cast<float>(offset)) ? value : vf{};
+#endif
+}
 
 // Floats of the convolution output tile the forward pass pools from (128 KB).
 constexpr int64_t kConvPoolTileFloats = 32 * 1024;
@@ -86,11 +105,9 @@ void pooled_dz_rows_impl(const fnn::ConvShape& s, const fnn::ConvShape& p, const
     if (py < p.oh && px < p.ow) {
       const int64_t o = ((b * p.oh + py) * p.ow + px) * cout;
       const int64_t offset = ky * p.fw + kx;
-      const vf at_offset = splat(static_cast<float>(offset));
       for (int64_t j = 0; j < whole; j += W) {
-        const vf at = load_offsets(argmax + o + j);
         const vf yv = load(pooled + o + j);
-        const vf grad = (at == at_offset ? load(dp + o + j) : vf{}) + 0.0f;
+        const vf grad = where_offset(argmax + o + j, offset, load(dp + o + j)) + 0.0f;
         store(dz + j, grad * (yv > vf{} ? splat(1.0f) : vf{}));
       }
       for (int64_t j = whole; j < cout; ++j) {
