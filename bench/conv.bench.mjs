@@ -1,8 +1,9 @@
 // The Keras "Simple MNIST convnet" on @fnn/kernels' 'native' backend, one core, against its
 // targets, ratios measured in one run:
 //  1. GFLOP/s of each convolution kernel on the convnet's shapes (batch 128) through tfjs, next
-//     to the dense matmul's in the same run (target: each ≥ 60 % of the matmul's), a Conv2D
-//     layer's fused backward pass (FnnConv2DBackward), and the pooling kernels' times;
+//     to the dense matmul's in the same run (target: each ≥ 60 % of the matmul's), among them the
+//     Conv2D(relu) + MaxPool pairs' kernels training runs (FnnConv2DMaxPool and its backward
+//     pass), a Conv2D layer's fused backward pass (FnnConv2DBackward), and the pooling kernels' times;
 //  2. where one training step's time goes (per-kernel profile vs the step's wall time);
 //  3. training on real MNIST, samples/s in steady-state steps and over one epoch (with its test
 //     accuracy), FNN native vs PyTorch on one thread (target ≥ 2x), PyTorch run by
@@ -92,6 +93,17 @@ const b = rand([784, 250], 14);
 const y1 = tf.relu(rand([BATCH, 26, 26, 32], 15));
 const y2 = tf.relu(rand([BATCH, 11, 11, 64], 16));
 const layerBackward = (needsDx) => ({ strides: 1, pad: 'valid', activation: 'relu', useBias: true, needsDx });
+// Conv2D(relu) + MaxPool 2x2 as one kernel each way (what training runs for both pairs where the
+// build has it): the backward pass reads the pooled output and its argmax record, made here once.
+const hasConvPool = tf.getKernel('FnnConv2DMaxPool', 'native') !== undefined;
+const pairAttrs = { strides: 1, pad: 'valid', poolSize: [2, 2] };
+const convPool = (x, filter, bias) => kernel('FnnConv2DMaxPool', { x, filter, bias }, pairAttrs);
+const pairBackward = ([x, filter, bias], needsDx, seed) => {
+  const y = hasConvPool ? convPool(x, filter, bias)() : null;
+  const dy = y ? rand(y.shape, seed) : null;
+  const attrs = { ...pairAttrs, useBias: true, needsDx };
+  return kernel('FnnConv2DMaxPoolBackward', { x, y, dy, filter, bias }, attrs);
+};
 const fused = (x, filter, bias) => () =>
   tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'valid', activation: 'relu' });
 const CONV_KERNELS = [
@@ -127,6 +139,28 @@ const CONV_KERNELS = [
           kernel('FnnConv2DBackward', { x: x2, y: y2, dy: dy2, filter: w2 }, layerBackward(true)),
           2 * convFlops(BATCH * 11 * 11, 288, 64),
           false,
+        ],
+      ]
+    : []),
+  // The pairs as training runs them: every convolution output is computed (also those no pool
+  // window covers), so the FLOPs are the convolution's.
+  ...(hasConvPool
+    ? [
+        ['conv1+pool1 FnnConv2DMaxPool (bias+relu, 2x2 pool)', convPool(x1, w1, b1), convFlops(BATCH * 26 * 26, 9, 32)],
+        [
+          'conv1+pool1 FnnConv2DMaxPoolBackward (relu, bias, filter gradient)',
+          pairBackward([x1, w1, b1], false, 17),
+          convFlops(BATCH * 26 * 26, 9, 32),
+        ],
+        [
+          'conv2+pool2 FnnConv2DMaxPool (bias+relu, 2x2 pool)',
+          convPool(x2, w2, b2),
+          convFlops(BATCH * 11 * 11, 288, 64),
+        ],
+        [
+          'conv2+pool2 FnnConv2DMaxPoolBackward (relu, bias, filter and input gradients)',
+          pairBackward([x2, w2, b2], true, 18),
+          2 * convFlops(BATCH * 11 * 11, 288, 64),
         ],
       ]
     : []),

@@ -432,6 +432,38 @@ Napi::Value Conv2DReluBackward(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), K().conv2d_relu_backward(shape, x, dy, y, filter, dfilter, db, dx));
 }
 
+// conv2dReluMaxPool(x, filter, bias | null, out, argmax, convShape, poolShape) → -1 when the
+// caller must run the separate kernels, else 1 when the convolution's output held a NaN, 0 if not.
+Napi::Value Conv2DReluMaxPool(const Napi::CallbackInfo& info) {
+  Args in(info);
+  const float* x = in.F32();
+  const float* filter = in.F32();
+  const float* bias = in.F32();
+  float* out = in.F32();
+  int8_t* argmax = reinterpret_cast<int8_t*>(in.U8());
+  const fnn::ConvShape shape = in.Shape();
+  const fnn::ConvShape pool = in.Shape();
+  return Napi::Number::New(info.Env(), K().conv2d_relu_max_pool(shape, pool, x, filter, bias, out, argmax));
+}
+
+// conv2dReluMaxPoolBackward(x, dp, pooled, argmax, filter, dfilter, db | null, dx | null,
+// convShape, poolShape) → false when the caller must run the separate kernels.
+Napi::Value Conv2DReluMaxPoolBackward(const Napi::CallbackInfo& info) {
+  Args in(info);
+  const float* x = in.F32();
+  const float* dp = in.F32();
+  const float* pooled = in.F32();
+  const int8_t* argmax = reinterpret_cast<const int8_t*>(in.U8());
+  const float* filter = in.F32();
+  float* dfilter = in.F32();
+  float* db = in.F32();
+  float* dx = in.F32();
+  const fnn::ConvShape shape = in.Shape();
+  const fnn::ConvShape pool = in.Shape();
+  return Napi::Boolean::New(info.Env(), K().conv2d_relu_max_pool_backward(shape, pool, x, dp, pooled, argmax, filter,
+                                                                          dfilter, db, dx));
+}
+
 // reluBackwardBias(dy, y, dz, db | null, rows, cout): a relu layer's dz and bias gradient in one pass.
 Napi::Value ReluBackwardBias(const Napi::CallbackInfo& info) {
   Args in(info);
@@ -485,6 +517,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["dropout"] = Napi::Function::New(env, Dropout);
   exports["denseBackward"] = Napi::Function::New(env, DenseBackward);
   exports["conv2dReluBackward"] = Napi::Function::New(env, Conv2DReluBackward);
+  exports["conv2dReluMaxPool"] = Napi::Function::New(env, Conv2DReluMaxPool);
+  exports["conv2dReluMaxPoolBackward"] = Napi::Function::New(env, Conv2DReluMaxPoolBackward);
   exports["reluBackwardBias"] = Napi::Function::New(env, ReluBackwardBias);
   exports["categoricalCrossentropy"] = Napi::Function::New(env, CategoricalCrossentropy);
   return exports;

@@ -72,12 +72,15 @@ void relu_backward_bias(const float* dy, const float* y, float* dz, float* db, i
   for (int64_t j = 0; sums && j < cout; ++j) db[j] = static_cast<float>(sums[j]);
 }
 
-// dfilter, db (if non-null) and dx (if non-null) of a relu convolution from x, its output y and
-// dy. Returns false, writing nothing, where the caller must materialise dz and run the separate
-// kernels: a 1x1 pointwise convolution (its gemms take all pixels at once) or windows reaching
-// into the padding (the filter gradient then checks the whole of dz for non-finite values).
-bool conv2d_relu_backward(const fnn::ConvShape& s, const float* x, const float* dy, const float* y,
-                          const float* filter, float* dfilter, float* db, float* dx) {
+// dfilter, db (if non-null) and dx (if non-null) of a convolution from x and its dz, block by
+// block: dz_rows(dz, sums, p0, rows) writes rows [p0, p0 + rows) of dz into per-thread scratch
+// (adding them to the bias gradient's double sums when non-null), where the input and filter
+// gradients' gemms read it. Returns false, writing nothing, for a 1x1 pointwise convolution or
+// windows reaching into the padding (the caller then materialises dz and runs the separate
+// kernels: the filter gradient checks the whole of dz for non-finite values there).
+template <typename DzRows>
+bool conv2d_backward_blocks(const fnn::ConvShape& s, const float* x, const float* filter, float* dfilter, float* db,
+                            float* dx, DzRows dz_rows) {
   const int64_t pixels = conv_pixels(s), taps = conv_taps(s);
   if (is_pointwise(s) || reaches_padding(s) || pixels <= 0 || taps <= 0 || s.cout <= 0) return false;
   const int64_t block = conv_block_rows(taps);
@@ -93,7 +96,7 @@ bool conv2d_relu_backward(const fnn::ConvShape& s, const float* x, const float* 
   }
   for (int64_t p0 = 0; p0 < pixels; p0 += block) {
     const int64_t rows = imin(block, pixels - p0);
-    relu_dz_rows(dy, y, dz, sums, p0, rows, s.cout);
+    dz_rows(dz, sums, p0, rows);
     if (dx) {
       gemm(rows, taps, s.cout, dz, s.cout, 1, filter_t, taps, 1, cols, taps, nullptr, fnn::kLinear);
       col2im_rows(s, cols, p0, rows, dx);
@@ -105,6 +108,14 @@ bool conv2d_relu_backward(const fnn::ConvShape& s, const float* x, const float* 
   }
   for (int64_t j = 0; sums && j < s.cout; ++j) db[j] = static_cast<float>(sums[j]);
   return true;
+}
+
+// The same for a relu convolution from its output y and dy (dz = dy·step(y)).
+bool conv2d_relu_backward(const fnn::ConvShape& s, const float* x, const float* dy, const float* y,
+                          const float* filter, float* dfilter, float* db, float* dx) {
+  return conv2d_backward_blocks(s, x, filter, dfilter, db, dx, [&](float* dz, double* sums, int64_t p0, int64_t rows) {
+    relu_dz_rows(dy, y, dz, sums, p0, rows, s.cout);
+  });
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // Summation orders are fixed (no threads, no data-dependent blocking): same input, same bits.
 #include "batch_norm.h"
 #include "conv_backward.h"
+#include "conv_pool.h"
 #include "convolution.h"
 #include "elementwise.h"
 #include "gemm.h"
@@ -25,7 +26,7 @@ namespace fnn {
 extern const KernelTable FNN_TABLE = {
     FNN_ISA_NAME, gemm,    binary,    compare, unary, select,          softmax,
     sum_rows,     reduce_cols, argmax_cols, transpose, adam, sgd, rmsprop, batchnorm, batchnorm_train,
-    batchnorm_backward, max_pool, max_pool_grad, max_pool_argmax, max_pool_grad_argmax, conv2d, conv2d_backprop_input, conv2d_backprop_filter, conv2d_relu_backward, relu_backward_bias,
+    batchnorm_backward, max_pool, max_pool_grad, max_pool_argmax, max_pool_grad_argmax, conv2d, conv2d_backprop_input, conv2d_backprop_filter, conv2d_relu_backward, relu_backward_bias, conv2d_relu_max_pool, conv2d_relu_max_pool_backward,
     activation_backward, categorical_crossentropy, dropout,
 };
 }  // namespace fnn

@@ -83,6 +83,17 @@ struct KernelTable {
   // Its dz = dy·step(y) over [rows, cout] materialised, and db = Σ_rows dz (if db is non-null) in
   // the same pass, with the bits of Step, Multiply and Sum.
   void (*relu_backward_bias)(const float* dy, const float* y, float* dz, float* db, int64_t rows, int64_t cout);
+  // Conv2D(relu) s then a max pool p over its output whose windows tile it (strides = window, no
+  // padding), the convolution's output kept in cache: the pooled output and its argmax record;
+  // returns -1 (nothing written) where conv2d returns false, else whether that output held a NaN.
+  int (*conv2d_relu_max_pool)(const ConvShape& s, const ConvShape& p, const float* x, const float* filter,
+                              const float* bias, float* out, int8_t* argmax);
+  // Its backward pass from the pooled output, its gradient dp and the record (made without a
+  // NaN): the bits of max_pool_grad_argmax then conv2d_relu_backward. False, writing nothing,
+  // where conv2d_relu_backward returns false.
+  bool (*conv2d_relu_max_pool_backward)(const ConvShape& s, const ConvShape& p, const float* x, const float* dp,
+                                        const float* pooled, const int8_t* argmax, const float* filter,
+                                        float* dfilter, float* db, float* dx);
   // A Dense layer's dz from its output y and upstream dy ([rows, cols]): linear copies dy, relu is
   // dy·step(y), softmax is y·(dy − Σ_row dy·y): the roundings of the separate ops, fused.
   void (*activation_backward)(int activation, const float* dy, const float* y, float* dz, int64_t rows, int64_t cols);
@@ -111,6 +122,7 @@ enum ScratchSlot : int {
   kScratchConvDz,             // conv2d_relu_backward: one block's dz = dy·step(y)
   kScratchConvBiasSums,       // conv2d_relu_backward, relu_backward_bias: the bias gradient's double sums
   kScratchDenseDxTransposed,  // DenseBackward: dxᵀ = w·dzᵀ before it is transposed into dx
+  kScratchConvPoolTile,       // conv2d_relu_max_pool: a tile of the convolution's output, pooled from cache
   kScratchSlotCount
 };
 

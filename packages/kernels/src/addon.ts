@@ -143,6 +143,28 @@ export interface NativeAddon {
     dx: Float32Array | null,
     shape: number[],
   ): boolean;
+  /** -1: run the separate kernels; else 1 when the convolution's output held a NaN, 0 if not. */
+  conv2dReluMaxPool(
+    x: Float32Array,
+    filter: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    argmax: Uint8Array,
+    shape: number[],
+    poolShape: number[],
+  ): number;
+  conv2dReluMaxPoolBackward(
+    x: Float32Array,
+    dp: Float32Array,
+    pooled: Float32Array,
+    argmax: Uint8Array,
+    filter: Float32Array,
+    dfilter: Float32Array,
+    db: Float32Array | null,
+    dx: Float32Array | null,
+    shape: number[],
+    poolShape: number[],
+  ): boolean;
   reluBackwardBias(
     dy: Float32Array,
     y: Float32Array,

@@ -14,6 +14,7 @@ import { batchNormTrainKernels } from './kernels/fnn-batch-norm-train.js';
 import { batchNormKernels } from './kernels/fused-batch-norm.js';
 import { convKernels } from './kernels/conv.js';
 import { convBackwardKernels } from './kernels/conv-backward.js';
+import { convPoolKernels } from './kernels/conv-pool.js';
 import { forgetArgmax } from './kernels/pool-argmax.js';
 import { crossentropyKernels } from './kernels/crossentropy.js';
 import { denseKernels } from './kernels/dense.js';
@@ -70,6 +71,7 @@ function overrides(): KernelConfig[] {
     ...batchNormKernels,
     ...convKernels,
     ...convBackwardKernels,
+    ...convPoolKernels,
     ...denseKernels,
     ...dropoutKernels,
     ...crossentropyKernels,

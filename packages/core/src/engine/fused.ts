@@ -17,6 +17,16 @@ export const FUSED = {
    * dBiasOut?} → [dFilter, dBias?, dx?]: a Conv2D layer's backward pass (NHWC).
    */
   conv2dBackward: 'FnnConv2DBackward',
+  /**
+   * {x, filter, bias?}, {strides, pad, poolSize} → pooled: Conv2D with relu then a max pool of
+   * poolSize windows with strides poolSize and no padding, the convolution's output never written.
+   */
+  conv2dMaxPool: 'FnnConv2DMaxPool',
+  /**
+   * {x, y (the pooled output), dy, filter, bias?}, {strides, pad, poolSize, useBias, needsDx,
+   * dFilterOut?, dBiasOut?} → [dFilter, dBias?, dx?]: that pair's backward pass.
+   */
+  conv2dMaxPoolBackward: 'FnnConv2DMaxPoolBackward',
   /** {x}, {rate, seed} → [x · mask, mask], the mask of fillDropoutMask(rate, seed). */
   dropout: 'FnnDropout',
   /** {yTrue, yPred}, {epsilon, gradient} → [mean loss, d/dyPred?]. */

@@ -6,10 +6,16 @@ import type { Node } from './node.js';
 import { SymbolicTensor } from './symbolic-tensor.js';
 import type { CallContext } from './context.js';
 import { checkInputs, orderGraph } from './graph-order.js';
+import { conv2dMaxPoolBackward, conv2dMaxPoolCall, convPoolPairs } from '../layers/conv2d-max-pool.js';
+import type { Conv2D } from '../layers/conv2d.js';
+import type { MaxPooling2D } from '../layers/max-pooling2d.js';
 
-/** What the forward pass keeps for the backward pass: one entry per executed node. */
+/**
+ * What the forward pass keeps for the backward pass: one entry per executed node, or per pair
+ * run as one kernel (`node` the pool, `fusedFrom` the Conv2D node whose gradients it gives).
+ */
 export interface Tape {
-  entries: { node: Node; saved: unknown }[];
+  entries: { node: Node; saved: unknown; fusedFrom?: Node }[];
 }
 
 /**
@@ -24,6 +30,8 @@ export class Graph {
   readonly layers: Layer[];
   /** Depth of each node from the outputs (outputs are 0). */
   readonly nodeDepths: Map<Node, number>;
+  /** Conv2D(relu) nodes run together with the MaxPooling2D node that alone reads them, where the backend can. */
+  private readonly convPools: Map<Node, Node>;
 
   constructor(
     readonly inputs: SymbolicTensor[],
@@ -37,6 +45,7 @@ export class Graph {
     this.nodes = nodes;
     this.layers = layers;
     this.nodeDepths = nodeDepths;
+    this.convPools = convPoolPairs(nodes, outputs);
   }
 
   /** Runs the graph; with a tape, keeps what `backward` needs. Call inside `tf.tidy`. */
@@ -45,9 +54,19 @@ export class Graph {
     this.inputs.forEach((t, i) => {
       values.set(t.id, inputs[i]!);
     });
+    const done = new Set<Node>();
     for (const node of this.nodes) {
-      if (node.inputTensors.length === 0) continue;
+      if (node.inputTensors.length === 0 || done.has(node)) continue;
       const args = node.inputTensors.map((t) => values.get(t.id)!);
+      const pool = this.convPools.get(node);
+      const fused =
+        pool && conv2dMaxPoolCall(node.outboundLayer as Conv2D, pool.outboundLayer as MaxPooling2D, args[0]!);
+      if (pool && fused) {
+        values.set(pool.outputTensor.id, fused.output);
+        tape?.entries.push({ node: pool, saved: fused.saved, fusedFrom: node });
+        done.add(pool);
+        continue;
+      }
       const { output, saved } = node.outboundLayer.call(args, context);
       values.set(node.outputTensor.id, output);
       tape?.entries.push({ node, saved });
@@ -80,20 +99,24 @@ export class Graph {
     // Taped calls left per weight: at 0 its gradient is complete.
     const callsLeft = new Map<LayerWeight, number>();
     if (onWeightGradient) {
-      for (const { node } of tape.entries) {
-        if (node.outboundLayer.trainable)
-          for (const w of node.outboundLayer.ownTrainableWeights) callsLeft.set(w, (callsLeft.get(w) ?? 0) + 1);
+      for (const { node, fusedFrom } of tape.entries) {
+        const layer = (fusedFrom ?? node).outboundLayer;
+        if (layer.trainable) for (const w of layer.ownTrainableWeights) callsLeft.set(w, (callsLeft.get(w) ?? 0) + 1);
       }
     }
     for (let i = tape.entries.length - 1; i >= 0; i--) {
-      const { node, saved } = tape.entries[i]!;
-      const layer = node.outboundLayer;
+      const { node, saved, fusedFrom } = tape.entries[i]!;
+      // A fused pair's gradients are its Conv2D node's: for its inputs and weights.
+      const source = fusedFrom ?? node;
+      const layer = source.outboundLayer;
       const dy = grads.get(node.outputTensor.id);
       if (dy !== undefined) {
-        const needsInputGradients = node.inputTensors.some((t) => t.sourceLayer.className !== 'InputLayer');
-        const g = layer.backward(dy, saved, context, needsInputGradients);
+        const needsInputGradients = source.inputTensors.some((t) => t.sourceLayer.className !== 'InputLayer');
+        const g = fusedFrom
+          ? conv2dMaxPoolBackward(dy, saved, context, needsInputGradients)
+          : layer.backward(dy, saved, context, needsInputGradients);
         if (needsInputGradients)
-          node.inputTensors.forEach((t, k) => {
+          source.inputTensors.forEach((t, k) => {
             accumulate(grads, t.id, g.inputs[k]!);
           });
         if (layer.trainable)

@@ -143,18 +143,9 @@ export class Conv2D extends Layer {
       const outs = runFused(
         FUSED.conv2dBackward,
         { x, y, dy: fused ? dy : this.activation.backward(dy, z, y), filter: this.kernel!.read() },
-        {
-          strides: this.strides,
-          pad: this.padding,
-          activation: fused ? 'relu' : 'linear',
-          useBias: this.useBias,
-          needsDx: needsInputGradients,
-          dFilterOut: context.gradientOutput?.(this.kernel!),
-          dBiasOut: this.bias && context.gradientOutput?.(this.bias),
-        },
+        { ...fusedBackwardAttrs(this, context, needsInputGradients), activation: fused ? 'relu' : 'linear' },
       );
-      const weights = outs.slice(0, this.useBias ? 2 : 1);
-      return { inputs: needsInputGradients ? [outs[weights.length]!] : [], weights };
+      return fusedGradients(this, outs, needsInputGradients);
     }
     const dz = this.activation.backward(dy, z, y) as tf.Tensor4D;
     const filterShape = this.kernel!.shape as [number, number, number, number];
@@ -178,6 +169,24 @@ export class Conv2D extends Layer {
       ...kernelLayerConfig(this),
     };
   }
+}
+
+/** The attrs of a fused backward kernel for `layer` (its gradients written where `context` says). */
+export function fusedBackwardAttrs(layer: Conv2D, context: CallContext, needsDx: boolean): Record<string, unknown> {
+  return {
+    strides: layer.strides,
+    pad: layer.padding,
+    useBias: layer.useBias,
+    needsDx,
+    dFilterOut: context.gradientOutput?.(layer.kernel!),
+    dBiasOut: layer.bias && context.gradientOutput?.(layer.bias),
+  };
+}
+
+/** A fused backward kernel's outputs [dFilter, dBias?, dx?] as `layer`'s gradients. */
+export function fusedGradients(layer: Conv2D, outs: Tensor[], needsDx: boolean): LayerGradients {
+  const weights = outs.slice(0, layer.useBias ? 2 : 1);
+  return { inputs: needsDx ? [outs[weights.length]!] : [], weights };
 }
 
 /** The backend's Conv2DBackpropFilter kernel (wasm's is ours, registered on import), else the op-built one. */

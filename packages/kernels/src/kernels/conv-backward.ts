@@ -43,7 +43,7 @@ function cpuFilterGradient(args: KernelArgs, dz: Float32Array | null): TensorInf
  * dFilterOut / dBiasOut, Float32Arrays the gradients are written into.
  * Returns [dFilter, dBias if useBias, dx if needsDx].
  */
-function conv2DBackward(args: KernelArgs, addon: NativeAddon): TensorInfo[] {
+export function conv2DBackward(args: KernelArgs, addon: NativeAddon): TensorInfo[] {
   const { inputs, backend, attrs } = args;
   const { x, y, dy, filter } = inputs;
   const activation = String(attrs?.activation ?? 'linear');
