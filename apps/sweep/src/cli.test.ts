@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsFile } from './results-store.js';
 import { CSV_HEADER } from './csv.js';
-import { CLI, runCli } from '../test-support/cli.js';
+import { CLI, runCli, runShell } from '../test-support/cli.js';
 import { writeSyntheticMnist } from '../test-support/idx-fixture.js';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
@@ -175,8 +175,10 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
     expect(epochsBefore).toBeGreaterThanOrEqual(5);
     expect(existsSync(join(out, 'checkpoints', 'e100', 'latest.json'))).toBe(true);
 
-    const resumed = await runCli(['--resume', out]);
-    expect(resumed.code).toBe(0);
+    // The hint, pasted into a shell as printed, continues the sweep.
+    const hint = /continue with {2}(.+)\n/.exec(first.stdout)![1]!;
+    const resumed = await runShell(hint);
+    expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain('[e1] already finished');
     expect(resumed.stderr).toMatch(/\[e100\] resumed from the checkpoint after epoch \d+/);
     const final = readResults(out);

@@ -50,7 +50,7 @@ export interface SweepSettings {
   /** --space/--search/--scheduler: how the runs were chosen and ASHA's settings; null for a plain sweep. */
   search: SearchPlan | null;
   /** --queue: train on `fnn-sweep worker`s through this BullMQ queue instead of on this machine. */
-  queue: { address: RedisAddress; name: string } | null;
+  queue: { address: RedisAddress; name: string /** --queue-ca's file, for the resume hint. */; caPath?: string } | null;
   /** --serve/--host: serve the live report page there while the sweep runs. */
   serve: ServeAddress | null;
 }
@@ -159,7 +159,13 @@ function settingsFrom(o: RawOptions, backendGiven: boolean, now: Date): SweepSet
     fixedWorkers: o.fixedWorkers ?? false,
     inProcess: o.inProcess ?? false,
     dryRun: o.dryRun ?? false,
-    queue: o.queue ? { address: withQueueCa(o.queue, o.queueCa), name: o.queueName } : null,
+    queue: o.queue
+      ? {
+          address: withQueueCa(o.queue, o.queueCa),
+          name: o.queueName,
+          ...(o.queueCa ? { caPath: o.queueCa.path } : {}),
+        }
+      : null,
     serve: serveFrom(o),
   };
   if (o.resume !== undefined) {

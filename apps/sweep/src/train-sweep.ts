@@ -1,11 +1,11 @@
 import { formatTable, lessonCheck, winnerLine } from './comparison.js';
 import { EXIT, usageError } from './exit-codes.js';
 import { isSettled, type RunExecutor, type RunResult } from './executor.js';
-import { commandLine, pathForCommand } from './invocation.js';
 import type { SweepSettings } from './options.js';
 import { formatDuration, PlainProgress, TerminalProgress, type ProgressDisplay } from './progress.js';
 import { dataFingerprint } from './queue/data-fingerprint.js';
 import type { ResultsStore } from './results-store.js';
+import { resumeCommand } from './resume-hint.js';
 import { searchRecord } from './search/search-plan.js';
 import { ashaSummary } from './search/summary.js';
 import type { Dashboard } from './serve/dashboard.js';
@@ -200,10 +200,8 @@ function printOutcome({ settings, store }: TrainPlan, outcome: SweepOutcome, rec
       `Results: ${store.dir}/results.json, results.csv, history.csv, report.html\n`,
   );
   if (outcome.interrupted) {
-    const queue = settings.queue ? ['--queue', settings.queue.address.display] : [];
-    process.stdout.write(
-      `Interrupted: continue with  ${commandLine(['--resume', pathForCommand(store.dir), ...queue])}\n`,
-    );
+    const masked = settings.queue?.address.password !== undefined ? ' (with the --queue password, masked here)' : '';
+    process.stdout.write(`Interrupted: continue with  ${resumeCommand(settings, store.dir)}${masked}\n`);
     return received === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   }
   return outcome.runs.some((r) => !isSettled(r)) ? EXIT.failedRuns : EXIT.ok;
