@@ -1,5 +1,6 @@
 import { stat } from '../comparison.js';
 import type { RunResult } from '../executor.js';
+import { type CoincidentGroups, coincidentGroups } from './coincident.js';
 
 /** The four learning-curve charts, in the order the report draws them. */
 export const CURVE_METRICS = [
@@ -47,6 +48,8 @@ export interface CurveData {
   /** The x-axis the page starts with: 'fraction' when short and long runs differ 3× or more. */
   defaultX: 'epoch' | 'fraction';
   maxEpoch: number;
+  /** Keys whose curves lie on top of each other, per x-axis and metric: drawn in turns. */
+  coincident: CoincidentGroups;
 }
 
 /** Curves of every run that trained at least one epoch, grouped by configuration when repeated. */
@@ -74,6 +77,10 @@ export function curveData(runs: RunResult[]): CurveData {
     points,
     defaultX: spread >= 3 ? 'fraction' : 'epoch',
     maxEpoch: Math.max(1, ...trained.map((r) => r.history.loss.length)),
+    coincident: coincidentGroups(
+      points,
+      keys.map((k) => k.key),
+    ),
   };
 }
 

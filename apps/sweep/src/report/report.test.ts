@@ -8,6 +8,7 @@ import {
   resultsOf,
 } from '../../test-support/report-fixtures.js';
 import { embeddedReportData } from '../../test-support/report-page.js';
+import { coincidentGroups } from './coincident.js';
 import { curveData } from './curves.js';
 import { renderReport } from './render-report.js';
 import { reportData } from './report-data.js';
@@ -166,6 +167,41 @@ describe('curveData', () => {
     expect(point).toMatchObject({ n: 3, fraction: 0.75 });
     expect(point.lo).toBeCloseTo(mean - std, 12);
     expect(point.hi).toBeCloseTo(mean + std, 12);
+  });
+});
+
+describe('coincidentGroups', () => {
+  const point = (key: string, epoch: number, value: number, epochs = 5) => ({
+    key,
+    metric: 'loss',
+    epoch,
+    fraction: epoch / epochs,
+    value,
+  });
+
+  it('groups keys equal wherever they share an x, per axis; one differing value keeps a key apart', () => {
+    const points = [
+      ...[1, 2, 3].map((e) => point('a', e, 1 / e)),
+      ...[1, 2, 3].map((e) => point('b', e, 1 / e)),
+      // c is a's run trained longer (planned 10 epochs): the same numbers, at other shares of its epochs.
+      ...[1, 2, 3, 4].map((e) => point('c', e, 1 / e, 10)),
+      // d meets a at epoch 1 only, then goes its own way.
+      ...[1, 2].map((e) => point('d', e, e === 1 ? 1 : 0.7)),
+      point('e', 1, 0.3),
+    ];
+    expect(coincidentGroups(points, ['a', 'b', 'c', 'd', 'e'])).toEqual({
+      epoch: { loss: [['a', 'b', 'c']] },
+      fraction: { loss: [['a', 'b']] },
+    });
+  });
+
+  it("finds the lesson fixture's coinciding runs, in legend order", () => {
+    const c = curveData(lessonResults().runs);
+    expect(c.coincident.epoch.val_accuracy).toEqual([
+      ['wide', 'functional-wide'],
+      ['deep', 'deep-dropout', 'deep-dropout-50', 'wide-deep', 'wide-deep-bn'],
+    ]);
+    expect(c.coincident.epoch.loss).toEqual([c.keys.map((k) => k.key)]);
   });
 });
 
