@@ -167,6 +167,39 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     await o.page.close();
   });
 
+  it('draws losses on a log scale and accuracies on a linear one', async () => {
+    const o = await open(lessonResults(), 'log-scale');
+    // Each chart's y-axis labels as (value, y position), and vega's own description of the axis.
+    const yAxis = (metric: string) =>
+      o.page.$$eval(`figure.chart[data-metric="${metric}"] g.role-axis`, (axes) => {
+        const y = axes.find((a) => a.getAttribute('aria-label')?.startsWith('Y-axis'))!;
+        const ticks = [...y.querySelectorAll('g.role-axis-label text')]
+          .filter((t) => (t.textContent ?? '') !== '')
+          .map((t) => [Number(t.textContent), Number(/,([\d.]+)\)/.exec(t.getAttribute('transform') ?? '')![1])]);
+        return { label: y.getAttribute('aria-label')!, ticks };
+      });
+    // Largest distance (px) of a label from the straight line through the first and last, in f(value).
+    const offLine = (ticks: number[][], f: (v: number) => number) => {
+      const [v0, y0] = ticks[0]!;
+      const [v1, y1] = ticks.at(-1)!;
+      const slope = (y1! - y0!) / (f(v1!) - f(v0!));
+      return Math.max(...ticks.map(([v, y]) => Math.abs(y0! + slope * (f(v!) - f(v0!)) - y!)));
+    };
+    for (const metric of ['loss', 'val_loss']) {
+      const { label, ticks } = await yAxis(metric);
+      expect(label).toMatch(/^Y-axis titled 'loss \(log scale\)' for a log scale/);
+      expect(ticks.length).toBeGreaterThanOrEqual(3);
+      expect(offLine(ticks, Math.log10)).toBeLessThan(1);
+      expect(offLine(ticks, (v) => v)).toBeGreaterThan(5);
+    }
+    for (const metric of ['accuracy', 'val_accuracy']) {
+      const { label, ticks } = await yAxis(metric);
+      expect(label).toMatch(/^Y-axis titled 'accuracy' for a linear scale/);
+      expect(offLine(ticks, (v) => v)).toBeLessThan(1);
+    }
+    await o.page.close();
+  });
+
   it('shows run, epoch and value in a tooltip on hover', async () => {
     const o = await open(lessonResults(), 'tooltip');
     await hoverCenter(o, o.page.locator('figure.chart[data-metric="val_accuracy"] g.mark-symbol path').first());
