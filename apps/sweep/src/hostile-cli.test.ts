@@ -82,6 +82,27 @@ describe('fnn-sweep command-line conventions', () => {
     expect(wasm).toBe(Math.round(25 * 430 * ((6 * 128 * 708_510) / 30e9 + 6 * 1.5e-4)));
   });
 
+  it('--backend auto names the backend in its own line, without a line about the backends it skipped', async () => {
+    // Here tfjs-node is not installed: auto skips it (setBackend's notice would say so) and loads the next.
+    const run = await runCli([
+      '--only',
+      'wide',
+      '--epochs',
+      '1',
+      '--limit-train',
+      '256',
+      '--limit-eval',
+      '100',
+      '--out',
+      join(tmp('fnn-out-'), 'auto'),
+      '--backend',
+      'auto',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^fnn-sweep: 1 runs, backend (native|wasm|cpu|tensorflow), /);
+    expect(run.stderr).not.toMatch(/skipped|\[fnn\] backend/);
+  });
+
   it('an --out that is a file is a clear error, without a stack trace; so is a seed beyond 32 bits', async () => {
     const file = join(tmp('fnn-out-'), 'a-file');
     writeFileSync(file, 'x');
