@@ -10,6 +10,7 @@ import { searchRecord } from './search/search-plan.js';
 import { ashaSummary } from './search/summary.js';
 import type { Dashboard } from './serve/dashboard.js';
 import { onStopSignals } from './signals.js';
+import { wrapWords } from './wrap-words.js';
 import type { SweepOutcome } from './sweep.js';
 import { costSettings, type SweepSetup } from './sweep-setup.js';
 
@@ -189,15 +190,20 @@ async function runWithSignals(
 /** The comparison table, the winner, the lesson check and where the files are; the exit code. */
 function printOutcome({ settings, store }: TrainPlan, outcome: SweepOutcome, received: string | null): number {
   const { results } = outcome;
-  const width = process.stdout.isTTY ? (process.stdout.columns ?? 80) : 80;
-  process.stdout.write(`\n${formatTable(results.comparison, width)}\n\n${winnerLine(results.winner)}\n`);
-  if (results.search?.asha) process.stdout.write(`${ashaSummary(results.search, outcome.runs)}\n`);
+  const terminal = process.stdout.isTTY === true;
+  const width = terminal ? (process.stdout.columns ?? 80) : 80;
+  // Prose is broken at spaces on a terminal (which would break it mid-word); pipes get whole lines.
+  const prose = (text: string, indent = '  ') => (terminal ? wrapWords(text, width, indent) : text);
+  process.stdout.write(`\n${formatTable(results.comparison, width)}\n\n${prose(winnerLine(results.winner))}\n`);
+  if (results.search?.asha) process.stdout.write(`${prose(ashaSummary(results.search, outcome.runs))}\n`);
   const check = lessonCheck(outcome.runs);
   if (check.length > 0)
-    process.stdout.write(`\nAgainst the lesson (Keras):\n${check.map((l) => `  ${l}`).join('\n')}\n`);
+    process.stdout.write(`\nAgainst the lesson (Keras):\n${check.map((l) => prose(`  ${l}`, '    ')).join('\n')}\n`);
   process.stdout.write(
-    `Sweep ${results.sweep.status} in ${formatDuration(results.sweep.wallSeconds)} (${Math.round(results.sweep.samplesPerSecond)} training samples/s). ` +
-      `Results: ${store.dir}/results.json, results.csv, history.csv, report.html\n`,
+    `${prose(
+      `Sweep ${results.sweep.status} in ${formatDuration(results.sweep.wallSeconds)} (${Math.round(results.sweep.samplesPerSecond)} training samples/s). ` +
+        `Results: ${store.dir}/results.json, results.csv, history.csv, report.html`,
+    )}\n`,
   );
   if (outcome.interrupted) {
     const masked = settings.queue?.address.password !== undefined ? ' (with the --queue password, masked here)' : '';
