@@ -33,7 +33,8 @@ function curveSpec(data, metric) {
     scale: { domain: byEpoch ? [1, Math.max(2, c.maxEpoch)] : [0, 1] },
     axis: byEpoch ? { tickMinStep: 1, format: 'd' } : { format: '.0%' },
   };
-  const yScale = log ? { type: 'log' } : { zero: false };
+  // Padding (px) keeps the lowest and highest points clear of the axes; not rounded out to whole decades (half a log chart could be empty).
+  const yScale = log ? { type: 'log', nice: false, padding: 8 } : { zero: false, nice: false, padding: 8 };
   // Nothing shown: keep the axis of all the runs (an empty domain makes vega warn).
   if (values.length === 0) {
     const all = c.points.filter((p) => p.metric === metric.key);

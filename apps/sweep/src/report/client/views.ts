@@ -3,6 +3,14 @@
  * strip per knob, for grids and searches) and the winner's test-set confusion matrix.
  */
 export const VIEWS_SCRIPT = `
+/** The values' range with a tenth of it added at each end, so no point sits on the frame (a facet ignores scale padding). */
+function paddedDomain(values) {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const pad = (hi - lo) / 10 || 0.005;
+  return [lo - pad, hi + pad];
+}
+
 function knobsSection(data) {
   if (data.knobs.length === 0) return null;
   const knobs = [...new Set(data.knobs.map((p) => p.knob))];
@@ -17,7 +25,7 @@ function knobsSection(data) {
       mark: { type: 'point', filled: true, size: 60 },
       encoding: {
         x: { field: 'label', type: 'nominal', title: null, sort: { field: 'order', op: 'min' }, axis: { labelAngle: -30, labelLimit: 110 } },
-        y: { field: 'metric', type: 'quantitative', title: 'best val accuracy', scale: { zero: false } },
+        y: { field: 'metric', type: 'quantitative', title: 'best val accuracy', scale: { domain: paddedDomain(data.knobs.map((p) => p.metric)) } },
         color: { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'color') },
         shape: { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'shape') },
         tooltip: [
