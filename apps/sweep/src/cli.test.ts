@@ -77,6 +77,8 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
       },
     );
     expect(run.code).toBe(1);
+    // As the report's headline: not "finished" when a run failed.
+    expect(run.stdout).toMatch(/\nSweep ended with 1 failed run in \d+s \(/);
     const results = readResults(out);
     const byId = Object.fromEntries(results.runs.map((r) => [r.id, r]));
     expect(byId.e3!.status).toBe('failed');

@@ -201,7 +201,7 @@ function printOutcome({ settings, store }: TrainPlan, outcome: SweepOutcome, rec
     process.stdout.write(`\nAgainst the lesson (Keras):\n${check.map((l) => prose(`  ${l}`, '    ')).join('\n')}\n`);
   process.stdout.write(
     `${prose(
-      `Sweep ${results.sweep.status} in ${formatDuration(results.sweep.wallSeconds)} (${Math.round(results.sweep.samplesPerSecond)} training samples/s). ` +
+      `Sweep ${ending(results.sweep.status, outcome.runs)} in ${formatDuration(results.sweep.wallSeconds)} (${Math.round(results.sweep.samplesPerSecond)} training samples/s). ` +
         `Results: ${store.dir}/results.json, results.csv, history.csv, report.html`,
     )}\n`,
   );
@@ -211,4 +211,10 @@ function printOutcome({ settings, store }: TrainPlan, outcome: SweepOutcome, rec
     return received === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   }
   return outcome.runs.some((r) => !isSettled(r)) ? EXIT.failedRuns : EXIT.ok;
+}
+
+/** "finished", "interrupted", or — as the report's headline — not "finished" when a run failed. */
+function ending(status: string, runs: RunResult[]): string {
+  const failed = runs.filter((r) => r.status === 'failed').length;
+  return status === 'finished' && failed > 0 ? `ended with ${failed} failed run${failed === 1 ? '' : 's'}` : status;
 }
