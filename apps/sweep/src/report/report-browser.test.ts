@@ -133,8 +133,9 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
           0.6,
         );
       }
-      // Alone, a run is drawn in its own style: no group to take turns in.
+      // Alone, a run is drawn in its own style: no group to take turns in, and no note.
       expect(await o.page.locator('p.coincident').count()).toBe(0);
+      expect(await o.page.locator('#curves').textContent()).not.toMatch(/\bnull\b/);
       await o.page.locator(`.legend button.key[data-key="${key}"]`).click();
       await rendered(o, ++renders);
     }
@@ -274,6 +275,8 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
       expect(await o.page.locator(`figure.chart[data-metric="${metric}"] g.mark-line path`).count()).toBe(7);
     }
     expect(await o.page.locator('table.configurations tbody tr').count()).toBe(7);
+    // Nothing drawn from a missing value: no "null" where a note has nothing to say.
+    expect((await checkPage(o.page)).text).not.toMatch(/\b(null|undefined|NaN)\b/);
     expect(await o.page.locator('table.configurations tr.winner').count()).toBe(1);
     expect(await o.page.locator('table.runs tbody tr').count()).toBe(21);
     expect(o.errors).toEqual([]);

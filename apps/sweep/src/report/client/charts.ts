@@ -159,10 +159,11 @@ function fillCurves(box, data) {
     const target = el('div', { class: 'view' });
     return { metric, target, figure: el('figure', { class: 'chart', 'data-metric': metric.key }, target) };
   });
+  const note = coincidentNote(data);
   box.replaceChildren(
     xControls(data, box),
     legend(data, box),
-    coincidentNote(data),
+    ...(note ? [note] : []),
     el('div', { class: 'charts' }, figures.map((f) => f.figure)),
   );
   for (const f of figures) embed(f.target, curveSpec(data, f.metric), 'curves');
