@@ -203,6 +203,28 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     const byEpoch = await spans();
     // In epochs the 5-epoch runs end a tenth of the way along the 50-epoch axis.
     expect(byEpoch.filter(([, last]) => last! < right / 5)).toHaveLength(4);
+    // The reader's choice stays when newer data is drawn (a live page).
+    await o.page.evaluate(
+      (d) => (globalThis as unknown as ReportWindow).fnnReport.render(d),
+      reportData(resultsOf(defaultRuns().map((c) => fakeResult(c)))),
+    );
+    await rendered(o, 3);
+    expect(await o.page.locator('input[name="x-axis"][value="epoch"]').isChecked()).toBe(true);
+    expect(o.errors).toEqual([]);
+    await o.page.close();
+  });
+
+  it("follows the data's x-axis until the reader picks one: a live page learns the runs' lengths as they start", async () => {
+    // First drawn with only the 25-epoch runs started, then with the 5- and 50-epoch ones too.
+    const all = defaultRuns().map((c) => fakeResult(c));
+    const o = await open(resultsOf(all.filter((r) => r.config.epochs === 25)), 'x-follows');
+    expect(await o.page.locator('input[name="x-axis"][value="epoch"]').isChecked()).toBe(true);
+    await o.page.evaluate(
+      (d) => (globalThis as unknown as ReportWindow).fnnReport.render(d),
+      reportData(resultsOf(all)),
+    );
+    await rendered(o, 2);
+    expect(await o.page.locator('input[name="x-axis"][value="fraction"]').isChecked()).toBe(true);
     expect(o.errors).toEqual([]);
     await o.page.close();
   });

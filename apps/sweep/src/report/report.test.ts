@@ -181,6 +181,14 @@ describe('curveData', () => {
       { ...lessonResults().runs[3]!, config: { ...lessonResults().runs[3]!.config, epochs: 50 } },
     ]);
     expect(long.defaultX).toBe('fraction');
+    // A planned 50-epoch run counts before it has trained an epoch (a live page's first drawing).
+    const waiting = lessonResults().runs[3]!;
+    const notYet = curveData([
+      lessonResults().runs[0]!,
+      { ...waiting, config: { ...waiting.config, epochs: 50 }, history: { ...waiting.history, loss: [] } },
+    ]);
+    expect(notYet.keys.map((k) => k.key)).toEqual(['wide']);
+    expect(notYet.defaultX).toBe('fraction');
   });
 
   it('with repeats: the mean and sample std of the repeats at each epoch', () => {

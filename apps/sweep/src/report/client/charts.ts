@@ -119,7 +119,7 @@ function xControls(data, box) {
   return el('fieldset', { class: 'x-axis' }, el('legend', null, 'x-axis'),
     choices.map(([value, label]) => {
       const input = el('input', { type: 'radio', name: 'x-axis', value, checked: state.xMode === value });
-      input.addEventListener('change', () => { state.xMode = value; fillCurves(box, data); settle(); });
+      input.addEventListener('change', () => { state.xMode = value; state.xChosen = true; fillCurves(box, data); settle(); });
       return el('label', null, input, ' ' + label);
     }));
 }
