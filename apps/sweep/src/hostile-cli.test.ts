@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_PEAK_RSS, runBounded } from '../../../test/hostile/bounded-child.js';
 import { CLI, runCli } from '../test-support/cli.js';
@@ -60,6 +60,15 @@ describe('fnn-sweep refuses oversized plans before allocating (bounded child pro
 
 // Class 8 and issue 15's conventions.
 describe('fnn-sweep command-line conventions', () => {
+  it('--help names the worker command as the CLI was run (fnn-sweep is not on the PATH)', async () => {
+    const run = await runCli(['--help']);
+    expect(run.code).toBe(0);
+    const node = `node ${relative(process.cwd(), CLI)} worker`;
+    expect(run.stdout).toContain(
+      `On each machine that should train for a --queue sweep:\n  ${node} --queue <redis-url>\n(${node} --help: its options)\n`,
+    );
+  });
+
   it('--version prints the package version', async () => {
     const run = await runCli(['--version']);
     const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ConfigError, describe } from './errors.js';
 import { loadGrid } from './grid.js';
 import { MAX_EPOCHS, MAX_RUNS, MAX_SEED } from './limits.js';
+import { commandLine } from './invocation.js';
 import { DEFAULT_RUN_IDS, DEFAULT_SEED, defaultRuns, type RunConfig } from './run-config.js';
 import { addSearchOptions, ashaFrom, ashaStartOrder, searchFrom } from './search/search-options.js';
 import type { SearchPlan } from './search/search-plan.js';
@@ -132,10 +133,11 @@ export function createProgram(): Command {
     .addOption(queueOption('train the runs on `fnn-sweep worker` processes (on any machines)'))
     .addOption(queueNameOption())
     .addOption(queueCaOption())
-    .addHelpText(
-      'after',
-      '\nOn each machine that should train for a --queue sweep:  fnn-sweep worker --queue <redis-url> (see fnn-sweep worker --help)',
-    )
+    // The worker command as this one was run (`fnn-sweep` is a package binary, not on the PATH).
+    .addHelpText('after', () => {
+      const worker = commandLine(['worker']);
+      return `\nOn each machine that should train for a --queue sweep:\n  ${worker} --queue <redis-url>\n(${worker} --help: its options)`;
+    })
     .allowExcessArguments(false);
   return addServeOptions(addSearchOptions(program));
 }
