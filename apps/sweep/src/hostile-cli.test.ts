@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_PEAK_RSS, runBounded } from '../../../test/hostile/bounded-child.js';
 import { CLI, runCli } from '../test-support/cli.js';
 import { writeSyntheticMnist } from '../test-support/idx-fixture.js';
+import { embeddedReportData } from '../test-support/report-page.js';
 import type { ResultsFile } from './results-store.js';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
@@ -161,8 +162,11 @@ describe('fnn-sweep output folders, signals and resume (real processes)', () => 
     expect(first.code).toBe(143);
     expect(first.stderr).toContain('terminated (SIGTERM) — stopping the running runs');
     expect(readResults(out).sweep.status).toBe('interrupted');
-    expect(existsSync(join(out, 'results.csv'))).toBe(true);
-    expect(existsSync(join(out, 'report.html'))).toBe(true);
+    // Written after the signal, not left from when e1 finished: they show e60 interrupted.
+    expect(readFileSync(join(out, 'results.csv'), 'utf8')).toMatch(/^e60,e60,interrupted,/m);
+    const report = embeddedReportData(readFileSync(join(out, 'report.html'), 'utf8'));
+    expect(report.state).toBe('interrupted');
+    expect(report.problems.map((p) => [p.run, p.status])).toEqual([['e60', 'interrupted']]);
     expect(existsSync(join(out, '.fnn-sweep.lock'))).toBe(false);
     expect(first.stdout).toMatch(/Interrupted: continue with {2}node \S+cli\.js --resume \S+\n/);
     const e60 = readResults(out).runs.find((r) => r.id === 'e60')!;
