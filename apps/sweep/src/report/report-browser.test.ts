@@ -51,6 +51,25 @@ const lineStyles = (o: OpenPage, metric: string) =>
     ),
   );
 
+/** Whether two convex quadrilaterals (corners in order) intersect: no edge direction separates them. */
+function overlap(a: number[][], b: number[][]): boolean {
+  for (const quad of [a, b]) {
+    for (let i = 0; i < 4; i++) {
+      const [x1, y1] = quad[i]!;
+      const [x2, y2] = quad[(i + 1) % 4]!;
+      const normal = [y2! - y1!, x1! - x2!];
+      const project = (q: number[][]) => q.map(([x, y]) => normal[0]! * x! + normal[1]! * y!);
+      const pa = project(a);
+      const pb = project(b);
+      // A gap of a pixel's fraction counts as apart (antialiased edges may touch).
+      const scale = Math.hypot(normal[0]!, normal[1]!);
+      if (Math.max(...pa) <= Math.min(...pb) + 0.5 * scale || Math.max(...pb) <= Math.min(...pa) + 0.5 * scale)
+        return false;
+    }
+  }
+  return true;
+}
+
 /** Moves the mouse to the middle of an element, scrolled into view (vega picks the mark under the pointer). */
 async function hoverCenter(o: OpenPage, target: Locator): Promise<void> {
   await target.scrollIntoViewIfNeeded();
@@ -227,6 +246,63 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     expect(await o.page.locator('input[name="x-axis"][value="fraction"]').isChecked()).toBe(true);
     expect(o.errors).toEqual([]);
     await o.page.close();
+  });
+
+  it('draws each knob on an axis that fits it, with labels that do not overlap', async () => {
+    // A random search's knobs: 12 trials of continuous dropout and loguniform learning rates.
+    const wide = defaultRuns()[0]!;
+    const trials = Array.from({ length: 12 }, (_, i) => {
+      const id = `t${String(i + 1).padStart(2, '0')}`;
+      const learningRate = 1e-4 * 10 ** ((i * 2) / 11);
+      return fakeResult({ ...wide, id, configId: id, hidden: [10 + 9 * i], dropout: 0.04 * i, learningRate, seed: i });
+    });
+    for (const [name, results, every] of [
+      ['knobs-search', resultsOf(trials), false],
+      ['knobs-lesson', lessonResults(), true],
+    ] as const) {
+      const o = await open(results, name);
+      const axes = await o.page.$$eval('figure.knobs g.role-axis', (all) =>
+        all
+          .filter((a) => a.getAttribute('aria-label')?.startsWith('X-axis'))
+          .map((a) => ({
+            label: a.getAttribute('aria-label')!,
+            // The labels vega shows (one it drops for overlapping has opacity 0), each as the four
+            // corners of its box on the screen (angled labels: a rotated box).
+            boxes: [...a.querySelectorAll('g.role-axis-label text')]
+              .filter((t) => t.getAttribute('opacity') !== '0' && (t.textContent ?? '') !== '')
+              .map((t) => {
+                const text = t as unknown as { getBBox(): DOMRect; getScreenCTM(): DOMMatrix };
+                const b = text.getBBox();
+                const m = text.getScreenCTM();
+                const corners = [
+                  [b.x, b.y],
+                  [b.x + b.width, b.y],
+                  [b.x + b.width, b.y + b.height],
+                  [b.x, b.y + b.height],
+                ].map(([x, y]) => new DOMPoint(x, y).matrixTransform(m));
+                return { text: t.textContent!, corners: corners.map((p) => [p.x, p.y]) };
+              }),
+          })),
+      );
+      expect(axes).toHaveLength(new Set(reportData(results).knobs.map((k) => k.knob)).size);
+      for (const { label, boxes } of axes) {
+        boxes.forEach((a, i) => {
+          for (const b of boxes.slice(i + 1))
+            expect(overlap(a.corners, b.corners), `${label}: "${a.text}" and "${b.text}" overlap`).toBe(false);
+        });
+      }
+      if (every) {
+        // A grid's few categories are all named (the three hidden sizes of the lesson).
+        const hidden = axes.find((a) => a.boxes.some((b) => b.text === '250'))!;
+        expect(hidden.boxes.map((b) => b.text)).toEqual(['250', '50-50-50-50-50', '500-250-250-250-250']);
+      } else {
+        expect(axes.filter((a) => / for a log scale /.test(a.label))).toHaveLength(1);
+        expect(axes.filter((a) => / for a linear scale /.test(a.label))).toHaveLength(1);
+      }
+      expect(o.errors).toEqual([]);
+      expect(o.warnings).toEqual([]);
+      await o.page.close();
+    }
   });
 
   it('draws losses on a log scale and accuracies on a linear one', async () => {
