@@ -19,7 +19,8 @@ export type CoincidentGroups = Record<'epoch' | 'fraction', Record<string, strin
 /**
  * Two keys coincide when they share an x position and have the same value at every x they
  * share. Points are bucketed by (metric, x, value) first, so only keys meeting in a bucket are
- * compared: a grid of a thousand distinct runs costs one pass.
+ * compared: a grid of a thousand distinct runs costs one pass. (Coinciding is not transitive
+ * where curves overlap in part; a key joins the first group met whose representative it matches.)
  */
 export function coincidentGroups(points: XYPoint[], keys: string[]): CoincidentGroups {
   return { epoch: groupsAlong(points, keys, 'epoch'), fraction: groupsAlong(points, keys, 'fraction') };
@@ -30,26 +31,47 @@ function groupsAlong(points: XYPoint[], keys: string[], x: 'epoch' | 'fraction')
   for (const metric of new Set(points.map((p) => p.metric))) {
     const mine = points.filter((p) => p.metric === metric);
     const series = new Map<string, Map<number, number>>();
-    const buckets = new Map<string, Set<string>>();
+    // Buckets by x, then value (numbers as map keys: no number-to-string conversions).
+    const byX = new Map<number, Map<number, string[]>>();
     for (const p of mine) {
       if (!series.has(p.key)) series.set(p.key, new Map());
       series.get(p.key)!.set(p[x], p.value);
-      const bucket = `${p[x]}|${p.value}`;
-      if (!buckets.has(bucket)) buckets.set(bucket, new Set());
-      buckets.get(bucket)!.add(p.key);
+      if (!byX.has(p[x])) byX.set(p[x], new Map());
+      const byValue = byX.get(p[x])!;
+      if (!byValue.has(p.value)) byValue.set(p.value, []);
+      byValue.get(p.value)!.push(p.key);
     }
+    const buckets = [...byX.values()].flatMap((byValue) => [...byValue.values()]).filter((b) => b.length > 1);
     const parent = new Map(keys.map((k) => [k, k]));
-    const root = (k: string): string => (parent.get(k) === k ? k : root(parent.get(k)!));
+    const root = (k: string): string => {
+      let r = k;
+      while (parent.get(r) !== r) r = parent.get(r)!;
+      // Path compression: later look-ups of k's chain take one step.
+      for (let c = k; c !== r; ) {
+        const next = parent.get(c)!;
+        parent.set(c, r);
+        c = next;
+      }
+      return r;
+    };
     const checked = new Set<string>();
-    for (const bucket of buckets.values()) {
-      const met = [...bucket];
-      for (let i = 0; i < met.length; i++)
-        for (let j = i + 1; j < met.length; j++) {
-          const pair = `${met[i]}\u0000${met[j]}`;
-          if (root(met[i]!) === root(met[j]!) || checked.has(pair)) continue;
+    for (const bucket of buckets) {
+      // Each key meeting here is compared with one key of each group already met here: a bucket
+      // where a thousand identical runs meet costs a thousand comparisons, not half a million.
+      const met: string[] = [];
+      for (const key of bucket) {
+        for (const other of met) {
+          if (root(other) === root(key)) break;
+          const pair = `${other}\u0000${key}`;
+          if (checked.has(pair)) continue;
           checked.add(pair);
-          if (sameWhereShared(series.get(met[i]!)!, series.get(met[j]!)!)) parent.set(root(met[j]!), root(met[i]!));
+          if (sameWhereShared(series.get(other)!, series.get(key)!)) {
+            parent.set(root(key), root(other));
+            break;
+          }
         }
+        if (!met.some((other) => root(other) === root(key))) met.push(key);
+      }
     }
     const groups = new Map<string, string[]>();
     for (const key of keys.filter((k) => series.has(k))) {
