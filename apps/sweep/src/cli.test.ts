@@ -165,6 +165,10 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
     });
     expect(sent).toBe(true);
     expect(first.code).toBe(130);
+    // Short enough to stay whole on an 80-column terminal, whose lines are cut at 79.
+    const stopping = 'fnn-sweep: stopping (Ctrl-C); writing what finished. Again: quit at once';
+    expect(first.stderr).toContain(`${stopping}\n`);
+    expect(stopping.length).toBeLessThanOrEqual(79);
     // The hint repeats the command as it was run (node + this script), not a bin that is not on the PATH.
     expect(first.stdout).toContain(`continue with  node ${relative(process.cwd(), CLI)} --resume ${out}\n`);
     const interrupted = readResults(out);

@@ -160,7 +160,7 @@ describe('fnn-sweep output folders, signals and resume (real processes)', () => 
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`--out ${out}: another fnn-sweep (pid ${firstPid}, started `);
     expect(first.code).toBe(143);
-    expect(first.stderr).toContain('terminated (SIGTERM) — stopping the running runs');
+    expect(first.stderr).toContain('fnn-sweep: stopping (SIGTERM); writing what finished. Again: quit at once\n');
     expect(readResults(out).sweep.status).toBe('interrupted');
     // Written after the signal, not left from when e1 finished: they show e60 interrupted.
     expect(readFileSync(join(out, 'results.csv'), 'utf8')).toMatch(/^e60,e60,interrupted,/m);

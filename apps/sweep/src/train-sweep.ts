@@ -155,9 +155,9 @@ async function runWithSignals(
   const { runSweep } = await import('./sweep.js');
   const controller = new AbortController();
   const signals = onStopSignals((signal) => {
-    const what = signal === 'SIGINT' ? 'interrupted' : 'terminated (SIGTERM)';
+    // One line that fits 80 columns whole (a terminal's lines are cut to its width).
     display.log(
-      `fnn-sweep: ${what} — stopping the running runs and writing what finished (Ctrl-C again to quit at once)`,
+      `fnn-sweep: stopping (${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'}); writing what finished. Again: quit at once`,
     );
     controller.abort();
   });
