@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsFile } from './results-store.js';
 import { CSV_HEADER } from './csv.js';
-import { CLI, runCli } from '../test-support/cli.js';
+import { CLI, runCli, runShell } from '../test-support/cli.js';
 import { writeSyntheticMnist } from '../test-support/idx-fixture.js';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
@@ -77,6 +77,8 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
       },
     );
     expect(run.code).toBe(1);
+    // As the report's headline: not "finished" when a run failed.
+    expect(run.stdout).toMatch(/\nSweep ended with 1 failed run in \d+s \(/);
     const results = readResults(out);
     const byId = Object.fromEntries(results.runs.map((r) => [r.id, r]));
     expect(byId.e3!.status).toBe('failed');
@@ -163,6 +165,10 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
     });
     expect(sent).toBe(true);
     expect(first.code).toBe(130);
+    // Short enough to stay whole on an 80-column terminal, whose lines are cut at 79.
+    const stopping = 'fnn-sweep: stopping (Ctrl-C); writing what finished. Again: quit at once';
+    expect(first.stderr).toContain(`${stopping}\n`);
+    expect(stopping.length).toBeLessThanOrEqual(79);
     // The hint repeats the command as it was run (node + this script), not a bin that is not on the PATH.
     expect(first.stdout).toContain(`continue with  node ${relative(process.cwd(), CLI)} --resume ${out}\n`);
     const interrupted = readResults(out);
@@ -175,8 +181,10 @@ describe('fnn-sweep on a synthetic MNIST-format folder', () => {
     expect(epochsBefore).toBeGreaterThanOrEqual(5);
     expect(existsSync(join(out, 'checkpoints', 'e100', 'latest.json'))).toBe(true);
 
-    const resumed = await runCli(['--resume', out]);
-    expect(resumed.code).toBe(0);
+    // The hint, pasted into a shell as printed, continues the sweep.
+    const hint = /continue with {2}(.+)\n/.exec(first.stdout)![1]!;
+    const resumed = await runShell(hint);
+    expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain('[e1] already finished');
     expect(resumed.stderr).toMatch(/\[e100\] resumed from the checkpoint after epoch \d+/);
     const final = readResults(out);

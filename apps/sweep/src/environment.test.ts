@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collectEnvironment, gitCommit } from './environment.js';
+import { codeFolder, collectEnvironment, gitCommit } from './environment.js';
 
 describe('reproducibility metadata', () => {
   it("records the repository's HEAD (git's own answer), and null outside a repository", () => {
@@ -25,6 +25,20 @@ describe('reproducibility metadata', () => {
     expect(gitCommit(repo)).toBe(head);
     execFileSync('sh', ['-c', 'echo b > f'], { cwd: repo });
     expect(gitCommit(repo)).toBe(`${head}-dirty`);
+  });
+
+  it("asks the repository of the sweep's own code, wherever the user's shell is; an installed package asks the shell's", () => {
+    const here = process.cwd();
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: here, encoding: 'utf8' }).trim();
+    // Run from a folder outside any repository, the commit is still the code's.
+    process.chdir(tmpdir());
+    try {
+      expect(collectEnvironment({ backend: 'wasm', seeds: [1] }).gitCommit).toMatch(new RegExp(`^${head}(-dirty)?$`));
+    } finally {
+      process.chdir(here);
+    }
+    expect(codeFolder('/home/me/fnn/apps/sweep/dist/', '/home/me/project')).toBe('/home/me/fnn/apps/sweep/dist/');
+    expect(codeFolder('/home/me/project/node_modules/@fnn/sweep/dist/', '/home/me/project')).toBe('/home/me/project');
   });
 
   it('lists the seeds once each, in order, with the backend and data fingerprint given', () => {

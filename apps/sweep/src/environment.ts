@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { arch, cpus, platform, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { commandLine } from './invocation.js';
 import { sweepVersion } from './options.js';
 
@@ -7,7 +8,10 @@ import { sweepVersion } from './options.js';
 export interface SweepEnvironment {
   /** The command as the user ran it (`npm run sweep -- …` when started by the package script). */
   command: string;
-  /** HEAD of the git repository the sweep ran in, with `-dirty` when tracked files had changes; null outside one. */
+  /**
+   * HEAD of the git repository the sweep's code is in (a checkout of this project; else, for an
+   * installed package, the folder it ran in), with `-dirty` when tracked files had changes; null outside one.
+   */
   gitCommit: string | null;
   packageVersion: string;
   node: string;
@@ -24,14 +28,24 @@ export interface EnvironmentRequest {
   backend: string;
   seeds: number[];
   dataFingerprint?: string | null;
+  /** Where to ask git (default: codeFolder()). */
   cwd?: string;
+}
+
+/**
+ * The folder whose repository says which code ran: this file's own (a checkout of the project,
+ * wherever the user's shell is), except in an installed package, where the folder the sweep ran
+ * in is the user's project.
+ */
+export function codeFolder(here = fileURLToPath(new URL('.', import.meta.url)), cwd = process.cwd()): string {
+  return /[\\/]node_modules[\\/]/.test(here) ? cwd : here;
 }
 
 export function collectEnvironment(request: EnvironmentRequest): SweepEnvironment {
   const cpu = cpus();
   return {
     command: commandLine(process.argv.slice(2)),
-    gitCommit: gitCommit(request.cwd ?? process.cwd()),
+    gitCommit: gitCommit(request.cwd ?? codeFolder()),
     packageVersion: sweepVersion(),
     node: process.version,
     os: `${platform()} ${release()} ${arch()}`,

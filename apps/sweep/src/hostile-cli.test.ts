@@ -1,10 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_PEAK_RSS, runBounded } from '../../../test/hostile/bounded-child.js';
 import { CLI, runCli } from '../test-support/cli.js';
 import { writeSyntheticMnist } from '../test-support/idx-fixture.js';
+import { embeddedReportData } from '../test-support/report-page.js';
 import type { ResultsFile } from './results-store.js';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
@@ -60,6 +61,15 @@ describe('fnn-sweep refuses oversized plans before allocating (bounded child pro
 
 // Class 8 and issue 15's conventions.
 describe('fnn-sweep command-line conventions', () => {
+  it('--help names the worker command as the CLI was run (fnn-sweep is not on the PATH)', async () => {
+    const run = await runCli(['--help']);
+    expect(run.code).toBe(0);
+    const node = `node ${relative(process.cwd(), CLI)} worker`;
+    expect(run.stdout).toContain(
+      `On each machine that should train for a --queue sweep:\n  ${node} --queue <redis-url>\n(${node} --help: its options)\n`,
+    );
+  });
+
   it('--version prints the package version', async () => {
     const run = await runCli(['--version']);
     const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -80,6 +90,27 @@ describe('fnn-sweep command-line conventions', () => {
     // wide-deep: 25 × 430 steps of 6 · 128 · 708,510 FLOPs at 140 (native) and 30 (wasm) GFLOP/s, plus 6 layers' overhead.
     expect(native).toBe(Math.round(25 * 430 * ((6 * 128 * 708_510) / 140e9 + 6 * 5.5e-5)));
     expect(wasm).toBe(Math.round(25 * 430 * ((6 * 128 * 708_510) / 30e9 + 6 * 1.5e-4)));
+  });
+
+  it('--backend auto names the backend in its own line, without a line about the backends it skipped', async () => {
+    // Here tfjs-node is not installed: auto skips it (setBackend's notice would say so) and loads the next.
+    const run = await runCli([
+      '--only',
+      'wide',
+      '--epochs',
+      '1',
+      '--limit-train',
+      '256',
+      '--limit-eval',
+      '100',
+      '--out',
+      join(tmp('fnn-out-'), 'auto'),
+      '--backend',
+      'auto',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^fnn-sweep: 1 runs, backend (native|wasm|cpu|tensorflow), /);
+    expect(run.stderr).not.toMatch(/skipped|\[fnn\] backend/);
   });
 
   it('an --out that is a file is a clear error, without a stack trace; so is a seed beyond 32 bits', async () => {
@@ -129,10 +160,13 @@ describe('fnn-sweep output folders, signals and resume (real processes)', () => 
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`--out ${out}: another fnn-sweep (pid ${firstPid}, started `);
     expect(first.code).toBe(143);
-    expect(first.stderr).toContain('terminated (SIGTERM) — stopping the running runs');
+    expect(first.stderr).toContain('fnn-sweep: stopping (SIGTERM); writing what finished. Again: quit at once\n');
     expect(readResults(out).sweep.status).toBe('interrupted');
-    expect(existsSync(join(out, 'results.csv'))).toBe(true);
-    expect(existsSync(join(out, 'report.html'))).toBe(true);
+    // Written after the signal, not left from when e1 finished: they show e60 interrupted.
+    expect(readFileSync(join(out, 'results.csv'), 'utf8')).toMatch(/^e60,e60,interrupted,/m);
+    const report = embeddedReportData(readFileSync(join(out, 'report.html'), 'utf8'));
+    expect(report.state).toBe('interrupted');
+    expect(report.problems.map((p) => [p.run, p.status])).toEqual([['e60', 'interrupted']]);
     expect(existsSync(join(out, '.fnn-sweep.lock'))).toBe(false);
     expect(first.stdout).toMatch(/Interrupted: continue with {2}node \S+cli\.js --resume \S+\n/);
     const e60 = readResults(out).runs.find((r) => r.id === 'e60')!;

@@ -24,6 +24,18 @@ describe('commandLine', () => {
     );
   });
 
+  it('names pnpm through npx when npx fetched it (a bare pnpm is not on the PATH then)', () => {
+    // The environment `npx pnpm@10.34.8 sweep` gives the script (recorded from a real run).
+    const base = viaScript('pnpm/10.34.8 npm/? node/v20.20.2 linux x64');
+    const from = (execpath: string) => ({ ...base, env: { ...base.env, npm_execpath: execpath } });
+    expect(
+      commandLine(['--resume', 'runs/a'], from('/root/.npm/_npx/a06d2b138219b6ef/node_modules/pnpm/bin/pnpm.cjs')),
+    ).toBe('npx pnpm@10.34.8 sweep --resume runs/a');
+    expect(commandLine(['--resume', 'runs/a'], from('/usr/local/lib/node_modules/pnpm/bin/pnpm.cjs'))).toBe(
+      'pnpm sweep --resume runs/a',
+    );
+  });
+
   it('otherwise repeats node and the script, relative to the current folder when inside it', () => {
     const plain = { argv: ['/usr/bin/node', `${root}/apps/sweep/dist/cli.js`], cwd: root, env: {} };
     expect(commandLine(['--resume', 'runs/a b'], plain)).toBe("node apps/sweep/dist/cli.js --resume 'runs/a b'");

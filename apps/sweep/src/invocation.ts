@@ -10,16 +10,15 @@ export interface Invocation {
 
 /**
  * A command line that runs the CLI with `args` the way it was started: `npm run sweep -- …`,
- * `pnpm sweep …` or `yarn sweep …` when started by a package script, else the same node +
+ * `pnpm sweep …`, `npx pnpm@10.34.8 sweep …` or `yarn sweep …` when started by a package script, else the same node +
  * script as this process (the script relative to the current folder when inside it).
  */
 export function commandLine(args: string[], invocation: Invocation = current()): string {
   const { argv, env, cwd } = invocation;
   const script = env.npm_lifecycle_event;
   if (script && env.npm_lifecycle_script?.includes('cli.js')) {
-    const agent = env.npm_config_user_agent ?? '';
-    if (agent.startsWith('pnpm/')) return ['pnpm', script, ...args].map(quote).join(' ');
-    if (agent.startsWith('yarn/')) return ['yarn', script, ...args].map(quote).join(' ');
+    const agent = /^(pnpm|yarn)\/(\S+)/.exec(env.npm_config_user_agent ?? '');
+    if (agent) return [...packageManager(agent[1]!, agent[2]!, env), script, ...args].map(quote).join(' ');
     return ['npm', 'run', script, '--', ...args].map(quote).join(' ');
   }
   const node = argv[0] ?? 'node';
@@ -27,6 +26,15 @@ export function commandLine(args: string[], invocation: Invocation = current()):
   const nodeName = node.endsWith('/node') || node === 'node' ? 'node' : node;
   const shown = isAbsolute(cli) && !relative(cwd, cli).startsWith('..') ? relative(cwd, cli) : cli;
   return [nodeName, shown, ...args].map(quote).join(' ');
+}
+
+/**
+ * pnpm or yarn as the user ran it: `npx pnpm@10.34.8` when npx fetched it into its cache (then it
+ * is not on the PATH, and a bare `pnpm` would not be found), else the bare name.
+ */
+function packageManager(name: string, version: string, env: NodeJS.ProcessEnv): string[] {
+  const viaNpx = /[\\/]_npx[\\/]/.test(env.npm_execpath ?? '');
+  return viaNpx ? ['npx', `${name}@${version}`] : [name];
 }
 
 /**

@@ -42,7 +42,15 @@ describe('fnn-sweep --quick on real MNIST (a subset)', () => {
     const test = loadMnist().test.slice(0, 2000);
     const { x, y } = test.toTensors(tf);
     const predicted = tf.argMax(model.predict(x) as tf.Tensor, -1);
-    const accuracy = tf.mean(tf.cast(tf.equal(predicted, tf.argMax(y, -1)), 'float32')).dataSync()[0]!;
+    const actual = tf.argMax(y, -1);
+    const accuracy = tf.mean(tf.cast(tf.equal(predicted, actual), 'float32')).dataSync()[0]!;
     expect(accuracy).toBeCloseTo(wide!.final!.testAccuracy, 6);
+    // The report's confusion matrix: the same model's test-set predictions, counted by (actual, predicted).
+    const counts = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+    const p = predicted.dataSync();
+    actual.dataSync().forEach((a, i) => {
+      counts[a]![p[i]!]! += 1;
+    });
+    expect(wide!.testConfusion).toEqual(counts);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ConfigError, describe } from './errors.js';
 import { loadGrid } from './grid.js';
 import { MAX_EPOCHS, MAX_RUNS, MAX_SEED } from './limits.js';
+import { commandLine } from './invocation.js';
 import { DEFAULT_RUN_IDS, DEFAULT_SEED, defaultRuns, type RunConfig } from './run-config.js';
 import { addSearchOptions, ashaFrom, ashaStartOrder, searchFrom } from './search/search-options.js';
 import type { SearchPlan } from './search/search-plan.js';
@@ -50,7 +51,7 @@ export interface SweepSettings {
   /** --space/--search/--scheduler: how the runs were chosen and ASHA's settings; null for a plain sweep. */
   search: SearchPlan | null;
   /** --queue: train on `fnn-sweep worker`s through this BullMQ queue instead of on this machine. */
-  queue: { address: RedisAddress; name: string } | null;
+  queue: { address: RedisAddress; name: string /** --queue-ca's file, for the resume hint. */; caPath?: string } | null;
   /** --serve/--host: serve the live report page there while the sweep runs. */
   serve: ServeAddress | null;
 }
@@ -132,10 +133,11 @@ export function createProgram(): Command {
     .addOption(queueOption('train the runs on `fnn-sweep worker` processes (on any machines)'))
     .addOption(queueNameOption())
     .addOption(queueCaOption())
-    .addHelpText(
-      'after',
-      '\nOn each machine that should train for a --queue sweep:  fnn-sweep worker --queue <redis-url> (see fnn-sweep worker --help)',
-    )
+    // The worker command as this one was run (`fnn-sweep` is a package binary, not on the PATH).
+    .addHelpText('after', () => {
+      const worker = commandLine(['worker']);
+      return `\nOn each machine that should train for a --queue sweep:\n  ${worker} --queue <redis-url>\n(${worker} --help: its options)`;
+    })
     .allowExcessArguments(false);
   return addServeOptions(addSearchOptions(program));
 }
@@ -159,7 +161,13 @@ function settingsFrom(o: RawOptions, backendGiven: boolean, now: Date): SweepSet
     fixedWorkers: o.fixedWorkers ?? false,
     inProcess: o.inProcess ?? false,
     dryRun: o.dryRun ?? false,
-    queue: o.queue ? { address: withQueueCa(o.queue, o.queueCa), name: o.queueName } : null,
+    queue: o.queue
+      ? {
+          address: withQueueCa(o.queue, o.queueCa),
+          name: o.queueName,
+          ...(o.queueCa ? { caPath: o.queueCa.path } : {}),
+        }
+      : null,
     serve: serveFrom(o),
   };
   if (o.resume !== undefined) {

@@ -1,15 +1,16 @@
 import { formatTable, lessonCheck, winnerLine } from './comparison.js';
 import { EXIT, usageError } from './exit-codes.js';
 import { isSettled, type RunExecutor, type RunResult } from './executor.js';
-import { commandLine, pathForCommand } from './invocation.js';
 import type { SweepSettings } from './options.js';
 import { formatDuration, PlainProgress, TerminalProgress, type ProgressDisplay } from './progress.js';
 import { dataFingerprint } from './queue/data-fingerprint.js';
 import type { ResultsStore } from './results-store.js';
+import { resumeCommand } from './resume-hint.js';
 import { searchRecord } from './search/search-plan.js';
 import { ashaSummary } from './search/summary.js';
 import type { Dashboard } from './serve/dashboard.js';
 import { onStopSignals } from './signals.js';
+import { wrapWords } from './wrap-words.js';
 import type { SweepOutcome } from './sweep.js';
 import { costSettings, type SweepSetup } from './sweep-setup.js';
 
@@ -154,9 +155,9 @@ async function runWithSignals(
   const { runSweep } = await import('./sweep.js');
   const controller = new AbortController();
   const signals = onStopSignals((signal) => {
-    const what = signal === 'SIGINT' ? 'interrupted' : 'terminated (SIGTERM)';
+    // One line that fits 80 columns whole (a terminal's lines are cut to its width).
     display.log(
-      `fnn-sweep: ${what} — stopping the running runs and writing what finished (Ctrl-C again to quit at once)`,
+      `fnn-sweep: stopping (${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'}); writing what finished. Again: quit at once`,
     );
     controller.abort();
   });
@@ -189,22 +190,31 @@ async function runWithSignals(
 /** The comparison table, the winner, the lesson check and where the files are; the exit code. */
 function printOutcome({ settings, store }: TrainPlan, outcome: SweepOutcome, received: string | null): number {
   const { results } = outcome;
-  const width = process.stdout.isTTY ? (process.stdout.columns ?? 80) : 80;
-  process.stdout.write(`\n${formatTable(results.comparison, width)}\n\n${winnerLine(results.winner)}\n`);
-  if (results.search?.asha) process.stdout.write(`${ashaSummary(results.search, outcome.runs)}\n`);
+  const terminal = process.stdout.isTTY === true;
+  const width = terminal ? (process.stdout.columns ?? 80) : 80;
+  // Prose is broken at spaces on a terminal (which would break it mid-word); pipes get whole lines.
+  const prose = (text: string, indent = '  ') => (terminal ? wrapWords(text, width, indent) : text);
+  process.stdout.write(`\n${formatTable(results.comparison, width)}\n\n${prose(winnerLine(results.winner))}\n`);
+  if (results.search?.asha) process.stdout.write(`${prose(ashaSummary(results.search, outcome.runs))}\n`);
   const check = lessonCheck(outcome.runs);
   if (check.length > 0)
-    process.stdout.write(`\nAgainst the lesson (Keras):\n${check.map((l) => `  ${l}`).join('\n')}\n`);
+    process.stdout.write(`\nAgainst the lesson (Keras):\n${check.map((l) => prose(`  ${l}`, '    ')).join('\n')}\n`);
   process.stdout.write(
-    `Sweep ${results.sweep.status} in ${formatDuration(results.sweep.wallSeconds)} (${Math.round(results.sweep.samplesPerSecond)} training samples/s). ` +
-      `Results: ${store.dir}/results.json, results.csv, history.csv, report.html\n`,
+    `${prose(
+      `Sweep ${ending(results.sweep.status, outcome.runs)} in ${formatDuration(results.sweep.wallSeconds)} (${Math.round(results.sweep.samplesPerSecond)} training samples/s). ` +
+        `Results: ${store.dir}/results.json, results.csv, history.csv, report.html`,
+    )}\n`,
   );
   if (outcome.interrupted) {
-    const queue = settings.queue ? ['--queue', settings.queue.address.display] : [];
-    process.stdout.write(
-      `Interrupted: continue with  ${commandLine(['--resume', pathForCommand(store.dir), ...queue])}\n`,
-    );
+    const masked = settings.queue?.address.password !== undefined ? ' (with the --queue password, masked here)' : '';
+    process.stdout.write(`Interrupted: continue with  ${resumeCommand(settings, store.dir)}${masked}\n`);
     return received === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   }
   return outcome.runs.some((r) => !isSettled(r)) ? EXIT.failedRuns : EXIT.ok;
+}
+
+/** "finished", "interrupted", or — as the report's headline — not "finished" when a run failed. */
+function ending(status: string, runs: RunResult[]): string {
+  const failed = runs.filter((r) => r.status === 'failed').length;
+  return status === 'finished' && failed > 0 ? `ended with ${failed} failed run${failed === 1 ? '' : 's'}` : status;
 }

@@ -96,3 +96,49 @@ export async function openInChromium(path: string, screenshot?: string): Promise
     await chromium.close();
   }
 }
+
+/**
+ * Pixels of each legend key's colour in a chart, as drawn (its SVG painted onto a canvas at 2×):
+ * how much of each curve a reader can see. A colour counts within a small distance, for
+ * antialiased edges.
+ */
+export function curveInk(page: Page, metric: string): Promise<Record<string, number>> {
+  return page.evaluate(async (metric) => {
+    const svg = document.querySelector(`figure.chart[data-metric="${metric}"] svg`);
+    if (!svg) throw new Error(`no chart for ${metric}`);
+    const { width, height } = svg.getBoundingClientRect();
+    const image = new Image();
+    image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(svg))}`;
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.ceil(width) * 2;
+    canvas.height = Math.ceil(height) * 2;
+    const context = canvas.getContext('2d')!;
+    context.scale(2, 2);
+    context.drawImage(image, 0, 0, width, height);
+    const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    const keys = [...document.querySelectorAll('.legend button.key')].map((button) => ({
+      key: button.getAttribute('data-key')!,
+      rgb: [1, 3, 5].map((i) =>
+        Number.parseInt(
+          button
+            .querySelector('line')!
+            .getAttribute('stroke')!
+            .slice(i, i + 2),
+          16,
+        ),
+      ),
+    }));
+    const ink: Record<string, number> = {};
+    for (const { key, rgb } of keys) {
+      let count = 0;
+      for (let i = 0; i < pixels.length; i += 4) {
+        const distance =
+          Math.abs(pixels[i]! - rgb[0]!) + Math.abs(pixels[i + 1]! - rgb[1]!) + Math.abs(pixels[i + 2]! - rgb[2]!);
+        if (distance < 40) count++;
+      }
+      ink[key] = count;
+    }
+    return ink;
+  }, metric);
+}

@@ -22,17 +22,29 @@ export function runCli(
 ): Promise<CliRun> {
   if (!existsSync(CLI))
     throw new Error(`${CLI} is missing: build first (npx tsc -p apps/sweep/tsconfig.json, or pnpm build).`);
+  return collect(spawn(process.execPath, [CLI, ...args], spawnOptions(options.env)), options.onStderr);
+}
+
+/** Runs a command line in a POSIX shell from this folder, as a user would paste one the CLI printed. */
+export function runShell(command: string): Promise<CliRun> {
+  return collect(spawn('sh', ['-c', command], spawnOptions()));
+}
+
+function spawnOptions(env: Record<string, string> = {}) {
+  return { env: { ...process.env, CI: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'] };
+}
+
+function collect(
+  child: ReturnType<typeof spawn>,
+  onStderr?: (text: string, child: ReturnType<typeof spawn>) => void,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, CI: '1', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
-      options.onStderr?.(stderr, child);
+      onStderr?.(stderr, child);
     });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));

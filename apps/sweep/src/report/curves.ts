@@ -1,5 +1,6 @@
 import { stat } from '../comparison.js';
 import type { RunResult } from '../executor.js';
+import { type CoincidentGroups, coincidentGroups } from './coincident.js';
 
 /** The four learning-curve charts, in the order the report draws them. */
 export const CURVE_METRICS = [
@@ -44,9 +45,11 @@ export interface CurveData {
   groupBy: 'run' | 'configuration';
   keys: CurveKey[];
   points: CurvePoint[];
-  /** The x-axis the page starts with: 'fraction' when short and long runs differ 3× or more. */
+  /** The x-axis the page starts with: 'fraction' when the runs' planned lengths differ 3× or more. */
   defaultX: 'epoch' | 'fraction';
   maxEpoch: number;
+  /** Keys whose curves lie on top of each other, per x-axis and metric: drawn in turns. */
+  coincident: CoincidentGroups;
 }
 
 /** Curves of every run that trained at least one epoch, grouped by configuration when repeated. */
@@ -65,16 +68,29 @@ export function curveData(runs: RunResult[]): CurveData {
     stopped: group.every((r) => r.status === 'stopped'),
   }));
   const points = keys.flatMap((k) => keyPoints(k, groups.get(k.key)!));
-  const planned = keys.map((k) => k.epochs);
-  const spread = planned.length > 0 ? Math.max(...planned) / Math.min(...planned) : 1;
+
   return {
     metrics: CURVE_METRICS,
     groupBy: repeated ? 'configuration' : 'run',
     keys,
     points,
-    defaultX: spread >= 3 ? 'fraction' : 'epoch',
+    defaultX: defaultAxis(runs.map((r) => r.config.epochs)),
     maxEpoch: Math.max(1, ...trained.map((r) => r.history.loss.length)),
+    coincident: coincidentGroups(
+      points,
+      keys.map((k) => k.key),
+    ),
   };
+}
+
+/**
+ * The x-axis to start on, from the runs' planned epochs (trained yet or not): the share of each
+ * run's epochs when short and long runs differ 3× or more (5 against 50), else epochs.
+ */
+export function defaultAxis(plannedEpochs: number[]): CurveData['defaultX'] {
+  const planned = plannedEpochs.map((e) => Math.max(1, e));
+  const spread = planned.length > 0 ? Math.max(...planned) / Math.min(...planned) : 1;
+  return spread >= 3 ? 'fraction' : 'epoch';
 }
 
 function keyPoints(key: CurveKey, group: RunResult[]): CurvePoint[] {

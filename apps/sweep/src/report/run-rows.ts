@@ -68,6 +68,8 @@ export interface KnobPoint {
   label: string;
   /** Sorts the labels along the knob's axis (numbers by value, the rest in order of appearance). */
   order: number;
+  /** The knob's values are numbers (dropout, learning rate, ...): drawn on a numeric axis, `order` its value. */
+  numeric: boolean;
   run: string;
   /** The legend key the run is drawn under (its id, or its configuration with repeats). */
   key: string;
@@ -95,12 +97,14 @@ export function knobPoints(runs: RunResult[], keyOf: (r: RunResult) => string): 
     const values = scored.map(get);
     if (new Set(values).size < 2) continue;
     const seen = [...new Set(values)];
+    const numeric = values.every((v) => typeof v === 'number');
     scored.forEach((run, i) => {
       const value = values[i]!;
       points.push({
         knob,
         label: String(value),
         order: typeof value === 'number' ? value : seen.indexOf(value),
+        numeric,
         run: run.id,
         key: keyOf(run),
         metric: Math.max(...run.history.val_accuracy),

@@ -67,7 +67,8 @@ class LiveDashboard implements Dashboard {
   }
 
   private resultsEvent(): SseEvent {
-    return { event: 'results', data: JSON.stringify(liveData(this.snapshot() ?? emptyResults())) };
+    const planned = this.live?.plannedEpochs() ?? [];
+    return { event: 'results', data: JSON.stringify(liveData(this.snapshot() ?? emptyResults(), planned)) };
   }
 
   /** The page as of the last change, drawn once per change however many browsers ask. */

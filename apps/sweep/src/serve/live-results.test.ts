@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fakeResult } from '../../test-support/fake-runs.js';
 import { defaultRuns } from '../run-config.js';
+import { reportData, type ReportData } from '../report/report-data.js';
 import { LiveResults } from './live-results.js';
+import { liveData } from './page.js';
 
 const [a, b, c] = defaultRuns();
 const meta = { backend: 'cpu', cores: 2, concurrency: 2, workersPerRun: 1 };
@@ -35,6 +37,18 @@ describe('LiveResults', () => {
       [a!.configId, 'finished'],
       [b!.configId, 'running'],
     ]);
+  });
+
+  it("picks the page's x-axis from every planned run: 25-epoch runs training, a 5-epoch one still to start", () => {
+    const runs = defaultRuns().filter((r) => ['wide', 'wide-deep', 'wide-deep-bn'].includes(r.id));
+    const live = new LiveResults({ runs, meta, trainSize: 100, previous: new Map() });
+    for (const id of ['wide-deep', 'wide-deep-bn']) live.runStarted(id);
+    const snap = live.snapshot();
+    expect(snap.runs.map((r) => r.config.epochs)).toEqual([25, 25]);
+    expect(live.plannedEpochs()).toEqual([5, 25, 25]);
+    // From the started runs alone (25 and 25) the page would start on epochs, then jump when wide starts.
+    expect((reportData(snap).curves as { defaultX: string }).defaultX).toBe('epoch');
+    expect((liveData(snap, live.plannedEpochs()) as ReportData).curves.defaultX).toBe('fraction');
   });
 
   it('on --resume shows finished runs at once and continues an interrupted run’s curve', () => {

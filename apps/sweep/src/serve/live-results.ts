@@ -88,6 +88,11 @@ export class LiveResults {
     this.final = results;
   }
 
+  /** Every planned run's epochs, started or not (the page picks its x-axis from them). */
+  plannedEpochs(): number[] {
+    return this.plan.runs.map((r) => r.epochs);
+  }
+
   snapshot(): ResultsFile {
     if (this.final) return this.final;
     const runs = this.plan.runs

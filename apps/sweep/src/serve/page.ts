@@ -1,3 +1,4 @@
+import { defaultAxis } from '../report/curves.js';
 import { reportData } from '../report/report-data.js';
 import { renderReport } from '../report/render-report.js';
 import type { ResultsFile } from '../results-store.js';
@@ -10,6 +11,11 @@ export function livePage(results: ResultsFile): Promise<string> {
   return renderReport(results, { extraScript: LIVE_CLIENT_SCRIPT });
 }
 
-export function liveData(results: ResultsFile): unknown {
-  return reportData(results);
+/** The report data, with the x-axis chosen from every planned run (the results hold only those started). */
+export function liveData(results: ResultsFile, plannedEpochs: number[]): unknown {
+  const data = reportData(results);
+  return {
+    ...data,
+    curves: { ...data.curves, defaultX: defaultAxis([...plannedEpochs, ...results.runs.map((r) => r.config.epochs)]) },
+  };
 }

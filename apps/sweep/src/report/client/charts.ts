@@ -33,7 +33,8 @@ function curveSpec(data, metric) {
     scale: { domain: byEpoch ? [1, Math.max(2, c.maxEpoch)] : [0, 1] },
     axis: byEpoch ? { tickMinStep: 1, format: 'd' } : { format: '.0%' },
   };
-  const yScale = log ? { type: 'log' } : { zero: false };
+  // Padding (px) keeps the lowest and highest points clear of the axes; not rounded out to whole decades (half a log chart could be empty).
+  const yScale = log ? { type: 'log', nice: false, padding: 8 } : { zero: false, nice: false, padding: 8 };
   // Nothing shown: keep the axis of all the runs (an empty domain makes vega warn).
   if (values.length === 0) {
     const all = c.points.filter((p) => p.metric === metric.key);
@@ -41,6 +42,7 @@ function curveSpec(data, metric) {
   }
   const y = { field: 'value', type: 'quantitative', title: log ? 'loss (log scale)' : 'accuracy', scale: yScale };
   const color = { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'color') };
+  const turns = turnsOf(data, metric.key);
   const keyTitle = c.groupBy === 'configuration' ? 'configuration' : 'run';
   const tooltip = [
     { field: 'key', type: 'nominal', title: keyTitle },
@@ -62,7 +64,7 @@ function curveSpec(data, metric) {
     mark: { type: 'line' },
     encoding: {
       x, y, color,
-      strokeDash: { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'dash') },
+      strokeDash: { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'dash', turns) },
       strokeWidth: { field: 'key', type: 'ordinal', legend: null, scale: scaleFor(data, 'width') },
       // Runs ASHA stopped: faded, so the curves that went the distance stand out.
       opacity: { condition: { test: 'datum.stopped', value: 0.35 }, value: 1 },
@@ -72,7 +74,7 @@ function curveSpec(data, metric) {
     mark: { type: 'point', filled: true },
     encoding: {
       x, y, color, tooltip,
-      size: { field: 'key', type: 'ordinal', legend: null, scale: scaleFor(data, 'size') },
+      size: { field: 'key', type: 'ordinal', legend: null, scale: scaleFor(data, 'size', turns) },
       shape: { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'shape') },
       opacity: { condition: { test: 'datum.stopped', value: 0.35 }, value: 0.9 },
     },
@@ -80,12 +82,44 @@ function curveSpec(data, metric) {
   return { title: metric.title, width: 440, height: 230, background: 'white', data: { values }, layer: layers };
 }
 
+/**
+ * Where curves of shown keys coincide on this chart (same numbers: same config and seed), each
+ * key's turn in its group: { j, m }, drawn as the j-th dash of m (see keyStyle).
+ */
+function turnsOf(data, metric) {
+  const groups = ((data.curves.coincident || {})[state.xMode] || {})[metric] || [];
+  const turns = new Map();
+  for (const group of groups) {
+    const shown = group.filter((k) => !state.hidden.has(k));
+    if (shown.length > 1) shown.forEach((k, j) => turns.set(k, { j, m: shown.length }));
+  }
+  return turns;
+}
+
+/** "wide = functional-wide" for each group of coinciding curves, with the charts it is on when not all. */
+function coincidentNote(data) {
+  const byGroup = new Map();
+  for (const metric of data.curves.metrics) {
+    const groups = ((data.curves.coincident || {})[state.xMode] || {})[metric.key] || [];
+    for (const group of groups) {
+      const shown = group.filter((k) => !state.hidden.has(k));
+      if (shown.length < 2) continue;
+      const name = shown.join(' = ');
+      byGroup.set(name, [...(byGroup.get(name) || []), metric.title.toLowerCase()]);
+    }
+  }
+  if (byGroup.size === 0) return null;
+  const all = data.curves.metrics.length;
+  const items = [...byGroup].map(([name, charts]) => name + (charts.length < all ? ' (' + charts.join(', ') + ')' : ''));
+  return el('p', { class: 'note coincident' }, 'Identical curves, drawn in alternating dashes: ' + items.join('; ') + '.');
+}
+
 function xControls(data, box) {
   const choices = [['epoch', 'epochs'], ['fraction', "share of each run's epochs"]];
   return el('fieldset', { class: 'x-axis' }, el('legend', null, 'x-axis'),
     choices.map(([value, label]) => {
       const input = el('input', { type: 'radio', name: 'x-axis', value, checked: state.xMode === value });
-      input.addEventListener('change', () => { state.xMode = value; fillCurves(box, data); settle(); });
+      input.addEventListener('change', () => { state.xMode = value; state.xChosen = true; fillCurves(box, data); settle(); });
       return el('label', null, input, ' ' + label);
     }));
 }
@@ -125,7 +159,13 @@ function fillCurves(box, data) {
     const target = el('div', { class: 'view' });
     return { metric, target, figure: el('figure', { class: 'chart', 'data-metric': metric.key }, target) };
   });
-  box.replaceChildren(xControls(data, box), legend(data, box), el('div', { class: 'charts' }, figures.map((f) => f.figure)));
+  const note = coincidentNote(data);
+  box.replaceChildren(
+    xControls(data, box),
+    legend(data, box),
+    ...(note ? [note] : []),
+    el('div', { class: 'charts' }, figures.map((f) => f.figure)),
+  );
   for (const f of figures) embed(f.target, curveSpec(data, f.metric), 'curves');
 }
 

@@ -4,7 +4,8 @@
  * embedded in the page. A live server may call it again with newer data.
  */
 export const PAGE_SCRIPT = `
-const state = { data: null, sort: null, hidden: new Set(), xMode: null };
+// xMode follows the data's default (a live page learns the runs' lengths as they start) until the reader picks one.
+const state = { data: null, sort: null, hidden: new Set(), xMode: null, xChosen: false };
 let views = [];
 let pending = [];
 let renders = 0;
@@ -78,7 +79,7 @@ function render(data) {
     throw new TypeError('fnnReport.render: expected the report data object (see reportData in @fnn/sweep).');
   }
   state.data = data;
-  if (state.xMode === null) state.xMode = data.curves.defaultX;
+  if (!state.xChosen) state.xMode = data.curves.defaultX;
   finalizeViews(null);
   document.getElementById('fnn-report').replaceChildren(
     ...[

@@ -44,10 +44,26 @@ function swatch(index, count) {
   );
 }
 
+/** A dash length of the pattern coinciding curves share: each shows one dash in turn. */
+const TURN_DASH = 7;
+
+/**
+ * The style of the j-th of m coinciding curves: its dash at its own place in a pattern of m
+ * dashes (a zero-length dash first shifts it: strokeDash has no offset channel), and points
+ * from large to small so the one below rings the one above.
+ */
+function turnStyle({ j, m }, pick) {
+  if (pick === 'dash') return j === 0 ? [TURN_DASH, (m - 1) * TURN_DASH] : [0, j * TURN_DASH, TURN_DASH, (m - 1 - j) * TURN_DASH];
+  return 24 + (96 * (m - 1 - j)) / (m - 1);
+}
+
 // An explicit ordinal scale: left to vega-lite, the widths and sizes of an 'ordinal' channel get a
 // linear scale, which with one key has a zero-width domain and draws NaN paths.
-function scaleFor(data, pick) {
+function scaleFor(data, pick, turns) {
   const domain = data.curves.keys.map((k) => k.key);
-  return { type: 'ordinal', domain, range: domain.map((_, i) => keyStyle(i, domain.length)[pick]) };
+  const range = domain.map((key, i) =>
+    turns && turns.has(key) && (pick === 'dash' || pick === 'size') ? turnStyle(turns.get(key), pick) : keyStyle(i, domain.length)[pick],
+  );
+  return { type: 'ordinal', domain, range };
 }
 `;

@@ -3,31 +3,75 @@
  * strip per knob, for grids and searches) and the winner's test-set confusion matrix.
  */
 export const VIEWS_SCRIPT = `
+/** The values' range with a tenth of it added at each end, so no point sits on the frame. */
+function paddedDomain(values) {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const pad = (hi - lo) / 10 || 0.005;
+  return [lo - pad, hi + pad];
+}
+
+/** Knobs whose values scale by factors: on a log axis when they span 10× or more (loguniform learning rates). */
+const LOG_KNOBS = ['learning rate', 'batch size'];
+
+/**
+ * One knob's strip: numbers (dropout, learning rate, layers, ...) on a numeric axis, whole numbers
+ * with whole ticks; other values (hidden sizes, activations) as labels. Only the first strip
+ * titles the shared y-axis.
+ */
+function knobPanel(data, knob, y, first) {
+  const points = data.knobs.filter((p) => p.knob === knob);
+  const values = points.map((p) => p.order);
+  const spread = Math.max(...values) / Math.min(...values);
+  const log = points[0].numeric && LOG_KNOBS.includes(knob) && Math.min(...values) > 0 && spread >= 10;
+  const whole = values.every((v) => Number.isInteger(v));
+  const x = points[0].numeric
+    ? {
+        field: 'order',
+        type: 'quantitative',
+        title: null,
+        scale: log ? { type: 'log', nice: false, padding: 12 } : { zero: false, nice: false, padding: 12 },
+        axis: { tickCount: 4, labelAngle: 0, labelOverlap: true, labelFlush: false, ...(whole ? { tickMinStep: 1, format: 'd' } : {}) },
+      }
+    : {
+        field: 'label',
+        type: 'nominal',
+        title: null,
+        sort: { field: 'order', op: 'min' },
+        // Every category named while a few; a search's many hidden sizes drop labels that would overlap.
+        axis: { labelAngle: -30, labelLimit: 110, labelOverlap: new Set(points.map((p) => p.label)).size > 6 },
+      };
+  return {
+    title: { text: knob, fontSize: 12 },
+    width: 130,
+    height: 140,
+    transform: [{ filter: { field: 'knob', equal: knob } }],
+    mark: { type: 'point', filled: true, size: 60 },
+    encoding: {
+      x,
+      y: first ? y : { ...y, title: null },
+      color: { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'color') },
+      shape: { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'shape') },
+      tooltip: [
+        { field: 'run', type: 'nominal', title: 'run' },
+        { field: 'knob', type: 'nominal', title: 'knob' },
+        { field: 'label', type: 'nominal', title: 'value' },
+        { field: 'metric', type: 'quantitative', title: 'best val accuracy', format: '.4f' },
+      ],
+    },
+  };
+}
+
 function knobsSection(data) {
   if (data.knobs.length === 0) return null;
   const knobs = [...new Set(data.knobs.map((p) => p.knob))];
+  // One y-axis for all strips: the same domain in each.
+  const y = { field: 'metric', type: 'quantitative', title: 'best val accuracy', scale: { domain: paddedDomain(data.knobs.map((p) => p.metric)) } };
   const spec = {
     background: 'white',
     data: { values: data.knobs },
-    facet: { field: 'knob', type: 'nominal', title: null, sort: knobs, header: { labelFontWeight: 'bold', labelFontSize: 12 } },
+    concat: knobs.map((knob, i) => knobPanel(data, knob, y, i === 0)),
     columns: Math.min(knobs.length, 6),
-    spec: {
-      width: 130,
-      height: 140,
-      mark: { type: 'point', filled: true, size: 60 },
-      encoding: {
-        x: { field: 'label', type: 'nominal', title: null, sort: { field: 'order', op: 'min' }, axis: { labelAngle: -30, labelLimit: 110 } },
-        y: { field: 'metric', type: 'quantitative', title: 'best val accuracy', scale: { zero: false } },
-        color: { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'color') },
-        shape: { field: 'key', type: 'nominal', legend: null, scale: scaleFor(data, 'shape') },
-        tooltip: [
-          { field: 'run', type: 'nominal', title: 'run' },
-          { field: 'knob', type: 'nominal', title: 'knob' },
-          { field: 'label', type: 'nominal', title: 'value' },
-          { field: 'metric', type: 'quantitative', title: 'best val accuracy', format: '.4f' },
-        ],
-      },
-    },
     resolve: { scale: { x: 'independent' } },
   };
   const target = el('div', { class: 'view' });
