@@ -23,6 +23,10 @@ export function formatDuration(seconds: number | null): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
+/** Widest progress bar; narrower ones are drawn down to MIN_BAR_WIDTH, then none. */
+const BAR_WIDTH = 20;
+const MIN_BAR_WIDTH = 5;
+
 function bar(f: number, width: number): string {
   const full = Math.round(f * width);
   return '█'.repeat(full) + '░'.repeat(width - full);
@@ -110,10 +114,14 @@ export class TerminalProgress implements ProgressDisplay {
       const eta = t.runEta(run);
       const epochs = String(p.epochs);
       const workers = (p.workers ?? 1) > 1 ? ` ×${p.workers}` : '';
-      return (
-        `${id}${workers}  epoch ${String(p.epoch).padStart(epochs.length)}/${epochs} ${bar(p.batches > 0 ? p.batch / p.batches : 0, 20)} ` +
-        `${String(p.batch).padStart(String(p.batches).length)}/${p.batches}  loss ${p.loss?.toFixed(4) ?? '  –   '}  acc ${pct(p.accuracy)}  ETA ${formatDuration(eta)}`
-      );
+      const head = `${id}${workers}  epoch ${String(p.epoch).padStart(epochs.length)}/${epochs} `;
+      const tail =
+        `${String(p.batch).padStart(String(p.batches).length)}/${p.batches}  loss ${p.loss?.toFixed(4) ?? '  –   '}` +
+        `  acc ${pct(p.accuracy)}  ETA ${formatDuration(eta)}`;
+      // The bar gives way first (down to none) so that an 80-column terminal still shows the ETA.
+      const barWidth = Math.min(BAR_WIDTH, this.width() - [...head].length - [...tail].length - 1);
+      const drawn = barWidth >= MIN_BAR_WIDTH ? `${bar(p.batches > 0 ? p.batch / p.batches : 0, barWidth)} ` : '';
+      return `${head}${drawn}${tail}`;
     });
     const done = t.finished + t.failed + t.interrupted;
     const extra = [t.failed ? `${t.failed} failed` : '', t.interrupted ? `${t.interrupted} interrupted` : '']

@@ -67,7 +67,7 @@ describe('TerminalProgress', () => {
 
   it('cuts every run line to the terminal and shows ETA ? until the run has been timed', () => {
     const ids = ['h500-250x4_do0.2_lr0.001_b128_e25_relu_adam', 'deep'];
-    const { stream, text } = terminal(80);
+    const { stream, text } = terminal(60);
     const display = new TerminalProgress(2, 10, ids, stream);
     display.runStarted(ids[0]!, 5);
     const progress: RunProgress = {
@@ -85,11 +85,31 @@ describe('TerminalProgress', () => {
       .split('\n')
       .filter((l) => l.trim() !== '');
     expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(79);
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(59);
     const runLine = lines.find((l) => /epoch +1\/25/.test(l))!;
-    expect(runLine).toMatch(/…$/); // cut, not wrapped
+    expect(runLine).toMatch(/…$/); // no bar left to give way: cut, not wrapped
     const overall = lines.filter((l) => l.startsWith('overall')).at(-1)!;
     expect(overall).toMatch(/ETA \?$/);
+  });
+
+  it('narrows the bar, down to none, before it cuts the ETA off a lesson run line at 80 columns', () => {
+    const ids = ['deep-dropout-50', 'wide-deep-bn'];
+    const { stream, text } = terminal(80);
+    const display = new TerminalProgress(2, 10, ids, stream);
+    display.runStarted(ids[0]!, 5);
+    display.update({ id: ids[0]!, epoch: 12, epochs: 50, batch: 215, batches: 430, loss: 0.1234, accuracy: 0.9712 });
+    display.stop();
+    const runLine = text()
+      .split('\n')
+      .filter((l) => l.startsWith('deep-dropout-50'))
+      .at(-1)!;
+    expect([...runLine].length).toBeLessThanOrEqual(79);
+    expect(runLine).toMatch(/loss 0\.1234 {2}acc {2}97\.12% {2}ETA \?$/);
+    // Half done: the bar drawn, as wide as the line leaves room for (at most 20).
+    const drawn = runLine.match(/ ([█░]+) /)?.[1] ?? '';
+    expect(drawn.length).toBeGreaterThanOrEqual(5);
+    expect(drawn.length).toBeLessThan(20);
+    expect(drawn.split('█').length - 1).toBe(Math.round(drawn.length / 2));
   });
 
   it('measures the ETA from training progress, not from start-up', () => {
