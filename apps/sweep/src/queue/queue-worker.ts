@@ -229,10 +229,11 @@ export class QueueWorker {
       this.redis,
       checkpointKeys(this.worker.opts.prefix ?? 'bull', this.options.queueName, jobId, runJobId),
       token ?? '',
+      // A lock found lost at a checkpoint is the same event as a failed renewal: stop, not fail the run.
+      () => controller.abort(new LostLockError(jobId)),
     );
     const until = spec.version === 2 ? spec.untilEpoch : config.epochs;
     const progress = new ProgressSender(job);
-    this.options.log(`[${config.id}] job ${jobId} started on ${this.name} (start ${job.attemptsStarted})`);
     progress.send({
       id: config.id,
       epoch: 0,
@@ -242,6 +243,10 @@ export class QueueWorker {
       note: `training on worker ${this.name}`,
     });
     try {
+      // The note is in Redis before training starts: if this worker dies from here on, the run's
+      // failure can name it among the workers that trained it.
+      await progress.flush();
+      this.options.log(`[${config.id}] job ${jobId} started on ${this.name} (start ${job.attemptsStarted})`);
       const result = await entry.executor.run(config, {
         checkpointDir: '', // unused: checkpoints go to Redis
         checkpoints,

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { Packr } from 'msgpackr';
+import { hasRedis, TestRedis } from '../../test-support/redis-server.js';
 import type { Checkpoint } from '../checkpoint.js';
-import { checkpointKeys, decodeCheckpoint, encodeCheckpoint } from './redis-checkpoints.js';
+import { checkpointKeys, decodeCheckpoint, encodeCheckpoint, RedisCheckpointStore } from './redis-checkpoints.js';
 
 const checkpoint: Checkpoint = {
   epoch: 2,
@@ -51,5 +53,38 @@ describe('checkpoints in Redis (msgpackr)', () => {
       checkpoint: 'bull:fnn-sweep:abc-wide:checkpoint',
       lock: 'bull:fnn-sweep:abc-wide:lock',
     });
+  });
+});
+
+describe.skipIf(!hasRedis)('a checkpoint written under the job lock (real redis-server)', () => {
+  let server: TestRedis;
+  let redis: Redis;
+  beforeAll(async () => {
+    server = await TestRedis.start();
+    redis = new Redis(server.url);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.dispose();
+  });
+
+  it('is stored while the worker holds the lock; once another holds it, nothing is stored and the loss is reported', async () => {
+    const keys = checkpointKeys('bull', 'q', 'job');
+    let lost = 0;
+    const store = new RedisCheckpointStore(redis, keys, 'token-a', () => lost++);
+    await redis.set(keys.lock, 'token-a');
+    await store.write(checkpoint);
+    expect(await store.read()).toEqual({ ...checkpoint, version: 1 });
+    expect(lost).toBe(0);
+
+    // The lock expired and another worker took the job: its checkpoint is not overwritten.
+    await redis.set(keys.lock, 'token-b');
+    await expect(store.write({ ...checkpoint, epoch: 3, history: checkpoint.history })).rejects.toThrow(
+      "the checkpoint after epoch 3 was not stored: this worker no longer holds the job's lock (another worker took the job over)",
+    );
+    expect(lost).toBe(1);
+    expect((await store.read())!.epoch).toBe(2);
+    await store.remove();
+    expect(await store.read()).toBeNull();
   });
 });

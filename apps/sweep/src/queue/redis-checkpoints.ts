@@ -42,6 +42,8 @@ export class RedisCheckpointStore implements CheckpointStore {
     private readonly keys: { checkpoint: string; lock: string },
     /** The BullMQ lock token of the job being processed. */
     private readonly token: string,
+    /** Called when a write finds the lock held by another worker, before the write rejects. */
+    private readonly onLockLost: () => void = () => {},
   ) {}
 
   async read(): Promise<Checkpoint | null> {
@@ -62,6 +64,7 @@ export class RedisCheckpointStore implements CheckpointStore {
       TTL_SECONDS,
     );
     if (stored !== 1) {
+      this.onLockLost();
       throw new Error(
         `the checkpoint after epoch ${checkpoint.epoch} was not stored: this worker no longer holds the job's lock (another worker took the job over)`,
       );
