@@ -62,7 +62,13 @@ describe('TerminalProgress', () => {
     };
     // Visible text of everything drawn, without cursor movement and erase sequences.
     const text = () => frames.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
-    return { stream: stream as unknown as NodeJS.WriteStream, text };
+    // The line starting with `prefix` as last drawn.
+    const last = (prefix: string) =>
+      text()
+        .split('\n')
+        .filter((l) => l.startsWith(prefix))
+        .at(-1)!;
+    return { stream: stream as unknown as NodeJS.WriteStream, text, last };
   }
 
   it('cuts every run line to the terminal and shows ETA ? until the run has been timed', () => {
@@ -94,15 +100,12 @@ describe('TerminalProgress', () => {
 
   it('narrows the bar, down to none, before it cuts the ETA off a lesson run line at 80 columns', () => {
     const ids = ['deep-dropout-50', 'wide-deep-bn'];
-    const { stream, text } = terminal(80);
+    const { stream, last } = terminal(80);
     const display = new TerminalProgress(2, 10, ids, stream);
     display.runStarted(ids[0]!, 5);
     display.update({ id: ids[0]!, epoch: 12, epochs: 50, batch: 215, batches: 430, loss: 0.1234, accuracy: 0.9712 });
     display.stop();
-    const runLine = text()
-      .split('\n')
-      .filter((l) => l.startsWith('deep-dropout-50'))
-      .at(-1)!;
+    const runLine = last('deep-dropout-50');
     expect([...runLine].length).toBeLessThanOrEqual(79);
     expect(runLine).toMatch(/loss 0\.1234 {2}acc {2}97\.12% {2}ETA \?$/);
     // Half done: the bar drawn, as wide as the line leaves room for (at most 20).
@@ -116,12 +119,8 @@ describe('TerminalProgress', () => {
     // A fake clock (Date only): the display reads Date.now, nothing waits.
     vi.useFakeTimers({ toFake: ['Date'], now: 0 });
     try {
-      const { stream, text } = terminal(200);
-      const runLine = () =>
-        text()
-          .split('\n')
-          .filter((l) => l.startsWith('wide'))
-          .at(-1)!;
+      const { stream, last } = terminal(200);
+      const runLine = () => last('wide');
       const display = new TerminalProgress(1, 10, ['wide'], stream);
       display.runStarted('wide', 10);
       const at = (batch: number): RunProgress => ({ id: 'wide', epoch: 1, epochs: 1, batch, batches: 100 });
@@ -135,6 +134,31 @@ describe('TerminalProgress', () => {
       display.update(at(51));
       display.stop();
       expect(runLine()).toMatch(/ETA 2s$/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("keeps a queued sweep's overall line within 80 columns: the elapsed time goes, the ETA stays", () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 0 });
+    try {
+      const { stream, last } = terminal(80);
+      const overall = () => last('overall');
+      const display = new TerminalProgress(3, 12, ['h512x2', 'h256x2', 'h128x2'], stream);
+      display.runStarted('h512x2', 10);
+      display.runStarted('h256x2', 1); // enqueued, not heard from: 'starting or queued'
+      const at = (batch: number): RunProgress => ({ id: 'h512x2', epoch: 1, epochs: 1, batch, batches: 100 });
+      display.update(at(1));
+      vi.setSystemTime(4_000); // half the run's cost of 10 in 4 s: 0.8 s per unit, 6.9 units left
+      display.update(at(51));
+      display.runStarted('h128x2', 1); // enqueued too; draws the lines now
+      // Short enough, the whole line: 79 characters, the most a line takes on 80 columns.
+      expect(overall()).toBe('overall  0/3 runs done · 1 running · 2 starting or queued · elapsed 4s · ETA 6s');
+      vi.setSystemTime(60_000); // 8.9 units in 60 s, 3 left: 20 s
+      display.update(at(90));
+      display.stop();
+      // With 'elapsed 1m00s' the line would be 83 characters: the elapsed time is left out, not the ETA.
+      expect(overall()).toBe('overall  0/3 runs done · 1 running · 2 starting or queued · ETA 20s');
     } finally {
       vi.useRealTimers();
     }
