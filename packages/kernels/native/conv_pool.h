@@ -6,34 +6,17 @@
 // - backward: each block of output pixels' dz is rebuilt from the pooled output, its gradient and
 //   the argmax record (dz = dy·step(y) is nonzero only at a window's argmax, where y is the pooled
 //   value), then fed to the filter and input gradients' gemms as conv2d_relu_backward does.
-// The products, blocks and sums are those of conv2d, max_pool_argmax, max_pool_grad_argmax and
+// Few-tap convolutions under a 2x2 pool run directly instead (conv_pool_direct.h). Otherwise the
+// products, blocks and sums are those of conv2d, max_pool_argmax, max_pool_grad_argmax and
 // conv2d_relu_backward run one after the other: same bits. A NaN anywhere in the convolution's
 // output makes the separate kernels' dz NaN beyond the argmaxes (0·step(NaN)); the forward pass
 // reports it and the caller then runs the separate kernels for the backward pass.
 #pragma once
-#include <immintrin.h>
-
 #include "conv_backward.h"
+#include "conv_pool_direct.h"
 #include "pooling_argmax.h"
 
 namespace {
-
-// `value` where the recorded offsets at[0..W) equal `offset`, else +0. GCC 12 widens int8 lanes
-// one by one (load_offsets), which cost more than the rest of dz's pass: the byte compare goes
-// into a lane mask directly where the ISA has it.
-inline vf where_offset(const int8_t* at, int64_t offset, vf value) {
-#if FNN_W == 16 && defined(__AVX512BW__) && defined(__AVX512VL__)
-  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
-  const __mmask16 equal = _mm_cmpeq_epi8_mask(bytes, _mm_set1_epi8(static_cast<char>(offset)));
-  return (vf)_mm512_maskz_mov_ps(equal, (__m512)value);
-#elif FNN_W == 8 && defined(__AVX2__)
-  const __m256i lanes = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(at)));
-  const __m256i equal = _mm256_cmpeq_epi32(lanes, _mm256_set1_epi32(static_cast<int>(offset)));
-  return (vf)_mm256_and_ps(_mm256_castsi256_ps(equal), (__m256)value);
-#else
-  return load_offsets(at) == splat(static_cast<float>(offset)) ? value : vf{};
-#endif
-}
 
 // Floats of the convolution output tile the forward pass pools from (128 KB).
 constexpr int64_t kConvPoolTileFloats = 32 * 1024;
@@ -60,6 +43,7 @@ int conv2d_relu_max_pool(const fnn::ConvShape& s, const fnn::ConvShape& p, const
   const int64_t taps = conv_taps(s), cout = s.cout;
   if (s.batch <= 0 || cout <= 0) return 0;
   if (reaches_padding(s) && !all_finite(filter, taps * cout)) return -1;
+  if (conv_pool_direct_applies(s, p)) return conv2d_relu_max_pool_direct(s, p, x, filter, bias, out, argmax);
   const int64_t band = p.fh * s.ow;  // convolution pixels per pooled row
   int64_t group = imin(kConvBlockFloats / (taps > 0 ? taps : 1), kConvPoolTileFloats / cout) / band;
   group = imax(1, imin(group, p.oh));
@@ -156,6 +140,10 @@ inline void pooled_dz_rows(const fnn::ConvShape& s, const fnn::ConvShape& p, con
 bool conv2d_relu_max_pool_backward(const fnn::ConvShape& s, const fnn::ConvShape& p, const float* x,
                                    const float* dp, const float* pooled, const int8_t* argmax, const float* filter,
                                    float* dfilter, float* db, float* dx) {
+  if (!dx && s.batch > 0 && conv_pool_direct_applies(s, p)) {
+    conv2d_relu_max_pool_backward_direct(s, p, x, dp, pooled, argmax, dfilter, db);
+    return true;
+  }
   return conv2d_backward_blocks(s, x, filter, dfilter, db, dx, [&](float* dz, double* sums, int64_t p0, int64_t rows) {
     pooled_dz_rows(s, p, dp, pooled, argmax, dz, sums, p0, rows);
   });

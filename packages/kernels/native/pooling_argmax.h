@@ -4,6 +4,8 @@
 // windows that never overlap (strides at least the window), the case of the MNIST convnet's
 // pools; the bits are max_pool's and max_pool_grad's.
 #pragma once
+#include <immintrin.h>
+
 #include "pooling.h"
 
 namespace {
@@ -112,6 +114,23 @@ void max_pool_grad_argmax(const fnn::ConvShape& s, const float* dy, const int8_t
   if (!windows_cover_image(s)) zero_floats(dx, s.batch * s.h * s.w * s.cin);
   if (s.fh == 2 && s.fw == 2) max_pool_grad_argmax_windows<2, 2>(s, dy, argmax, dx);
   else max_pool_grad_argmax_windows<0, 0>(s, dy, argmax, dx);
+}
+
+// `value` where the recorded offsets at[0..W) equal `offset`, else +0. GCC 12 widens int8 lanes
+// one by one (load_offsets), which cost more than the rest of dz's pass: the byte compare goes
+// into a lane mask directly where the ISA has it.
+inline vf where_offset(const int8_t* at, int64_t offset, vf value) {
+#if FNN_W == 16 && defined(__AVX512BW__) && defined(__AVX512VL__)
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+  const __mmask16 equal = _mm_cmpeq_epi8_mask(bytes, _mm_set1_epi8(static_cast<char>(offset)));
+  return (vf)_mm512_maskz_mov_ps(equal, (__m512)value);
+#elif FNN_W == 8 && defined(__AVX2__)
+  const __m256i lanes = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(at)));
+  const __m256i equal = _mm256_cmpeq_epi32(lanes, _mm256_set1_epi32(static_cast<int>(offset)));
+  return (vf)_mm256_and_ps(_mm256_castsi256_ps(equal), (__m256)value);
+#else
+  return load_offsets(at) == splat(static_cast<float>(offset)) ? value : vf{};
+#endif
 }
 
 }  // namespace

@@ -3,8 +3,6 @@
 // ones within 1e-5 of the output's scale. A kernel that clamps NaN away (a max instruction in a
 // fused relu did) hides a diverged model behind finite losses. The whole file runs again in
 // child processes with each narrower instruction set forced (FNN_NATIVE_ISA).
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   layers,
@@ -16,6 +14,7 @@ import {
   type CallContext,
   type Tensor,
 } from '../../core/src/index.js';
+import { rerunOnEveryIsa } from '../test-support/isa-children.js';
 import { Adam, RMSprop, SGD } from '../../core/src/training/optimizers/index.js';
 import { fillDropoutMask } from '../../core/src/layers/dropout.js';
 import { nativeIsa } from './index.js';
@@ -273,30 +272,4 @@ describe(`non-finite values on native (${process.env.FNN_NATIVE_ISA ?? 'widest'}
   }
 });
 
-if (!process.env.FNN_NATIVE_ISA) {
-  describe('every instruction-set build', () => {
-    for (const isa of ['avx2', 'portable']) {
-      it(`${isa}: this file's cases pass with FNN_NATIVE_ISA=${isa}`, () => {
-        const run = spawnSync(
-          process.execPath,
-          [
-            fileURLToPath(new URL('../../../node_modules/vitest/vitest.mjs', import.meta.url)),
-            'run',
-            '--project',
-            'kernels',
-            '--reporter=verbose',
-            'src/non-finite.test.ts',
-          ],
-          {
-            cwd: fileURLToPath(new URL('../../..', import.meta.url)),
-            env: { ...process.env, FNN_NATIVE_ISA: isa },
-            encoding: 'utf8',
-            timeout: 280000,
-          },
-        );
-        expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-        expect(run.stdout).toContain(`non-finite values on native (${isa} kernels)`);
-      }, 300000);
-    }
-  });
-}
+rerunOnEveryIsa('src/non-finite.test.ts', (isa) => `non-finite values on native (${isa} kernels)`);
