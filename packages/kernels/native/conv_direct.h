@@ -13,7 +13,7 @@
 // and tap takes part, as in gemm: NaN and infinities land where they did (∞·0 is NaN).
 // conv_pool_direct.h builds the Conv2D(relu) + 2x2 max pool pair's direct kernels on these pieces.
 #pragma once
-#if defined(__AVX512F__) || defined(__FMA__)
+#if defined(__AVX512F__) || defined(__AVX__)
 #include <immintrin.h>
 #endif
 
@@ -27,9 +27,9 @@ constexpr int64_t kDirectMaxTaps = 27;
 constexpr int kDirectTapBlock = 9;
 constexpr int kDirectGradC = W == 16 ? 2 : 1;
 // Sums per forward tile (pixels x channel vectors), leaving registers for the filter and input;
-// at most 12 pixels (enough independent sums for the FMAs' latency).
-constexpr int kDirectConvSums = W == 16 ? 24 : 12;
-constexpr int kDirectConvPixels = 12;
+// at most 13 pixels (enough independent sums for the FMAs' latency; 2 x 13 for a 26-pixel row).
+constexpr int kDirectConvSums = W == 16 ? 26 : 12;
+constexpr int kDirectConvPixels = 13;
 
 // a·b + c, one rounding where the ISA has FMA (as gemm's micro-kernels).
 inline vf fma_vf(vf a, vf b, vf c) {
@@ -115,13 +115,12 @@ inline void direct_conv_pixels(const float* corner, int64_t step, const DirectTa
     for (int c = 0; c < C; ++c) store(out + p * cout + c * W, kRelu ? relu(acc[p][c]) : acc[p][c]);
 }
 
-// A row's last n < P pixels as one tile of n (a 2-pixel tail of 2 single-pixel tiles would wait on
-// its FMAs' latency).
+// A tile of n ≤ P pixels, its loops unrolled for n.
 template <int P, int C, bool kRelu>
-inline void direct_conv_tail(int64_t n, const float* corner, int64_t step, const DirectTaps& d, const float* filter,
+inline void direct_conv_tile(int64_t n, const float* corner, int64_t step, const DirectTaps& d, const float* filter,
                              const float* bias, int64_t cout, float* out) {
   if (n == P) return direct_conv_pixels<P, C, kRelu>(corner, step, d, filter, bias, cout, out);
-  if constexpr (P > 1) direct_conv_tail<P - 1, C, kRelu>(n, corner, step, d, filter, bias, cout, out);
+  if constexpr (P > 1) direct_conv_tile<P - 1, C, kRelu>(n, corner, step, d, filter, bias, cout, out);
 }
 
 // Output row oy of one image, channels [0, C·W) of the chunk (filter, bias, out offset to it).
@@ -130,12 +129,13 @@ void direct_conv_row(const fnn::ConvShape& s, const DirectTaps& d, const float* 
                      const float* bias, float* out) {
   constexpr int P = kDirectConvSums / C < kDirectConvPixels ? kDirectConvSums / C : kDirectConvPixels;
   const int64_t cout = s.cout, step = s.sw * s.cin;
-  int64_t ox = 0;
-  for (; ox + P <= s.ow; ox += P)
-    direct_conv_pixels<P, C, kRelu>(direct_corner(s, image, oy, ox), step, d, filter, bias, cout, out + ox * cout);
-  if (ox < s.ow)
-    direct_conv_tail<P - 1, C, kRelu>(s.ow - ox, direct_corner(s, image, oy, ox), step, d, filter, bias, cout,
-                                      out + ox * cout);
+  // Tiles as even as the row allows: a short last tile would wait on its FMAs' latency.
+  const int64_t tiles = (s.ow + P - 1) / P, base = s.ow / tiles, longer = s.ow % tiles;
+  for (int64_t i = 0, ox = 0; i < tiles; ++i) {
+    const int64_t n = base + (i < longer ? 1 : 0);
+    direct_conv_tile<P, C, kRelu>(n, direct_corner(s, image, oy, ox), step, d, filter, bias, cout, out + ox * cout);
+    ox += n;
+  }
 }
 
 // Output rows [oy0, oy1) of image b where conv_direct_applies (bias may be null), written from
@@ -164,6 +164,42 @@ void conv2d_direct(const fnn::ConvShape& s, const float* x, const float* filter,
   const DirectTaps d = direct_taps(s);
   for (int64_t b = 0; b < s.batch; ++b)
     conv2d_direct_rows(s, d, x, b, 0, s.oh, filter, bias, act == fnn::kActRelu, out + b * s.oh * s.ow * s.cout);
+}
+
+// A vector's lanes summed in double, as two register-sized halves (a vd of FNN_W doubles is twice
+// a register: GCC keeps it in memory, and each pixel's additions would wait on the last's store).
+typedef double vdh __attribute__((vector_size(FNN_W * 4)));
+struct LaneSums {
+  vdh lo, hi;
+};
+
+inline LaneSums load_lane_sums(const double* p) {
+  LaneSums s;
+  __builtin_memcpy(&s.lo, p, sizeof s.lo);
+  __builtin_memcpy(&s.hi, p + W / 2, sizeof s.hi);
+  return s;
+}
+
+inline void store_lane_sums(double* p, const LaneSums& s) {
+  __builtin_memcpy(p, &s.lo, sizeof s.lo);
+  __builtin_memcpy(p + W / 2, &s.hi, sizeof s.hi);
+}
+
+// s += v lane by lane, in double (intrinsics where the ISA has them: GCC builds
+// __builtin_convertvector of 8 floats from 128-bit pieces).
+inline void add_lanes(LaneSums& s, vf v) {
+#if FNN_W == 16 && defined(__AVX512DQ__)
+  s.lo += (vdh)_mm512_cvtps_pd(_mm512_castps512_ps256((__m512)v));
+  s.hi += (vdh)_mm512_cvtps_pd(_mm512_extractf32x8_ps((__m512)v, 1));
+#elif FNN_W == 8 && defined(__AVX__)
+  s.lo += (vdh)_mm256_cvtps_pd(_mm256_castps256_ps128((__m256)v));
+  s.hi += (vdh)_mm256_cvtps_pd(_mm256_extractf128_ps((__m256)v, 1));
+#else
+  for (int l = 0; l < W / 2; ++l) {
+    s.lo[l] += v[l];
+    s.hi[l] += v[W / 2 + l];
+  }
+#endif
 }
 
 // One pixel's filter-gradient products for taps [t0, t0 + TB): acc[i][c] += x[tap[t0 + i]]·dz[c].
@@ -208,15 +244,14 @@ inline void with_tap_count(int64_t n, F&& f) {
 
 // One image's filter-gradient sums for taps [t0, t0 + TB) and channels [0, C·W) of the chunk (dy,
 // y, total, bias_sums offset to it), dz = dy, or dy·step(y) with kRelu (step(NaN) is NaN, as
-// relu_dz_rows); with kBias, dz is added to the running double sums bias_sums pixel by pixel
-// (in registers: through memory, each pixel would wait for the last one's store).
+// relu_dz_rows); with kBias, dz is added to the running double sums bias_sums pixel by pixel.
 template <int TB, int C, bool kRelu, bool kBias>
 void direct_filter_image(const fnn::ConvShape& s, const DirectTaps& d, int64_t t0, const float* image, const float* dy,
                          const float* y, double* total, double* bias_sums) {
   const int64_t cout = s.cout;
   vf acc[TB][C] = {};
-  vd db[C];
-  for (int c = 0; c < C; ++c) db[c] = kBias ? *reinterpret_cast<const vdu*>(bias_sums + c * W) : vd{};
+  LaneSums db[C];
+  for (int c = 0; c < C; ++c) db[c] = kBias ? load_lane_sums(bias_sums + c * W) : LaneSums{};
   for (int64_t oy = 0; oy < s.oh; ++oy)
     for (int64_t ox = 0; ox < s.ow; ++ox) {
       const int64_t o = (oy * s.ow + ox) * cout;
@@ -229,11 +264,11 @@ void direct_filter_image(const fnn::ConvShape& s, const DirectTaps& d, int64_t t
         }
       }
       if (kBias)
-        for (int c = 0; c < C; ++c) db[c] += __builtin_convertvector(dz[c], vd);
+        for (int c = 0; c < C; ++c) add_lanes(db[c], dz[c]);
       direct_grad_add<TB, C>(direct_corner(s, image, oy, ox), d, t0, dz, acc);
     }
   direct_grad_total<TB, C>(acc, t0, cout, total);
-  for (int c = 0; kBias && c < C; ++c) *reinterpret_cast<vdu*>(bias_sums + c * W) = db[c];
+  for (int c = 0; kBias && c < C; ++c) store_lane_sums(bias_sums + c * W, db[c]);
 }
 
 template <int TB, int C>
