@@ -6,7 +6,8 @@
 // - filter gradient (Conv2DBackpropFilter; FnnConv2DBackward without dx, its dz = dy·step(y) made
 //   in registers as relu_dz_rows makes it and the bias gradient summed in double in pixel order as
 //   there): up to 9 taps x C channel vectors summed over an image's pixels, each adding the
-//   pixel's input at the tap times its dz; images added in double.
+//   pixel's input at the tap times its dz; images added in double. (With dx, conv_backward.h's
+//   blocks are whole images, each block's dz read by it as a materialised one.)
 // Products are the im2col path's, sums run in another order (taps in order from the bias; pixels in
 // order per image, images in double): within rounding of it, not bit for bit. dz from dy and y
 // gives the bits of dz materialised, so FnnConv2DBackward keeps its op chain's bits. Every pixel
