@@ -26,9 +26,6 @@ inline void relu_dz_rows_impl(const float* dy, const float* y, float* dz, double
   }
 }
 
-typedef double vd __attribute__((vector_size(FNN_W * 8)));
-typedef double vdu __attribute__((vector_size(FNN_W * 8), aligned(8)));
-
 // The same with the sums for cout = NV * W channels in registers across the rows (through memory,
 // each row's additions would wait for the previous row's stores): same additions, same order.
 template <int NV>
@@ -77,16 +74,21 @@ void relu_backward_bias(const float* dy, const float* y, float* dz, float* db, i
 // (adding them to the bias gradient's double sums when non-null), where the input and filter
 // gradients' gemms read it. Returns false, writing nothing, for a 1x1 pointwise convolution or
 // windows reaching into the padding (the caller then materialises dz and runs the separate
-// kernels: the filter gradient checks the whole of dz for non-finite values there).
+// kernels: the filter gradient checks the whole of dz for non-finite values there). Where the
+// filter gradient runs directly (conv_direct_applies), blocks are whole images and it reads each
+// block's dz as Conv2DBackpropFilter reads a materialised one: the same bits.
 template <typename DzRows>
 bool conv2d_backward_blocks(const fnn::ConvShape& s, const float* x, const float* filter, float* dfilter, float* db,
                             float* dx, DzRows dz_rows) {
   const int64_t pixels = conv_pixels(s), taps = conv_taps(s);
   if (is_pointwise(s) || reaches_padding(s) || pixels <= 0 || taps <= 0 || s.cout <= 0) return false;
-  const int64_t block = conv_block_rows(taps);
+  const bool direct = conv_direct_applies(s);
+  const int64_t plane = s.oh * s.ow;
+  int64_t block = conv_block_rows(taps);
+  if (direct) block = imax(plane, block - block % plane);
   float* cols = fnn_scratch(fnn::kScratchConvColumns, static_cast<size_t>(block * taps));
   float* dz = fnn_scratch(fnn::kScratchConvDz, static_cast<size_t>(block * s.cout));
-  float* partial = fnn_scratch(fnn::kScratchConvPartial, static_cast<size_t>(taps * s.cout));
+  float* partial = direct ? nullptr : fnn_scratch(fnn::kScratchConvPartial, static_cast<size_t>(taps * s.cout));
   double* sums = db ? bias_sums(s.cout) : nullptr;
   float* filter_t = nullptr;
   if (dx) {
@@ -94,6 +96,8 @@ bool conv2d_backward_blocks(const fnn::ConvShape& s, const float* x, const float
     transpose(filter, filter_t, 1, taps, s.cout);
     zero_floats(dx, s.batch * s.h * s.w * s.cin);
   }
+  const DirectTaps d = direct ? direct_taps(s) : DirectTaps{};
+  double* total = direct ? direct_filter_totals(s) : nullptr;
   for (int64_t p0 = 0; p0 < pixels; p0 += block) {
     const int64_t rows = imin(block, pixels - p0);
     dz_rows(dz, sums, p0, rows);
@@ -101,18 +105,32 @@ bool conv2d_backward_blocks(const fnn::ConvShape& s, const float* x, const float
       gemm(rows, taps, s.cout, dz, s.cout, 1, filter_t, taps, 1, cols, taps, nullptr, fnn::kLinear);
       col2im_rows(s, cols, p0, rows, dx);
     }
+    if (direct) {
+      for (int64_t r = 0; r < rows; r += plane)
+        direct_filter_grad_image(s, d, x + (p0 + r) / plane * s.h * s.w * s.cin, dz + r * s.cout, nullptr, total,
+                                 nullptr);
+      continue;
+    }
     im2col_rows(s, x, p0, rows, cols);
     float* target = p0 == 0 ? dfilter : partial;
     gemm(taps, s.cout, rows, cols, 1, taps, dz, s.cout, 1, target, s.cout, nullptr, fnn::kLinear);
     if (p0 > 0) add_floats(dfilter, partial, taps * s.cout);
   }
+  if (direct) direct_filter_store(s, total, dfilter);
   for (int64_t j = 0; sums && j < s.cout; ++j) db[j] = static_cast<float>(sums[j]);
   return true;
 }
 
-// The same for a relu convolution from its output y and dy (dz = dy·step(y)).
+// The same for a relu convolution from its output y and dy (dz = dy·step(y)); without dx, a
+// few-tap convolution's filter and bias gradients run directly, dz never leaving registers.
 bool conv2d_relu_backward(const fnn::ConvShape& s, const float* x, const float* dy, const float* y,
                           const float* filter, float* dfilter, float* db, float* dx) {
+  if (!dx && conv_pixels(s) > 0 && conv_direct_applies(s)) {
+    double* sums = db ? bias_sums(s.cout) : nullptr;
+    conv2d_filter_grad_direct(s, x, dy, y, dfilter, sums);
+    for (int64_t j = 0; sums && j < s.cout; ++j) db[j] = static_cast<float>(sums[j]);
+    return true;
+  }
   return conv2d_backward_blocks(s, x, filter, dfilter, db, dx, [&](float* dz, double* sums, int64_t p0, int64_t rows) {
     relu_dz_rows(dy, y, dz, sums, p0, rows, s.cout);
   });

@@ -6,7 +6,9 @@
 // - backward: each block of output pixels' dz is rebuilt from the pooled output, its gradient and
 //   the argmax record (dz = dy·step(y) is nonzero only at a window's argmax, where y is the pooled
 //   value), then fed to the filter and input gradients' gemms as conv2d_relu_backward does.
-// Few-tap convolutions under a 2x2 pool run directly instead (conv_pool_direct.h). Otherwise the
+// Few-tap convolutions under a 2x2 pool run directly instead (conv_pool_direct.h); under other
+// pools, and backward with dx, their tiles and filter gradients are conv_direct.h's, as in the
+// separate kernels. Otherwise the
 // products, blocks and sums are those of conv2d, max_pool_argmax, max_pool_grad_argmax and
 // conv2d_relu_backward run one after the other: same bits. A NaN anywhere in the convolution's
 // output makes the separate kernels' dz NaN beyond the argmaxes (0·step(NaN)); the forward pass
@@ -49,7 +51,11 @@ int conv2d_relu_max_pool(const fnn::ConvShape& s, const fnn::ConvShape& p, const
   group = imax(1, imin(group, p.oh));
   // The last group of an image also takes the rows no window covers (their NaNs count).
   const int64_t max_rows = (group * p.fh + p.fh - 1) * s.ow;
-  float* cols = is_pointwise(s) ? nullptr : fnn_scratch(fnn::kScratchConvColumns, static_cast<size_t>(max_rows * taps));
+  // A few-tap convolution's tile is computed directly, as FusedConv2D computes it.
+  const bool direct = conv_direct_applies(s);
+  const DirectTaps d = direct ? direct_taps(s) : DirectTaps{};
+  float* cols = is_pointwise(s) || direct ? nullptr
+                                          : fnn_scratch(fnn::kScratchConvColumns, static_cast<size_t>(max_rows * taps));
   float* tile = fnn_scratch(fnn::kScratchConvPoolTile, static_cast<size_t>(max_rows * cout));
   bool nan = false;
   for (int64_t b = 0; b < s.batch; ++b)
@@ -57,8 +63,12 @@ int conv2d_relu_max_pool(const fnn::ConvShape& s, const fnn::ConvShape& p, const
       const int64_t g = imin(group, p.oh - py);
       const int64_t conv_rows = py + g == p.oh ? s.oh - py * p.fh : g * p.fh;
       const int64_t p0 = (b * s.oh + py * p.fh) * s.ow, rows = conv_rows * s.ow;
-      const float* a = window_rows(s, x, p0, rows, cols);
-      gemm(rows, cout, taps, a, taps, 1, filter, cout, 1, tile, cout, bias, fnn::kActRelu);
+      if (direct) {
+        conv2d_direct_rows(s, d, x, b, py * p.fh, py * p.fh + conv_rows, filter, bias, true, tile);
+      } else {
+        const float* a = window_rows(s, x, p0, rows, cols);
+        gemm(rows, cout, taps, a, taps, 1, filter, cout, 1, tile, cout, bias, fnn::kActRelu);
+      }
       nan = nan || any_nan(tile, rows * cout);
       fnn::ConvShape t = p;
       t.batch = 1;

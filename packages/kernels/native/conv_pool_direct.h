@@ -12,28 +12,14 @@
 // for bit. Every convolution pixel, also those no window covers, takes part as there: a NaN in the
 // output is reported, and an infinite input makes the filter gradient NaN (∞·0) as the gemm does.
 #pragma once
-#include "convolution.h"
+#include "conv_direct.h"
 #include "pooling_argmax.h"
 
 namespace {
 
-constexpr int64_t kDirectMaxTaps = 27;
-// Output-channel vectors per register tile: forward 4 pixels x C accumulators, backward up to 9
-// taps x C (AVX-512 has 32 registers, AVX2 and SSE 16).
+// Output-channel vectors per forward register tile of 4 pixels (AVX-512 has 32 registers, AVX2
+// and SSE 16).
 constexpr int kDirectForwardC = W == 16 ? 4 : 2;
-constexpr int kDirectGradC = W == 16 ? 2 : 1;
-constexpr int kDirectTapBlock = 9;
-
-// a·b + c, one rounding where the ISA has FMA (as gemm's micro-kernels).
-inline vf fma_vf(vf a, vf b, vf c) {
-#if FNN_W == 16 && defined(__AVX512F__)
-  return (vf)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
-#elif FNN_W == 8 && defined(__FMA__)
-  return (vf)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
-#else
-  return a * b + c;
-#endif
-}
 
 // Whether any lane of v is NaN.
 inline bool any_nan_lane(vf v) {
@@ -51,33 +37,21 @@ inline bool any_nan_lane(vf v) {
 // Whether the pair runs directly: a 2x2 pool with stride 2 over a convolution without padding,
 // few taps, whole channel vectors.
 inline bool conv_pool_direct_applies(const fnn::ConvShape& s, const fnn::ConvShape& p) {
-  const int64_t taps = conv_taps(s);
   return p.fh == 2 && p.fw == 2 && p.sh == 2 && p.sw == 2 && p.h == s.oh && p.w == s.ow && p.oh > 0 && p.ow > 0 &&
-         !reaches_padding(s) && taps > 0 && taps <= kDirectMaxTaps && s.cout > 0 && s.cout % W == 0;
+         conv_direct_applies(s);
 }
 
-// Input offsets from a pixel's window corner: tap t = (ky·fw + kx)·cin + c (the filter's row), and
-// from a pool window's corner pixel to its pixel k = dy·2 + dx (the argmax record's offset).
-struct DirectOffsets {
-  int64_t tap[kDirectMaxTaps];
+// The taps' input offsets (conv_direct.h), and from a pool window's corner pixel to its pixel
+// k = dy·2 + dx (the argmax record's offset).
+struct DirectOffsets : DirectTaps {
   int64_t pixel[4];
-  int64_t taps;
 };
 
 inline DirectOffsets direct_offsets(const fnn::ConvShape& s) {
   DirectOffsets d{};
-  d.taps = conv_taps(s);
-  int64_t t = 0;
-  for (int64_t ky = 0; ky < s.fh; ++ky)
-    for (int64_t kx = 0; kx < s.fw; ++kx)
-      for (int64_t c = 0; c < s.cin; ++c) d.tap[t++] = (ky * s.dh * s.w + kx * s.dw) * s.cin + c;
+  static_cast<DirectTaps&>(d) = direct_taps(s);
   for (int64_t k = 0; k < 4; ++k) d.pixel[k] = ((k / 2) * s.sh * s.w + (k % 2) * s.sw) * s.cin;
   return d;
-}
-
-// The input at convolution pixel (oy, ox)'s window corner within one image.
-inline const float* direct_corner(const fnn::ConvShape& s, const float* image, int64_t oy, int64_t ox) {
-  return image + (oy * s.sh * s.w + ox * s.sw) * s.cin;
 }
 
 // NWIN pool windows side by side (the next one's input `step` floats on), channels [0, C·W) of
@@ -87,39 +61,29 @@ inline const float* direct_corner(const fnn::ConvShape& s, const float* image, i
 template <int C, int NWIN>
 inline void direct_window(const float* corner, int64_t step, const DirectOffsets& d, const float* filter,
                           const float* bias, int64_t cout, float* out, int8_t* argmax, vf& nan_sum) {
-  vf acc[NWIN][4][C];
-  for (int c = 0; c < C; ++c) {
-    const vf b = bias ? load(bias + c * W) : vf{};
-    for (int n = 0; n < NWIN; ++n)
-      for (int k = 0; k < 4; ++k) acc[n][k][c] = b;
-  }
-  for (int64_t t = 0; t < d.taps; ++t) {
-    vf w[C];
-    for (int c = 0; c < C; ++c) w[c] = load(filter + t * cout + c * W);
-    const float* xt = corner + d.tap[t];
-    for (int n = 0; n < NWIN; ++n)
-      for (int k = 0; k < 4; ++k) {
-        const vf xv = splat(xt[n * step + d.pixel[k]]);
-        for (int c = 0; c < C; ++c) acc[n][k][c] = fma_vf(xv, w[c], acc[n][k][c]);
-      }
-  }
+  // acc[n·4 + k]: window n's pixel k.
+  int64_t at[NWIN * 4];
+  for (int n = 0; n < NWIN; ++n)
+    for (int k = 0; k < 4; ++k) at[n * 4 + k] = n * step + d.pixel[k];
+  vf acc[NWIN * 4][C];
+  direct_sums<NWIN * 4, C>(corner, at, d, filter, bias, cout, acc);
   // Without a NaN among the raw sums (their total is NaN when one is, or when +∞ meets -∞), the
   // first strict maximum of the relu outputs is the raw values' first strict maximum where that is
   // positive, else the first pixel's +0: fewer instructions than relu then max. Otherwise relu,
   // then max_pool_argmax's scan (NaN never a maximum), the relu outputs summed into nan_sum.
   vf canary{};
   for (int n = 0; n < NWIN; ++n)
-    for (int c = 0; c < C; ++c) canary += (acc[n][0][c] + acc[n][1][c]) + (acc[n][2][c] + acc[n][3][c]);
+    for (int c = 0; c < C; ++c) canary += (acc[n * 4][c] + acc[n * 4 + 1][c]) + (acc[n * 4 + 2][c] + acc[n * 4 + 3][c]);
   const bool clean = !any_nan_lane(canary);
   for (int n = 0; n < NWIN; ++n)
     for (int c = 0; c < C; ++c) {
       vf best, at;
       if (clean) {
-        best = acc[n][0][c];
+        best = acc[n * 4][c];
         at = vf{};
         for (int k = 1; k < 4; ++k) {
-          const auto more = acc[n][k][c] > best;
-          best = more ? acc[n][k][c] : best;
+          const auto more = acc[n * 4 + k][c] > best;
+          best = more ? acc[n * 4 + k][c] : best;
           at = more ? splat(static_cast<float>(k)) : at;
         }
         const auto positive = best > vf{};
@@ -130,7 +94,7 @@ inline void direct_window(const float* corner, int64_t step, const DirectOffsets
         at = splat(-1.0f);
         vf sum{};
         for (int k = 0; k < 4; ++k) {
-          const vf v = relu(acc[n][k][c]);
+          const vf v = relu(acc[n * 4 + k][c]);
           sum += v;
           const auto more = v > best;
           best = more ? v : best;
@@ -238,16 +202,10 @@ void direct_grad_image(const fnn::ConvShape& s, const fnn::ConvShape& p, const D
       for (int k = 0; k < 4; ++k) {
         vf dz[C];
         for (int c = 0; c < C; ++c) dz[c] = where_offset(argmax + o + c * W, k, g[c]);
-        const float* xk = corner + d.pixel[k];
-        for (int i = 0; i < TB; ++i) {
-          const vf xv = splat(xk[d.tap[t0 + i]]);
-          for (int c = 0; c < C; ++c) acc[i][c] = fma_vf(xv, dz[c], acc[i][c]);
-        }
+        direct_grad_add<TB, C>(corner + d.pixel[k], d, t0, dz, acc);
       }
     }
-  for (int i = 0; i < TB; ++i)
-    for (int c = 0; c < C; ++c)
-      for (int l = 0; l < W; ++l) total[(t0 + i) * cout + c * W + l] += acc[i][c][l];
+  direct_grad_total<TB, C>(acc, t0, cout, total);
   for (int c = 0; bias_sums && c < C; ++c)
     for (int l = 0; l < W; ++l) bias_sums[c * W + l] += db[c][l];
 }
@@ -256,21 +214,9 @@ template <int C>
 void direct_grad_taps(const fnn::ConvShape& s, const fnn::ConvShape& p, const DirectOffsets& d, int64_t t0,
                       int64_t n, const float* image, const float* dp, const float* pooled, const int8_t* argmax,
                       double* total, double* bias_sums) {
-  switch (n) {
-#define FNN_DIRECT_TAPS(TB) \
-  case TB:                  \
-    return direct_grad_image<TB, C>(s, p, d, t0, image, dp, pooled, argmax, total, bias_sums);
-    FNN_DIRECT_TAPS(1)
-    FNN_DIRECT_TAPS(2)
-    FNN_DIRECT_TAPS(3)
-    FNN_DIRECT_TAPS(4)
-    FNN_DIRECT_TAPS(5)
-    FNN_DIRECT_TAPS(6)
-    FNN_DIRECT_TAPS(7)
-    FNN_DIRECT_TAPS(8)
-    FNN_DIRECT_TAPS(9)
-#undef FNN_DIRECT_TAPS
-  }
+  with_tap_count(n, [&](auto tb) {
+    direct_grad_image<decltype(tb)::value, C>(s, p, d, t0, image, dp, pooled, argmax, total, bias_sums);
+  });
 }
 
 // conv2d_relu_max_pool_backward's filter and bias gradients (db may be null) where

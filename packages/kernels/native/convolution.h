@@ -3,7 +3,9 @@
 // copied into per-thread scratch that stays in L2 while gemm reads it, so the whole im2col matrix
 // (17.8 MB for the Keras MNIST convnet's second layer at batch 128) never goes through memory.
 // Block sizes depend on the shape only, and blocks run in order: same input, same bits.
+// Convolutions of at most 27 taps run directly instead, without im2col (conv_direct.h).
 #pragma once
+#include "conv_direct.h"
 #include "gemm.h"
 #include "im2col.h"
 #include "transpose.h"
@@ -21,7 +23,6 @@ inline int64_t conv_block_rows(int64_t taps) {
 }
 
 inline int64_t conv_pixels(const fnn::ConvShape& s) { return s.batch * s.oh * s.ow; }
-inline int64_t conv_taps(const fnn::ConvShape& s) { return s.fh * s.fw * s.cin; }
 
 // Whether n floats hold no NaN and no infinity (x * 0 is NaN exactly for those).
 inline bool all_finite(const float* x, int64_t n) {
@@ -46,6 +47,10 @@ bool conv2d(const fnn::ConvShape& s, const float* x, const float* filter, const 
   const int64_t pixels = conv_pixels(s), taps = conv_taps(s);
   if (pixels <= 0 || s.cout <= 0) return true;
   if (reaches_padding(s) && !all_finite(filter, taps * s.cout)) return false;
+  if (conv_direct_applies(s)) {
+    conv2d_direct(s, x, filter, bias, act, out);
+    return true;
+  }
   const int64_t block = conv_block_rows(taps);
   float* cols = is_pointwise(s) ? nullptr : fnn_scratch(fnn::kScratchConvColumns, static_cast<size_t>(block * taps));
   for (int64_t p0 = 0; p0 < pixels; p0 += block) {
@@ -86,6 +91,10 @@ bool conv2d_backprop_filter(const fnn::ConvShape& s, const float* x, const float
   if (reaches_padding(s) && !all_finite(dy, pixels * s.cout)) return false;
   if (pixels <= 0) {
     zero_floats(dfilter, taps * s.cout);
+    return true;
+  }
+  if (conv_direct_applies(s)) {
+    conv2d_filter_grad_direct(s, x, dy, nullptr, dfilter, nullptr);
     return true;
   }
   const int64_t block = conv_block_rows(taps);

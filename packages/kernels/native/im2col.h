@@ -23,6 +23,9 @@ inline void zero_floats(float* dst, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = 0.0f;
 }
 
+// Taps per window: the im2col matrix's columns, the filter's rows.
+inline int64_t conv_taps(const fnn::ConvShape& s) { return s.fh * s.fw * s.cin; }
+
 // A 1x1 window with stride 1 and no padding: the im2col matrix is x itself.
 inline bool is_pointwise(const fnn::ConvShape& s) {
   return s.fh == 1 && s.fw == 1 && s.sh == 1 && s.sw == 1 && s.pad_top == 0 && s.pad_left == 0 && s.oh == s.h &&

@@ -117,7 +117,8 @@ enum ScratchSlot : int {
   kScratchBatchNormChannels,  // batch norm: per-channel factors and shifts, or squared-deviation sums
   kScratchConvColumns,        // convolutions: one cache-sized block of the im2col matrix (or its gradient)
   kScratchConvFilterT,        // conv2d_backprop_input: the filter transposed to [cout, taps]
-  kScratchConvPartial,        // conv2d_backprop_filter: one block's filter gradient before it is added
+  kScratchConvPartial,        // conv2d_backprop_filter: one block's filter gradient before it is added,
+                              // or the direct paths' filter-gradient double sums
   kScratchDenseDz,            // DenseBackward: dz = activation'(y)·dy, read by its gemms
   kScratchConvDz,             // conv2d_relu_backward: one block's dz = dy·step(y)
   kScratchConvBiasSums,       // conv2d_relu_backward, relu_backward_bias: the bias gradient's double sums

@@ -12,6 +12,9 @@ namespace {
 typedef float vf __attribute__((vector_size(FNN_W * 4)));
 typedef float vfu __attribute__((vector_size(FNN_W * 4), aligned(4)));
 constexpr int W = FNN_W;
+// FNN_W doubles, for sums kept in double (vdu: at any 8-byte boundary).
+typedef double vd __attribute__((vector_size(FNN_W * 8)));
+typedef double vdu __attribute__((vector_size(FNN_W * 8), aligned(8)));
 
 inline vf load(const float* p) { return *reinterpret_cast<const vfu*>(p); }
 inline void store(float* p, vf v) { *reinterpret_cast<vfu*>(p) = v; }

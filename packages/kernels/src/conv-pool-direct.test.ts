@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, type Input, withValues } from '../test-support/compare-with-cpu.js';
 import * as pair from '../test-support/conv-pool-ops.js';
 import type { Case, Tensors } from '../test-support/conv-pool-ops.js';
-import { rerunOnEveryIsa } from '../test-support/isa-children.js';
+import { itRunsTheForcedIsa, rerunOnEveryIsa } from '../test-support/isa-children.js';
 import { nativeIsa, registerNativeBackend } from './index.js';
 
 beforeAll(async () => {
@@ -82,10 +82,7 @@ function expectMatches(c: Case, values: Input[], exact: boolean): boolean {
 const title = 'direct Conv2D(relu) + 2x2 MaxPool on native';
 
 describe(`${title} (${process.env.FNN_NATIVE_ISA ?? 'widest'} kernels)`, () => {
-  it('runs the build the environment asks for', () => {
-    const forced = process.env.FNN_NATIVE_ISA;
-    if (forced) expect(nativeIsa()).toBe(forced);
-  });
+  itRunsTheForcedIsa(nativeIsa);
 
   for (const c of direct) {
     it(`takes the direct path within 1e-5 of tfjs-cpu and the im2col path, ${name(c)}`, () => {

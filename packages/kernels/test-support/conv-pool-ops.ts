@@ -11,14 +11,15 @@ export interface Case extends Geometry {
   pool: number;
 }
 
-export const conv = (c: Case, x: tf.Tensor, f: tf.Tensor, b: tf.Tensor) =>
+/** FusedConv2D with a bias (relu unless `c` says linear). */
+export const conv = (c: Geometry & { activation?: 'relu' | 'linear' }, x: tf.Tensor, f: tf.Tensor, b: tf.Tensor) =>
   tf.fused.conv2d({
     x: x as tf.Tensor4D,
     filter: f as tf.Tensor4D,
     bias: b,
     strides: c.strides,
     pad: c.pad as 'same',
-    activation: 'relu',
+    activation: c.activation ?? 'relu',
   });
 
 /** The separate kernels' forward pass: [pooled, the convolution's output]. */
@@ -87,18 +88,36 @@ export function bits(op: (...xs: tf.Tensor[]) => tf.Tensor, values: Input[]): nu
 /** Floats per vector of an instruction-set build of the kernels. */
 const vectorWidth: Record<string, number> = { avx512: 16, avx2: 8, portable: 4 };
 
+/** [outHeight, outWidth] of a convolution and whether a window reaches into its padding. */
+function outputOf(g: Geometry): { oh: number; ow: number; padded: boolean } {
+  const [, h, w] = g.x as [number, number, number];
+  const [fh, fw] = g.f as [number, number];
+  const d = g.dilations ?? 1;
+  const [eh, ew] = [(fh - 1) * d + 1, (fw - 1) * d + 1];
+  if (g.pad === 'same') {
+    const [oh, ow] = [Math.ceil(h / g.strides), Math.ceil(w / g.strides)];
+    const padded = (oh - 1) * g.strides + eh > h || (ow - 1) * g.strides + ew > w;
+    return { oh, ow, padded };
+  }
+  const p = g.pad === 'valid' ? 0 : g.pad;
+  const oh = Math.floor((h + 2 * p - eh) / g.strides) + 1;
+  const ow = Math.floor((w + 2 * p - ew) / g.strides) + 1;
+  return { oh, ow, padded: p > 0 };
+}
+
 /**
- * Whether the fused pair takes the direct path (native/conv_pool_direct.h) on `isa`: a 2x2 pool
- * over a convolution that never reaches its padding, with at most 27 taps and whole channel vectors.
+ * Whether a convolution runs directly on `isa` (native/conv_direct.h): no window reaches into its
+ * padding, at most 27 taps, whole channel vectors.
  */
+export function takesConvDirectPath(g: Geometry, isa: string): boolean {
+  const [fh, fw, cin, cout] = g.f as [number, number, number, number];
+  return !outputOf(g).padded && fh * fw * cin <= 27 && cout % vectorWidth[isa]! === 0;
+}
+
+/** Whether the fused pair takes the direct path (native/conv_pool_direct.h): a 2x2 pool over such a convolution. */
 export function takesDirectPath(c: Case, isa: string): boolean {
-  const [, h, w, cin] = c.x as [number, number, number, number];
-  const [fh, fw, , cout] = c.f as [number, number, number, number];
-  const unpadded = c.pad === 'valid' || c.pad === 0;
-  const oh = Math.floor((h - fh) / c.strides) + 1;
-  const ow = Math.floor((w - fw) / c.strides) + 1;
-  const fits = oh >= 2 && ow >= 2;
-  return c.pool === 2 && unpadded && fits && fh * fw * cin <= 27 && cout % vectorWidth[isa]! === 0;
+  const { oh, ow } = outputOf(c);
+  return c.pool === 2 && oh >= 2 && ow >= 2 && takesConvDirectPath(c, isa);
 }
 
 /**

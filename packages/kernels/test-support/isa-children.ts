@@ -37,3 +37,11 @@ export function rerunOnEveryIsa(file: string, title: (isa: string) => string): v
     }
   });
 }
+
+/** A test that the build loaded is the one FNN_NATIVE_ISA forces, when it forces one (in a child). */
+export function itRunsTheForcedIsa(loaded: () => string): void {
+  it('runs the build the environment asks for', () => {
+    const forced = process.env.FNN_NATIVE_ISA;
+    if (forced) expect(loaded()).toBe(forced);
+  });
+}
