@@ -10,16 +10,18 @@ export interface BackendSpeed {
   flopsPerSecond: number;
   /**
    * The same for conv layers (conv-net.ts counts their FLOPs): native from the Keras MNIST
-   * convnet's measured ~52 GFLOP/s on one core; wasm (whose filter gradient is built from
-   * slices and matmuls) and cpu by their speed on it against native's, measured side by side
-   * (native 28, wasm 1.2, cpu 0.02 GFLOP/s on a loaded machine).
+   * convnet's measured one-core epoch (bench/conv.bench.mjs: 10,400 samples/s of 14.6 MFLOP, ~150
+   * GFLOP/s, with the direct first-layer kernels and the fused conv + pool pairs); wasm (whose
+   * filter gradient is built from slices and matmuls) and cpu from their rates on it measured
+   * side by side with native's im2col kernels of the time (native 28, wasm 1.2, cpu 0.02 GFLOP/s
+   * on a loaded machine), taken as quiet-machine rates.
    */
   convFlopsPerSecond: number;
   secondsPerLayerStep: number;
 }
 
 const SPEEDS: Record<string, BackendSpeed> = {
-  native: { flopsPerSecond: 140e9, convFlopsPerSecond: 50e9, secondsPerLayerStep: 5.5e-5 },
+  native: { flopsPerSecond: 140e9, convFlopsPerSecond: 150e9, secondsPerLayerStep: 5.5e-5 },
   wasm: { flopsPerSecond: 30e9, convFlopsPerSecond: 2e9, secondsPerLayerStep: 1.5e-4 },
   cpu: { flopsPerSecond: 0.75e9, convFlopsPerSecond: 0.035e9, secondsPerLayerStep: 5e-4 },
 };
