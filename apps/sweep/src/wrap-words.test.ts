@@ -17,4 +17,11 @@ describe('wrapWords', () => {
       'Results:\n/a/very/long/folder/name/results.json,\nresults.csv',
     );
   });
+
+  it("keeps a line's own leading spaces (the lesson check's indented lines)", () => {
+    expect(wrapWords('  wide: 97.84 % validation accuracy, within the lesson', 30, '    ')).toBe(
+      '  wide: 97.84 % validation\n    accuracy, within the\n    lesson',
+    );
+    expect(wrapWords('  short', 80, '    ')).toBe('  short');
+  });
 });
