@@ -51,7 +51,12 @@ export interface SweepSettings {
   /** --space/--search/--scheduler: how the runs were chosen and ASHA's settings; null for a plain sweep. */
   search: SearchPlan | null;
   /** --queue: train on `fnn-sweep worker`s through this BullMQ queue instead of on this machine. */
-  queue: { address: RedisAddress; name: string /** --queue-ca's file, for the resume hint. */; caPath?: string } | null;
+  queue: {
+    address: RedisAddress;
+    name: string;
+    /** --queue-ca's file, for the resume hint. */
+    caPath?: string;
+  } | null;
   /** --serve/--host: serve the live report page there while the sweep runs. */
   serve: ServeAddress | null;
 }

@@ -68,7 +68,6 @@ export function curveData(runs: RunResult[]): CurveData {
     stopped: group.every((r) => r.status === 'stopped'),
   }));
   const points = keys.flatMap((k) => keyPoints(k, groups.get(k.key)!));
-
   return {
     metrics: CURVE_METRICS,
     groupBy: repeated ? 'configuration' : 'run',

@@ -84,26 +84,25 @@ function curveSpec(data, metric) {
 
 /**
  * Where curves of shown keys coincide on this chart (same numbers: same config and seed), each
- * key's turn in its group: { j, m }, drawn as the j-th dash of m (see keyStyle).
+ * key's turn in its group: { j, m }, drawn as the j-th dash of m (see turnStyle).
  */
 function turnsOf(data, metric) {
-  const groups = ((data.curves.coincident || {})[state.xMode] || {})[metric] || [];
   const turns = new Map();
-  for (const group of groups) {
-    const shown = group.filter((k) => !state.hidden.has(k));
-    if (shown.length > 1) shown.forEach((k, j) => turns.set(k, { j, m: shown.length }));
-  }
+  for (const shown of shownCoincident(data, metric)) shown.forEach((k, j) => turns.set(k, { j, m: shown.length }));
   return turns;
+}
+
+/** The groups of coinciding curves on a metric's chart along the current x-axis, hidden keys left out, of two or more. */
+function shownCoincident(data, metric) {
+  const groups = ((data.curves.coincident || {})[state.xMode] || {})[metric] || [];
+  return groups.map((group) => group.filter((k) => !state.hidden.has(k))).filter((shown) => shown.length > 1);
 }
 
 /** "wide = functional-wide" for each group of coinciding curves, with the charts it is on when not all. */
 function coincidentNote(data) {
   const byGroup = new Map();
   for (const metric of data.curves.metrics) {
-    const groups = ((data.curves.coincident || {})[state.xMode] || {})[metric.key] || [];
-    for (const group of groups) {
-      const shown = group.filter((k) => !state.hidden.has(k));
-      if (shown.length < 2) continue;
+    for (const shown of shownCoincident(data, metric.key)) {
       const name = shown.join(' = ');
       byGroup.set(name, [...(byGroup.get(name) || []), metric.title.toLowerCase()]);
     }
