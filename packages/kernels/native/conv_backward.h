@@ -61,12 +61,17 @@ inline double* bias_sums(int64_t cout) {
   return sums;
 }
 
+// The bias gradient from its double sums (nothing when either is null).
+inline void store_bias_grad(const double* sums, float* db, int64_t cout) {
+  for (int64_t j = 0; sums && db && j < cout; ++j) db[j] = static_cast<float>(sums[j]);
+}
+
 // dz = dy·step(y) over [rows, cout] and, when db is non-null, db = Σ_rows dz, in one pass: the bits
 // of Step, Multiply and Sum (double sums in row order, as sum_rows).
 void relu_backward_bias(const float* dy, const float* y, float* dz, float* db, int64_t rows, int64_t cout) {
   double* sums = db ? bias_sums(cout) : nullptr;
   relu_dz_rows(dy, y, dz, sums, 0, rows, cout);
-  for (int64_t j = 0; sums && j < cout; ++j) db[j] = static_cast<float>(sums[j]);
+  store_bias_grad(sums, db, cout);
 }
 
 // dfilter, db (if non-null) and dx (if non-null) of a convolution from x and its dz, block by
@@ -117,7 +122,7 @@ bool conv2d_backward_blocks(const fnn::ConvShape& s, const float* x, const float
     if (p0 > 0) add_floats(dfilter, partial, taps * s.cout);
   }
   if (direct) direct_filter_store(s, total, dfilter);
-  for (int64_t j = 0; sums && j < s.cout; ++j) db[j] = static_cast<float>(sums[j]);
+  store_bias_grad(sums, db, s.cout);
   return true;
 }
 
@@ -128,7 +133,7 @@ bool conv2d_relu_backward(const fnn::ConvShape& s, const float* x, const float* 
   if (!dx && conv_pixels(s) > 0 && conv_direct_applies(s)) {
     double* sums = db ? bias_sums(s.cout) : nullptr;
     conv2d_filter_grad_direct(s, x, dy, y, dfilter, sums);
-    for (int64_t j = 0; sums && j < s.cout; ++j) db[j] = static_cast<float>(sums[j]);
+    store_bias_grad(sums, db, s.cout);
     return true;
   }
   return conv2d_backward_blocks(s, x, filter, dfilter, db, dx, [&](float* dz, double* sums, int64_t p0, int64_t rows) {

@@ -148,14 +148,14 @@ void conv2d_direct_rows(const fnn::ConvShape& s, const DirectTaps& d, const floa
   for (int64_t oy = oy0; oy < oy1; ++oy) {
     float* row = out + (oy - oy0) * s.ow * cout;
     for (int64_t ch = 0; ch < cout;) {
-        const float* bc = bias ? bias + ch : nullptr;
-        const int c = (cout - ch) / W >= 2 ? 2 : 1;
-        if (c == 2 && relu_out) direct_conv_row<2, true>(s, d, image, oy, filter + ch, bc, row + ch);
-        else if (c == 2) direct_conv_row<2, false>(s, d, image, oy, filter + ch, bc, row + ch);
-        else if (relu_out) direct_conv_row<1, true>(s, d, image, oy, filter + ch, bc, row + ch);
-        else direct_conv_row<1, false>(s, d, image, oy, filter + ch, bc, row + ch);
-        ch += c * W;
-      }
+      const float* bc = bias ? bias + ch : nullptr;
+      const int c = (cout - ch) / W >= 2 ? 2 : 1;
+      if (c == 2 && relu_out) direct_conv_row<2, true>(s, d, image, oy, filter + ch, bc, row + ch);
+      else if (c == 2) direct_conv_row<2, false>(s, d, image, oy, filter + ch, bc, row + ch);
+      else if (relu_out) direct_conv_row<1, true>(s, d, image, oy, filter + ch, bc, row + ch);
+      else direct_conv_row<1, false>(s, d, image, oy, filter + ch, bc, row + ch);
+      ch += c * W;
+    }
   }
 }
 

@@ -8,9 +8,8 @@
 //   value), then fed to the filter and input gradients' gemms as conv2d_relu_backward does.
 // Few-tap convolutions under a 2x2 pool run directly instead (conv_pool_direct.h); under other
 // pools, and backward with dx, their tiles and filter gradients are conv_direct.h's, as in the
-// separate kernels. Otherwise the
-// products, blocks and sums are those of conv2d, max_pool_argmax, max_pool_grad_argmax and
-// conv2d_relu_backward run one after the other: same bits. A NaN anywhere in the convolution's
+// separate kernels. Otherwise the products, blocks and sums are those of conv2d, max_pool_argmax,
+// max_pool_grad_argmax and conv2d_relu_backward run one after the other: same bits. A NaN anywhere in the convolution's
 // output makes the separate kernels' dz NaN beyond the argmaxes (0·step(NaN)); the forward pass
 // reports it and the caller then runs the separate kernels for the backward pass.
 #pragma once

@@ -12,6 +12,7 @@
 // for bit. Every convolution pixel, also those no window covers, takes part as there: a NaN in the
 // output is reported, and an infinite input makes the filter gradient NaN (∞·0) as the gemm does.
 #pragma once
+#include "conv_backward.h"
 #include "conv_direct.h"
 #include "pooling_argmax.h"
 
@@ -226,11 +227,8 @@ void conv2d_relu_max_pool_backward_direct(const fnn::ConvShape& s, const fnn::Co
                                           float* db) {
   const DirectOffsets d = direct_offsets(s);
   const int64_t cout = s.cout, taps = d.taps, image_floats = s.h * s.w * s.cin, pooled_floats = p.oh * p.ow * cout;
-  // Double sums: the filter gradient's [taps, cout], then the bias gradient's [cout].
-  double* total = reinterpret_cast<double*>(
-      fnn_scratch(fnn::kScratchConvPartial, static_cast<size_t>(2 * (taps + 1) * cout)));
-  double* bias_sums = total + taps * cout;
-  for (int64_t i = 0; i < (taps + 1) * cout; ++i) total[i] = 0.0;
+  double* total = direct_filter_totals(s);
+  double* sums = db ? bias_sums(cout) : nullptr;
   float uncovered[kDirectMaxTaps] = {};  // Σ x·0 over the pixels no window covers: NaN for a non-finite x
   for (int64_t b = 0; b < s.batch; ++b) {
     const float* image = x + b * image_floats;
@@ -239,7 +237,7 @@ void conv2d_relu_max_pool_backward_direct(const fnn::ConvShape& s, const fnn::Co
       const int c = (cout - ch) / W >= 2 && kDirectGradC >= 2 ? 2 : 1;
       for (int64_t t0 = 0; t0 < taps; t0 += kDirectTapBlock) {
         const int64_t n = imin(kDirectTapBlock, taps - t0);
-        double* bs = t0 == 0 && db ? bias_sums + ch : nullptr;
+        double* bs = t0 == 0 && sums ? sums + ch : nullptr;
         if (c == 2)
           direct_grad_taps<2>(s, p, d, t0, n, image, dp + o + ch, pooled + o + ch, argmax + o + ch, total + ch, bs);
         else
@@ -258,7 +256,7 @@ void conv2d_relu_max_pool_backward_direct(const fnn::ConvShape& s, const fnn::Co
       const double sum = total[t * cout + j];
       dfilter[t * cout + j] = static_cast<float>(uncovered[t] != uncovered[t] ? sum + uncovered[t] : sum);
     }
-  for (int64_t j = 0; db && j < cout; ++j) db[j] = static_cast<float>(bias_sums[j]);
+  store_bias_grad(sums, db, cout);
 }
 
 }  // namespace
